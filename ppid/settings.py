@@ -1,0 +1,158 @@
+"""One settings object for the whole product: `ppid.toml` plus `PPID_*` environment variables.
+
+The names `PPID_HOME`, `PPID_INBOX`, `PPID_ARCHIVE` and `PPID_DATABASE_URL` are a contract other
+tools rely on. Everything else has an embedded default so `make run` works with no file at all.
+Precedence (highest first): keyword arguments, environment, `ppid.toml`, defaults.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date, time
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field, SecretStr, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class WorkingHours(BaseModel):
+    start: time
+    end: time
+
+
+def _default_working_hours() -> dict[str, WorkingHours]:
+    monday_to_thursday = WorkingHours(start=time(7, 30), end=time(16, 0))
+    return {
+        "mon": monday_to_thursday,
+        "tue": monday_to_thursday,
+        "wed": monday_to_thursday,
+        "thu": monday_to_thursday,
+        "fri": WorkingHours(start=time(7, 30), end=time(16, 30)),
+    }
+
+
+class Office(BaseModel):
+    """Identity printed on letterheads, forms and registers."""
+
+    government: str = "PEMERINTAH PROVINSI KALIMANTAN BARAT"
+    name: str = "DINAS KOPERASI, USAHA KECIL DAN MENENGAH"
+    short_name: str = "Dinas Koperasi dan UKM Provinsi Kalimantan Barat"
+    address: str = "Jalan Sutan Syahrir No. 1, Pontianak, Kalimantan Barat 78116"
+    city: str = "Pontianak"
+    phone: str = "(0561) 000000"
+    email: str = "ppid@diskopukm.kalbarprov.go.id"
+    website: str = "diskopukm.kalbarprov.go.id"
+    ppid_name: str = "Nama PPID Pembantu"
+    ppid_position: str = "PPID Pembantu Dinas Koperasi dan UKM Provinsi Kalimantan Barat"
+    ppid_nip: str = ""
+    atasan_name: str = "Nama Atasan PPID"
+    atasan_position: str = "Kepala Dinas Koperasi dan UKM Provinsi Kalimantan Barat"
+    atasan_nip: str = ""
+    information_commission: str = "Komisi Informasi Provinsi Kalimantan Barat"
+
+
+class Limits(BaseModel):
+    """Bounds on what one input file may cost; beyond them it is refused with a reason."""
+
+    max_file_mb: float = 100.0
+    max_pages: int = 200
+    max_pixels: int = 60_000_000
+    max_seconds_per_file: float = 300.0
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="PPID_",
+        env_nested_delimiter="__",
+        extra="ignore",
+    )
+
+    home: Path = Field(default_factory=Path.cwd)
+    inbox: Path | None = None
+    archive: Path | None = None
+    quarantine: Path | None = None
+    database_url: str | None = None
+
+    office: Office = Field(default_factory=Office)
+    timezone: str = "Asia/Pontianak"
+    working_hours: dict[str, WorkingHours] = Field(default_factory=_default_working_hours)
+    cuti_bersama: list[date] = Field(default_factory=list)
+    register_number_format: str = "{seq:03d}/KEB/PPID-DKUKM/{month_roman}/{year}"
+    answer_deadline_working_days: int = 30
+    dispute_window_working_days: int = 14
+
+    limits: Limits = Field(default_factory=Limits)
+    mail_url: SecretStr | None = None
+    secret_key: SecretStr = SecretStr("change-me-in-ppid-toml")
+    web_host: str = "127.0.0.1"
+    web_port: int = 8000
+
+    @model_validator(mode="after")
+    def _fill_defaults_under_home(self) -> Settings:
+        self.home = self.home.expanduser().resolve()
+        self.inbox = (self.inbox or self.home / "inbox").expanduser()
+        self.archive = (self.archive or self.home / "archive").expanduser()
+        self.quarantine = (self.quarantine or self.inbox.parent / "quarantine").expanduser()
+        if self.database_url is None:
+            self.database_url = f"sqlite:///{self.var_dir / 'ppid.sqlite3'}"
+        unknown = set(self.working_hours) - set(WEEKDAYS)
+        if unknown:
+            raise ValueError(f"working_hours: unknown weekday(s) {sorted(unknown)}; use {WEEKDAYS}")
+        return self
+
+    @property
+    def var_dir(self) -> Path:
+        """Runtime state (database, Prefect home, logs, locks); never archived."""
+        return self.home / "var"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml = TomlConfigSettingsSource(settings_cls, toml_file=config_path())
+        return init_settings, env_settings, toml, file_secret_settings
+
+
+def config_path() -> Path:
+    """`PPID_CONFIG` if set, else `<PPID_HOME or cwd>/ppid.toml` (it may not exist)."""
+    if explicit := os.environ.get("PPID_CONFIG"):
+        return Path(explicit)
+    return Path(os.environ.get("PPID_HOME") or Path.cwd()) / "ppid.toml"
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read the effective settings; callers pass the object down rather than re-reading it."""
+    return Settings(**overrides)
+
+
+def settings_for_display(settings: Settings) -> dict[str, Any]:
+    """The effective settings as plain data, secrets hidden (passwords inside URLs too)."""
+    data = settings.model_dump(mode="json")
+    for key in ("mail_url", "secret_key"):
+        if data.get(key):
+            data[key] = "********"
+    if data.get("database_url"):
+        data["database_url"] = _hide_url_password(data["database_url"])
+    return data
+
+
+def _hide_url_password(url: str) -> str:
+    scheme, sep, rest = url.partition("://")
+    if not sep or "@" not in rest:
+        return url
+    credentials, _, host = rest.rpartition("@")
+    user = credentials.split(":", 1)[0]
+    return f"{scheme}://{user}:********@{host}"

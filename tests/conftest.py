@@ -1,0 +1,22 @@
+"""Shared fixtures: every test gets its own PPID_HOME so nothing touches the developer's data."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+
+
+@pytest.fixture(autouse=True)
+def ppid_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh home with inbox/archive/var under tmp; env vars that would leak in are cleared."""
+    for name in list(os.environ):
+        if name.startswith("PPID_") and name != "PPID_TEST_DATABASE_URL":
+            monkeypatch.delenv(name)
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("PPID_HOME", str(home))
+    return home
