@@ -57,6 +57,16 @@ ID_CARD_FIELDS: tuple[str, ...] = (
 )
 
 
+@dataclass(frozen=True)
+class TextLine:
+    """One line of text with where it sits, from a text layer or from OCR."""
+
+    text: str
+    page: int
+    box: tuple[float, float, float, float]  # x0, y0, x1, y1; origin top-left
+    confidence: float = 1.0  # 0..1; 1.0 for a digital text layer
+
+
 class ExtractionError(Exception):
     """A file that cannot be read at all; the message is plain language naming what to do."""
 
