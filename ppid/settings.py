@@ -39,6 +39,25 @@ def _default_working_hours() -> dict[str, WorkingHours]:
     }
 
 
+# Cuti bersama (joint leave) of 2026 for civil servants: Keppres 42/2025, the same dates as the
+# SKB of the Ministers of Religion, Manpower and PAN-RB No. 1497, 2 and 5 of 2025. A new list is
+# decreed every year: set `cuti_bersama` in ppid.toml (it replaces this list, so repeat old years).
+_CUTI_BERSAMA_2026 = (
+    date(2026, 2, 16),  # Tahun Baru Imlek
+    date(2026, 3, 18),  # Nyepi
+    date(2026, 3, 20),  # Idul Fitri
+    date(2026, 3, 23),  # Idul Fitri
+    date(2026, 3, 24),  # Idul Fitri
+    date(2026, 5, 15),  # Kenaikan Yesus Kristus
+    date(2026, 5, 28),  # Idul Adha
+    date(2026, 12, 24),  # Natal
+)
+
+
+def _default_cuti_bersama() -> list[date]:
+    return list(_CUTI_BERSAMA_2026)
+
+
 class Office(BaseModel):
     """Identity printed on letterheads, forms and registers."""
 
@@ -68,6 +87,19 @@ class Limits(BaseModel):
     max_seconds_per_file: float = 300.0
 
 
+class Intake(BaseModel):
+    """How the inbox and the intake pipeline behave."""
+
+    stable_seconds: float = 2.0  # a file is taken once its size and mtime held still this long
+    sweep_minutes: float = 3.0  # the scheduled sweep catches what the watcher missed
+    polling: bool = False  # poll instead of inotify (network shares where inotify is silent)
+    pairing_days: int = 7  # a form and an ID with the same NIK pair within this window
+    duplicate_days: int = 30  # same NIK + request number within this window → flagged
+    lease_minutes: float = 15.0  # a stale claim by a vanished process is taken over after this
+    workers: int = 1  # process workers serving the intake deployments in `ppid run`
+    prefect_port: int = 4200
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="PPID_",
@@ -84,12 +116,13 @@ class Settings(BaseSettings):
     office: Office = Field(default_factory=Office)
     timezone: str = "Asia/Pontianak"
     working_hours: dict[str, WorkingHours] = Field(default_factory=_default_working_hours)
-    cuti_bersama: list[date] = Field(default_factory=list)
+    cuti_bersama: list[date] = Field(default_factory=_default_cuti_bersama)
     register_number_format: str = "{seq:03d}/KEB/PPID-DKUKM/{month_roman}/{year}"
     answer_deadline_working_days: int = 30
     dispute_window_working_days: int = 14
 
     limits: Limits = Field(default_factory=Limits)
+    intake: Intake = Field(default_factory=Intake)
     mail_url: SecretStr | None = None
     secret_key: SecretStr = SecretStr("change-me-in-ppid-toml")
     web_host: str = "127.0.0.1"
