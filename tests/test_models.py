@@ -1,0 +1,187 @@
+"""The domain model on a migrated database: UTC times, reasons, append-only history, the schema."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import func, select, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, StatementError
+from sqlalchemy.orm import Session, sessionmaker
+
+from ppid.db import make_engine, migrate, model_metadata, session_factory
+from ppid.errors import ConfigError
+from ppid.models import (
+    STATUS_LABELS,
+    AppendOnlyError,
+    Case,
+    CaseDocument,
+    CaseEvent,
+    CaseStatus,
+    DocumentKind,
+    Role,
+    Task,
+)
+
+WIB = timezone(timedelta(hours=7))
+PG_URL = os.environ.get("PPID_TEST_DATABASE_URL")
+BACKENDS = [
+    "sqlite",
+    pytest.param(
+        "postgresql",
+        marks=[
+            pytest.mark.postgres,
+            pytest.mark.skipif(not PG_URL, reason="needs PPID_TEST_DATABASE_URL (PostgreSQL)"),
+        ],
+    ),
+]
+
+
+@pytest.fixture(params=BACKENDS)
+def sessions(request: pytest.FixtureRequest, tmp_path) -> Iterator[sessionmaker[Session]]:
+    """A migrated empty database: a SQLite file, or a throw-away schema in the PostgreSQL one."""
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'models.sqlite3'}")
+        migrate(engine)
+        yield session_factory(engine)
+        engine.dispose()
+        return
+    schema = f"test_{uuid.uuid4().hex[:12]}"
+    admin = make_engine(PG_URL)
+    with admin.begin() as connection:
+        connection.execute(text(f"CREATE SCHEMA {schema}"))
+    url = make_url(admin.url).update_query_dict({"options": f"-csearch_path={schema}"})
+    engine = make_engine(url.render_as_string(hide_password=False))
+    migrate(engine)
+    yield session_factory(engine)
+    engine.dispose()
+    with admin.begin() as connection:
+        connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+    admin.dispose()
+
+
+def _case_with_event(session: Session) -> Case:
+    case = Case(applicant_name="Rina Contoh", received_at=datetime(2026, 11, 27, 3, tzinfo=UTC))
+    case.events.append(CaseEvent(actor="petugas1", role=Role.PETUGAS, action="received"))
+    session.add(case)
+    session.commit()
+    return case
+
+
+def test_reasons_are_letters_a_to_g_sorted_without_repeats() -> None:
+    case = Case(reasons=["g", "A", "c", "a"])
+    assert case.reasons == ["a", "c", "g"]
+    assert case.reason_letters == "acg"
+    with pytest.raises(ValueError, match=r"\['h'\]"):
+        case.reasons = ["h"]
+
+
+def test_every_status_has_an_indonesian_label() -> None:
+    assert set(STATUS_LABELS) == set(CaseStatus)
+    assert Case(status=CaseStatus.AWAITING_DECISION).status_label.startswith("Menunggu")
+
+
+def test_times_come_back_aware_in_utc(sessions) -> None:
+    received = datetime(2026, 11, 27, 9, 15, tzinfo=WIB)
+    with sessions() as session:
+        session.add(Case(applicant_name="Rina Contoh", received_at=received))
+        session.commit()
+    with sessions() as session:
+        loaded = session.scalars(select(Case)).one()
+        assert loaded.received_at == received
+        assert loaded.received_at.utcoffset() == timedelta(0)
+        assert loaded.status is CaseStatus.RECEIVED
+
+
+def test_naive_times_are_refused(sessions) -> None:
+    with sessions() as session:
+        session.add(Case(applicant_name="Rina Contoh", received_at=datetime(2026, 11, 27, 9)))
+        with pytest.raises(StatementError, match="naive datetime"):
+            session.commit()
+
+
+def test_documents_and_tasks_belong_to_their_case(sessions) -> None:
+    with sessions() as session:
+        case = _case_with_event(session)
+        case.documents.append(
+            CaseDocument(
+                kind=DocumentKind.ORIGINAL,
+                document_type="objection_form",
+                role="form",
+                path="2026/001/original/form.pdf",
+                sha256="0" * 64,
+                media_type="application/pdf",
+                pages=2,
+                fields={"applicant.name": "Rina Contoh"},
+            )
+        )
+        case.tasks.append(Task(role=Role.BIDANG, step="examine"))
+        session.commit()
+    with sessions() as session:
+        loaded = session.get(Case, case.id)
+        assert loaded.documents[0].fields == {"applicant.name": "Rina Contoh"}
+        assert loaded.tasks[0].role is Role.BIDANG
+        assert loaded.tasks[0].status == "open"
+
+
+def test_history_cannot_be_edited_through_the_orm(sessions) -> None:
+    with sessions() as session:
+        event = _case_with_event(session).events[0]
+        event.note = "rewritten"
+        with pytest.raises(AppendOnlyError, match="append-only"):
+            session.flush()
+        session.rollback()
+        session.delete(event)
+        with pytest.raises(AppendOnlyError, match="append-only"):
+            session.flush()
+
+
+def test_history_cannot_be_edited_with_plain_sql(sessions) -> None:
+    with sessions() as session:
+        _case_with_event(session)
+        with pytest.raises(DBAPIError, match="append-only"):
+            session.execute(text("UPDATE case_events SET note = 'rewritten'"))
+        session.rollback()
+        with pytest.raises(DBAPIError, match="append-only"):
+            session.execute(text("DELETE FROM case_events"))
+
+
+def test_history_leaves_only_with_its_case(sessions) -> None:
+    with sessions() as session:
+        kept = _case_with_event(session)
+        purged = _case_with_event(session)
+        session.delete(purged)
+        session.commit()
+        remaining = session.scalars(select(CaseEvent.case_id)).all()
+        assert remaining == [kept.id]
+        assert session.scalar(select(func.count()).select_from(Case)) == 1
+
+
+def test_migration_builds_exactly_the_models(tmp_path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'schema.sqlite3'}")
+    migrate(engine)
+    migrate(engine)  # a second run is a no-op
+    with engine.connect() as connection:
+        diff = compare_metadata(MigrationContext.configure(connection), model_metadata())
+    assert diff == []
+
+
+def test_postgresql_without_its_driver_says_how_to_install_it() -> None:
+    if importlib.util.find_spec("psycopg") is not None:
+        pytest.skip("psycopg is installed here")
+    with pytest.raises(ConfigError, match="uv sync --extra postgres"):
+        make_engine("postgresql://ppid@localhost/ppid")
+
+
+def test_unsupported_database_is_a_config_error() -> None:
+    with pytest.raises(ConfigError, match="only sqlite and postgresql"):
+        make_engine("mysql://ppid@localhost/ppid")
+    with pytest.raises(ConfigError, match="not a database URL"):
+        make_engine("not a url")
