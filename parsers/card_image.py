@@ -1,0 +1,187 @@
+"""Find an ID card in an image: a crop, a card-shaped object (scan, phone photo), or an ink block.
+
+The result is the card upright at about 300 dpi, with the matrix that maps its pixels back to
+the image it came from, so the fields read on it get boxes in the original image's pixels.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+from PIL import Image
+
+from parsers.geometry import order_corners, rotate_by, skew_angle, to_grey, warp_quad
+
+CARD_ASPECT = 85.6 / 54.0
+CARD_WIDTH = 1011  # pixels: the card at 300 dpi, where Tesseract reads its small print well
+CARD_HEIGHT = round(CARD_WIDTH / CARD_ASPECT)
+
+
+@dataclass
+class CardImage:
+    """The card cut out of the page, upright, and the matrix mapping its pixels back."""
+
+    grey: np.ndarray
+    to_page: np.ndarray | None
+    method: str  # "crop" | "quad" | "ink" (how the card was found)
+
+
+def find_card(image: Image.Image) -> CardImage:
+    """Locate the card: already cropped, a quadrilateral (scan or phone photo), or an ink block.
+
+    A bitonal photocopy often loses the card's edge, so the last resort is the cluster of dark
+    text: on an A4 copy of an ID card the card's print is the only dense ink on the page.
+    """
+    grey = to_grey(image)
+    height, width = grey.shape
+    if 1.45 < width / height < 1.8 and _edge_fraction(grey) < 0.5:
+        return _deskewed_crop(grey)
+    quad = _card_quad(grey)
+    if quad is not None:
+        warped, back = warp_quad(grey, quad, (CARD_WIDTH, CARD_HEIGHT))
+        return CardImage(warped, back, "quad")
+    block = _ink_block(grey)
+    if block is not None:
+        warped, back = warp_quad(grey, block, _block_size(block))
+        return _normalised(warped, back, "ink")
+    return _normalised(grey, None, "crop")
+
+
+def _edge_fraction(grey: np.ndarray) -> float:
+    """How much of the border is dark: a crop has light card stock at its edges."""
+    border = np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])
+    return float((border < 100).mean())
+
+
+def _deskewed_crop(grey: np.ndarray) -> CardImage:
+    """A cropped card, levelled when its text lines are tilted."""
+    angle = skew_angle(grey)
+    if abs(angle) < 0.3:
+        return _normalised(grey, None, "crop")
+    level, back = rotate_by(grey, angle)
+    return _normalised(level, back, "crop")
+
+
+def _normalised(grey: np.ndarray, back: np.ndarray | None, method: str) -> CardImage:
+    """Scale so the card is CARD_WIDTH wide (small photocopied cards are upscaled)."""
+    height, width = grey.shape
+    scale = CARD_WIDTH / width
+    if abs(scale - 1) < 0.05:
+        return CardImage(grey, back, method)
+    size = (CARD_WIDTH, max(1, round(height * scale)))
+    interpolation = cv2.INTER_CUBIC if scale > 1 else cv2.INTER_AREA
+    resized = cv2.resize(grey, size, interpolation=interpolation)
+    if scale > 1.2:  # soften the staircase edges of upscaled (often bitonal) copies
+        resized = cv2.GaussianBlur(resized, (0, 0), 0.5 * scale)
+    scaling = np.diag([1 / scale, 1 / scale, 1.0])
+    combined = scaling if back is None else back @ scaling
+    return CardImage(resized, combined, method)
+
+
+def _card_quad(grey: np.ndarray) -> np.ndarray | None:
+    """Largest card-shaped quadrilateral (aspect ≈ 1.59) on the page, in source pixels."""
+    height, width = grey.shape
+    factor = min(1.0, 1000 / max(height, width))
+    small = cv2.resize(grey, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
+    blurred = cv2.GaussianBlur(small, (5, 5), 0)
+    edges = cv2.dilate(cv2.Canny(blurred, 30, 90), np.ones((3, 3), np.uint8))
+    _, otsu = cv2.threshold(blurred, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    best, best_area = None, 0.0
+    area_total = small.shape[0] * small.shape[1]
+    for mask in (edges, otsu, 255 - otsu):
+        contours, _ = cv2.findContours(mask, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)
+        for contour in contours:
+            area = cv2.contourArea(contour)
+            if not 0.02 * area_total < area < 0.97 * area_total or area <= best_area:
+                continue
+            rect = cv2.minAreaRect(contour)
+            (rw, rh) = rect[1]
+            if min(rw, rh) == 0 or area / (rw * rh) < 0.85:
+                continue
+            if not 1.4 < max(rw, rh) / min(rw, rh) < 1.8:
+                continue
+            approx = cv2.approxPolyDP(contour, 0.03 * cv2.arcLength(contour, True), True)
+            corners = approx if len(approx) == 4 else cv2.boxPoints(rect)
+            best, best_area = corners.reshape(4, 2) / factor, area
+    if best is None:
+        return None
+    corners = order_corners(best)
+    if np.linalg.norm(corners[1] - corners[0]) < np.linalg.norm(corners[3] - corners[0]):
+        corners = np.roll(corners, -1, axis=0)  # portrait quad: make the long side the top
+    return corners
+
+
+def _ink_block(grey: np.ndarray) -> np.ndarray | None:
+    """The densest cluster of dark ink, as a slightly padded rotated rectangle."""
+    height, width = grey.shape
+    factor = min(1.0, 1200 / max(height, width))
+    small = cv2.resize(grey, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
+    ink = (small < 128).astype(np.uint8) * 255
+    size = max(5, round(max(small.shape) / 60))
+    closed = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, np.ones((size, size * 2), np.uint8))
+    contours, _ = cv2.findContours(closed, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    if not contours:
+        return None
+    contour = max(contours, key=cv2.contourArea)
+    (cx, cy), (rw, rh), angle = cv2.minAreaRect(contour)
+    if rw * rh < 0.005 * small.shape[0] * small.shape[1]:
+        return None
+    if rw < rh:  # keep the long side horizontal: a card lies landscape
+        rw, rh, angle = rh, rw, angle - 90
+    pad = 0.04 * rw
+    box = cv2.boxPoints(((cx, cy), (rw + 2 * pad, rh + 2 * pad), angle))
+    corners = order_corners(box / factor)
+    if np.linalg.norm(corners[1] - corners[0]) < np.linalg.norm(corners[3] - corners[0]):
+        corners = np.roll(corners, -1, axis=0)
+    return corners
+
+
+def _block_size(corners: np.ndarray) -> tuple[int, int]:
+    width = float(np.linalg.norm(corners[1] - corners[0]))
+    height = float(np.linalg.norm(corners[3] - corners[0]))
+    return max(1, round(width)), max(1, round(height))
+
+
+def card_candidate(image: Image.Image) -> CardImage | None:
+    """The card when the image plainly shows one (a crop, or a card-shaped object); else None.
+
+    Lets the page reader try the card first, before paying for orientation detection and a
+    full-page OCR; a text page yields no card-shaped object and so costs only this check.
+    """
+    grey = to_grey(image)
+    height, width = grey.shape
+    if 1.45 < width / height < 1.8 and _edge_fraction(grey) < 0.5:
+        return _deskewed_crop(grey)
+    quad = _card_quad(grey)
+    if quad is not None:
+        warped, back = warp_quad(grey, quad, (CARD_WIDTH, CARD_HEIGHT))
+        if np.median(warped) < 245:  # card stock is tinted; a ruled box on paper is white
+            return CardImage(warped, back, "quad")
+    block = _ink_block(grey)
+    if block is None:
+        return None
+    block_w, block_h = _block_size(block)
+    small = block_w * block_h < 0.3 * width * height
+    if small and 1.25 < block_w / max(1, block_h) < 2.2 and _card_sized(block_w, grey.shape):
+        warped, back = warp_quad(grey, block, (block_w, block_h))
+        return _normalised(warped, back, "ink")
+    return None
+
+
+def _card_sized(block_w: int, shape: tuple[int, ...]) -> bool:
+    """On an A4 page, a card's print is 50–95 mm wide; a letter's paragraph is far wider."""
+    long_px, short_px = max(shape[:2]), min(shape[:2])
+    if not 1.3 < long_px / short_px < 1.5:  # not an A4 page: no scale to judge by
+        return True
+    mm = block_w / long_px * 297.0
+    return 50.0 <= mm <= 95.0
+
+
+def turned_over(card: CardImage) -> CardImage:
+    """The same card turned 180° (a card photographed or copied upside down)."""
+    height, width = card.grey.shape
+    flip = np.array([[-1, 0, width], [0, -1, height], [0, 0, 1]], dtype=np.float64)
+    back = flip if card.to_page is None else card.to_page @ flip
+    return CardImage(np.ascontiguousarray(card.grey[::-1, ::-1]), back, card.method)

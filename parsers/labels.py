@@ -1,0 +1,509 @@
+"""Reading objection forms by their printed labels: Perki-style forms and typed letters, any source.
+
+Input is a list of `TextLine` (a PDF text layer or OCR output), so the same reader serves digital
+files and scans. Each field gets a confidence (the OCR confidence of its lines, lowered when the
+value fails validation) and a box, so a reviewer can see the crop beside the value.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from parsers.dates import WEEKDAYS, collapse, parse_date
+from parsers.model import OBJECTION_FIELDS, Box, Document, Method, TextLine
+from parsers.nik import correct_ocr_nik
+from parsers.reasons import chosen_reasons, letters_in, reason_item
+from parsers.upright import upright_lines
+
+log = logging.getLogger(__name__)
+
+_NO = r"no(?:mor|\.)?\s*"
+# (key, pattern at the start of a line). Keys name, address and phone belong to whichever
+# identity section (applicant or proxy) the line sits in. Order matters: first match wins.
+LABELS: tuple[tuple[str, str], ...] = (
+    ("request_number", _NO + r"(?:pendaftaran|registrasi)\s+permohonan(?:\s+informasi)?"),
+    ("registration_number", _NO + r"registrasi(?:\s+keberatan)?"),
+    ("request_number", _NO + r"pendaftaran(?:\s+permohonan)?(?:\s+informasi)?"),
+    ("request_number", _NO + r"permohonan(?:\s+informasi)?"),
+    ("purpose", r"tujuan(?:\s+penggunaan)?(?:\s+informasi)?"),
+    ("email", r"(?:alamat\s+)?(?:e\s*-?\s*mail|surel|surat\s+elektronik)"),
+    ("nik", r"nik\b|nomor\s+induk\s+kependudukan|" + _NO + r"(?:ktp|identitas)"),
+    ("proxy.name", r"nama\s+kuasa(?:\s+pemohon)?"),
+    ("proxy.address", r"alamat\s+kuasa(?:\s+pemohon)?"),
+    ("proxy.phone", _NO + r"(?:telepon|telp|hp)\s+kuasa(?:\s+pemohon)?"),
+    ("name", r"nama(?!\s+dan\b)(?:\s+lengkap)?(?:\s+pemohon)?"),
+    ("address", r"alamat(?:\s+lengkap)?(?:\s+pemohon)?"),
+    ("occupation", r"pekerjaan"),
+    ("phone", _NO + r"(?:telepon|telp|tlp|hp|handphone|ponsel|wa)(?:\s*/\s*(?:hp|wa|telp))*"),
+    ("phone", r"(?:telepon|telp|hp|handphone|ponsel)(?:\s*/\s*(?:hp|wa|telp))*"),
+    (
+        "response_date",
+        r"hari\s*/\s*tanggal(?:\s+tanggapan)?(?:\s+atas)?(?:\s+keberatan)?(?:\s+yang)?"
+        r"(?:\s+akan)?(?:\s+diberikan)?",
+    ),
+    ("case_description", r"(?:[a-d][.)]\s*)?kasus\s+posisi"),
+)
+SECTIONS: tuple[tuple[str, str], ...] = (
+    (
+        "proxy",
+        r"(?:[a-z0-9][.)]\s*)?identitas\s+kuasa|kuasa\s+pemohon\b\W*$"
+        r"|(?:dalam\s+hal\s+ini\s+)?memberi(?:kan)?\s+kuasa",
+    ),
+    ("applicant", r"(?:[a-z0-9][.)]\s*)?identitas\s+pemohon"),
+    ("reasons", r"(?:[a-z0-9][.)]\s*)?alasan(?:\s+pengajuan)?\s+keberatan|alasan\s*:"),
+    ("closing", r"demikian|hormat\s+saya|atas\s+perhatian|mengetahui\b|pengaju\s+keberatan\W*$"),
+)
+_LEAD = re.compile(r"^\s*(?:[-•*·]\s*|\d{1,2}[.)]\s+|[A-Za-z][.)]\s+)?")
+_SEPARATOR = re.compile(r"^\s*[:：=;]\s*|^\s*-\s+")
+_PLACEHOLDER = re.compile(r"^[\s.…_:\-]*(?:\(.*diisi.*\))?[\s.…_:\-]*$", re.IGNORECASE)
+_LABEL_TAIL = re.compile(r"^(?:informasi|permohonan|keberatan|pemohon|lengkap)\s+(\S.*)$", re.I)
+_PLACE_DATE = re.compile(
+    r"^(?P<place>[A-Za-z][A-Za-z .'\-]{1,40}?)\s*,\s*(?P<date>\d{1,2}\s*[A-Za-z]{3,10}\.?\s*\d{4}"
+    r"|\d{1,2}\s*[-/.]\s*\d{1,2}\s*[-/.]\s*\d{4})\s*\.?$"
+)
+_LETTER_REQUEST = re.compile(
+    r"permohonan\s+informasi\s+(?:dengan\s+)?(?:nomor|no\.?)\s*(?:pendaftaran\s*)?[:.]?\s*"
+    r"(?P<value>[A-Za-z0-9][\w./\-]*\d[\w./\-]*)",
+    re.IGNORECASE,
+)
+_EMAIL = re.compile(r"^[\w.+\-]+@[\w\-]+(\.[\w\-]+)+$")
+_REQUIRED = ("applicant.name", "applicant.nik", "applicant.address", "reasons", "date")
+_MULTILINE = {"applicant.address", "proxy.address", "purpose"}
+_IDENTITY_KEYS = {"name", "address", "phone"}
+
+
+def nest_fields(flat: dict[str, Any]) -> dict[str, Any]:
+    """Dotted names to the contract's nested objection fields; an all-empty proxy becomes null."""
+    fields: dict[str, Any] = {"applicant": {}, "proxy": {}}
+    for name in OBJECTION_FIELDS:
+        value = flat.get(name)
+        if name == "reasons":
+            value = sorted(set(value or []))
+        elif name == "signed":
+            value = bool(value)
+        group, _, leaf = name.partition(".")
+        if leaf:
+            fields[group][leaf] = value
+        else:
+            fields[name] = value
+    if not any(fields["proxy"].values()):
+        fields["proxy"] = None
+    return fields
+
+
+@dataclass
+class _Found:
+    value: Any
+    lines: list[TextLine]
+    confidence: float
+    box: Box | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def objection_from_lines(lines: list[TextLine], method: Method = "text") -> Document:
+    """Read an objection form or letter from its lines into a Document.
+
+    Lines come in reading order per page (a text layer sorted top to bottom, or OCR output);
+    their boxes may be in a turned page's pixels: layout is judged on upright copies and the
+    returned boxes are in the coordinates the lines came in.
+    """
+    ordered, restore = upright_lines(sorted(lines, key=lambda ln: ln.page))  # stable sort
+    found: dict[str, _Found] = {}
+    _read_labelled(ordered, found)
+    _read_reasons(ordered, found)
+    _read_place_date(ordered, found)
+    _read_letter_extras(ordered, found)
+    document = _to_document(ordered, found, method)
+    document.boxes = {name: restore(box) for name, box in document.boxes.items()}
+    return document
+
+
+def _norm(text: str) -> str:
+    return _LEAD.sub("", text).lower()
+
+
+def _label_of(text: str) -> tuple[str, int] | None:
+    """(label key, index where the value starts in the original text) or None."""
+    lead = _LEAD.match(text)
+    start = lead.end() if lead else 0
+    lowered = text[start:].lower()
+    for key, pattern in LABELS:
+        match = re.match(pattern + r"(?=\W|$)", lowered)
+        if match:
+            return key, start + match.end()
+    return None
+
+
+def _section_of(text: str) -> str | None:
+    lowered = _norm(text)
+    for name, pattern in SECTIONS:
+        if re.match(pattern, lowered):
+            return name
+    return None
+
+
+def _clean_value(raw: str) -> str | None:
+    value = collapse(_SEPARATOR.sub("", raw, count=1))
+    value = re.sub(r"^[.…_]{2,}\s*|\s*[.…_]{3,}$", "", value)
+    value = re.sub(r"\(\s*diisi[^)]*\)", "", value, flags=re.IGNORECASE).strip()
+    if not value or _PLACEHOLDER.match(value):
+        return None
+    return value
+
+
+def _value_box(line: TextLine, start: int) -> Box:
+    x0, y0, x1, y1 = line.box
+    share = start / max(len(line.text), 1)
+    return (line.page, x0 + (x1 - x0) * share, y0, x1, y1)
+
+
+def _union(lines: list[TextLine], first: Box | None = None) -> Box:
+    page = first[0] if first else lines[0].page
+    same = [ln.box for ln in lines if ln.page == page]
+    boxes = [first[1:], *same] if first else same
+    return (
+        page,
+        min(b[0] for b in boxes),
+        min(b[1] for b in boxes),
+        max(b[2] for b in boxes),
+        max(b[3] for b in boxes),
+    )
+
+
+def _read_labelled(lines: list[TextLine], found: dict[str, _Found]) -> None:
+    section = "applicant"
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        label = _label_of(line.text)
+        heading = _section_of(line.text)
+        if heading and not (label and heading in ("applicant", "proxy")):
+            section = heading
+        late = label is not None and label[0] in ("response_date", "case_description")
+        if label is None or (section in ("reasons", "closing") and not late):
+            index += 1
+            continue
+        key, start = label
+        name = _field_name(key, section)
+        if key == "case_description":
+            section = "case"
+            index = _read_case(lines, index, start, found)
+            continue
+        index = _read_value(lines, index, start, name, found)
+
+
+def _field_name(key: str, section: str) -> str:
+    if key in _IDENTITY_KEYS:
+        return f"proxy.{key}" if section == "proxy" else f"applicant.{key}"
+    if key in ("nik", "occupation", "email"):
+        return f"applicant.{key}"
+    return key
+
+
+def _place_date(text: str) -> re.Match[str] | None:
+    """'Pontianak, 12 Oktober 2026' (not 'Kamis, 23 April 2026', which is a day, not a place)."""
+    match = _PLACE_DATE.match(collapse(text))
+    if match is None or match.group("place").strip().lower() in WEEKDAYS:
+        return None
+    return match
+
+
+def _is_boundary(line: TextLine) -> bool:
+    return (
+        _label_of(line.text) is not None
+        or _section_of(line.text) is not None
+        or _place_date(line.text) is not None
+    )
+
+
+def _read_value(
+    lines: list[TextLine], index: int, start: int, name: str, found: dict[str, _Found]
+) -> int:
+    line = lines[index]
+    start = _after_colon(line.text, start)
+    value = _clean_value(line.text[start:])
+    used, box = [line], _value_box(line, start)
+    after = index + 1
+    nxt = lines[after] if after < len(lines) else None
+    beside = _beside(lines, index) if value is None else []
+    if beside:
+        used = [lines[i] for i in beside]
+        value = _clean_value(" ".join(ln.text for ln in used))
+        box, after = _union(used), max(after, beside[-1] + 1)
+    elif value is None and nxt is not None and _just_below(line, nxt) and not _is_boundary(nxt):
+        cut = _label_tail(nxt.text)
+        value, used, after = _clean_value(nxt.text[cut:]), [nxt], after + 1
+        box = _value_box(nxt, cut)
+    if value is not None and name in _MULTILINE:
+        indent = box[1] - 0.02 * max(1.0, line.box[2] - line.box[0]) - 3
+        while after < len(lines) and len(used) < 4:
+            cont = lines[after]
+            text = collapse(cont.text)
+            if cont.page != line.page or _is_boundary(cont):
+                break
+            if cont.box[0] < indent:  # a wrapped label ('Informasi') may share the row
+                tail = _LABEL_TAIL.match(text)
+                if tail is None:
+                    break
+                text = tail.group(1)
+            value += " " + text
+            used.append(cont)
+            after += 1
+        box = _union(used[1:], box) if len(used) > 1 else box
+    if name not in found or (found[name].value is None and value is not None):
+        found[name] = _found(name, value, used, box)
+    return after
+
+
+def _beside(lines: list[TextLine], index: int) -> list[int]:
+    """Lines right of an empty label within its row band: a value cell centred beside its label."""
+    line = lines[index]
+    height = line.box[3] - line.box[1]
+    top, bottom = line.box[1] - 0.75 * height, line.box[3] + 0.75 * height
+    found = []
+    for other in range(max(0, index - 3), min(len(lines), index + 4)):
+        cand = lines[other]
+        if other == index or cand.page != line.page or cand.box[0] < line.box[2] - 2:
+            continue
+        if top <= cand.box[1] and cand.box[3] <= bottom and not _is_boundary(cand):
+            found.append(other)
+    return found
+
+
+def _just_below(line: TextLine, nxt: TextLine) -> bool:
+    height = line.box[3] - line.box[1]
+    return nxt.page == line.page and nxt.box[1] - line.box[3] < 2 * height + 1
+
+
+def _after_colon(text: str, start: int) -> int:
+    """Labels wrap and vary ('Nomor Telepon/HP/WA'); a colon after them marks the value."""
+    colon = text.find(":", start)
+    between = text[start:colon]
+    if colon != -1 and len(between.split()) <= 4 and not re.search(r"\d", between):
+        return colon + 1
+    return start
+
+
+def _label_tail(text: str) -> int:
+    """On a line after an empty label: skip a wrapped rest of the label ('DIBERIKAN :')."""
+    colon = text.find(":")
+    if colon != -1 and len(text[:colon].split()) <= 3 and not re.search(r"\d", text[:colon]):
+        return colon + 1
+    return 0
+
+
+def _read_case(lines: list[TextLine], index: int, start: int, found: dict[str, _Found]) -> int:
+    parts, used = [], []
+    first = _clean_value(lines[index].text[start:])
+    if first:
+        parts.append(first)
+        used.append(lines[index])
+    after = index + 1
+    while after < len(lines):
+        line = lines[after]
+        label = _label_of(line.text)
+        if _section_of(line.text) or _place_date(line.text) or label:
+            break
+        value = _clean_value(line.text)
+        if value:
+            parts.append(value)
+            used.append(line)
+        after += 1
+    if "case_description" not in found:
+        value = " ".join(parts) or None
+        box = _union(used) if used else None
+        found["case_description"] = _found("case_description", value, used, box)
+    return after
+
+
+def _found(name: str, value: Any, used: list[TextLine], box: Box | None) -> _Found:
+    base = min((ln.confidence for ln in used), default=1.0)
+    factor, notes, value = _validate(name, value)
+    return _Found(value, used, round(base * factor, 3), box if value is not None else None, notes)
+
+
+def _validate(name: str, value: Any) -> tuple[float, list[str], Any]:
+    """(confidence factor, notes, normalised value): a value that fails its check is doubtful."""
+    if value is None:
+        return 1.0, [], None
+    if name == "applicant.nik":
+        nik, conf, notes = correct_ocr_nik(value)
+        if nik is None:
+            digits = re.sub(r"\D", "", value)
+            return 0.2, notes, digits or None
+        return conf, notes if conf < 1.0 else [], nik
+    if name in ("applicant.email",):
+        value = value.replace(" ", "")
+        if _EMAIL.match(value):
+            return 1.0, [], value
+        return 0.4, [f"e-mail address {value!r} does not look valid"], value
+    if name.endswith("phone"):
+        digits = re.sub(r"\D", "", value)
+        if 8 <= len(digits) <= 15:
+            return 1.0, [], value
+        return 0.4, [f"phone number {value!r} does not look valid"], value
+    if name in ("date", "response_date"):
+        parsed = parse_date(value)
+        if parsed is None:
+            return 0.3, [f"{name.replace('_', ' ')} {value!r} is not a date"], value
+        return 1.0, [], parsed.isoformat()
+    if name.endswith(".name") and re.search(r"\d", value):
+        return 0.5, [f"name {value!r} contains digits"], value
+    return 1.0, [], value
+
+
+def _read_reasons(lines: list[TextLine], found: dict[str, _Found]) -> None:
+    items: list[tuple[str, str, str, TextLine]] = []  # (letter, state, mark, line)
+    inline: list[tuple[str, TextLine]] = []
+    in_section = False
+    for line in lines:
+        section = _section_of(line.text)
+        if section is not None:
+            in_section = section == "reasons"
+            if in_section:
+                rest = _clean_value(re.sub(SECTIONS[2][1], "", _norm(line.text), count=1))
+                inline.extend((letter, line) for letter in letters_in(rest or ""))
+            continue
+        if not in_section:
+            continue
+        if _label_of(line.text) or _place_date(line.text):
+            in_section = False
+            continue
+        item = reason_item(line)
+        if item:
+            items.append((*item, line))
+    _store_reasons(items, inline, found)
+
+
+def _store_reasons(
+    items: list[tuple[str, str, str, TextLine]],
+    inline: list[tuple[str, TextLine]],
+    found: dict[str, _Found],
+) -> None:
+    chosen, factor = chosen_reasons(items)
+    chosen += inline
+    used = [line for _, line in chosen] or [line for *_, line in items]
+    letters = sorted({letter for letter, _ in chosen})
+    notes = [] if letters else ["no reason for the objection (a–g) is ticked"]
+    if factor < 1.0 and letters:
+        notes.append("reason ticks read from unclear marks; please check")
+    base = min((ln.confidence for ln in used), default=1.0)
+    conf = round(base * (factor if letters else 0.5), 3)
+    found["reasons"] = _Found(letters, used, conf, _union(used) if used else None, notes)
+
+
+def _read_place_date(lines: list[TextLine], found: dict[str, _Found]) -> None:
+    for index in range(len(lines) - 1, -1, -1):
+        line = lines[index]
+        match = _place_date(line.text)
+        if not match:
+            continue
+        place, when = collapse(match.group("place")), match.group("date")
+        found["place"] = _found("place", place, [line], (line.page, *line.box))
+        found["date"] = _found("date", when, [line], _value_box(line, match.start("date")))
+        found["signed"] = _signature(lines[index + 1 :])
+        return
+
+
+def _signature(after: list[TextLine]) -> _Found:
+    """Text cannot show ink; only a typed 'ttd' (signed) says so. A printed '(name)' under the
+    date is there whether or not anyone signed, so it proves nothing. Scans and PDFs with a
+    pasted signature image are judged by their readers (scan.py, digital.mark_signature).
+    """
+    for line in after[:8]:
+        if re.search(r"\bttd\b|/ttd/|\bdto\b", line.text, re.IGNORECASE):
+            return _Found(True, [line], round(0.6 * line.confidence, 3), (line.page, *line.box))
+    return _Found(False, [], 0.5, None)
+
+
+def _read_letter_extras(lines: list[TextLine], found: dict[str, _Found]) -> None:
+    """Typed letters put the request number and the story in prose rather than after labels."""
+    if "request_number" not in found or found["request_number"].value is None:
+        _request_in_prose(lines, found)
+    case = found.get("case_description")
+    if case is not None and case.value:
+        return
+    body = _letter_body(lines, found)
+    if not body:
+        return
+    value = " ".join(collapse(line.text) for line in body)
+    found["case_description"] = _found("case_description", value, body, _union(body))
+    reasons = found.get("reasons")
+    letters = letters_in(value)
+    if letters and (reasons is None or not reasons.value):
+        # a letter states its reason in prose: take it, but ask a person to confirm
+        conf = round(0.6 * min(ln.confidence for ln in body), 3)
+        found["reasons"] = _Found(sorted(set(letters)), body, conf, _union(body))
+
+
+def _request_in_prose(lines: list[TextLine], found: dict[str, _Found]) -> None:
+    """'... permohonan informasi nomor 077/PPID/IX/2026 ...', possibly across a line break."""
+    text = "\n".join(ln.text for ln in lines)
+    match = _LETTER_REQUEST.search(text)
+    if not match:
+        return
+    start = match.start("value")
+    row = text.count("\n", 0, start)
+    line = lines[row]
+    offset = start - (text.rfind("\n", 0, start) + 1)
+    box = _value_box(line, offset)
+    found["request_number"] = _found("request_number", match.group("value"), [line], box)
+
+
+def _letter_body(lines: list[TextLine], found: dict[str, _Found]) -> list[TextLine]:
+    """Lines between the identity block and the closing, not used by any other field."""
+    if not any(re.search(r"yang\s+bertanda\s+tangan", ln.text, re.I) for ln in lines):
+        return []
+    used = {
+        id(ln)
+        for name, item in found.items()
+        if name not in ("request_number", "reasons")
+        for ln in item.lines
+    }
+    last_label = max(
+        (i for i, ln in enumerate(lines) if _label_of(ln.text) is not None), default=-1
+    )
+    body: list[TextLine] = []
+    for line in lines[last_label + 1 :]:
+        if _section_of(line.text) == "closing" or _place_date(line.text):
+            break
+        if id(line) not in used and _section_of(line.text) is None:
+            body.append(line)
+    return body
+
+
+def _to_document(lines: list[TextLine], found: dict[str, _Found], method: Method) -> Document:
+    page_conf = min((ln.confidence for ln in lines), default=1.0)
+    flat: dict[str, Any] = {}
+    confidence: dict[str, float] = {}
+    boxes: dict[str, Box] = {}
+    warnings: list[str] = []
+    for name in OBJECTION_FIELDS:
+        item = found.get(name)
+        if item is None or item.value is None:
+            flat[name] = None
+            sure_absent = page_conf if name not in _REQUIRED else min(page_conf, 0.5)
+            confidence[name] = round(item.confidence if item else sure_absent, 3)
+            if name in _REQUIRED:
+                warnings.append(f"{name} not found")
+        else:
+            flat[name] = item.value
+            confidence[name] = item.confidence
+        if item is not None:
+            warnings.extend(item.notes)
+            if item.box is not None:
+                boxes[name] = item.box
+    pages = sorted({ln.page for ln in lines}) or [1]
+    return Document(
+        document_type="objection_form",
+        pages=pages,
+        method=method,
+        fields=nest_fields(flat),
+        confidence=confidence,
+        boxes=boxes,
+        warnings=list(dict.fromkeys(warnings)),
+        text="\n".join(ln.text for ln in lines),
+    )

@@ -1,0 +1,256 @@
+"""The NIK (16-digit population number): parse, validate, repair OCR slips, cross-check."""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import re
+from dataclasses import dataclass
+from datetime import date
+
+log = logging.getLogger(__name__)
+
+NIK_LENGTH = 16
+
+# Kemendagri province codes, which NIKs use (BPS codes differ for the Papua provinces).
+PROVINCES: dict[str, str] = {
+    "11": "Aceh",
+    "12": "Sumatera Utara",
+    "13": "Sumatera Barat",
+    "14": "Riau",
+    "15": "Jambi",
+    "16": "Sumatera Selatan",
+    "17": "Bengkulu",
+    "18": "Lampung",
+    "19": "Kepulauan Bangka Belitung",
+    "21": "Kepulauan Riau",
+    "31": "DKI Jakarta",
+    "32": "Jawa Barat",
+    "33": "Jawa Tengah",
+    "34": "DI Yogyakarta",
+    "35": "Jawa Timur",
+    "36": "Banten",
+    "51": "Bali",
+    "52": "Nusa Tenggara Barat",
+    "53": "Nusa Tenggara Timur",
+    "61": "Kalimantan Barat",
+    "62": "Kalimantan Tengah",
+    "63": "Kalimantan Selatan",
+    "64": "Kalimantan Timur",
+    "65": "Kalimantan Utara",
+    "71": "Sulawesi Utara",
+    "72": "Sulawesi Tengah",
+    "73": "Sulawesi Selatan",
+    "74": "Sulawesi Tenggara",
+    "75": "Gorontalo",
+    "76": "Sulawesi Barat",
+    "81": "Maluku",
+    "82": "Maluku Utara",
+    "91": "Papua",
+    "92": "Papua Barat",
+    "93": "Papua Selatan",
+    "94": "Papua Tengah",
+    "95": "Papua Pegunungan",
+    "96": "Papua Barat Daya",
+}
+
+# Kalimantan Barat regencies and cities (Kemendagri codes); the office's own province is checked
+# down to the regency, other provinces only to a plausible two-digit code.
+KALBAR_REGENCIES: dict[str, str] = {
+    "01": "Sambas",
+    "02": "Mempawah",
+    "03": "Sanggau",
+    "04": "Ketapang",
+    "05": "Sintang",
+    "06": "Kapuas Hulu",
+    "07": "Bengkayang",
+    "08": "Landak",
+    "09": "Sekadau",
+    "10": "Melawi",
+    "11": "Kayong Utara",
+    "12": "Kubu Raya",
+    "71": "Kota Pontianak",
+    "72": "Kota Singkawang",
+}
+KALBAR = "61"
+
+MALE = "LAKI-LAKI"
+FEMALE = "PEREMPUAN"
+
+# Characters OCR confuses with digits; each maps to the digit(s) it may stand for. Several
+# candidates mean only validation can decide, and when it cannot the NIK is flagged, not guessed.
+OCR_CONFUSIONS: dict[str, str] = {
+    "O": "0",
+    "o": "0",
+    "D": "0",
+    "Q": "09",
+    "U": "0",
+    "I": "1",
+    "i": "1",
+    "l": "1",
+    "|": "1",
+    "!": "1",
+    "L": "14",
+    "J": "17",
+    "Z": "2",
+    "z": "2",
+    "E": "38",
+    "A": "4",
+    "h": "4",
+    "S": "5",
+    "s": "5",
+    "G": "6",
+    "b": "6",
+    "T": "71",
+    "B": "8",
+    "g": "9",
+    "q": "9",
+}
+_SEPARATORS = re.compile(r"[\s.\-_/:,']+")
+_MAX_CANDIDATES = 4096
+
+
+@dataclass(frozen=True)
+class NikInfo:
+    nik: str
+    province_code: str
+    province: str
+    regency_code: str
+    regency: str | None  # named only for Kalimantan Barat
+    district_code: str
+    birth_date: date
+    sex: str  # LAKI-LAKI or PEREMPUAN
+    serial: str
+
+
+def validate_nik(nik: str) -> list[str]:
+    """Every structural problem with a NIK, in plain English; empty means it looks genuine."""
+    if not re.fullmatch(r"\d{16}", nik or ""):
+        digits = len(re.sub(r"\D", "", nik or ""))
+        return [f"NIK must be 16 digits, got {nik!r} ({digits} digits)"]
+    problems: list[str] = []
+    province, regency, district = nik[0:2], nik[2:4], nik[4:6]
+    if province not in PROVINCES:
+        problems.append(f"NIK province code {province} is not an Indonesian province")
+    if province == KALBAR and regency not in KALBAR_REGENCIES:
+        problems.append(f"NIK regency code {regency} is not a Kalimantan Barat regency or city")
+    elif regency == "00":
+        problems.append("NIK regency code 00 does not exist")
+    if district == "00":
+        problems.append("NIK district code 00 does not exist")
+    if _birth_date(nik) is None:
+        problems.append(f"NIK date part {nik[6:12]} is not a valid date (DDMMYY, women +40)")
+    if nik[12:] == "0000":
+        problems.append("NIK serial 0000 does not exist")
+    return problems
+
+
+def nik_info(nik: str) -> NikInfo | None:
+    """What a valid NIK says about its holder; None when it fails validation."""
+    if validate_nik(nik):
+        return None
+    birth = _birth_date(nik)
+    assert birth is not None  # validated above
+    province, regency = nik[0:2], nik[2:4]
+    return NikInfo(
+        nik=nik,
+        province_code=province,
+        province=PROVINCES[province],
+        regency_code=regency,
+        regency=KALBAR_REGENCIES.get(regency) if province == KALBAR else None,
+        district_code=nik[4:6],
+        birth_date=birth,
+        sex=FEMALE if int(nik[6:8]) > 40 else MALE,
+        serial=nik[12:],
+    )
+
+
+def _birth_date(nik: str, today: date | None = None) -> date | None:
+    """The date in digits 7–12; the two-digit year is the latest century not in the future."""
+    day, month, year = int(nik[6:8]), int(nik[8:10]), int(nik[10:12])
+    if day > 40:
+        day -= 40
+    this_year = (today or date.today()).year
+    full_year = 2000 + year if 2000 + year <= this_year else 1900 + year
+    try:
+        return date(full_year, month, day)
+    except ValueError:
+        return None
+
+
+def correct_ocr_nik(text: str) -> tuple[str | None, float, list[str]]:
+    """Read a NIK from OCR text, fixing look-alike letters only when exactly one reading validates.
+
+    Returns (nik or None, confidence 0..1, warnings). A string of 16 digits that fails validation
+    is returned as read with a low confidence so a person can compare it with the card.
+    """
+    raw = _SEPARATORS.sub("", text or "")
+    if not raw:
+        return None, 0.0, ["NIK is empty"]
+    if len(raw) != NIK_LENGTH:
+        return None, 0.0, [f"NIK {text.strip()!r} has {len(raw)} characters, expected 16"]
+    if raw.isdigit():
+        problems = validate_nik(raw)
+        return raw, (0.3 if problems else 1.0), problems
+    options = []
+    for char in raw:
+        if char.isdigit():
+            options.append(char)
+        elif char in OCR_CONFUSIONS:
+            options.append(OCR_CONFUSIONS[char])
+        else:
+            return None, 0.0, [f"NIK {text.strip()!r} contains {char!r}, which is not a digit"]
+    product = itertools.islice(itertools.product(*options), _MAX_CANDIDATES)
+    readings = ["".join(choice) for choice in product]
+    valid = [reading for reading in readings if not validate_nik(reading)]
+    fixed = sum(1 for char in raw if not char.isdigit())
+    if len(valid) == 1:
+        note = f"NIK read as {raw!r}; corrected {fixed} look-alike character(s) to {valid[0]}"
+        return valid[0], max(0.5, 0.9 - 0.1 * fixed), [note]
+    if not valid:
+        return None, 0.0, [f"NIK {raw!r}: no reading of its look-alike characters is a valid NIK"]
+    return None, 0.0, [f"NIK {raw!r} is ambiguous: {len(valid)} readings are valid; check the card"]
+
+
+def check_nik_against_card(nik: str, birth_date: date | str | None, sex: str | None) -> list[str]:
+    """Disagreements between a NIK's date/sex part and the card's printed birth date and sex.
+
+    A mismatch is a red flag for an OCR slip or a forged card; the caller shows it to a person.
+    """
+    info = nik_info(nik)
+    if info is None:
+        return validate_nik(nik)
+    problems: list[str] = []
+    if isinstance(birth_date, str):
+        try:
+            birth_date = date.fromisoformat(birth_date)
+        except ValueError:
+            birth_date = None
+    if birth_date is not None and (birth_date.day, birth_date.month, birth_date.year % 100) != (
+        info.birth_date.day,
+        info.birth_date.month,
+        info.birth_date.year % 100,
+    ):
+        problems.append(
+            f"NIK {nik} encodes birth date {info.birth_date:%d-%m-%y} but the card says "
+            f"{birth_date:%d-%m-%Y}"
+        )
+    if sex and _normalise_sex(sex) and _normalise_sex(sex) != info.sex:
+        problems.append(f"NIK {nik} encodes sex {info.sex} but the card says {sex}")
+    return problems
+
+
+def check_niks_match(form_nik: str | None, card_nik: str | None) -> list[str]:
+    """The NIK written on the objection form must be the one on the attached ID card."""
+    if not form_nik or not card_nik or form_nik == card_nik:
+        return []
+    return [f"NIK on the form ({form_nik}) differs from the NIK on the ID card ({card_nik})"]
+
+
+def _normalise_sex(sex: str) -> str | None:
+    word = re.sub(r"[^A-Z]", "", sex.upper())
+    if word.startswith("LAKI") or word in {"L", "PRIA"}:
+        return MALE
+    if word.startswith("PEREMPUAN") or word in {"P", "WANITA"}:
+        return FEMALE
+    return None

@@ -1,0 +1,370 @@
+"""Read our own printed objection form from a scan or photo, zone by zone, with confidences.
+
+Once `parsers.alignment` has warped a page upright, each zone is read where the layout puts it:
+tick boxes and the signature by ink, comb cells and dates through one digit-whitelisted OCR
+call, text zones through one more. Validation (NIK, dates, phone, e-mail) and handwriting
+detection temper Tesseract's confidences; boxes are mapped back to the original image's pixels.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import cv2
+import numpy as np
+from PIL import Image
+
+from parsers import form_layout as layout
+from parsers import nik as nikmod
+from parsers.alignment import CANON_DPI, Aligned, align
+from parsers.geometry import map_box
+from parsers.labels import nest_fields
+from parsers.model import REASON_LETTERS, Box, Document
+from parsers.ocr import DIGITS, ZoneText, fix_abbreviation_commas, ocr_zones
+
+log = logging.getLogger(__name__)
+
+INK = 128  # grey level below which a canonical pixel is ink
+TICK_ON, TICK_OFF = 0.10, 0.03  # fill ratio of a tick box: surely ticked / surely empty
+SIGN_ON, SIGN_OFF = 0.012, 0.002
+HAND_HEIGHT_MM = 3.4  # median glyph height above which a page counts as hand-filled
+HAND_CONFIDENCE = 0.65  # ceiling for OCR-read values on a hand-filled page
+EMPTY_INK = 0.004  # a text zone with less dark area than this is blank
+_NO_SPACES = {"registration_number", "request_number"}
+_ENGLISH_ZONES = {"applicant.email"}
+_ROMAN_SLIPS = str.maketrans({"1": "I", "l": "I", "|": "I", "!": "I"})
+_EMAIL = re.compile(r"^[\w.+\-]+@[\w\-]+(\.[\w\-]+)+$")
+
+
+def _px(rect: layout.Rect) -> tuple[int, int, int, int]:
+    return rect.px(CANON_DPI)
+
+
+def _crop(canon: np.ndarray, rect: layout.Rect) -> np.ndarray:
+    x0, y0, x1, y1 = _px(rect)
+    return canon[max(0, y0) : max(0, y1), max(0, x0) : max(0, x1)]
+
+
+def _ink_ratio(canon: np.ndarray, rect: layout.Rect) -> float:
+    crop = _crop(canon, rect)
+    return float((crop < INK).mean()) if crop.size else 0.0
+
+
+def _clean_crop(crop: np.ndarray, min_area: int = 6) -> np.ndarray:
+    """Binarise, drop specks and long ruled lines (box edges, writing lines that survived).
+
+    The result is black ink on white: Tesseract's own threshold is easily thrown by the
+    speckled remains of the drop-out colour in grey scans.
+    """
+    ink = (crop < INK).astype(np.uint8)
+    h, w = ink.shape
+    lines = np.zeros_like(ink)
+    if w >= 40:
+        lines |= cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((1, max(40, w // 3)), np.uint8))
+    if h >= 40:
+        lines |= cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((max(40, h // 2), 1), np.uint8))
+    ink[lines > 0] = 0
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    small = np.nonzero(stats[:, cv2.CC_STAT_AREA] < min_area)[0]
+    if count > 1 and len(small):
+        ink[np.isin(labels, small[small > 0])] = 0
+    return np.where(ink > 0, 0, 255).astype(np.uint8)
+
+
+@dataclass
+class PageReading:
+    """Raw readings of one form page: values, confidences and canonical boxes per field."""
+
+    form_page: int
+    page_number: int  # the page in the file, from 1
+    values: dict[str, Any] = field(default_factory=dict)
+    confidence: dict[str, float] = field(default_factory=dict)
+    boxes: dict[str, Box] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    text: str = ""
+
+
+def read_page(aligned: Aligned, page_number: int) -> PageReading:
+    """Read every zone of one aligned form page (two Tesseract calls at most)."""
+    reading = PageReading(aligned.form_page, page_number, warnings=list(aligned.warnings))
+    zones = layout.zones_on_page(aligned.form_page)
+    text_crops: dict[str, Image.Image] = {}
+    digit_crops: dict[str, Image.Image] = {}
+    filled: dict[str, int] = {}
+    for zone in zones:
+        box = (page_number, *map_box(aligned.to_image, _px(zone.rect)))
+        reading.boxes[_field_of(zone.name)] = box
+        if zone.kind == "tick":
+            _read_tick(aligned.canon, zone, reading)
+        elif zone.kind == "signature":
+            _read_signature(aligned.canon, zone, reading)
+        elif zone.kind in ("comb", "date"):
+            strip = _comb_strip(aligned.canon, zone)
+            if strip is None:
+                _blank(reading, zone.name)
+            else:
+                digit_crops[zone.name] = strip.image
+                filled[zone.name] = strip.filled
+        else:
+            crop = _clean_crop(_crop(aligned.canon, zone.rect.inset(0.6)))
+            if float((crop < INK).mean()) < EMPTY_INK:
+                _blank(reading, zone.name)
+            else:
+                text_crops[zone.name] = Image.fromarray(_trim(crop))
+    email = {n: text_crops.pop(n) for n in list(text_crops) if n in _ENGLISH_ZONES}
+    texts = ocr_zones(text_crops, psm=6) if text_crops else {}
+    if email:  # the Indonesian model turns "_" into a space and "@" into a letter
+        texts.update(ocr_zones(email, psm=7, lang="eng"))
+    digits = ocr_zones(digit_crops, psm=7 if len(digit_crops) == 1 else 6, whitelist=DIGITS)
+    for name, found in texts.items():
+        _store_text(name, found, reading)
+    for name, found in digits.items():
+        _store_digits(name, found, layout.ZONES[name], filled[name], reading)
+    if _handwritten(aligned.canon, zones):
+        _doubt_ocr_fields(reading, [*texts, *digits])
+    _merge_reasons(zones, reading)
+    reading.text = "\n".join(str(v) for v in reading.values.values() if v not in (None, False))
+    return reading
+
+
+def _handwritten(canon: np.ndarray, zones: list[layout.Zone]) -> bool:
+    """Handwriting stands taller than print in the same boxes (capitals ≥ 3.4 mm vs ≈ 2.9 mm).
+
+    Tesseract is often confidently wrong on handwriting, so its scores cannot be trusted there.
+    """
+    heights: list[int] = []
+    for zone in zones:
+        if zone.kind not in ("text", "comb", "date", "lines"):
+            continue
+        crop = _clean_crop(_crop(canon, zone.rect.inset(0.6)), min_area=10)
+        _, _, stats, _ = cv2.connectedComponentsWithStats((crop < INK).astype(np.uint8))
+        heights.extend(int(h) for h in stats[1:, cv2.CC_STAT_HEIGHT] if h >= 8)
+    if len(heights) < 10:
+        return False
+    median_mm = float(np.median(heights)) / CANON_DPI * layout.MM_PER_INCH
+    return median_mm >= HAND_HEIGHT_MM
+
+
+def _doubt_ocr_fields(reading: PageReading, names: list[str]) -> None:
+    """Cap the confidence of every OCR-read value on a hand-filled page below review level."""
+    for name in names:
+        if reading.values.get(name) is not None:
+            reading.confidence[name] = min(reading.confidence[name], HAND_CONFIDENCE)
+    reading.warnings.append(
+        f"page {reading.page_number}: filled in by hand; check every value against the scan"
+    )
+
+
+def _field_of(zone_name: str) -> str:
+    return "signed" if zone_name == "signature" else zone_name
+
+
+def _blank(reading: PageReading, name: str) -> None:
+    reading.values[name] = None
+    reading.confidence[name] = 0.95
+
+
+def _trim(crop: np.ndarray) -> np.ndarray:
+    """Cut white margins around the ink (keeps the strip small, Tesseract fast)."""
+    ys, xs = np.nonzero(crop < INK)
+    if not len(xs):
+        return crop
+    pad = 6
+    y0, y1 = max(0, ys.min() - pad), min(crop.shape[0], ys.max() + pad + 1)
+    x0, x1 = max(0, xs.min() - pad), min(crop.shape[1], xs.max() + pad + 1)
+    return crop[y0:y1, x0:x1]
+
+
+def _read_tick(canon: np.ndarray, zone: layout.Zone, reading: PageReading) -> None:
+    ratio = _ink_ratio(canon, zone.rect.inset(0.9))
+    reading.values[zone.name] = ratio >= (TICK_ON + TICK_OFF) / 2
+    reading.confidence[zone.name] = _certainty(ratio, TICK_OFF, TICK_ON)
+
+
+def _read_signature(canon: np.ndarray, zone: layout.Zone, reading: PageReading) -> None:
+    crop = _clean_crop(_crop(canon, zone.rect.inset(1.0)))
+    ratio = float((crop < INK).mean()) if crop.size else 0.0
+    reading.values["signed"] = ratio >= (SIGN_ON + SIGN_OFF) / 2
+    reading.confidence["signed"] = _certainty(ratio, SIGN_OFF, SIGN_ON)
+
+
+def _certainty(ratio: float, off: float, on: float) -> float:
+    """0.95 when clearly outside (off, on); falls to 0.5 at the midpoint between them."""
+    if ratio <= off or ratio >= on:
+        return 0.95
+    middle = (off + on) / 2
+    return round(0.5 + 0.45 * abs(ratio - middle) / (middle - off), 3)
+
+
+@dataclass(frozen=True)
+class CombStrip:
+    image: Image.Image
+    filled: int  # cells holding a character
+
+
+def _comb_strip(canon: np.ndarray, zone: layout.Zone) -> CombStrip | None:
+    """The characters of a comb, cut tight from their cells and set as one word; None if blank.
+
+    Cell edges are dropped and the characters packed at an even pitch, so Tesseract sees an
+    ordinary number rather than sixteen one-letter words (which it reads less surely).
+    """
+    glyphs = []
+    for cell in zone.cells:
+        crop = _clean_crop(_crop(canon, cell.inset(0.7)), min_area=10)
+        if crop.size == 0:
+            continue
+        columns = np.nonzero((crop < INK).sum(axis=0) > 0)[0]
+        if len(columns) == 0 or (crop < INK).sum() < 12:
+            continue
+        glyphs.append(crop[:, max(0, columns[0] - 1) : columns[-1] + 2])
+    if not glyphs:
+        return None
+    height = max(g.shape[0] for g in glyphs)
+    gap = np.full((height, max(3, height // 8)), 255, np.uint8)
+    parts = [gap]
+    for glyph in glyphs:
+        pad = height - glyph.shape[0]
+        parts += [np.pad(glyph, ((0, pad), (0, 0)), constant_values=255), gap]
+    return CombStrip(Image.fromarray(np.hstack(parts)), len(glyphs))
+
+
+def _store_text(name: str, found: ZoneText, reading: PageReading) -> None:
+    value = re.sub(r"\s*/\s*", "/", fix_abbreviation_commas(found.text)) or None
+    conf = _ocr_confidence(found)
+    if value and name in _NO_SPACES:
+        value = _fix_roman_month(value.replace(" ", ""))
+        if re.search(r"/[1l|]{1,3}/\d{4}$", value):  # "II" or "11"? the month is usually Roman
+            conf = min(conf, 0.6)
+    if name == "applicant.email" and value:
+        local, at, domain = value.partition("@")
+        local = re.sub(r"\s*([._-])\s*", r"\1", local.strip())
+        if at and " " in local:  # a space inside an address is an underscore Tesseract missed
+            value = f"{'_'.join(local.split())}@{domain}"
+            conf = min(conf, 0.75)
+        value = value.replace(" ", "")
+        if not _EMAIL.match(value):
+            conf = min(conf, 0.4)
+            reading.warnings.append(f"e-mail {value!r} does not look like an address")
+    if value is None:
+        conf = 0.3  # ink was there but nothing legible came out
+        reading.warnings.append(f"{name}: something is written but could not be read")
+    reading.values[name] = value
+    reading.confidence[name] = round(conf, 3)
+
+
+def _fix_roman_month(number: str) -> str:
+    """'130/PPID-DKUKM/X1/2026' → '…/XI/2026': the month part is a Roman numeral, and a '1'
+    beside Roman letters is an 'I' misread."""
+    parts = number.split("/")
+    for i, part in enumerate(parts):
+        if re.fullmatch(r"[IVX1l|!]+", part) and re.search(r"[IVX]", part):
+            parts[i] = part.translate(_ROMAN_SLIPS)
+    return "/".join(parts)
+
+
+def _ocr_confidence(found: ZoneText) -> float:
+    """Mean and weakest word together: one doubtful word makes the whole field doubtful."""
+    if not found.words:
+        return 0.0
+    weakest = min(w.confidence for w in found.words)
+    return 0.5 * found.confidence + 0.5 * weakest
+
+
+def _store_digits(
+    name: str, found: ZoneText, zone: layout.Zone, filled: int, reading: PageReading
+) -> None:
+    """A comb's digits, checked: one digit per filled cell, then the field's own rules."""
+    raw = re.sub(r"\s", "", found.text)
+    conf = _ocr_confidence(found)
+    if len(raw) != filled:
+        conf = min(conf, 0.3)
+        reading.warnings.append(f"{name}: read {len(raw)} digits from {filled} filled boxes")
+    value: Any = raw or None
+    if zone.kind == "date":
+        value = _comb_date(raw)
+        if value is None:
+            conf = min(conf, 0.2)
+            reading.warnings.append(f"{name}: {raw!r} is not a date DD MM YYYY")
+    elif name == "applicant.nik":
+        nik, nik_conf, notes = nikmod.correct_ocr_nik(raw)
+        if nik is None:
+            value, conf = raw or None, min(conf, 0.2)
+        elif nik_conf >= 1.0 and len(raw) == filled:  # one digit per box, and it validates:
+            value, conf = nik, max(conf, 0.92)  # two checks independent of Tesseract agree
+        else:
+            value, conf = nik, min(conf, nik_conf)
+        reading.warnings.extend(f"applicant.nik: {note}" for note in notes)
+    elif zone.charset == "phone" and value and not re.fullmatch(r"(0|62)\d{7,13}", value):
+        conf = min(conf, 0.4)
+        reading.warnings.append(f"{name}: {value!r} does not look like a phone number")
+    reading.values[name] = value
+    reading.confidence[name] = round(conf, 3)
+
+
+def _comb_date(digits: str) -> str | None:
+    if not re.fullmatch(r"\d{8}", digits):
+        return None
+    try:
+        return date(int(digits[4:]), int(digits[2:4]), int(digits[:2])).isoformat()
+    except ValueError:
+        return None
+
+
+def _merge_reasons(zones: list[layout.Zone], reading: PageReading) -> None:
+    """Tick zones reasons.a … reasons.g become one `reasons` list with one confidence."""
+    ticks = [z for z in zones if z.kind == "tick"]
+    if not ticks:
+        return
+    letters = [z.name.split(".")[1] for z in ticks if reading.values.pop(z.name)]
+    confs = [reading.confidence.pop(z.name) for z in ticks]
+    boxes = [reading.boxes.pop(z.name) for z in ticks]
+    reading.values["reasons"] = [x for x in REASON_LETTERS if x in letters]
+    reading.confidence["reasons"] = min(confs)
+    reading.boxes["reasons"] = (
+        boxes[0][0],
+        min(b[1] for b in boxes),
+        min(b[2] for b in boxes),
+        max(b[3] for b in boxes),
+        max(b[4] for b in boxes),
+    )
+
+
+def form_document(readings: list[PageReading]) -> Document:
+    """One objection_form Document from the pages of one filled form (in file order)."""
+    flat: dict[str, Any] = {}
+    confidence: dict[str, float] = {}
+    boxes: dict[str, Box] = {}
+    warnings: list[str] = []
+    for reading in readings:
+        flat.update(reading.values)
+        confidence.update(reading.confidence)
+        boxes.update(reading.boxes)
+        warnings.extend(reading.warnings)
+    present = {reading.form_page for reading in readings}
+    fields = nest_fields(flat)
+    for missing in sorted(set(range(1, layout.PAGE_COUNT + 1)) - present):
+        warnings.append(f"page {missing} of the objection form is missing from this file")
+        for zone in layout.zones_on_page(missing):  # unseen, not empty: null, not [] / false
+            name = {"signature": "signed"}.get(zone.name, zone.name.split(".")[0])
+            if name in ("reasons", "signed"):
+                fields[name] = None
+    return Document(
+        document_type="objection_form",
+        pages=sorted({reading.page_number for reading in readings}),
+        method="ocr",
+        fields=fields,
+        confidence=confidence,
+        boxes=boxes,
+        warnings=warnings,
+        text="\n".join(reading.text for reading in readings),
+    )
+
+
+def read_our_form(image: Image.Image, page_number: int = 1) -> PageReading | None:
+    """Align and read one image if it is a page of our form; None when it is not."""
+    aligned = align(image)
+    return None if aligned is None else read_page(aligned, page_number)

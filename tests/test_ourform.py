@@ -1,0 +1,177 @@
+"""Reading our printed form from scans: alignment on its marks, zones, confidences, boxes."""
+
+from __future__ import annotations
+
+import random
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from parsers import alignment, ourform
+from parsers.model import Document
+from ppid.forms import render_filled_form
+from ppid.settings import Settings
+from tests.corpus import degrade
+from tests.corpus.people import make_objection, make_person
+
+FIELDS = (
+    "registration_number",
+    "request_number",
+    "purpose",
+    "applicant.name",
+    "applicant.nik",
+    "applicant.address",
+    "applicant.occupation",
+    "applicant.phone",
+    "applicant.email",
+    "reasons",
+    "case_description",
+    "place",
+    "date",
+    "signed",
+)
+
+
+def _value(fields: dict[str, Any], dotted: str) -> Any:
+    group, _, leaf = dotted.partition(".")
+    return (fields.get(group) or {}).get(leaf) if leaf else fields.get(group)
+
+
+def _same(read: Any, truth: Any) -> bool:
+    if isinstance(truth, str) and isinstance(read, str):
+        return " ".join(read.split()).upper() == " ".join(truth.split()).upper()
+    return read == truth
+
+
+def rasterise(pdf: Path, dpi: int, work: Path, *, grey: bool = False) -> list[Image.Image]:
+    """Print-and-scan stand-in: every page of `pdf` drawn at `dpi` by pdftoppm."""
+    prefix = work / f"{pdf.stem}-{dpi}"
+    mode = ["-gray"] if grey else []
+    subprocess.run(["pdftoppm", "-r", str(dpi), "-png", *mode, str(pdf), str(prefix)], check=True)
+    pages = sorted(work.glob(f"{prefix.name}-*.png"))
+    images = []
+    for path in pages:
+        with Image.open(path) as image:
+            images.append(image.copy())
+    return images
+
+
+def _read(pages: list[Image.Image]) -> Document:
+    readings = []
+    for number, page in enumerate(pages, start=1):
+        reading = ourform.read_our_form(page, number)
+        assert reading is not None, f"page {number} was not recognised as our form"
+        readings.append(reading)
+    return ourform.form_document(readings)
+
+
+@pytest.fixture(scope="module")
+def filled(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """One synthetic objection rendered typed and by hand, rasterised at 200 and 300 dpi."""
+    work = tmp_path_factory.mktemp("ourform")
+    rng = random.Random(4242)
+    values = make_objection(rng, make_person(rng))
+    values["proxy"] = None
+    settings = Settings(home=work)
+    typed = render_filled_form(settings, values, work / "typed.pdf", style="typed")
+    neat = render_filled_form(settings, values, work / "neat.pdf", style="hand", font="Comic Neue")
+    messy = render_filled_form(
+        settings, values, work / "messy.pdf", style="hand", font="DkgHandwriting"
+    )
+    return {
+        "values": values,
+        "typed200": rasterise(typed, 200, work),
+        "typed300": rasterise(typed, 300, work, grey=True),
+        "neat200": rasterise(neat, 200, work),
+        "messy200": rasterise(messy, 200, work),
+    }
+
+
+def test_typed_scan_turned_a_quarter_reads_every_field(filled: dict[str, Any]) -> None:
+    rng = random.Random(1)
+    pages = [
+        degrade.scan(page, rng, src_dpi=200, dpi=200, mode="color", rotation=90, max_skew=1)[0]
+        for page in filled["typed200"]
+    ]
+    document = _read(pages)
+    assert document.document_type == "objection_form"
+    assert document.method == "ocr"
+    assert document.pages == [1, 2]
+    wrong = [
+        name
+        for name in FIELDS
+        if not _same(_value(document.fields, name), _value(filled["values"], name))
+    ]
+    assert wrong == []
+    assert document.fields["proxy"] is None
+    assert document.confidence["applicant.nik"] >= 0.9
+
+
+def test_boxes_point_at_the_ink_in_the_original_image(filled: dict[str, Any]) -> None:
+    page = degrade.rotate_quarter(filled["typed200"][0], 90)
+    document = _read([page])
+    number, x0, y0, x1, y1 = document.boxes["applicant.nik"]
+    assert number == 1
+    assert x1 - x0 < y1 - y0  # the comb row runs down the turned page
+    crop = np.asarray(page.convert("L").crop((round(x0), round(y0), round(x1), round(y1))))
+    assert (crop < 100).mean() > 0.02  # the digits are inside the box
+    assert any("page 2" in warning for warning in document.warnings)
+
+
+def test_skewed_bitonal_scan_reads_nik_ticks_and_signature(filled: dict[str, Any]) -> None:
+    rng = random.Random(7)
+    pages = []
+    for page in filled["typed300"]:
+        skewed = degrade.skew(page, 3.5)
+        pages.append(degrade.bitonal(skewed, rng, threshold=160))
+    document = _read(pages)
+    values = filled["values"]
+    assert document.fields["applicant"]["nik"] == values["applicant"]["nik"]
+    assert document.fields["reasons"] == values["reasons"]
+    assert document.fields["signed"] is True
+    assert document.fields["date"] == values["date"]
+    assert document.confidence["reasons"] >= 0.9
+
+
+@pytest.mark.parametrize(("hand", "least_right"), [("neat200", 10), ("messy200", 0)])
+def test_hand_filled_form_flags_every_field_it_misread(
+    filled: dict[str, Any], hand: str, least_right: int
+) -> None:
+    rng = random.Random(3)
+    pages = [
+        degrade.scan(page, rng, src_dpi=200, dpi=200, mode="grey", rotation=0)[0]
+        for page in filled[hand]
+    ]
+    document = _read(pages)
+    right = 0
+    for name in FIELDS:
+        read, truth = _value(document.fields, name), _value(filled["values"], name)
+        if _same(read, truth):
+            right += 1
+        else:
+            assert document.confidence[name] < 0.7, f"{name}: {read!r} ≠ {truth!r}, not flagged"
+        assert name in document.boxes, f"{name} has no box for the review screen"
+    assert right >= least_right
+    assert any("by hand" in warning for warning in document.warnings)
+
+
+def test_a_page_without_our_marks_is_not_our_form() -> None:
+    page = Image.new("L", (1654, 2339), 255)
+    assert alignment.align(page) is None
+    assert ourform.read_our_form(page, 1) is None
+
+
+def test_comb_date_rejects_impossible_dates() -> None:
+    assert ourform._comb_date("31122026") == "2026-12-31"
+    assert ourform._comb_date("31022026") is None
+    assert ourform._comb_date("3112202") is None
+
+
+def test_ink_certainty_is_low_between_empty_and_ticked() -> None:
+    assert ourform._certainty(0.0, 0.03, 0.10) == 0.95
+    assert ourform._certainty(0.5, 0.03, 0.10) == 0.95
+    assert ourform._certainty(0.065, 0.03, 0.10) == 0.5

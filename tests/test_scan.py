@@ -1,0 +1,89 @@
+"""Scanned bundles to documents: our form, an ID card, a cover sheet and other pages, in order."""
+
+from __future__ import annotations
+
+import io
+import random
+from pathlib import Path
+
+import segno
+from PIL import Image, ImageDraw, ImageFont
+
+from parsers.scan import read_scanned_pages
+from ppid.forms import render_filled_form
+from ppid.settings import Settings
+from tests.corpus import degrade
+from tests.corpus.ktp import render_ktp
+from tests.corpus.people import make_objection, make_person
+from tests.test_ourform import rasterise
+
+FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+
+
+def _letter() -> Image.Image:
+    page = Image.new("L", (1654, 2339), 255)
+    draw = ImageDraw.Draw(page)
+    font = ImageFont.truetype(FONT, 34)
+    lines = (
+        "SURAT PENGANTAR",
+        "Bersama ini kami sampaikan berkas permohonan informasi",
+        "yang telah kami terima pada hari Senin pekan lalu.",
+        "Berkas ini disimpan sebagai arsip pemohon informasi.",
+    )
+    for i, line in enumerate(lines):
+        draw.text((160, 220 + 70 * i), line, font=font, fill=0)
+    return page
+
+
+def _cover(code: str) -> Image.Image:
+    page = Image.new("L", (1654, 2339), 255)
+    qr = segno.make(code, error="m")
+    symbol = Image.open(_png(qr)).convert("L")
+    page.paste(symbol, (600, 900))
+    return page
+
+
+def _png(qr: segno.QRCode) -> io.BytesIO:
+    buffer = io.BytesIO()
+    qr.save(buffer, kind="png", scale=8, border=4)
+    buffer.seek(0)
+    return buffer
+
+
+def test_a_scanned_bundle_splits_into_its_documents(tmp_path: Path) -> None:
+    rng = random.Random(99)
+    person = make_person(rng, outside_province=False)
+    values = make_objection(rng, person)
+    pdf = render_filled_form(Settings(home=tmp_path), values, tmp_path / "form.pdf")
+    form = rasterise(pdf, 200, tmp_path)
+    upside_down = degrade.rotate_quarter(form[1], 180)
+    card, _ = degrade.photocopy_card(
+        render_ktp(person, dpi=300, seed=1), random.Random(8), card_dpi=300, dpi=200
+    )
+    pages = [form[0], upside_down, card, _cover("PPIDSEP|batch=3|seq=1"), _letter(), _letter()]
+
+    documents = read_scanned_pages(pages, [1, 2, 3, 4, 5, 6])
+
+    kinds = [(d.document_type, d.pages) for d in documents]
+    assert kinds == [
+        ("objection_form", [1, 2]),
+        ("id_card", [3]),
+        ("cover_sheet", [4]),
+        ("other", [5, 6]),
+    ]
+    form_doc, card_doc, cover_doc, other_doc = documents
+    assert form_doc.fields["applicant"]["nik"] == person.nik
+    assert form_doc.fields["reasons"] == values["reasons"]
+    assert form_doc.boxes["signed"][0] == 2
+    assert card_doc.fields["nik"] == person.nik
+    assert card_doc.boxes["nik"][0] == 3
+    assert cover_doc.fields["code"] == "PPIDSEP|batch=3|seq=1"
+    assert "SURAT PENGANTAR" in other_doc.text
+    assert all(d.method == "ocr" for d in documents)
+
+
+def test_an_email_split_where_ocr_lost_its_underscore_is_rejoined() -> None:
+    from parsers.scan import _rejoin_email
+
+    assert _rejoin_email("E-mail : siti hasan67@example.org") == "E-mail : siti_hasan67@example.org"
+    assert _rejoin_email("Alamat : Jl. Raya no. 5") == "Alamat : Jl. Raya no. 5"
