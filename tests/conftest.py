@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,3 +21,16 @@ def ppid_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     home.mkdir()
     monkeypatch.setenv("PPID_HOME", str(home))
     return home
+
+
+@pytest.fixture(scope="session")
+def prefect_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One Prefect server for the session, shared by every test file (starting one takes ~20 s)."""
+    from ppid.service import prefect_server
+    from ppid.settings import load_settings
+
+    home = tmp_path_factory.mktemp("prefect-home")
+    settings = load_settings(home=home)
+    port = 4300 + os.getpid() % 500
+    with prefect_server(settings, port) as api:
+        yield api

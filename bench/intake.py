@@ -1,0 +1,234 @@
+"""Intake benchmark: drop mixed files into a running `ppid run`, measure drop-to-registered.
+
+    .venv/bin/python bench/intake.py [--pairs 15] [--bundles 10] [--lone-ktp 10] [--workers 1 2]
+
+Phase 1 (one worker, nothing else queued): latency of a digital form + KTP and of a scanned
+bundle, one submission at a time. Phase 2, for each worker count: all files dropped at once;
+files per minute and latency per kind under load. Latency is the drop time to the commit that
+finished the submission (taken from the ledger's timestamps, not from polling).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import shutil
+import signal
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from ppid.forms import render_filled_form  # noqa: E402
+from ppid.settings import load_settings  # noqa: E402
+from tests.corpus.generate import generate  # noqa: E402
+from tests.corpus.ktp import render_ktp  # noqa: E402
+from tests.corpus.people import make_objection, make_person  # noqa: E402
+
+
+@dataclass
+class Submission:
+    kind: str
+    files: list[Path]  # relative to the staging folder
+    dropped: float = 0.0
+    finished: float | None = None
+    outcome: str = ""
+
+
+@dataclass
+class Batch:
+    staging: Path
+    submissions: list[Submission] = field(default_factory=list)
+
+
+def make_batch(folder: Path, pairs: int, bundles: int, lone: int, seed: int) -> Batch:
+    """Digital form + KTP pairs (one folder each), scanned bundles, KTPs alone (stay pending)."""
+    batch = Batch(folder)
+    settings = load_settings(home=folder)
+    for index in range(pairs):
+        rng = random.Random(f"{seed}:pair:{index}")
+        person = make_person(rng, outside_province=False)
+        values = {**make_objection(rng, person), "signed": False}
+        sub = folder / f"pemohon-{index:02d}"
+        sub.mkdir(parents=True)
+        render_filled_form(settings, values, sub / "formulir.pdf", fillable=True)
+        render_ktp(person, dpi=300, seed=index).convert("RGB").save(sub / "ktp.jpg", quality=85)
+        batch.submissions.append(
+            Submission(
+                "digital form + KTP",
+                [sub.relative_to(folder) / n for n in ("formulir.pdf", "ktp.jpg")],
+            )
+        )
+    if bundles:
+        generated = folder / "_bundles"
+        generate(generated, count=bundles, seed=seed, kinds=["bundle"])
+        for path in sorted(generated.glob("bundle_*")):
+            target = folder / path.name
+            shutil.move(path, target)
+            batch.submissions.append(Submission("scanned bundle", [target.relative_to(folder)]))
+        shutil.rmtree(generated)
+    for index in range(lone):
+        rng = random.Random(f"{seed}:lone:{index}")
+        path = folder / f"ktp-saja-{index:02d}.jpg"
+        render_ktp(make_person(rng), dpi=300, seed=1000 + index).convert("RGB").save(
+            path, quality=85
+        )
+        batch.submissions.append(Submission("KTP alone", [path.relative_to(folder)]))
+    return batch
+
+
+class System:
+    """`ppid run` in a subprocess on a fresh home."""
+
+    def __init__(self, home: Path, workers: int) -> None:
+        port = 21000 + os.getpid() % 10000
+        env = {**os.environ, "PPID_HOME": str(home), "PPID_INTAKE__WORKERS": str(workers)}
+        env.update(PPID_WEB_PORT=str(port), PPID_INTAKE__PREFECT_PORT=str(port + 1))
+        env["PPID_INTAKE__STABLE_SECONDS"] = "1"
+        env.pop("PREFECT_API_URL", None)
+        self.home = home
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "ppid", "run"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            if "Ctrl-C" in line:
+                break
+        else:
+            raise SystemExit("ppid run did not start")
+
+    def stop(self) -> None:
+        self.process.send_signal(signal.SIGINT)
+        try:
+            self.process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+    def finished(self) -> dict[str, tuple[float, str]]:
+        """source file name → (commit time, outcome) for every file the ledger has finished."""
+        database = self.home / "var" / "ppid.sqlite3"
+        if not database.exists():
+            return {}
+        with sqlite3.connect(database, timeout=30) as connection:
+            rows = connection.execute(
+                "SELECT f.source_path, f.updated_at, f.status, s.status "
+                "FROM intake_files f LEFT JOIN submissions s ON s.id = f.submission_id "
+                "WHERE f.status IN ('done', 'duplicate', 'quarantined')"
+            ).fetchall()
+        done = {}
+        for source, updated, status, submission in rows:
+            moment = datetime.fromisoformat(updated).replace(tzinfo=UTC).timestamp()
+            done[source] = (moment, submission or status)
+        return done
+
+
+def drop(batch: Batch, submission: Submission, inbox: Path) -> None:
+    """Copy beside the inbox, then rename into place: the watcher sees whole files only."""
+    for relative in submission.files:
+        target = inbox / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(target.name + ".part")
+        shutil.copy(batch.staging / relative, partial)
+        partial.rename(target)
+    submission.dropped = time.time()
+
+
+def wait(system: System, submissions: list[Submission], inbox: Path, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        done = system.finished()
+        for sub in submissions:
+            paths = [str(inbox / f) for f in sub.files]
+            if sub.finished is None and all(p in done for p in paths):
+                sub.finished = max(done[p][0] for p in paths)
+                sub.outcome = done[paths[-1]][1]
+        if all(sub.finished is not None for sub in submissions):
+            return
+        time.sleep(0.5)
+    print(f"  timed out: {sum(s.finished is None for s in submissions)} unfinished")
+
+
+def latency_table(title: str, submissions: list[Submission]) -> None:
+    print(f"\n{title}")
+    print(f"  {'kind':<22}{'n':>4}{'p50 s':>9}{'p95 s':>9}   outcomes")
+    for kind in sorted({s.kind for s in submissions}):
+        subs = [s for s in submissions if s.kind == kind and s.finished is not None]
+        times = sorted(s.finished - s.dropped for s in subs)
+        if not times:
+            continue
+        p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
+        outcomes = ", ".join(sorted({s.outcome for s in subs}))
+        print(
+            f"  {kind:<22}{len(times):>4}{statistics.median(times):>9.1f}{p95:>9.1f}   {outcomes}"
+        )
+
+
+def run_phase(batch: Batch, workers: int, sequential: list[Submission] | None) -> float | None:
+    with tempfile.TemporaryDirectory(prefix="ppid-bench-") as scratch:
+        home = Path(scratch)
+        system = System(home, workers)
+        inbox = home / "inbox"
+        try:
+            if sequential is not None:
+                for sub in sequential:
+                    drop(batch, sub, inbox)
+                    wait(system, [sub], inbox, timeout=300)
+                latency_table("Latency, one submission at a time (1 worker)", sequential)
+                return None
+            started = time.time()
+            for sub in batch.submissions:
+                drop(batch, sub, inbox)
+            wait(system, batch.submissions, inbox, timeout=1800)
+            ended = max(s.finished or time.time() for s in batch.submissions)
+            files = sum(len(s.files) for s in batch.submissions)
+            rate = files / ((ended - started) / 60)
+            latency_table(f"All {files} files at once, {workers} worker(s)", batch.submissions)
+            print(f"  throughput: {rate:.1f} files/min ({ended - started:.0f} s)")
+            return rate
+        finally:
+            system.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pairs", type=int, default=15)
+    parser.add_argument("--bundles", type=int, default=10)
+    parser.add_argument("--lone-ktp", type=int, default=10)
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+    os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+    with tempfile.TemporaryDirectory(prefix="ppid-bench-files-") as staging:
+        batch = make_batch(Path(staging), args.pairs, args.bundles, args.lone_ktp, args.seed)
+        files = sum(len(s.files) for s in batch.submissions)
+        print(
+            f"machine: {os.cpu_count()} cores; {files} files, {len(batch.submissions)} submissions"
+        )
+        probe = [s for s in batch.submissions if s.kind != "KTP alone"]
+        picks = [s for s in probe if s.kind.startswith("digital")][:3]
+        picks += [s for s in probe if s.kind == "scanned bundle"][:3]
+        run_phase(batch, 1, [Submission(s.kind, s.files) for s in picks])
+        rates = {}
+        for workers in args.workers:
+            for sub in batch.submissions:
+                sub.finished, sub.outcome = None, ""
+            rates[workers] = run_phase(batch, workers, None)
+        if 1 in rates and 2 in rates and rates[1]:
+            print(f"\nspeed-up with two workers: {rates[2] / rates[1]:.2f}x")
+
+
+if __name__ == "__main__":
+    main()

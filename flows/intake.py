@@ -1,0 +1,184 @@
+"""Intake flows: one run per file, from the inbox to a registered case; a sweep for the rest.
+
+Orchestration only: every step is a function of `ppid.intake`, callable and tested without
+Prefect. Retries cover transient faults (database locked, disk briefly full); a file that cannot
+be processed goes to quarantine with a note, never silently away.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from prefect import flow, task
+from prefect.cache_policies import NO_CACHE
+from prefect.runtime import flow_run
+from sqlalchemy.exc import OperationalError
+
+from ppid import intake
+from ppid.hardcopy import file_by_qr
+from ppid.inbox import is_stable, iter_inbox
+from ppid.intake import IntakeContext, Outcome, Quarantined
+from ppid.settings import load_settings
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
+RETRY = {"retries": 3, "retry_delay_seconds": [1, 4, 15], "cache_policy": NO_CACHE}
+
+
+def _is_transient(task: Any, task_run: Any, state: Any) -> bool:
+    """Retry only what may pass by itself: a locked database, a full or busy disk."""
+    try:
+        state.result()
+    except (OperationalError, OSError):
+        return True
+    except Exception:
+        return False
+    return False
+
+
+@task(**RETRY, retry_condition_fn=_is_transient)
+def claim(ctx: IntakeContext, path: Path, group_key: str | None, source: str) -> tuple[int, str]:
+    """Take the file by its content hash (exactly once across workers)."""
+    return intake.claim(ctx, path, group_key=group_key, source=source)
+
+
+@task(**RETRY, retry_condition_fn=_is_transient)
+def store_original(ctx: IntakeContext, intake_id: int, path: Path) -> Path:
+    """Copy the original, untouched and fsynced, into the archive."""
+    return intake.store_original(ctx, intake_id, path)
+
+
+@task(cache_policy=NO_CACHE)
+def extract(ctx: IntakeContext, intake_id: int) -> dict[str, Any]:
+    """Read forms and ID cards from the archived copy."""
+    return intake.extract(ctx, intake_id)
+
+
+@task(**RETRY, retry_condition_fn=_is_transient)
+def assemble(ctx: IntakeContext, intake_id: int) -> int:
+    """Attach the file to its submission (same file, folder, e-mail, or NIK)."""
+    return intake.assemble(ctx, intake_id)
+
+
+@task(**RETRY, retry_condition_fn=_is_transient)
+def check_and_register(ctx: IntakeContext, submission_id: int) -> Outcome:
+    """SOP steps 1–2: completeness, register number, deadline, the desk officer's first task."""
+    return intake.check_and_register(ctx, submission_id)
+
+
+@task(**RETRY, retry_condition_fn=_is_transient)
+def issue_receipt(ctx: IntakeContext, number: str) -> Path:
+    """Render the receipt and the numbered copy of the form."""
+    return intake.issue_receipt(ctx, number)
+
+
+@task(**RETRY, retry_condition_fn=_is_transient)
+def finish(ctx: IntakeContext, intake_id: int, path: Path) -> None:
+    """Remove the file from the inbox, now that everything is committed."""
+    intake.finish(ctx, intake_id, path)
+
+
+def _run_name() -> str:
+    return Path(str(flow_run.parameters.get("path", "file"))).name
+
+
+@flow(name="process-file", flow_run_name=_run_name, log_prints=False)
+def process_file(path: str, group_key: str | None = None, source: str = "inbox") -> dict[str, Any]:
+    """One file: claim → keep original → extract → assemble → register → receipt → done.
+
+    Files of one e-mail (source "mail") share a `group_key`, so they form one submission.
+    """
+    ctx = IntakeContext.open(load_settings())
+    file = Path(path)
+    if not file.is_file() or file.is_symlink():
+        return Outcome(path, "skipped", reason="not a regular file (gone, or a symlink)").to_json()
+    intake_id: int | None = None
+    try:
+        intake_id, state = claim(ctx, file, group_key, source)
+        if state == "busy":
+            return Outcome(path, "busy", intake_id=intake_id).to_json()
+        if state == "duplicate":
+            return intake.record_duplicate(ctx, intake_id, file).to_json()
+        store_original(ctx, intake_id, file)
+        extract(ctx, intake_id)
+        if (filed := file_by_qr(ctx, intake_id)) is not None:  # signed copy / separator sheet
+            finish(ctx, intake_id, file)
+            return {**filed.to_json(), "file": path}
+        submission_id = assemble(ctx, intake_id)
+        outcome = check_and_register(ctx, submission_id)
+        outcome.file = path
+        if outcome.register_number:
+            _rename_run(f"{file.name} → {outcome.register_number}")
+            issue_receipt(ctx, outcome.register_number)
+        finish(ctx, intake_id, file)
+        return outcome.to_json()
+    except Quarantined as error:
+        return intake.mark_quarantined(ctx, intake_id, file, error).to_json()
+    except Exception as error:
+        return _after_failure(ctx, intake_id, file, error).to_json()
+
+
+def _after_failure(
+    ctx: IntakeContext, intake_id: int | None, source: Path, error: Exception
+) -> Outcome:
+    """Retries are spent: leave the file for the next sweep, or quarantine it after many tries."""
+    log.exception("intake of %s failed", source)
+    attempts = intake.attempts_of(ctx, intake_id)
+    if attempts >= MAX_ATTEMPTS or not isinstance(error, OperationalError | OSError):
+        reason = f"{type(error).__name__}: {error}"
+        return intake.mark_quarantined(
+            ctx,
+            intake_id,
+            source,
+            Quarantined(
+                f"Kesalahan saat memproses ({reason}). Laporkan kepada operator.",
+                f"Processing failed ({reason}). Report it to the operator.",
+            ),
+        )
+    return Outcome(str(source), "retry-later", reason=str(error), intake_id=intake_id)
+
+
+def _rename_run(name: str) -> None:
+    """Name the flow run after the register number once it is known."""
+    run_id = flow_run.get_id()
+    if not run_id:
+        return
+    from prefect.client.orchestration import get_client
+
+    with get_client(sync_client=True) as client:
+        client.update_flow_run(run_id, name=name)
+
+
+@flow(name="sweep-inbox", log_prints=False)
+def sweep_inbox(paths: list[str] | None = None) -> list[dict[str, Any]]:
+    """Process every stable inbox file (or the given paths): catches what the watcher missed."""
+    settings = load_settings()
+    outcomes = []
+    for path, group_key in candidates(settings.inbox, paths, settings.intake.stable_seconds):
+        outcomes.append(process_file(str(path), group_key))
+    return outcomes
+
+
+def candidates(
+    inbox: Path | None, paths: list[str] | None, stable_seconds: float
+) -> list[tuple[Path, str | None]]:
+    """Files to process: given paths (folders expand, one submission each) or the stable inbox."""
+    if not paths:
+        assert inbox is not None
+        return [(p, None) for p in iter_inbox(inbox) if is_stable(p, stable_seconds)]
+    found: list[tuple[Path, str | None]] = []
+    for raw in paths:
+        path = Path(raw).expanduser().absolute()
+        if path.is_dir():
+            inside = iter_inbox(path)
+            found.extend((p, None if _under(p, inbox) else f"folder:{path}") for p in inside)
+        else:
+            found.append((path, None))
+    return found
+
+
+def _under(path: Path, folder: Path | None) -> bool:
+    return folder is not None and path.resolve().is_relative_to(folder.resolve())

@@ -1,0 +1,190 @@
+"""The file side of intake: which inbox files to take, safe copies into the archive, quarantine.
+
+Nothing here touches the database, so the watcher, the sweep and the tests share one notion of
+"a file ready to be taken" and one way to move files without losing them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+import shutil
+import time
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+IGNORED_NAMES = {"thumbs.db", "desktop.ini", ".ds_store"}
+IGNORED_PREFIXES = (".", "~$", "~")
+IGNORED_SUFFIXES = (".part", ".partial", ".tmp", ".temp", ".crdownload", ".download", ".swp")
+MAX_NAME_BYTES = 120
+
+
+def is_ignored(path: Path) -> bool:
+    """Hidden, temporary and system files a scanner, a browser or an office suite leaves behind."""
+    name = path.name.lower()
+    return (
+        name in IGNORED_NAMES
+        or name.startswith(IGNORED_PREFIXES)
+        or name.endswith(IGNORED_SUFFIXES)
+        or any(part.startswith(".") for part in path.parts[:-1])
+    )
+
+
+def iter_inbox(inbox: Path) -> Iterator[Path]:
+    """Every candidate file under the inbox, sorted; symlinks are never followed."""
+    if not inbox.is_dir():
+        return
+    for root, dirs, files in os.walk(inbox, followlinks=False):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            path = Path(root) / name
+            relative = path.relative_to(inbox)
+            if not is_ignored(relative):
+                yield path
+
+
+def is_stable(path: Path, stable_seconds: float, now: float | None = None) -> bool:
+    """A file is taken only once nothing has written to it for `stable_seconds`."""
+    try:
+        stat = path.lstat()
+    except FileNotFoundError:
+        return False
+    now = time.time() if now is None else now
+    return now - stat.st_mtime >= stable_seconds
+
+
+def wait_until_stable(path: Path, stable_seconds: float, timeout: float = 600.0) -> bool:
+    """Wait until size and mtime hold still for `stable_seconds`; False if the file vanished."""
+    deadline = time.monotonic() + timeout
+    last: tuple[int, float] | None = None
+    while time.monotonic() < deadline:
+        try:
+            stat = path.lstat()
+        except FileNotFoundError:
+            return False
+        current = (stat.st_size, stat.st_mtime)
+        if current == last and is_stable(path, stable_seconds):
+            return True
+        last = current
+        time.sleep(min(max(stable_seconds / 2, 0.1), 2.0))
+    return False
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def safe_name(name: str | bytes, fallback: str = "berkas") -> str:
+    """A file name safe on every share: no path parts, no control characters, bounded length."""
+    if isinstance(name, bytes):
+        name = name.decode("utf-8", errors="replace")
+    name = unicodedata.normalize("NFC", name).replace("\\", "/").split("/")[-1]
+    name = re.sub(r"[\x00-\x1f\x7f<>:\"|?*]", "_", name).strip(" .")
+    stem, dot, suffix = name.rpartition(".")
+    if not dot:
+        stem, suffix = name, ""
+    suffix = suffix[:10]
+    encoded_stem = stem.encode("utf-8")[: MAX_NAME_BYTES - len(suffix) - 1]
+    stem = encoded_stem.decode("utf-8", errors="ignore").strip(" .") or fallback
+    return f"{stem}.{suffix}" if suffix else stem
+
+
+def fsync_copy(source: Path, target: Path) -> None:
+    """Copy and make it durable (file and directory entry) before anyone relies on it."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(target.name + ".partial")
+    with source.open("rb") as reader, partial.open("wb") as writer:
+        shutil.copyfileobj(reader, writer, 1 << 20)
+        writer.flush()
+        os.fsync(writer.fileno())
+    os.replace(partial, target)
+    fsync_dir(target.parent)
+
+
+def fsync_dir(directory: Path) -> None:
+    descriptor = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def unique_path(path: Path) -> Path:
+    """`path`, or `name (2).ext`, … — never overwrite a file a person may still want."""
+    if not path.exists():
+        return path
+    for number in range(2, 10_000):
+        candidate = path.with_name(f"{path.stem} ({number}){path.suffix}")
+        if not candidate.exists():
+            return candidate
+    raise FileExistsError(f"too many files named like {path}")
+
+
+@dataclass(frozen=True)
+class QuarantineNote:
+    reason_id: str  # Bahasa Indonesia, for the clerk
+    reason_en: str
+
+
+def quarantine_file(path: Path, quarantine_dir: Path, note: QuarantineNote, inbox: Path) -> Path:
+    """Move an unprocessable file out of the inbox, with a note saying why and how to retry.
+
+    The move keeps the file's relative folder so a clerk recognises where it came from.
+    """
+    try:
+        relative = path.relative_to(inbox)
+    except ValueError:
+        relative = Path(path.name)
+    target = unique_path(quarantine_dir / relative.parent / safe_name(relative.name))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    write_quarantine_note(target, note, original=str(relative))
+    shutil.move(str(path), str(target))
+    fsync_dir(target.parent)
+    return target
+
+
+def write_quarantine_note(target: Path, note: QuarantineNote, original: str) -> Path:
+    stamp = datetime.now(UTC).astimezone().strftime("%Y-%m-%d %H:%M %Z")
+    text = (
+        f"Berkas: {original}\n"
+        f"Waktu: {stamp}\n\n"
+        f"Mengapa berkas ini dikarantina:\n  {note.reason_id}\n\n"
+        "Cara mencoba lagi: perbaiki berkasnya bila perlu, lalu pindahkan kembali "
+        "ke folder inbox.\n\n"
+        "---\n"
+        f"Why this file was quarantined:\n  {note.reason_en}\n\n"
+        "To retry: fix the file if needed, then move it back into the inbox folder.\n"
+    )
+    note_path = target.with_name(target.name + ".txt")
+    note_path.write_text(text, encoding="utf-8")
+    return note_path
+
+
+def list_quarantine(quarantine_dir: Path) -> list[tuple[Path, str]]:
+    """Each quarantined file with the first reason line of its note."""
+    rows: list[tuple[Path, str]] = []
+    if not quarantine_dir.is_dir():
+        return rows
+    for path in sorted(quarantine_dir.rglob("*")):
+        if not path.is_file() or path.name.endswith(".txt"):
+            continue
+        note = path.with_name(path.name + ".txt")
+        reason = ""
+        if note.exists():
+            lines = note.read_text(encoding="utf-8", errors="replace").splitlines()
+            marker = "Why this file was quarantined:"
+            if marker in lines:
+                reason = lines[lines.index(marker) + 1].strip()
+        rows.append((path, reason))
+    return rows

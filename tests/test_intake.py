@@ -1,0 +1,292 @@
+"""Intake end to end: real extraction, real SQLite, real Prefect flows, crashes at every stage."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from ppid.forms import render_filled_form
+from ppid.inbox import is_ignored, list_quarantine
+from ppid.intake import (
+    IntakeContext,
+    IntakeFile,
+    Submission,
+    assemble,
+    check_and_register,
+    claim,
+    completeness_problem,
+    extract,
+    issue_receipt,
+    pending_submissions,
+    store_original,
+)
+from ppid.models import Case, Task
+from ppid.settings import load_settings
+
+SAMPLES = Path(__file__).parent / "corpus" / "samples"
+PPID = [sys.executable, "-m", "ppid"]
+
+
+def _ktp_sample() -> tuple[Path, dict[str, Any]]:
+    for line in (SAMPLES / "truth.jsonl").read_text().splitlines():
+        truth = json.loads(line)
+        if truth["file"] == "ktp_crop_000.jpg":
+            return SAMPLES / truth["file"], truth["documents"][0]["fields"]
+    raise AssertionError("tests/corpus/samples lacks ktp_crop_000.jpg; regenerate the samples")
+
+
+def form_values(card: dict[str, Any], request_number: str = "012/PPID/X/2026") -> dict[str, Any]:
+    return {
+        "request_number": request_number,
+        "purpose": "Penelitian skripsi tentang koperasi",
+        "applicant": {
+            "name": card["name"],
+            "nik": card["nik"],
+            "address": card["address"],
+            "occupation": card["occupation"],
+            "phone": "081234567890",
+            "email": "pemohon@example.id",
+        },
+        "proxy": None,
+        "reasons": ["a", "c"],
+        "case_description": "Permohonan informasi saya tidak ditanggapi dalam sepuluh hari kerja.",
+        "place": "Pontianak",
+        "date": "2026-11-20",
+    }
+
+
+@pytest.fixture(scope="module")
+def specimens(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """A filled fillable form and a matching KTP scan, made once per module."""
+    folder = tmp_path_factory.mktemp("specimens")
+    ktp, card = _ktp_sample()
+    settings = load_settings(home=folder)
+    form = render_filled_form(settings, form_values(card), folder / "formulir.pdf", fillable=True)
+    other = render_filled_form(
+        settings, form_values(card, "099/PPID/XI/2026"), folder / "formulir-2.pdf", fillable=True
+    )
+    shutil.copy(ktp, folder / "ktp.jpg")
+    return {"form": form, "form2": other, "ktp": folder / "ktp.jpg"}
+
+
+@pytest.fixture()
+def ctx(ppid_home: Path) -> IntakeContext:
+    settings = load_settings()
+    for folder in (settings.inbox, settings.archive):
+        folder.mkdir(parents=True, exist_ok=True)
+    return IntakeContext.open(settings)
+
+
+def drop(ctx: IntakeContext, source: Path, relative: str) -> Path:
+    target = ctx.settings.inbox / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(source, target)
+    return target
+
+
+def run_steps(ctx: IntakeContext, path: Path) -> tuple[int, str, str | None]:
+    """The flow's steps without Prefect: what `flows.intake.process_file` puts in order."""
+    intake_id, state = claim(ctx, path)
+    if state != "new":
+        return intake_id, state, None
+    store_original(ctx, intake_id, path)
+    extract(ctx, intake_id)
+    outcome = check_and_register(ctx, assemble(ctx, intake_id))
+    if outcome.register_number:
+        issue_receipt(ctx, outcome.register_number)
+    return intake_id, outcome.outcome, outcome.register_number
+
+
+def test_form_and_id_in_one_folder_register_one_case_with_receipt(ctx, specimens) -> None:
+    form = drop(ctx, specimens["form"], "pemohon-a/formulir.pdf")
+    ktp = drop(ctx, specimens["ktp"], "pemohon-a/ktp.jpg")
+    assert run_steps(ctx, form)[1] == "pending"
+    _, outcome, number = run_steps(ctx, ktp)
+    assert outcome == "registered"
+    assert number is not None and number.startswith("001/KEB/PPID-DKUKM/")
+    with ctx.sessions() as session:
+        case = session.scalars(select(Case)).one()
+        assert case.applicant_nik == _ktp_sample()[1]["nik"]
+        assert case.reasons == ["a", "c"]
+        assert case.answer_due is not None
+        assert {d.role for d in case.documents} == {"form", "id_card", "receipt"}
+        task = session.scalars(select(Task)).one()
+        assert (task.role, task.step) == ("petugas", "verify")
+    receipt = ctx.archive / next(d.path for d in case.documents if d.role == "receipt")
+    from pypdf import PdfReader
+
+    text = PdfReader(receipt).pages[0].extract_text()
+    assert number in text
+    assert case.applicant_name in text
+    assert (receipt.parent / "02-salinan-formulir.pdf").exists()
+
+
+def test_form_alone_waits_as_pending_and_pairs_with_a_later_id_by_nik(ctx, specimens) -> None:
+    form = drop(ctx, specimens["form"], "formulir.pdf")
+    assert run_steps(ctx, form)[1] == "pending"
+    rows = pending_submissions(ctx)
+    assert len(rows) == 1 and "KTP" in rows[0]["reason"]
+    assert rows[0]["nik"].endswith("*" * 12)  # masked in listings
+    ktp = drop(ctx, specimens["ktp"], "scan-ktp.jpg")
+    assert run_steps(ctx, ktp)[1] == "registered"
+    assert pending_submissions(ctx) == []
+
+
+def test_same_bytes_twice_are_recorded_not_registered_twice(ctx, specimens) -> None:
+    form = drop(ctx, specimens["form"], "a/formulir.pdf")
+    run_steps(ctx, form)
+    run_steps(ctx, drop(ctx, specimens["ktp"], "a/ktp.jpg"))
+    again = drop(ctx, specimens["form"], "lagi/formulir.pdf")
+    assert run_steps(ctx, again)[1] == "duplicate"
+    with ctx.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Case)) == 1
+
+
+def test_same_nik_and_request_within_30_days_is_flagged(ctx, specimens, tmp_path) -> None:
+    run_steps(ctx, drop(ctx, specimens["form"], "a/formulir.pdf"))
+    run_steps(ctx, drop(ctx, specimens["ktp"], "a/ktp.jpg"))
+    # Same request, new bytes (a re-filled form): registered, but flagged.
+    refilled = tmp_path / "formulir.pdf"
+    refilled.write_bytes(specimens["form"].read_bytes() + b"\n% diisi ulang\n")
+    run_steps(ctx, drop(ctx, refilled, "b/formulir.pdf"))
+    ktp_copy = tmp_path / "ktp.jpg"
+    ktp_copy.write_bytes(specimens["ktp"].read_bytes() + b"\0")
+    run_steps(ctx, drop(ctx, ktp_copy, "b/ktp.jpg"))
+    with ctx.sessions() as session:
+        cases = session.scalars(select(Case).order_by(Case.seq)).all()
+    assert [c.possible_duplicate for c in cases] == [False, True]
+
+
+def test_completeness_reasons_are_plain_indonesian() -> None:
+    def file_with(*documents: dict[str, Any]) -> IntakeFile:
+        return IntakeFile(extraction={"documents": list(documents)})
+
+    form = {"document_type": "objection_form", "fields": {"applicant": {"name": "A"}}}
+    card = {"document_type": "id_card", "fields": {"nik": "6171010101900001"}}
+    assert "KTP" in completeness_problem([file_with(form)])
+    assert "Formulir" in completeness_problem([file_with(card)])
+    assert "NIK pemohon" in completeness_problem([file_with(form, card)])
+    assert "maupun" in completeness_problem([file_with({"document_type": "other"})])
+    applicant = {"name": "A", "nik": "6171010101900001", "address": "Jl. Contoh"}
+    full = {"document_type": "objection_form", "fields": {"applicant": applicant, "reasons": ["c"]}}
+    unread = {"document_type": "id_card", "fields": {"nik": None}}
+    other = {"document_type": "id_card", "fields": {"nik": "6171010101900002"}}
+    assert completeness_problem([file_with(full, card)]) is None
+    assert "tidak terbaca" in completeness_problem([file_with(full, unread)])
+    assert "berbeda" in completeness_problem([file_with(full), file_with(other)])
+
+
+@pytest.mark.parametrize(
+    "name", [".~lock.formulir.pdf#", "Thumbs.db", "unduhan.pdf.part", ".hidden/x.pdf", "~$tmp.docx"]
+)
+def test_temporary_and_system_files_are_ignored(name: str) -> None:
+    assert is_ignored(Path(name))
+
+
+def test_unreadable_file_is_quarantined_with_a_bilingual_note(ctx, specimens) -> None:
+    from flows.intake import _after_failure  # noqa: F401  (import check: flows stay importable)
+    from ppid.intake import Quarantined, mark_quarantined
+
+    bad = drop(ctx, specimens["form"], "rusak.pdf")
+    bad.write_bytes(b"%PDF-1.7\n1 0 obj <<")  # truncated
+    intake_id, _ = claim(ctx, bad)
+    store_original(ctx, intake_id, bad)
+    with pytest.raises(Quarantined) as caught:
+        extract(ctx, intake_id)
+    mark_quarantined(ctx, intake_id, bad, caught.value)
+    assert not bad.exists()
+    [(moved, reason)] = list_quarantine(ctx.settings.quarantine)
+    assert moved.name == "rusak.pdf" and reason
+    note = moved.with_name("rusak.pdf.txt").read_text()
+    assert "Cara mencoba lagi" in note and "To retry" in note
+    # Moving it back retries: the ledger lets the same bytes in again.
+    shutil.move(moved, ctx.settings.inbox / "rusak.pdf")
+    assert claim(ctx, ctx.settings.inbox / "rusak.pdf")[1] == "resume"
+
+
+# --- through the real flows and a real Prefect server --------------------------------------
+
+
+def ingest(home: Path, api: str, *args: str, crash_after: str | None = None) -> list[dict]:
+    env = {**os.environ, "PPID_HOME": str(home), "PREFECT_API_URL": api}
+    env["PPID_INTAKE__STABLE_SECONDS"] = "0"
+    env.pop("PPID_CRASH_AFTER", None)
+    if crash_after:
+        env["PPID_CRASH_AFTER"] = crash_after
+    done = subprocess.run(
+        [*PPID, "ingest", "--json", *args], env=env, capture_output=True, text=True, timeout=600
+    )
+    if crash_after:
+        assert done.returncode == -9, done.stderr[-2000:]
+        return []
+    assert done.returncode == 0, done.stderr[-2000:]
+    return [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+
+
+def test_ingest_once_runs_the_flows_and_reports_json(ppid_home, prefect_api, specimens) -> None:
+    inbox = ppid_home / "inbox"
+    (inbox / "pemohon").mkdir(parents=True)
+    shutil.copy(specimens["form"], inbox / "pemohon" / "formulir.pdf")
+    shutil.copy(specimens["ktp"], inbox / "pemohon" / "ktp.jpg")
+    (inbox / "catatan.txt").write_text("bukan keberatan")
+    outcomes = ingest(ppid_home, prefect_api)
+    by_name = {Path(o["file"]).name: o for o in outcomes}
+    assert by_name["ktp.jpg"]["outcome"] == "registered"
+    assert by_name["ktp.jpg"]["register_number"].startswith("001/")
+    assert by_name["catatan.txt"]["outcome"] == "quarantined"
+    assert sorted(p.name for p in inbox.rglob("*") if p.is_file()) == []
+
+
+@pytest.mark.parametrize("stage", ["claim", "store", "register", "receipt"])
+def test_sigkill_at_any_stage_loses_nothing_and_registers_once(
+    ppid_home, prefect_api, specimens, stage: str
+) -> None:
+    inbox = ppid_home / "inbox"
+    (inbox / "p1").mkdir(parents=True)
+    shutil.copy(specimens["form"], inbox / "p1" / "formulir.pdf")
+    shutil.copy(specimens["ktp"], inbox / "p1" / "ktp.jpg")
+    shutil.copy(specimens["form2"], inbox / "formulir-kedua.pdf")
+    ingest(ppid_home, prefect_api, crash_after=stage)
+    ingest(ppid_home, prefect_api)
+    ingest(ppid_home, prefect_api)  # a third pass finds nothing left to do
+
+    ctx = IntakeContext.open(load_settings())
+    with ctx.sessions() as session:
+        cases = session.scalars(select(Case).order_by(Case.seq)).all()
+        files = session.scalars(select(IntakeFile)).all()
+        pending = session.scalars(select(Submission).where(Submission.status == "pending")).all()
+    assert [c.seq for c in cases] == [1]  # gap-free, once
+    assert len(files) == 3 and all(f.stored_path for f in files)
+    assert all((ctx.archive / str(f.stored_path)).exists() for f in files)
+    assert len(pending) == 1  # the second form waits for its KTP
+    assert [p for p in inbox.rglob("*") if p.is_file()] == []  # nothing orphaned in the inbox
+    receipts = list(ctx.archive.rglob("01-tanda-terima.pdf"))
+    assert len(receipts) == 1
+
+
+def _claim_in_process(home: str, path: str, start: float) -> str:
+    os.environ["PPID_HOME"] = home
+    ctx = IntakeContext.open(load_settings())
+    while time.time() < start:
+        time.sleep(0.001)
+    return claim(ctx, Path(path))[1]
+
+
+def test_two_workers_never_take_the_same_file(ctx, specimens) -> None:
+    path = drop(ctx, specimens["form"], "formulir.pdf")
+    start = time.time() + 1.5
+    spawn = multiprocessing.get_context("spawn")
+    with spawn.Pool(2) as pool:
+        home = str(ctx.settings.home)
+        states = pool.starmap(_claim_in_process, [(home, str(path), start)] * 2)
+    assert sorted(states) == ["busy", "new"]

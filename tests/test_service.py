@@ -1,0 +1,80 @@
+"""`ppid run` as an operator uses it: starts everything, refuses a second copy, stops cleanly."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from ppid.forms import render_form
+from ppid.settings import load_settings
+
+
+def _wait_for_line(process: subprocess.Popen[str], text: str, timeout: float) -> list[str]:
+    lines: list[str] = []
+    deadline = time.monotonic() + timeout
+    assert process.stdout is not None
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line:
+            if process.poll() is not None:
+                break
+            continue
+        lines.append(line.rstrip())
+        if text in line:
+            return lines
+    raise AssertionError(f"{text!r} never printed; got {lines}")
+
+
+@pytest.mark.slow
+def test_run_starts_everything_refuses_a_second_copy_and_stops_on_ctrl_c(ppid_home: Path) -> None:
+    port_base = 20000 + os.getpid() % 20000
+    env = {
+        **os.environ,
+        "PPID_HOME": str(ppid_home),
+        "PPID_WEB_PORT": str(port_base),
+        "PPID_INTAKE__PREFECT_PORT": str(port_base + 1),
+    }
+    env.pop("PREFECT_API_URL", None)
+    command = [sys.executable, "-m", "ppid", "run"]
+    process = subprocess.Popen(
+        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    try:
+        lines = _wait_for_line(process, "Ctrl-C", timeout=180)
+        assert any(f"http://127.0.0.1:{port_base}" in line for line in lines)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port_base}/", timeout=10) as page:
+            assert "Meja Keberatan PPID" in page.read().decode()
+        # The watcher notices a dropped file; the event-triggered deployment takes it.
+        form = ppid_home / "inbox" / "formulir.pdf"
+        render_form(load_settings(), ppid_home / "blank.pdf", fillable=True)
+        (ppid_home / "blank.pdf").rename(form)
+        deadline = time.monotonic() + 120
+        while form.exists() and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert not form.exists(), "the dropped file was never taken"
+        listed = subprocess.run(
+            [sys.executable, "-m", "ppid", "pending", "--json"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert "formulir.pdf" in listed.stdout
+        second = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+        assert second.returncode == 7
+        assert "already running" in second.stderr and "Traceback" not in second.stderr
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=60) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    with pytest.raises(OSError):
+        urllib.request.urlopen(f"http://127.0.0.1:{port_base + 1}/api/health", timeout=2)
