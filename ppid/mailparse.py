@@ -1,0 +1,215 @@
+"""Reading one e-mail: its attachments, its body as text, and who really sent it.
+
+Pure functions over the raw bytes (stdlib `email`, policy=default, which decodes RFC 2231 and
+RFC 2047 names); no network, no database. Forwards (`message/rfc822` parts, also nested) are
+walked recursively, and the applicant is the sender of the innermost forwarded message.
+"""
+
+from __future__ import annotations
+
+import logging
+import mimetypes
+import re
+from dataclasses import dataclass, field
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+from email.utils import getaddresses, parseaddr
+from html.parser import HTMLParser
+from typing import Any
+
+from parsers.labels import objection_from_lines
+from parsers.model import Document, TextLine
+
+log = logging.getLogger(__name__)
+
+TNEF_TYPES = {"application/ms-tnef", "application/vnd.ms-tnef"}
+_BLOCK_TAGS = {"p", "br", "div", "tr", "li", "h1", "h2", "h3", "h4", "h5", "h6", "table", "hr"}
+_SKIP_TAGS = {"script", "style", "head", "title"}
+# An inline forward (Gmail, Outlook, Thunderbird) names the original sender in the quoted header.
+_FORWARD_MARK = re.compile(
+    r"(forwarded message|pesan yang diteruskan|original message|diteruskan)", re.I
+)
+_FORWARD_FROM = re.compile(r"^\s*>?\s*(?:from|dari)\s*:\s*(.+)$", re.I | re.M)
+MAX_DECORATION_BYTES = 40_000  # inline images below this, referenced by cid:, are decoration
+MAX_DEPTH = 10  # forwards of forwards; deeper nesting is treated as an attachment
+
+
+@dataclass
+class Attachment:
+    name: str  # as the sender named it, decoded; NOT safe as a path (see ppid.inbox.safe_name)
+    content_type: str
+    data: bytes
+
+    @property
+    def is_tnef(self) -> bool:
+        """Outlook's winmail.dat: nothing here can read it."""
+        return self.content_type in TNEF_TYPES or self.name.lower() == "winmail.dat"
+
+
+@dataclass
+class ParsedMail:
+    message_id: str | None
+    sender: str  # the applicant's address: the original sender for a forward
+    subject: str
+    body: str  # plain text (an HTML-only body converted)
+    attachments: list[Attachment] = field(default_factory=list)
+    forwarded: bool = False
+
+
+def parse_mail(raw: bytes) -> ParsedMail:
+    """Split one raw message into what intake needs."""
+    message = BytesParser(policy=policy.default).parsebytes(raw)
+    assert isinstance(message, EmailMessage)
+    walk = _Walk()
+    walk.visit(message, depth=0)
+    body = walk.plain or html_to_text(walk.html)
+    sender = walk.original_sender or _inline_forward_sender(body) or _address(message, "from")
+    return ParsedMail(
+        message_id=_message_id(message),
+        sender=sender,
+        subject=str(message.get("subject") or ""),
+        body=body,
+        attachments=walk.attachments,
+        forwarded=walk.original_sender is not None,
+    )
+
+
+class _Walk:
+    """Collects the first plain and HTML body, every attachment, and the forwarded sender."""
+
+    def __init__(self) -> None:
+        self.plain = ""
+        self.html = ""
+        self.attachments: list[Attachment] = []
+        self.original_sender: str | None = None
+
+    def visit(self, part: EmailMessage, depth: int) -> None:
+        kind = part.get_content_type()
+        if kind == "message/rfc822" and depth < MAX_DEPTH:
+            inner = part.get_content()
+            if isinstance(inner, EmailMessage):
+                self.original_sender = _address(inner, "from") or self.original_sender
+                self.visit(inner, depth + 1)
+                return
+        if part.is_multipart():
+            for child in part.iter_parts():
+                self.visit(child, depth)  # type: ignore[arg-type]
+            return
+        is_attachment = part.get_content_disposition() == "attachment" or part.get_filename()
+        if kind in ("text/plain", "text/html") and not is_attachment:
+            text = _text_of(part)
+            if kind == "text/plain" and not self.plain.strip():
+                self.plain = text
+            elif kind == "text/html" and not self.html.strip():
+                self.html = text
+            return
+        data = part.get_payload(decode=True) or b""
+        if not data or _is_decoration(part, len(data)):
+            return
+        name = part.get_filename() or _fallback_name(kind, len(self.attachments) + 1)
+        self.attachments.append(Attachment(name=str(name), content_type=kind, data=data))
+
+
+def _is_decoration(part: EmailMessage, size: int) -> bool:
+    """A small inline image the HTML body shows (a logo, a signature), not something handed in.
+
+    A KTP photo pasted into the message is inline too, but far bigger than a logo.
+    """
+    inline = part.get_content_disposition() in (None, "inline")
+    return (
+        inline
+        and part.get_content_maintype() == "image"
+        and bool(part["content-id"])
+        and (size < MAX_DECORATION_BYTES)
+    )
+
+
+def _text_of(part: EmailMessage) -> str:
+    try:
+        return str(part.get_content())
+    except (LookupError, UnicodeError):  # an unknown or lying charset
+        payload = part.get_payload(decode=True) or b""
+        return payload.decode("utf-8", errors="replace") if isinstance(payload, bytes) else ""
+
+
+def _fallback_name(content_type: str, number: int) -> str:
+    extension = mimetypes.guess_extension(content_type) or ".bin"
+    return f"lampiran-{number}{extension}"
+
+
+def _address(message: EmailMessage, header: str) -> str:
+    values = [str(v) for v in message.get_all(header, [])]
+    addresses = [address for _, address in getaddresses(values) if "@" in address]
+    return addresses[0].lower() if addresses else ""
+
+
+def _message_id(message: EmailMessage) -> str | None:
+    value = str(message.get("message-id") or "").strip()
+    return value[:998] or None
+
+
+def _inline_forward_sender(body: str) -> str | None:
+    """The "From:" line under a "Forwarded message" marker, for forwards pasted into the body."""
+    marker = _FORWARD_MARK.search(body)
+    if marker is None:
+        return None
+    found = _FORWARD_FROM.search(body, marker.end())
+    if found is None:
+        return None
+    address = parseaddr(found.group(1).replace("[mailto:", "<").replace("]", ">"))[1]
+    return address.lower() if "@" in address else None
+
+
+class _HtmlText(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.lines: list[list[str]] = [[]]
+        self.skipping = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _SKIP_TAGS:
+            self.skipping += 1
+        elif tag in _BLOCK_TAGS:
+            self.lines.append([])
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _SKIP_TAGS:
+            self.skipping = max(0, self.skipping - 1)
+        elif tag in _BLOCK_TAGS:
+            self.lines.append([])
+
+    def handle_data(self, data: str) -> None:
+        if not self.skipping and data.strip():
+            self.lines[-1].append(" ".join(data.split()))
+
+
+def html_to_text(html: str) -> str:
+    """Readable text from an HTML body: one line per block or table row, cells side by side."""
+    if not html.strip():
+        return ""
+    parser = _HtmlText()
+    parser.feed(html)
+    parser.close()
+    return "\n".join(" ".join(cells) for cells in parser.lines if cells)
+
+
+def body_objection(body: str) -> Document | None:
+    """The objection typed into the body itself, read by its labels; None if the body is not one.
+
+    It counts as an objection when the applicant's name and either the NIK or a reason were found
+    (a covering note such as "terlampir formulir saya" has none of them).
+    """
+    rows = [line.strip() for line in body.splitlines() if line.strip() and not line.startswith(">")]
+    if not rows:
+        return None
+    lines = [
+        TextLine(text=row, page=1, box=(50.0, 20.0 + 14 * i, 550.0, 32.0 + 14 * i))
+        for i, row in enumerate(rows)
+    ]
+    document = objection_from_lines(lines, method="text")
+    fields: dict[str, Any] = document.fields
+    applicant = fields.get("applicant") or {}
+    if applicant.get("name") and (applicant.get("nik") or fields.get("reasons")):
+        return document
+    return None
