@@ -1,0 +1,416 @@
+"""The case workflow: every branch, roles and order, append-only history, deadlines, CLI, flows."""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from ppid import dip, workflow
+from ppid.cli import app
+from ppid.db import open_db
+from ppid.errors import BadInputError, ExitCode, ForbiddenError
+from ppid.models import AppendOnlyError, Case, CaseStatus, TaskStatus
+from ppid.notify import notify_role, warning_text
+from ppid.register import get_case, register_case
+from ppid.settings import Settings, load_settings
+
+WIB = timezone(timedelta(hours=7))
+MONDAY = datetime(2026, 11, 30, 9, 0, tzinfo=WIB)
+DIP_CSV = (
+    "title,description,category,pasal17,unit,year,link\n"
+    "Laporan Keuangan Dinas 2025,Neraca dan realisasi anggaran,berkala,,Sekretariat,2025,"
+    "https://contoh.go.id/lk2025\n"
+    "Daftar Penerima Bantuan Modal UMKM,Nama usaha dan nilai bantuan,setiap saat,,Bidang UMKM,"
+    "2026,\n"
+    "Data Pribadi Anggota Koperasi,NIK dan rekening anggota,dikecualikan,h,Bidang Koperasi,2026,\n"
+)
+
+
+@pytest.fixture
+def settings(ppid_home: Path) -> Settings:
+    return load_settings()
+
+
+@pytest.fixture(scope="module")
+def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated database with the DIP imported, made once and copied for each test (fast)."""
+    home = tmp_path_factory.mktemp("template")
+    path = home / "ppid.sqlite3"
+    settings = load_settings(home=home, database_url=f"sqlite:///{path}")
+    sessions = open_db(settings)
+    csv = home / "dip.csv"
+    csv.write_text(DIP_CSV, encoding="utf-8")
+    with sessions() as session, session.begin():
+        dip.import_csv(session, csv)
+    sessions.kw["bind"].dispose()
+    return path
+
+
+@pytest.fixture
+def sessions(settings: Settings, template_db: Path) -> sessionmaker[Session]:
+    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(template_db, settings.var_dir / "ppid.sqlite3")
+    return open_db(settings)
+
+
+def register(
+    sessions: sessionmaker[Session],
+    settings: Settings,
+    name: str = "Rina Contoh",
+    received_at: datetime = MONDAY,
+) -> str:
+    """A registered case with its first task, as intake leaves it (no OCR involved)."""
+    with sessions() as session, session.begin():
+        case = Case(
+            applicant_name=name,
+            applicant_nik="6171014507900001",
+            applicant_address="Jl. Contoh Raya No. 5, Pontianak",
+            request_number="012/PERM/PPID-DKUKM/2026",
+            information_requested="Daftar penerima bantuan modal UMKM tahun 2026",
+            purpose="Penelitian skripsi",
+            reasons="ce",
+        )
+        register_case(session, settings, case, received_at, actor="petugas1")
+        workflow.start(session, settings, case)
+        return str(case.number)
+
+
+def step(
+    sessions: sessionmaker[Session],
+    settings: Settings,
+    number: str,
+    role: str,
+    decision: str,
+    note: str | None = None,
+    data: dict[str, Any] | None = None,
+    day: int = 1,
+) -> dict[str, Any]:
+    """One step, dated `day` December 2026 at 10:00 office time (letters carry that date)."""
+    at = datetime(2026, 12, day, 10, 0, tzinfo=WIB)
+    return workflow.advance_number(
+        sessions, settings, number, role, f"{role}-contoh", decision, note, data, at=at
+    )
+
+
+def to_decision(sessions: sessionmaker[Session], settings: Settings, number: str) -> None:
+    step(sessions, settings, number, "petugas", "forward")
+    step(sessions, settings, number, "bidang", "recommend", "Alasan keberatan berdasar")
+
+
+def load(sessions: sessionmaker[Session], number: str) -> Case:
+    session = sessions()
+    return get_case(session, number)
+
+
+def dip_id(sessions: sessionmaker[Session], title_word: str) -> int:
+    with sessions() as session:
+        return dip.search(session, title_word)[0].id
+
+
+def test_answered_branch_gives_the_dip_items_and_closes(
+    sessions: sessionmaker[Session], settings: Settings
+) -> None:
+    number = register(sessions, settings)
+    to_decision(sessions, settings, number)
+    ordered = step(sessions, settings, number, "atasan", "order", "Segera tindak lanjuti", day=2)
+    assert ordered["status"] == "ordered"
+    assert ordered["letters"][-1].endswith("01-surat-perintah.pdf")
+    item = dip_id(sessions, "Penerima Bantuan")
+    step(sessions, settings, number, "bidang", "available", data={"dip_items": [item]}, day=3)
+    sent = step(sessions, settings, number, "atasan", "send", day=4)
+    assert sent["status"] == "answered"
+    assert sent["open_tasks"] == [{"role": "petugas", "step": "close", "due": "2026-12-28"}]
+    step(sessions, settings, number, "petugas", "accepted", day=7)
+    case = load(sessions, number)
+    assert case.status == CaseStatus.CLOSED
+    assert case.decision == "released"
+    assert case.answer_letter_number == "001/TKI/PPID-DKUKM/XII/2026"
+    assert case.answered_on == date(2026, 12, 4)
+    assert case.applicant_response == "Menerima tanggapan"
+    assert [i.title for i in dip.items_given(sessions(), case)] == [
+        "Daftar Penerima Bantuan Modal UMKM"
+    ]
+    assert all(task.status == TaskStatus.DONE for task in case.tasks)
+    steps = [(e.role, e.data.get("step"), e.decision) for e in case.events if e.action == "step"]
+    assert steps == [
+        ("petugas", "verify", "forward"),
+        ("bidang", "examine", "recommend"),
+        ("atasan", "decide", "order"),
+        ("bidang", "fulfil", "available"),
+        ("atasan", "sign", "send"),
+        ("petugas", "close", "accepted"),
+    ]
+    order_event = next(e for e in case.events if e.decision == "order")
+    assert order_event.actor == "atasan-contoh"
+    assert order_event.note == "Segera tindak lanjuti"
+    assert order_event.at == datetime(2026, 12, 2, 10, 0, tzinfo=WIB)
+
+
+def test_rejected_as_exempt_names_the_pasal_17_ground(
+    sessions: sessionmaker[Session], settings: Settings
+) -> None:
+    number = register(sessions, settings)
+    to_decision(sessions, settings, number)
+    step(sessions, settings, number, "atasan", "order", day=2)
+    consequence = "Membuka NIK anggota merugikan privasi lebih besar daripada manfaatnya"
+    step(sessions, settings, number, "bidang", "exempt", consequence, {"pasal17": "h"}, day=3)
+    sent = step(sessions, settings, number, "atasan", "send", day=4)
+    assert sent["status"] == "rejected"
+    assert sent["letters"][-1].endswith("02-surat-penolakan.pdf")
+    case = load(sessions, number)
+    assert case.decision == "exempt"
+    assert case.answer_letter_number == "001/PNL/PPID-DKUKM/XII/2026"
+    fulfil = next(e for e in case.events if e.data.get("step") == "fulfil")
+    assert fulfil.data["pasal17"] == "h"
+    assert fulfil.data["consequence"] == consequence
+
+
+def test_exempt_without_ground_or_consequence_is_refused(
+    sessions: sessionmaker[Session], settings: Settings
+) -> None:
+    number = register(sessions, settings)
+    to_decision(sessions, settings, number)
+    step(sessions, settings, number, "atasan", "order", day=2)
+    with pytest.raises(BadInputError, match="Pasal 17"):
+        step(sessions, settings, number, "bidang", "exempt", "uji", {"pasal17": "z"})
+    with pytest.raises(BadInputError, match="consequence"):
+        step(sessions, settings, number, "bidang", "exempt", None, {"pasal17": "h"})
+    exempt_item = dip_id(sessions, "Pribadi")
+    with pytest.raises(BadInputError, match="exempt"):
+        step(sessions, settings, number, "bidang", "available", data={"dip_items": [exempt_item]})
+    assert load(sessions, number).status == CaseStatus.ORDERED
+
+
+def test_rejected_as_not_held(sessions: sessionmaker[Session], settings: Settings) -> None:
+    number = register(sessions, settings)
+    to_decision(sessions, settings, number)
+    step(sessions, settings, number, "atasan", "order", day=2)
+    step(sessions, settings, number, "bidang", "not_held", "Dokumen tidak pernah dibuat", day=3)
+    sent = step(sessions, settings, number, "atasan", "send", day=4)
+    assert sent["status"] == "rejected"
+    case = load(sessions, number)
+    assert case.decision == "not_held"
+    assert case.answered_on == date(2026, 12, 4)
+
+
+def test_dismissed_by_the_atasan_answers_with_written_reasons(
+    sessions: sessionmaker[Session], settings: Settings
+) -> None:
+    number = register(sessions, settings)
+    to_decision(sessions, settings, number)
+    with pytest.raises(BadInputError, match="reasons"):
+        step(sessions, settings, number, "atasan", "dismiss")
+    result = step(
+        sessions, settings, number, "atasan", "dismiss", "Permohonan telah dijawab tepat waktu"
+    )
+    assert result["status"] == "dismissed"
+    assert [t["step"] for t in result["open_tasks"]] == ["close"]
+    case = load(sessions, number)
+    assert case.decision == "dismissed"
+    assert case.decision_note == "Permohonan telah dijawab tepat waktu"
+    assert case.answer_letter_number == "001/TKI/PPID-DKUKM/XII/2026"
+    step(sessions, settings, number, "petugas", "dispute", day=10)
+    assert load(sessions, number).applicant_response.startswith("Mengajukan sengketa")
+
+
+@pytest.mark.parametrize(
+    ("steps_before", "wrong_role", "decision"),
+    [
+        (0, "bidang", "forward"),
+        (0, "atasan", "forward"),
+        (1, "petugas", "recommend"),
+        (2, "bidang", "order"),
+        (2, "petugas", "dismiss"),
+    ],
+)
+def test_roles_cannot_take_each_others_steps(
+    sessions: sessionmaker[Session],
+    settings: Settings,
+    steps_before: int,
+    wrong_role: str,
+    decision: str,
+) -> None:
+    number = register(sessions, settings)
+    ladder = [("petugas", "forward", None), ("bidang", "recommend", "Berdasar")]
+    for role, taken, note in ladder[:steps_before]:
+        step(sessions, settings, number, role, taken, note)
+    before = load(sessions, number)
+    status, events = before.status, len(before.events)
+    with pytest.raises(ForbiddenError, match="you act as " + wrong_role):
+        step(sessions, settings, number, wrong_role, decision, "catatan")
+    after = load(sessions, number)
+    assert (after.status, len(after.events)) == (status, events)
+
+
+def test_steps_are_taken_only_in_order(sessions: sessionmaker[Session], settings: Settings) -> None:
+    number = register(sessions, settings)
+    with pytest.raises(ForbiddenError, match="in order"):
+        step(sessions, settings, number, "petugas", "accepted")
+    step(sessions, settings, number, "petugas", "forward")
+    with pytest.raises(ForbiddenError, match="in order"):
+        step(sessions, settings, number, "bidang", "not_held", "x")
+    with pytest.raises(BadInputError, match="unknown decision"):
+        step(sessions, settings, number, "bidang", "approve")
+
+
+def test_a_mistake_is_corrected_by_a_new_event_never_by_editing(
+    sessions: sessionmaker[Session], settings: Settings
+) -> None:
+    number = register(sessions, settings)
+    to_decision(sessions, settings, number)
+    step(sessions, settings, number, "atasan", "dismiss", "Salah pilih", day=2)
+    snapshot = [(e.id, e.action, e.decision, e.note, e.data) for e in load(sessions, number).events]
+    with pytest.raises(ForbiddenError, match="only they or the Atasan"):
+        step(sessions, settings, number, "petugas", "correction", "bukan urusan saya")
+    with pytest.raises(BadInputError, match="note"):
+        step(sessions, settings, number, "atasan", "correction")
+    result = step(sessions, settings, number, "atasan", "correction", "Seharusnya diperintahkan")
+    assert result["status"] == "awaiting_decision"
+    assert [t["step"] for t in result["open_tasks"]] == ["decide"]
+    case = load(sessions, number)
+    assert case.decision is None and case.answer_letter_number is None
+    assert [(e.id, e.action, e.decision, e.note, e.data) for e in case.events[:-1]] == snapshot
+    assert case.events[-1].action == "correction"
+    dismissal = next(s for s in snapshot if s[1] == "step" and s[2] == "dismiss")
+    assert case.events[-1].data["corrects"] == dismissal[0]
+    step(sessions, settings, number, "atasan", "order", day=3)
+    assert load(sessions, number).status == CaseStatus.ORDERED
+    session = sessions()
+    event = get_case(session, number).events[0]
+    event.note = "diubah"
+    with pytest.raises(AppendOnlyError):
+        session.flush()
+
+
+def test_task_due_dates_skip_holidays_and_cuti_bersama(
+    sessions: sessionmaker[Session],
+) -> None:
+    settings = load_settings(workflow={"task_due_days": {"fulfil": 5}})
+    number = register(sessions, settings, received_at=datetime(2026, 12, 14, 9, tzinfo=WIB))
+    to_decision(sessions, settings, number)
+    ordered = step(sessions, settings, number, "atasan", "order", day=18)  # Friday
+    # Mon 21, Tue 22, Wed 23, (Thu 24 cuti bersama, Fri 25 Natal, weekend), Mon 28, Tue 29.
+    assert ordered["open_tasks"] == [{"role": "bidang", "step": "fulfil", "due": "2026-12-29"}]
+    with_leave = load_settings(
+        workflow={"task_due_days": {"fulfil": 5}},
+        cuti_bersama=[date(2026, 12, 24), date(2026, 12, 28)],
+    )
+    number = register(sessions, with_leave, "Budi Contoh", datetime(2026, 12, 14, 9, tzinfo=WIB))
+    to_decision(sessions, with_leave, number)
+    ordered = step(sessions, with_leave, number, "atasan", "order", day=18)
+    assert ordered["open_tasks"][0]["due"] == "2026-12-30"
+
+
+def test_a_task_is_never_due_after_the_answer_deadline(
+    sessions: sessionmaker[Session],
+) -> None:
+    settings = load_settings(workflow={"task_due_days": {"fulfil": 60}})
+    number = register(sessions, settings)
+    to_decision(sessions, settings, number)
+    ordered = step(sessions, settings, number, "atasan", "order", day=2)
+    answer_due = load(sessions, number).answer_due
+    assert ordered["open_tasks"][0]["due"] == answer_due.isoformat()
+
+
+def test_due_soon_and_overdue_lists(sessions: sessionmaker[Session], settings: Settings) -> None:
+    register(sessions, settings)  # verify task due one working day after Mon 30 Nov: Tue 1 Dec
+    with sessions() as session:
+        assert [t.step for t in workflow.due_soon(session, settings, date(2026, 11, 30))] == [
+            "verify"
+        ]
+        assert workflow.overdue_tasks(session, settings, date(2026, 11, 30)) == []
+        late = workflow.overdue_tasks(session, settings, date(2026, 12, 2))
+        assert [t.step for t in late] == ["verify"]
+        assert workflow.tasks_for(session, "bidang") == []
+        assert len(workflow.tasks_for(session, "petugas", overdue=True, today=date(2026, 12, 2)))
+        report = workflow.deadline_report(session, settings, date(2026, 12, 2))
+    assert [row["state"] for row in report["petugas"]] == ["overdue"]
+    assert report["atasan"] == []
+
+
+def test_deadline_warning_is_logged_without_smtp(
+    sessions: sessionmaker[Session], settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    number = register(sessions, settings)
+    with sessions() as session:
+        rows = workflow.deadline_report(session, settings, date(2026, 12, 2))["petugas"]
+    text = warning_text("petugas", rows)
+    assert f"[TERLAMBAT] {number}" in text
+    assert "batas 2026-12-01" in text
+    with caplog.at_level(logging.WARNING):
+        assert notify_role(settings, "petugas", rows) is False
+    assert number in caplog.text
+
+
+def test_cli_advance_refuses_the_wrong_role_and_lists_tasks(
+    sessions: sessionmaker[Session], settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from ppid.cli import main
+
+    number = register(sessions, settings)
+    with pytest.raises(SystemExit) as refused:
+        main(["case", "advance", number, "--as", "bidang", "--decision", "recommend"])
+    assert refused.value.code == ExitCode.FORBIDDEN
+    assert "you act as bidang" in capsys.readouterr().err
+    main(
+        [
+            "case",
+            "advance",
+            number,
+            "--as",
+            "petugas",
+            "--decision",
+            "forward",
+            "--actor",
+            "ani",
+            "--set",
+            "purpose=Penelitian tesis",
+        ]
+    )
+    assert "Diperiksa Bidang" in capsys.readouterr().out
+    assert load(sessions, number).purpose == "Penelitian tesis"
+    main(["tasks", "--role", "bidang", "--json"])
+    rows = json.loads(capsys.readouterr().out)
+    assert [(r["case"], r["step"]) for r in rows] == [(number, "examine")]
+    assert app.registered_commands  # the Typer app is importable with the workflow section
+
+
+def test_daily_deadline_flow_reports_per_role_without_a_server(
+    sessions: sessionmaker[Session], settings: Settings
+) -> None:
+    from flows.casework import advance_case, deadline_check
+
+    number = register(sessions, settings)  # verification is due within a working day: "soon"
+    report = deadline_check.fn()  # the flow body: plain functions, no Prefect server needed
+    assert [row["case"] for row in report["petugas"]] == [number]
+    assert report["bidang"] == report["atasan"] == []
+    assert advance_case.name == "advance-case"
+
+
+def test_verification_corrects_misread_fields_with_old_and_new_in_history(
+    sessions: sessionmaker[Session], settings: Settings
+) -> None:
+    number = register(sessions, settings, name="Rina Cont0h")
+    with pytest.raises(BadInputError, match="cannot correct"):
+        step(
+            sessions, settings, number, "petugas", "forward", data={"corrections": {"status": "x"}}
+        )
+    fixes = {"applicant_name": "Rina Contoh", "request_number": "013/PERM/PPID-DKUKM/2026"}
+    step(sessions, settings, number, "petugas", "forward", data={"corrections": fixes})
+    case = load(sessions, number)
+    assert (case.applicant_name, case.request_number) == (
+        "Rina Contoh",
+        "013/PERM/PPID-DKUKM/2026",
+    )
+    verified = next(e for e in case.events if e.decision == "forward")
+    assert verified.data["corrections"]["applicant_name"] == {
+        "old": "Rina Cont0h",
+        "new": "Rina Contoh",
+    }
