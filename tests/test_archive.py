@@ -1,0 +1,362 @@
+"""The case archive: BagIt bags from the database, PDF/A outputs, dossier, sealing, fixity."""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+import subprocess
+import tarfile
+from datetime import date, timedelta
+from pathlib import Path
+
+import bagit
+import pytest
+from PIL import Image, ImageFilter
+from pypdf import PdfReader, PdfWriter
+from sqlalchemy import select
+
+from ppid.archive import (
+    FixityError,
+    bag_info,
+    bag_versions,
+    check_fixity,
+    current_bag,
+    fixity_alerts,
+    fixity_failure,
+    is_sealed,
+    update_bag,
+)
+from ppid.cli import main
+from ppid.hardcopy import file_by_qr, page_payload, parse_payload, print_version, separator_sheet
+from ppid.inbox import sha256_file
+from ppid.intake import IntakeContext, claim, extract, issue_receipt, store_original
+from ppid.letters import next_output_path, store_output
+from ppid.models import Case, CaseDocument, CaseEvent, CaseStatus, DocumentKind, utcnow
+from ppid.pdfa import pdfa_problems
+from ppid.records import destroy_due, due_for_destruction, export_archive, import_archive
+from ppid.register import register_case
+from ppid.settings import load_settings
+
+SAMPLES = Path(__file__).parent / "corpus" / "samples"
+NIK = "6102054210528578"
+NIK_BOX = [1, 86.8, 317.9, 122.8, 583.0]  # where extraction found the NIK on ktp_crop_000.jpg
+
+
+@pytest.fixture(scope="module")
+def case_home(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """A home with one registered case, its receipt and bag; each test gets a copy."""
+    home = tmp_path_factory.mktemp("case-home")
+    settings = load_settings(home=home)
+    settings.archive.mkdir(parents=True)
+    form = _blank_pdf(home / "formulir.pdf")
+    ctx = IntakeContext.open(settings)
+    number = make_case(ctx, form)
+    ctx.sessions.kw["bind"].dispose()
+    return home, number
+
+
+def _store(ctx: IntakeContext, source: Path, name: str) -> tuple[str, str]:
+    """Put a file in the intake's content store, as `store_original` does."""
+    digest = sha256_file(source)
+    relative = Path("originals", digest[:2], digest, name)
+    (ctx.archive / relative).parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(source, ctx.archive / relative)
+    return relative.as_posix(), digest
+
+
+def make_case(ctx: IntakeContext, form: Path) -> str:
+    """A registered case with its form and ID in the content store and a receipt issued."""
+    originals = [
+        (form, "formulir.pdf", "form", "objection_form", {}),
+        (SAMPLES / "ktp_crop_000.jpg", "ktp.jpg", "id_card", "id_card", {"nik": NIK_BOX}),
+    ]
+    with ctx.sessions() as session, session.begin():
+        case = Case(applicant_name="AISYAH NURHAYATI ABDULLAH", applicant_nik=NIK)
+        case.reasons = ["a", "c"]
+        case.request_number = "012/PPID/X/2026"
+        register_case(session, ctx.settings, case, utcnow(), "petugas-uji")
+        for source, name, role, kind, boxes in originals:
+            path, digest = _store(ctx, source, name)
+            extracted = {"document_type": kind, "pages": [1], "method": "ocr", "boxes": boxes}
+            session.add(
+                CaseDocument(
+                    case=case,
+                    kind=DocumentKind.ORIGINAL,
+                    document_type=kind,
+                    role=role,
+                    path=path,
+                    sha256=digest,
+                    media_type="application/octet-stream",
+                    fields={"documents": [extracted]},
+                )
+            )
+        number = str(case.number)
+    issue_receipt(ctx, number)  # renders the receipt and calls archive_case
+    return number
+
+
+@pytest.fixture()
+def ctx(ppid_home: Path, case_home: tuple[Path, str]) -> IntakeContext:
+    shutil.copytree(case_home[0], ppid_home, dirs_exist_ok=True)
+    return IntakeContext.open(load_settings())
+
+
+@pytest.fixture()
+def number(case_home: tuple[Path, str]) -> str:
+    return case_home[1]
+
+
+def _case(session, number: str) -> Case:
+    return session.scalars(select(Case).where(Case.number == number)).one()
+
+
+def test_a_registered_case_is_a_valid_bag_with_originals_outputs_and_metadata(ctx, number) -> None:
+    with ctx.sessions() as session:
+        case = _case(session, number)
+        bag = current_bag(ctx.settings, case)
+        receipt = next(d for d in case.documents if d.role == "receipt")
+        assert (ctx.archive / receipt.path).parent == bag / "data" / "outputs"
+        assert receipt.sha256 == sha256_file(ctx.archive / receipt.path)
+    bagit.Bag(str(bag)).validate()
+    assert {"sha256", "sha512"} <= set(bagit.Bag(str(bag)).algorithms)
+    names = {p.relative_to(bag).as_posix() for p in bag.rglob("*") if p.is_file()}
+    assert {
+        "data/originals/formulir.pdf",
+        "data/originals/ktp.jpg",
+        "data/outputs/01-tanda-terima.pdf",
+        "data/metadata/case.json",
+        "data/metadata/dc.xml",
+        "data/metadata/events.json",
+        "README.html",
+    } <= names
+    # The originals are byte for byte what was received; the content store keeps its copy.
+    assert sha256_file(bag / "data/originals/ktp.jpg") == sha256_file(SAMPLES / "ktp_crop_000.jpg")
+    info = bag_info(bag)
+    assert info["External-Identifier"] == number
+    assert "Dinas Koperasi" in info["Source-Organization"]
+    assert info["PPID-Received"] and info["PPID-Answer-Due"] != "-"
+    assert json.loads((bag / "data/metadata/case.json").read_text())["number"] == number
+    events = json.loads((bag / "data/metadata/events.json").read_text())
+    assert {"registration", "creation"} <= {e["eventType"] for e in events}
+    assert all(e["linkingAgent"]["name"] and e["eventDateTime"] for e in events)
+    readme = (bag / "README.html").read_text()
+    index = (ctx.archive / "index.html").read_text()
+    for page in (readme, index):
+        assert number in page and NIK not in page and NIK[:4] + "*" in page
+    assert f"{bag.parent.name}/{bag.name}/README.html" in index
+
+
+def test_every_output_has_the_pdfa_essentials_and_the_case_attached(ctx, number) -> None:
+    with ctx.sessions() as session:
+        bag = current_bag(ctx.settings, _case(session, number))
+    outputs = sorted((bag / "data" / "outputs").glob("*.pdf"))
+    assert len(outputs) >= 2  # the receipt and the numbered form copy beside it
+    for pdf in outputs:
+        assert pdfa_problems(pdf) == [], pdf.name
+        attached = PdfReader(pdf).attachments["case.json"][0]
+        assert json.loads(attached)["number"] == number
+
+
+def test_a_flipped_byte_is_caught_loudly_and_recorded(ctx, number, capsys) -> None:
+    with ctx.sessions() as session:
+        bag = current_bag(ctx.settings, _case(session, number))
+    assert fixity_failure(check_fixity(ctx.settings, ctx.sessions)) is None
+    target = bag / "data" / "originals" / "ktp.jpg"
+    data = bytearray(target.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    target.write_bytes(bytes(data))
+    results = check_fixity(ctx.settings, ctx.sessions)
+    assert not results[0].ok and "ktp.jpg" in " ".join(results[0].problems)
+    assert fixity_failure(results) is not None
+    with ctx.sessions() as session:
+        checks = [e for e in _case(session, number).events if e.action == "fixity_check"]
+        assert [e.data["outcome"] for e in checks] == ["success", "failure"]
+        assert [a["number"] for a in fixity_alerts(session)] == [number]
+        # An update refuses to launder the damage into fresh checksums.
+        with pytest.raises(Exception, match="changed since it was written"):
+            update_bag(ctx.settings, session, _case(session, number))
+    with pytest.raises(SystemExit) as exit_code:
+        main(["archive", "verify"])
+    printed = capsys.readouterr()
+    assert exit_code.value.code != 0 and "RUSAK" in printed.out and "ktp.jpg" in printed.out
+    assert "failed the fixity check" in printed.err
+
+
+def test_a_closed_case_is_sealed_with_a_dossier_and_never_changed_after(ctx, number) -> None:
+    with ctx.sessions() as session, session.begin():
+        case = _case(session, number)
+        case.status, case.decision = CaseStatus.CLOSED, "dikabulkan"
+        session.add(CaseEvent(case=case, actor="atasan-uji", action="decided", decision="ok"))
+        session.flush()
+        sealed = update_bag(ctx.settings, session, case)
+    assert is_sealed(sealed)
+    bagit.Bag(str(sealed)).validate()
+    dossier = sealed / "data" / "outputs" / "00-berkas-lengkap.pdf"
+    assert pdfa_problems(dossier) == []
+    outline = [item.title for item in _flat(PdfReader(dossier).outline)]
+    assert outline[0] == "Sampul dan ringkasan"
+    assert any(t.startswith("KTP pemohon") for t in outline)
+    assert any("Tanda terima" in t for t in outline) and outline[-1] == "Riwayat perkara"
+    before = {p: p.read_bytes() for p in sealed.rglob("*") if p.is_file()}
+
+    check_fixity(ctx.settings, ctx.sessions)  # a fixity event alone opens no new version
+    with ctx.sessions() as session, session.begin():
+        assert update_bag(ctx.settings, session, _case(session, number)) == sealed
+    with ctx.sessions() as session, session.begin():
+        case = _case(session, number)
+        session.add(CaseEvent(case=case, actor="petugas-uji", action="note", note="susulan"))
+        letter = next_output_path(ctx.settings, case, "surat-susulan")  # beside the sealed bag
+        _blank_pdf(letter)
+        store_output(
+            session, ctx.archive, case, letter, role="letter", note="Surat susulan", actor="uji"
+        )
+        session.flush()
+        later = update_bag(ctx.settings, session, case)
+    assert later != sealed and later.name.endswith("_v2")
+    assert not letter.parent.exists()  # the waiting room beside the sealed bag is emptied
+    outputs = sorted(p.name for p in (later / "data" / "outputs").glob("*.pdf"))
+    assert "01-tanda-terima.pdf" in outputs and any("surat-susulan" in n for n in outputs)
+    assert all(pdfa_problems(later / "data" / "outputs" / n) == [] for n in outputs)
+    assert bag_versions(ctx.settings, case) == [sealed, later]
+    assert {p: p.read_bytes() for p in sealed.rglob("*") if p.is_file()} == before
+    bagit.Bag(str(later)).validate()
+    assert "susulan" in (later / "data/metadata/events.json").read_text()
+
+    # Years later the records schedule says the ID scan goes: from the store and every bag.
+    with ctx.sessions() as session, session.begin():
+        future = date.today() + timedelta(days=366 * 3)
+        due = due_for_destruction(ctx.settings, session, future)
+        assert [d.role for d in due] == ["id_card"]  # 2 years for ID scans, 10 for the rest
+        destroyed = destroy_due(ctx.settings, session, due, "arsiparis-uji")
+        assert [d.role for d in destroyed] == ["id_card"]
+    for bag in (sealed, later):
+        assert not (bag / "data/originals/ktp.jpg").exists()
+        bagit.Bag(str(bag)).validate()
+    with ctx.sessions() as session:
+        case = _case(session, number)
+        record = next(e for e in case.events if e.action == "destroyed")
+        assert record.actor == "arsiparis-uji" and "ktp.jpg" in str(record.note)
+        ktp = next(d for d in case.documents if d.role == "id_card")
+        assert not (ctx.archive / ktp.path).exists()
+        assert due_for_destruction(ctx.settings, session, future) == []
+
+
+def _blank_pdf(path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    writer = PdfWriter()
+    writer.add_blank_page(595, 842)
+    writer.write(path)
+    return path
+
+
+def _flat(outline: list) -> list:
+    items = []
+    for item in outline:
+        items.extend(_flat(item) if isinstance(item, list) else [item])
+    return items
+
+
+def _scan(pdf: Path, out: Path) -> Path:
+    """Print and scan back: rasterise at 150 dpi in grey, turn slightly, blur, save as JPEG."""
+    subprocess.run(
+        [
+            "pdftoppm",
+            "-r",
+            "150",
+            "-gray",
+            "-png",
+            "-f",
+            "1",
+            "-l",
+            "1",
+            str(pdf),
+            str(out.with_suffix("")),
+        ],
+        check=True,
+    )
+    page = Image.open(next(out.parent.glob(out.stem + "*.png")))
+    page = page.rotate(1.5, expand=True, fillcolor=255).filter(ImageFilter.GaussianBlur(0.9))
+    page.save(out, quality=55)
+    return out
+
+
+def _intake(ctx: IntakeContext, path: Path):
+    intake_id, _ = claim(ctx, path)
+    store_original(ctx, intake_id, path)
+    extract(ctx, intake_id)
+    return file_by_qr(ctx, intake_id)
+
+
+def test_a_signed_print_scanned_back_lands_on_its_case(ctx, number, tmp_path) -> None:
+    with ctx.sessions() as session:
+        case = _case(session, number)
+        receipt = next(d for d in case.documents if d.role == "receipt")
+        printed = print_version(ctx.settings, case, receipt, tmp_path / "cetak.pdf")
+        sheet = separator_sheet(ctx.settings, case, tmp_path / "pemisah.pdf")
+    ctx.settings.inbox.mkdir(parents=True, exist_ok=True)
+    signed = _intake(ctx, _scan(printed, ctx.settings.inbox / "scan-ttd.jpg"))
+    assert signed is not None and (signed.number, signed.kind) == (number, "signed")
+    separated = _intake(ctx, _scan(sheet, ctx.settings.inbox / "scan-pemisah.jpg"))
+    assert separated is not None and (separated.number, separated.kind) == (number, "separated")
+    with ctx.sessions() as session:
+        case = _case(session, number)
+        copy = next(d for d in case.documents if d.kind == DocumentKind.SIGNED)
+        assert copy.fields["signs"] == receipt.id and copy.role == "signed:receipt"
+        assert any(e.action == "document_signed" for e in case.events)
+        bag = current_bag(ctx.settings, case)
+    assert (bag / "data" / "originals" / "scan-ttd.jpg").is_file()
+    bagit.Bag(str(bag)).validate()
+
+
+def test_qr_payloads_read_back_and_foreign_codes_are_ignored() -> None:
+    assert parse_payload(page_payload("001/KEB/X/2026", 7, 2, 3)) == {
+        "kind": "doc",
+        "case": "001/KEB/X/2026",
+        "doc": "7",
+        "p": "2/3",
+    }
+    assert parse_payload("PPIDSEP1|case=002/KEB/X/2026") == {
+        "kind": "sep",
+        "case": "002/KEB/X/2026",
+    }
+    assert parse_payload("PPIDKEB1|form=keberatan|v=1|p=1/2") is None
+    assert parse_payload("PPIDDOC1|doc=3") is None
+
+
+def test_the_archive_moves_whole_and_a_damaged_export_is_refused(
+    ctx, number, tmp_path, monkeypatch
+) -> None:
+    export = tmp_path / "arsip.tar"
+    assert [r.ok for r in export_archive(ctx.settings, ctx.sessions, export)] == [True]
+    damaged = tmp_path / "rusak.tar"
+    with tarfile.open(export) as source, tarfile.open(damaged, "w") as target:
+        for member in source.getmembers():
+            data = source.extractfile(member).read() if member.isfile() else None
+            if member.name.endswith("data/originals/ktp.jpg"):
+                data = data[:100] + bytes([data[100] ^ 1]) + data[101:]
+            target.addfile(member, io.BytesIO(data) if data is not None else None)
+    for tar, ok in ((export, True), (damaged, False)):
+        monkeypatch.setenv("PPID_ARCHIVE", str(tmp_path / f"baru-{tar.stem}"))
+        settings = load_settings()
+        if ok:
+            results = import_archive(settings, tar)
+            assert [r.number for r in results] == [number]
+            assert (settings.archive / "index.html").is_file()
+        else:
+            with pytest.raises(Exception, match="failed the fixity check"):
+                import_archive(settings, tar)
+
+
+def test_the_weekly_fixity_flow_passes_then_fails_loudly_on_damage(ctx, number) -> None:
+    from prefect.logging import disable_run_logger
+
+    from flows.archive import verify_archive
+
+    with disable_run_logger():
+        assert [r["ok"] for r in verify_archive.fn()] == [True]
+        with ctx.sessions() as session:
+            bag = current_bag(ctx.settings, _case(session, number))
+        (bag / "data" / "outputs" / "01-tanda-terima.pdf").write_bytes(b"%PDF-1.7 diganti")
+        with pytest.raises(FixityError, match="failed the fixity check"):
+            verify_archive.fn()
