@@ -1,0 +1,207 @@
+"""Full-text search over the register: SQLite FTS5 (prefix, bm25, snippets), ILIKE elsewhere.
+
+The index is derived data, kept outside the migrations: `refresh_index` (re)builds the rows of
+cases that changed since they were indexed, so a search is always current without triggers.
+Indexed: the register fields and the OCR / text layer of every received document except ID
+cards (their text is personal data nobody needs to search).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select, text
+from sqlalchemy.orm import Session
+
+from ppid.intake import IntakeFile, Submission
+from ppid.models import Case, CaseEvent
+
+log = logging.getLogger(__name__)
+
+HIT_START, HIT_END = "\x02", "\x03"  # snippet markers; the web layer escapes, then marks
+_WORD = re.compile(r"\w+", re.UNICODE)
+_FIELDS = (
+    "applicant_name",
+    "applicant_address",
+    "applicant_occupation",
+    "applicant_email",
+    "proxy_name",
+    "request_number",
+    "purpose",
+    "information_requested",
+    "case_description",
+    "decision",
+    "decision_note",
+    "answer_letter_number",
+    "remarks",
+)
+
+
+@dataclass
+class Filters:
+    """Archive filters; `timeliness` is "tepat" (answered by the deadline) or "terlambat"."""
+
+    year: int | None = None
+    status: str | None = None
+    reason: str | None = None
+    decision: str | None = None
+    timeliness: str | None = None
+
+
+@dataclass
+class Hit:
+    case_id: int
+    snippet: str  # may contain HIT_START / HIT_END around matched words
+    rank: float
+
+
+def is_sqlite(session: Session) -> bool:
+    return session.get_bind().dialect.name == "sqlite"
+
+
+def ensure_index(session: Session) -> None:
+    """Create the FTS5 table if missing (SQLite only)."""
+    session.execute(
+        text(
+            "CREATE VIRTUAL TABLE IF NOT EXISTS case_search USING fts5("
+            "case_id UNINDEXED, stamp UNINDEXED, number, fields, ocr, "
+            "tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3')"
+        )
+    )
+
+
+def case_text(session: Session, case: Case) -> tuple[str, str]:
+    """(register fields, OCR text) of one case, as indexed."""
+    fields = " \n".join(str(getattr(case, name) or "") for name in _FIELDS)
+    query = (
+        select(IntakeFile.extraction)
+        .join(Submission, IntakeFile.submission_id == Submission.id)
+        .where(Submission.case_id == case.id)
+    )
+    texts: list[str] = []
+    for extraction in session.scalars(query):
+        documents = (extraction or {}).get("documents") or []
+        for document, body in zip(documents, (extraction or {}).get("texts") or [], strict=False):
+            if document.get("document_type") != "id_card" and body:
+                texts.append(body)
+    return fields, "\n".join(texts)
+
+
+def _stamps(session: Session) -> dict[int, str]:
+    events = (
+        select(CaseEvent.case_id, func.count(CaseEvent.id).label("n"))
+        .group_by(CaseEvent.case_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(Case.id, Case.updated_at, events.c.n).outerjoin(events, events.c.case_id == Case.id)
+    )
+    return {case_id: f"{updated.isoformat()}|{n or 0}" for case_id, updated, n in rows}
+
+
+def refresh_index(session: Session) -> int:
+    """Index cases that are new or changed since last time, drop deleted ones; returns how many.
+
+    The caller commits. A no-op on databases other than SQLite (search falls back to ILIKE).
+    """
+    if not is_sqlite(session):
+        return 0
+    ensure_index(session)
+    wanted = _stamps(session)
+    indexed = dict(session.execute(text("SELECT case_id, stamp FROM case_search")).all())
+    stale = [cid for cid, stamp in wanted.items() if indexed.get(cid) != stamp]
+    gone = [cid for cid in indexed if cid not in wanted]
+    for case_id in stale + gone:
+        session.execute(text("DELETE FROM case_search WHERE case_id = :c"), {"c": case_id})
+    for case_id in stale:
+        case = session.get_one(Case, case_id)
+        fields, ocr = case_text(session, case)
+        session.execute(
+            text(
+                "INSERT INTO case_search (case_id, stamp, number, fields, ocr) "
+                "VALUES (:c, :s, :n, :f, :o)"
+            ),
+            {"c": case_id, "s": wanted[case_id], "n": case.number or "", "f": fields, "o": ocr},
+        )
+    if stale or gone:
+        log.info("search index: %d case(s) indexed, %d removed", len(stale), len(gone))
+    return len(stale)
+
+
+def fts_query(words: str) -> str | None:
+    """User input as an FTS5 query: every word must match, each as a prefix ("koper" → koperasi)."""
+    tokens = _WORD.findall(words)
+    if not tokens:
+        return None
+    return " ".join('"' + token.replace('"', "") + '"*' for token in tokens)
+
+
+def filter_clauses(filters: Filters, today: date) -> list[Any]:
+    """SQL conditions on Case for the archive filters."""
+    clauses: list[Any] = [Case.number.is_not(None)]
+    if filters.year:
+        clauses.append(Case.year == filters.year)
+    if filters.status:
+        clauses.append(Case.status == filters.status)
+    if filters.reason:
+        clauses.append(Case.reason_letters.contains(filters.reason[:1].lower()))
+    if filters.decision:
+        clauses.append(Case.decision == filters.decision)
+    if filters.timeliness == "tepat":
+        clauses.append(and_(Case.answered_on.is_not(None), Case.answered_on <= Case.answer_due))
+    elif filters.timeliness == "terlambat":
+        clauses.append(
+            or_(
+                Case.answered_on > Case.answer_due,
+                and_(Case.answered_on.is_(None), Case.answer_due < today),
+            )
+        )
+    return clauses
+
+
+def search_cases(
+    session: Session, words: str, filters: Filters, today: date, limit: int = 200
+) -> list[tuple[Case, Hit | None]]:
+    """Cases matching the words (ranked, with snippets) and filters; newest first without words."""
+    clauses = filter_clauses(filters, today)
+    query = fts_query(words or "")
+    if query is None:
+        cases = session.scalars(
+            select(Case).where(*clauses).order_by(Case.year.desc(), Case.seq.desc()).limit(limit)
+        )
+        return [(case, None) for case in cases]
+    if not is_sqlite(session):
+        return _ilike_search(session, words, clauses, limit)
+    refresh_index(session)
+    rows = session.execute(
+        text(
+            "SELECT case_id, snippet(case_search, -1, :a, :b, '…', 14) AS snip, "
+            "bm25(case_search, 0, 0, 10.0, 3.0, 1.0) AS rank "
+            "FROM case_search WHERE case_search MATCH :q ORDER BY rank LIMIT :n"
+        ),
+        {"a": HIT_START, "b": HIT_END, "q": query, "n": limit * 5},
+    ).all()
+    hits = {int(r.case_id): Hit(int(r.case_id), " ".join(r.snip.split()), r.rank) for r in rows}
+    if not hits:
+        return []
+    cases = session.scalars(select(Case).where(Case.id.in_(hits), *clauses)).all()
+    ranked = sorted(cases, key=lambda case: hits[case.id].rank)[:limit]
+    return [(case, hits[case.id]) for case in ranked]
+
+
+def _ilike_search(
+    session: Session, words: str, clauses: list[Any], limit: int
+) -> list[tuple[Case, Hit | None]]:
+    """PostgreSQL fallback: every word must appear (as a substring) in some register field."""
+    for token in _WORD.findall(words):
+        pattern = f"%{token}%"
+        columns = [getattr(Case, name) for name in _FIELDS] + [Case.number]
+        clauses.append(or_(*(column.ilike(pattern) for column in columns)))
+    cases = session.scalars(
+        select(Case).where(*clauses).order_by(Case.year.desc(), Case.seq.desc()).limit(limit)
+    )
+    return [(case, None) for case in cases]
