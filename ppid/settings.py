@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from datetime import date, time
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import (
@@ -19,6 +19,8 @@ from pydantic_settings import (
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
+
+from parsers.model import ExtractionLimits
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -86,6 +88,15 @@ class Limits(BaseModel):
     max_pixels: int = 60_000_000
     max_seconds_per_file: float = 300.0
 
+    def for_parsers(self) -> ExtractionLimits:
+        """These limits in the units the parsers take (parsers read no settings)."""
+        return ExtractionLimits(
+            max_file_bytes=int(self.max_file_mb * 1024 * 1024),
+            max_pages=self.max_pages,
+            max_pixels=self.max_pixels,
+            max_seconds=self.max_seconds_per_file,
+        )
+
 
 class Intake(BaseModel):
     """How the inbox and the intake pipeline behave."""
@@ -98,6 +109,60 @@ class Intake(BaseModel):
     lease_minutes: float = 15.0  # a stale claim by a vanished process is taken over after this
     workers: int = 1  # process workers serving the intake deployments in `ppid run`
     prefect_port: int = 4200
+
+
+class Mail(BaseModel):
+    """E-mail intake: IMAP mailboxes read on a schedule, and the optional acknowledgement."""
+
+    urls: list[SecretStr] = Field(default_factory=list)  # more mailboxes besides `mail_url`
+    processed_folder: str = "Processed"  # where an ingested message is moved (mode "move")
+    mode: Literal["move", "flag"] = "move"  # or keep it in place with the keyword below
+    flag_keyword: str = "$PpidIngested"
+    max_attachment_mb: float = 25.0  # a bigger attachment keeps the message back with a reason
+    poll_seconds: float = 60.0  # the scheduled check of every mailbox
+    retry_minutes: float = 1.0  # first wait after a failing message; doubles, at most a day
+    timeout_seconds: float = 30.0  # network timeout per IMAP/SMTP operation
+    ca_file: str = ""  # PEM file of CA(s) to trust for IMAP/SMTP TLS; empty: the system's
+    acknowledge: bool = False  # reply to the applicant with the receipt PDF
+    smtp_url: SecretStr | None = None  # smtps://user:pass@host:465, smtp://host:25?starttls=1
+    smtp_from: str = ""  # sender of the acknowledgement; default: office.email
+
+
+def _default_task_due_days() -> dict[str, int]:
+    return {"verify": 1, "examine": 5, "decide": 3, "fulfil": 10, "sign": 3}
+
+
+def _default_letter_number_formats() -> dict[str, str]:
+    return {
+        "perintah": "{seq:03d}/SP/PPID-DKUKM/{month_roman}/{year}",
+        "tanggapan": "{seq:03d}/TKI/PPID-DKUKM/{month_roman}/{year}",
+        "penolakan": "{seq:03d}/PNL/PPID-DKUKM/{month_roman}/{year}",
+    }
+
+
+class Workflow(BaseModel):
+    """The case workflow: working days each step may take, warnings, letter numbers."""
+
+    task_due_days: dict[str, int] = Field(default_factory=_default_task_due_days)
+    warning_days: int = 3  # warn when this many working days or fewer remain
+    release_working_days: int = 10  # period to release information the Atasan orders released
+    letter_number_formats: dict[str, str] = Field(default_factory=_default_letter_number_formats)
+    notify: dict[str, str] = Field(default_factory=dict)  # role -> e-mail for deadline warnings
+    deadline_check_cron: str = "0 7 * * 1-5"  # the daily deadline check (office time)
+
+
+def _default_retention_years() -> dict[str, int]:
+    return {"id_card": 2, "form": 10, "receipt": 10, "letter": 10, "signed": 10, "other": 10}
+
+
+class Archival(BaseModel):
+    """The case archive (ppid/archive.py): fixity checks, records schedule, printing."""
+
+    verify_cron: str = "0 2 * * 1"  # weekly fixity check of every bag (cron, office time zone)
+    # Records schedule (JRA): years after a case closes before a document type is due for
+    # destruction; ID scans (personal data, UU 27/2022) go first. Keys: CaseDocument roles.
+    retention_years: dict[str, int] = Field(default_factory=_default_retention_years)
+    printer: str = ""  # CUPS printer name for `ppid print` (via `lp`); empty: PDFs in archive/print
 
 
 class Settings(BaseSettings):
@@ -123,7 +188,10 @@ class Settings(BaseSettings):
 
     limits: Limits = Field(default_factory=Limits)
     intake: Intake = Field(default_factory=Intake)
+    archival: Archival = Field(default_factory=Archival)
+    workflow: Workflow = Field(default_factory=Workflow)
     mail_url: SecretStr | None = None
+    mail: Mail = Field(default_factory=Mail)
     secret_key: SecretStr = SecretStr("change-me-in-ppid-toml")
     web_host: str = "127.0.0.1"
     web_port: int = 8000

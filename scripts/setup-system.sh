@@ -10,7 +10,7 @@ packages=(
   libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0   # WeasyPrint
   fonts-dejavu-core fonts-liberation2
   fonts-humor-sans fonts-comic-neue fonts-dkg-handwriting # simulated handwriting in the corpus
-  dovecot-imapd                                    # real IMAP server for the e-mail tests
+  dovecot-imapd openssl                            # real IMAP server (+ TLS cert) for the e-mail tests
   chromium                                         # real browser for the web tests
 )
 
