@@ -7,7 +7,6 @@ main pages at 1366×768 and on a phone go to tests/artifacts/ for a person to lo
 
 from __future__ import annotations
 
-import json
 import re
 import shutil
 import socket
@@ -20,6 +19,7 @@ from sqlalchemy import select
 
 from ppid import auth
 from ppid.settings import Settings, load_settings
+from tests.specimens import ktp_sample, objection_values
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 CHROMIUM = Path("/usr/bin/chromium")
@@ -36,40 +36,11 @@ ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-SAMPLES = Path(__file__).parent / "corpus" / "samples"
 ARTIFACTS = Path(__file__).parent / "artifacts"
 PASSWORD = "kata-sandi-uji-1"
 ROLES = ("petugas", "bidang", "atasan", "arsiparis", "admin")
 DESKTOP = {"width": 1366, "height": 768}
 PHONE = {"width": 390, "height": 844}
-
-
-def _ktp_sample() -> tuple[Path, dict[str, Any]]:
-    for line in (SAMPLES / "truth.jsonl").read_text().splitlines():
-        truth = json.loads(line)
-        if truth["file"] == "ktp_crop_000.jpg":
-            return SAMPLES / truth["file"], truth["documents"][0]["fields"]
-    raise AssertionError("tests/corpus/samples lacks ktp_crop_000.jpg; regenerate the samples")
-
-
-def _form_values(card: dict[str, Any], request_number: str) -> dict[str, Any]:
-    return {
-        "request_number": request_number,
-        "purpose": "Penelitian tentang koperasi simpan pinjam",
-        "applicant": {
-            "name": card["name"],
-            "nik": card["nik"],
-            "address": card["address"],
-            "occupation": card["occupation"],
-            "phone": "081234567890",
-            "email": "pemohon@example.id",
-        },
-        "proxy": None,
-        "reasons": ["c"],
-        "case_description": "Permohonan laporan keuangan koperasi tidak ditanggapi.",
-        "place": "Pontianak",
-        "date": "2026-11-20",
-    }
 
 
 def _free_port() -> int:
@@ -141,10 +112,18 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Sett
         assert folder is not None
         folder.mkdir(parents=True, exist_ok=True)
     auth.set_password_cost(1, 1024)
-    ktp, card = _ktp_sample()
+    ktp, card = ktp_sample()
     specimens = tmp_path_factory.mktemp("specimens")
     form = render_filled_form(
-        settings, _form_values(card, "012/PPID/X/2026"), specimens / "formulir.pdf", fillable=True
+        settings,
+        objection_values(
+            card,
+            reasons=("c",),
+            purpose="Penelitian tentang koperasi simpan pinjam",
+            case_description="Permohonan laporan keuangan koperasi tidak ditanggapi.",
+        ),
+        specimens / "formulir.pdf",
+        fillable=True,
     )
     with open_db(settings)() as session, session.begin():
         for role in ROLES:

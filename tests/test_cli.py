@@ -7,17 +7,8 @@ import json
 import pytest
 from typer.main import get_command
 
-from ppid.cli import app, main
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    try:
-        main(list(args))
-        code = 0
-    except SystemExit as done:
-        code = int(done.code or 0)
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
+from ppid.cli import app
+from tests.specimens import run_cli
 
 
 def _all_command_paths() -> list[list[str]]:
@@ -34,7 +25,7 @@ def _all_command_paths() -> list[list[str]]:
 
 @pytest.mark.parametrize("path", _all_command_paths(), ids=" ".join)
 def test_every_command_has_help(capsys, path: list[str]) -> None:
-    code, out, _ = run(capsys, *path, "--help")
+    code, out, _ = run_cli(capsys, *path, "--help")
     assert code == 0
     assert "Usage" in out
     command = get_command(app)
@@ -44,7 +35,7 @@ def test_every_command_has_help(capsys, path: list[str]) -> None:
 
 
 def test_unknown_command_is_one_readable_error(capsys) -> None:
-    code, _, err = run(capsys, "no-such-command")
+    code, _, err = run_cli(capsys, "no-such-command")
     assert code == 2
     assert "Traceback" not in err
     assert "No such command" in err
@@ -53,7 +44,7 @@ def test_unknown_command_is_one_readable_error(capsys) -> None:
 def test_config_hides_secrets_and_honours_environment(capsys, monkeypatch, ppid_home) -> None:
     monkeypatch.setenv("PPID_MAIL_URL", "imaps://clerk:hunter2@mail.example:993/INBOX")
     monkeypatch.setenv("PPID_DATABASE_URL", "postgresql://ppid:s3cret@db/ppid")
-    code, out, _ = run(capsys, "config", "--json")
+    code, out, _ = run_cli(capsys, "config", "--json")
     assert code == 0
     data = json.loads(out)
     assert "hunter2" not in out and "s3cret" not in out
@@ -67,7 +58,7 @@ def test_config_reads_ppid_toml_under_home(capsys, ppid_home) -> None:
         'cuti_bersama = ["2026-03-18"]\n[office]\natasan_name = "Dra. Siti Contoh"\n',
         encoding="utf-8",
     )
-    code, out, _ = run(capsys, "config")
+    code, out, _ = run_cli(capsys, "config")
     assert code == 0
     assert "office.atasan_name = Dra. Siti Contoh" in out
     assert "cuti_bersama = ['2026-03-18']" in out

@@ -32,48 +32,25 @@ from ppid.intake import (
 )
 from ppid.models import Case, Task
 from ppid.settings import load_settings
+from tests.specimens import ktp_sample, objection_values
 
-SAMPLES = Path(__file__).parent / "corpus" / "samples"
 PPID = [sys.executable, "-m", "ppid"]
-
-
-def _ktp_sample() -> tuple[Path, dict[str, Any]]:
-    for line in (SAMPLES / "truth.jsonl").read_text().splitlines():
-        truth = json.loads(line)
-        if truth["file"] == "ktp_crop_000.jpg":
-            return SAMPLES / truth["file"], truth["documents"][0]["fields"]
-    raise AssertionError("tests/corpus/samples lacks ktp_crop_000.jpg; regenerate the samples")
-
-
-def form_values(card: dict[str, Any], request_number: str = "012/PPID/X/2026") -> dict[str, Any]:
-    return {
-        "request_number": request_number,
-        "purpose": "Penelitian skripsi tentang koperasi",
-        "applicant": {
-            "name": card["name"],
-            "nik": card["nik"],
-            "address": card["address"],
-            "occupation": card["occupation"],
-            "phone": "081234567890",
-            "email": "pemohon@example.id",
-        },
-        "proxy": None,
-        "reasons": ["a", "c"],
-        "case_description": "Permohonan informasi saya tidak ditanggapi dalam sepuluh hari kerja.",
-        "place": "Pontianak",
-        "date": "2026-11-20",
-    }
 
 
 @pytest.fixture(scope="module")
 def specimens(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """A filled fillable form and a matching KTP scan, made once per module."""
     folder = tmp_path_factory.mktemp("specimens")
-    ktp, card = _ktp_sample()
+    ktp, card = ktp_sample()
     settings = load_settings(home=folder)
-    form = render_filled_form(settings, form_values(card), folder / "formulir.pdf", fillable=True)
+    form = render_filled_form(
+        settings, objection_values(card), folder / "formulir.pdf", fillable=True
+    )
     other = render_filled_form(
-        settings, form_values(card, "099/PPID/XI/2026"), folder / "formulir-2.pdf", fillable=True
+        settings,
+        objection_values(card, "099/PPID/XI/2026"),
+        folder / "formulir-2.pdf",
+        fillable=True,
     )
     shutil.copy(ktp, folder / "ktp.jpg")
     return {"form": form, "form2": other, "ktp": folder / "ktp.jpg"}
@@ -116,7 +93,7 @@ def test_form_and_id_in_one_folder_register_one_case_with_receipt(ctx, specimens
     assert number is not None and number.startswith("001/KEB/PPID-DKUKM/")
     with ctx.sessions() as session:
         case = session.scalars(select(Case)).one()
-        assert case.applicant_nik == _ktp_sample()[1]["nik"]
+        assert case.applicant_nik == ktp_sample()[1]["nik"]
         assert case.reasons == ["a", "c"]
         assert case.answer_due is not None
         assert {d.role for d in case.documents} == {"form", "id_card", "receipt"}

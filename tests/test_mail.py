@@ -28,7 +28,6 @@ from imap_tools import MailBoxUnencrypted
 from sqlalchemy import select
 
 from ppid import intake
-from ppid.cli import main
 from ppid.forms import render_filled_form
 from ppid.inbox import list_quarantine
 from ppid.intake import IntakeContext, IntakeFile, Quarantined, Submission
@@ -43,9 +42,10 @@ from ppid.mail import (
 from ppid.mailparse import body_objection, parse_mail
 from ppid.models import Case
 from ppid.settings import load_settings, settings_for_display
+from tests.specimens import SAMPLES, ktp_sample, objection_values, run_cli
 
 DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
-SAMPLES = Path(__file__).parent / "corpus" / "samples"
+
 USER, PASSWORD = "meja.keberatan", "rahasia-uji-123"
 pytestmark = pytest.mark.skipif(
     not Path(DOVECOT).exists() or not shutil.which("openssl"), reason="needs dovecot-imapd, openssl"
@@ -227,32 +227,11 @@ def smtp_sink() -> Iterator[SmtpSink]:
 # --- specimens and helpers ------------------------------------------------------------------
 
 
-def _ktp_truth() -> dict[str, Any]:
-    for line in (SAMPLES / "truth.jsonl").read_text().splitlines():
-        truth = json.loads(line)
-        if truth["file"] == "ktp_crop_000.jpg":
-            return truth["documents"][0]["fields"]
-    raise AssertionError("tests/corpus/samples lacks ktp_crop_000.jpg")
-
-
 def _values(card: dict[str, Any], request_number: str) -> dict[str, Any]:
-    return {
-        "request_number": request_number,
-        "purpose": "Penelitian tentang koperasi",
-        "applicant": {
-            "name": card["name"],
-            "nik": card["nik"],
-            "address": card["address"],
-            "occupation": card["occupation"],
-            "phone": "081234567890",
-            "email": "",
-        },
-        "proxy": None,
-        "reasons": ["c"],
-        "case_description": "Permohonan informasi saya tidak ditanggapi.",
-        "place": "Pontianak",
-        "date": "2026-11-20",
-    }
+    """Form values with no e-mail: the sender's address fills it in."""
+    values = objection_values(card, request_number, reasons=("c",))
+    values["applicant"]["email"] = ""
+    return values
 
 
 @pytest.fixture(scope="module")
@@ -260,7 +239,7 @@ def forms(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
     """Three filled digital forms (different request numbers) and the matching KTP scan."""
     folder = tmp_path_factory.mktemp("mail-specimens")
     settings = load_settings(home=folder)
-    card = _ktp_truth()
+    card = ktp_sample()[1]
     made = {
         key: render_filled_form(
             settings, _values(card, f"0{n}1/PPID/XI/2026"), folder / f"{key}.pdf", fillable=True
@@ -332,16 +311,6 @@ def ctx(ppid_home: Path, dovecot: Dovecot) -> IntakeContext:
 def drain(ctx: IntakeContext, process: Any = None) -> list[dict[str, Any]]:
     [account] = accounts(ctx.settings)
     return drain_account(ctx, account, process or direct_process(ctx))
-
-
-def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    try:
-        main(list(args))
-        code = 0
-    except SystemExit as done:
-        code = int(done.code or 0)
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def ledger(ctx: IntakeContext) -> list[MailMessage]:
@@ -497,7 +466,7 @@ def test_forwarded_message_is_read_inside_and_the_original_sender_is_the_applica
 def test_html_only_body_is_kept_as_text_and_a_typed_objection_is_read_by_label(
     ctx, dovecot
 ) -> None:
-    card = _ktp_truth()
+    card = ktp_sample()[1]
     html = (
         "<html><head><style>td{color:red}</style></head><body>"
         "<p>Yth. PPID,</p><p>Dengan ini saya mengajukan keberatan.</p><table>"
@@ -610,7 +579,7 @@ def test_failing_message_stays_with_its_error_and_is_retried_after_a_backoff(
     assert report["outcome"] == "failed" and "disk penuh" in report["reason"]
     assert drain(ctx) == []  # waiting for its backoff
     assert len(dovecot.uids("INBOX")) == 1
-    code, out, _ = cli(capsys, "mail", "status")
+    code, out, _ = run_cli(capsys, "mail", "status")
     assert code == 0 and "failed" in out and "disk penuh" in out
     with ctx.sessions() as session, session.begin():
         session.scalars(select(MailMessage)).one().next_attempt_at = None  # time passes
@@ -620,7 +589,7 @@ def test_failing_message_stays_with_its_error_and_is_retried_after_a_backoff(
 
 def test_wrong_password_is_one_clear_line_and_a_failing_exit(dovecot, monkeypatch, capsys) -> None:
     monkeypatch.setenv("PPID_MAIL_URL", dovecot.url(password="salah-sandi"))
-    code, _, err = cli(capsys, "mail", "check")
+    code, _, err = run_cli(capsys, "mail", "check")
     assert code != 0 and len(err.strip().splitlines()) == 1
     assert "refused the user name or password" in err and "salah-sandi" not in err
     assert "Traceback" not in err
@@ -635,7 +604,7 @@ def test_mail_check_lists_what_would_be_ingested_and_changes_nothing(
             attachments=[("f.pdf", forms["form"], "application/pdf")],
         )
     )
-    code, out, _ = cli(capsys, "mail", "check")
+    code, out, _ = run_cli(capsys, "mail", "check")
     assert code == 0
     assert "Keberatan atas permohonan 012" in out and "ingest" in out
     assert len(dovecot.uids("INBOX")) == 1
@@ -696,7 +665,7 @@ def test_an_inline_forward_names_the_original_sender() -> None:
 
 
 def test_a_typed_body_counts_as_an_objection_only_with_its_fields() -> None:
-    card = _ktp_truth()
+    card = ktp_sample()[1]
     typed = f"Nama: {card['name']}\nNIK: {card['nik']}\nAlasan keberatan: a. permohonan ditolak"
     document = body_objection(typed)
     assert document is not None and document.fields["applicant"]["nik"] == card["nik"]

@@ -28,6 +28,7 @@ from ppid.register import (
     register_case,
 )
 from ppid.settings import Settings, load_settings
+from tests.specimens import run_cli
 
 WIB = timezone(timedelta(hours=7))  # Asia/Pontianak
 MONDAY_MORNING = datetime(2026, 11, 30, 9, 0, tzinfo=WIB)
@@ -219,23 +220,11 @@ def test_mask_nik_keeps_only_the_region() -> None:
     assert mask_nik(None) is None
 
 
-def _run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    from ppid.cli import main  # here, so the spawned workers above need not import the CLI
-
-    try:
-        main(list(args))
-        code = 0
-    except SystemExit as done:
-        code = int(done.code or 0)
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
-
-
 def test_cli_lists_the_register_as_json_with_nik_masked(capsys) -> None:
     settings = load_settings()
     _register(settings, MONDAY_MORNING, "Andi Contoh")
     _register(settings, datetime(2027, 1, 5, 9, tzinfo=WIB), "Budi Contoh")
-    code, out, _ = _run(capsys, "cases", "--json")
+    code, out, _ = run_cli(capsys, "cases", "--json")
     assert code == 0
     rows = json.loads(out)
     assert [row["number"] for row in rows] == [
@@ -245,19 +234,19 @@ def test_cli_lists_the_register_as_json_with_nik_masked(capsys) -> None:
     assert rows[0]["applicant_nik"] == "6171************"
     assert rows[0]["reasons"] == ["c", "e"]
     assert "6171014507900001" not in out
-    code, out, _ = _run(capsys, "cases", "--year", "2027")
+    code, out, _ = run_cli(capsys, "cases", "--year", "2027")
     assert code == 0
     assert "Budi Contoh" in out and "Andi Contoh" not in out
 
 
 def test_cli_shows_a_case_and_reports_a_missing_one_in_one_line(capsys) -> None:
     _register(load_settings(), MONDAY_MORNING, "Andi Contoh")
-    code, out, _ = _run(capsys, "case", "show", "001/KEB/PPID-DKUKM/XI/2026")
+    code, out, _ = run_cli(capsys, "case", "show", "001/KEB/PPID-DKUKM/XI/2026")
     assert code == 0
     assert "applicant_name = Andi Contoh" in out
     assert "action=registered" in out
     assert "reasons = c, e" in out
-    code, out, err = _run(capsys, "case", "show", "404/KEB/PPID-DKUKM/XI/2026")
+    code, out, err = run_cli(capsys, "case", "show", "404/KEB/PPID-DKUKM/XI/2026")
     assert code == 3
     assert out == ""
     assert err.count("\n") == 1 and "Traceback" not in err
@@ -265,7 +254,7 @@ def test_cli_shows_a_case_and_reports_a_missing_one_in_one_line(capsys) -> None:
 
 
 def test_cli_on_an_empty_register_says_so_and_creates_the_database(capsys, ppid_home) -> None:
-    code, out, _ = _run(capsys, "cases")
+    code, out, _ = run_cli(capsys, "cases")
     assert code == 0
     assert "Belum ada keberatan" in out
     assert (ppid_home / "var" / "ppid.sqlite3").exists()
