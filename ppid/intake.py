@@ -25,9 +25,10 @@ from parsers.extract import extract_file
 from ppid.calendar import WorkCalendar, calendar_from_settings
 from ppid.db import begin_write, open_db
 from ppid.inbox import QuarantineNote, fsync_copy, quarantine_file, safe_name, sha256_file
-from ppid.models import Base, Case, CaseDocument, CaseEvent, DocumentKind, Role, Task, utcnow
+from ppid.models import Base, Case, CaseDocument, CaseEvent, DocumentKind, utcnow
 from ppid.register import mask_nik, register_case
 from ppid.settings import Settings
+from ppid.workflow import start as start_workflow
 
 log = logging.getLogger(__name__)
 
@@ -453,25 +454,12 @@ def check_and_register(ctx: IntakeContext, submission_id: int) -> Outcome:
         register_case(session, ctx.settings, case, received_at, ACTOR)
         _flag_possible_duplicate(session, ctx, case)
         _attach_documents(session, case, files)
-        session.add(
-            Task(
-                case=case,
-                role=Role.PETUGAS,
-                step="verify",
-                due=_add_days(ctx, case.registered_at, 1),
-            )
-        )
+        start_workflow(session, ctx.settings, case)  # the desk officer's verification task
         submission.case_id, submission.status = case.id, SubmissionStatus.REGISTERED
         submission.reason = None
         number = case.number
     maybe_crash("register")
     return Outcome(label, "registered", number, None, files[-1].id)
-
-
-def _add_days(ctx: IntakeContext, start: datetime | None, days: int) -> Any:
-    from ppid.calendar import add_working_days
-
-    return add_working_days(ctx.calendar, start or utcnow(), days)
 
 
 def _case_from_submission(files: list[IntakeFile]) -> Case:
