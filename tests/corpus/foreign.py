@@ -17,22 +17,9 @@ from typing import Any
 import jinja2
 from PIL import Image, ImageDraw
 
+from ppid.calendar import format_tanggal
+
 TEMPLATES = Path(__file__).parent / "templates"
-MONTHS_ID = (
-    "Januari",
-    "Februari",
-    "Maret",
-    "April",
-    "Mei",
-    "Juni",
-    "Juli",
-    "Agustus",
-    "September",
-    "Oktober",
-    "November",
-    "Desember",
-)
-DAYS_ID = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
 REASONS = (
     ("a", "Permohonan informasi ditolak"),
     ("b", "Informasi berkala tidak disediakan"),
@@ -48,12 +35,6 @@ OFFICES = (
     ("PEMERINTAH KABUPATEN KUBU RAYA", "DINAS PERDAGANGAN", "Jalan Arteri Supadio Km. 9"),
 )
 FONTS = ("DejaVu Sans", "Liberation Sans", "Liberation Serif", "DejaVu Serif")
-
-
-def date_id(day: date, *, weekday: bool = False) -> str:
-    """A date as an Indonesian office writes it: `12 Mei 2026`, or `Selasa, 12 Mei 2026`."""
-    text = f"{day.day} {MONTHS_ID[day.month - 1]} {day.year}"
-    return f"{DAYS_ID[day.weekday()]}, {text}" if weekday else text
 
 
 def signature_img(rng: random.Random, width: int = 280, height: int = 100) -> str:
@@ -103,9 +84,9 @@ def render_foreign(
         "dots": rng.choice(("", "....................")),
         "tick": rng.choice(("X", "✓", "√")),
         "reasons": REASONS,
-        "date_text": date_id(date.fromisoformat(fields["date"])),
+        "date_text": format_tanggal(date.fromisoformat(fields["date"]), weekday=False),
         "response_date": (
-            date_id(date.fromisoformat(fields["response_date"]), weekday=True)
+            format_tanggal(date.fromisoformat(fields["response_date"]))
             if fields["response_date"]
             else None
         ),
