@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import importlib
 import logging
+import sqlite3
+import time
 import warnings
 from pathlib import Path
 from typing import Any
@@ -66,10 +68,10 @@ def _sqlite_engine(url: str) -> Engine:
         # Take transaction control away from sqlite3 so BEGIN (IMMEDIATE) is ours to emit.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        if not in_memory:
-            cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_S * 1000}")
+        if not in_memory:
+            _use_wal(cursor)
+        cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -78,6 +80,22 @@ def _sqlite_engine(url: str) -> Engine:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
+
+
+def _use_wal(cursor: Any) -> None:
+    """Switch a database file to WAL once (the mode is persistent).
+
+    The switch needs an exclusive lock, and SQLite reports "database is locked" at once instead
+    of waiting when two processes open a new database together; so wait and retry here.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT_S
+    while cursor.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 def begin_write(session: Session) -> Connection:
