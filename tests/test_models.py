@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import importlib.util
-import os
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 
@@ -12,7 +10,6 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import func, select, text
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, StatementError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -29,22 +26,12 @@ from ppid.models import (
     Role,
     Task,
 )
+from tests.specimens import DATABASE_BACKENDS, throwaway_pg_schema
 
 WIB = timezone(timedelta(hours=7))
-PG_URL = os.environ.get("PPID_TEST_DATABASE_URL")
-BACKENDS = [
-    "sqlite",
-    pytest.param(
-        "postgresql",
-        marks=[
-            pytest.mark.postgres,
-            pytest.mark.skipif(not PG_URL, reason="needs PPID_TEST_DATABASE_URL (PostgreSQL)"),
-        ],
-    ),
-]
 
 
-@pytest.fixture(params=BACKENDS)
+@pytest.fixture(params=DATABASE_BACKENDS)
 def sessions(request: pytest.FixtureRequest, tmp_path) -> Iterator[sessionmaker[Session]]:
     """A migrated empty database: a SQLite file, or a throw-away schema in the PostgreSQL one."""
     if request.param == "sqlite":
@@ -53,18 +40,11 @@ def sessions(request: pytest.FixtureRequest, tmp_path) -> Iterator[sessionmaker[
         yield session_factory(engine)
         engine.dispose()
         return
-    schema = f"test_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(PG_URL)
-    with admin.begin() as connection:
-        connection.execute(text(f"CREATE SCHEMA {schema}"))
-    url = make_url(admin.url).update_query_dict({"options": f"-csearch_path={schema}"})
-    engine = make_engine(url.render_as_string(hide_password=False))
-    migrate(engine)
-    yield session_factory(engine)
-    engine.dispose()
-    with admin.begin() as connection:
-        connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-    admin.dispose()
+    with throwaway_pg_schema() as url:
+        engine = make_engine(url)
+        migrate(engine)
+        yield session_factory(engine)
+        engine.dispose()
 
 
 def _case_with_event(session: Session) -> Case:

@@ -7,14 +7,12 @@ import multiprocessing
 import os
 import time
 import traceback
-import uuid
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import select
 
 from ppid.calendar import add_working_days, calendar_from_settings
 from ppid.db import make_engine, migrate, model_metadata, open_db, session_factory
@@ -28,39 +26,21 @@ from ppid.register import (
     register_case,
 )
 from ppid.settings import Settings, load_settings
-from tests.specimens import run_cli
+from tests.specimens import DATABASE_BACKENDS, run_cli, throwaway_pg_schema
 
 WIB = timezone(timedelta(hours=7))  # Asia/Pontianak
 MONDAY_MORNING = datetime(2026, 11, 30, 9, 0, tzinfo=WIB)
-PG_URL = os.environ.get("PPID_TEST_DATABASE_URL")
-BACKENDS = [
-    "sqlite",
-    pytest.param(
-        "postgresql",
-        marks=[
-            pytest.mark.postgres,
-            pytest.mark.skipif(not PG_URL, reason="needs PPID_TEST_DATABASE_URL (PostgreSQL)"),
-        ],
-    ),
-]
 
 
-@pytest.fixture(params=BACKENDS)
+@pytest.fixture(params=DATABASE_BACKENDS)
 def database_url(request: pytest.FixtureRequest, ppid_home: Path) -> Iterator[str]:
     """An empty database: SQLite under PPID_HOME, or a throw-away schema in the PostgreSQL one."""
     if request.param == "sqlite":
         (ppid_home / "var").mkdir()
         yield f"sqlite:///{ppid_home / 'var' / 'register.sqlite3'}"
         return
-    schema = f"test_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(PG_URL)
-    with admin.begin() as connection:
-        connection.execute(text(f"CREATE SCHEMA {schema}"))
-    url = make_url(admin.url).update_query_dict({"options": f"-csearch_path={schema}"})
-    yield url.render_as_string(hide_password=False)
-    with admin.begin() as connection:
-        connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-    admin.dispose()
+    with throwaway_pg_schema() as url:
+        yield url
 
 
 @pytest.fixture
