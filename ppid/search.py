@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, text
+from sqlalchemy import and_, false, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from ppid.intake import IntakeFile, Submission
-from ppid.models import Case, CaseEvent
+from ppid.models import Case, CaseEvent, CaseStatus
 
 log = logging.getLogger(__name__)
 
@@ -146,9 +146,13 @@ def filter_clauses(filters: Filters, today: date) -> list[Any]:
     if filters.year:
         clauses.append(Case.year == filters.year)
     if filters.status:
-        clauses.append(Case.status == filters.status)
+        # a status typed into the address bar that no case can have matches nothing (the
+        # column is an Enum: binding an unknown value would be an error, not an empty list)
+        known = filters.status in {status.value for status in CaseStatus}
+        clauses.append(Case.status == filters.status if known else false())
     if filters.reason:
-        clauses.append(Case.reason_letters.contains(filters.reason[:1].lower()))
+        # autoescape: a "%" or "_" from the address bar is a letter to look for, not a wildcard
+        clauses.append(Case.reason_letters.contains(filters.reason[:1].lower(), autoescape=True))
     if filters.decision:
         clauses.append(Case.decision == filters.decision)
     if filters.timeliness == "tepat":
@@ -198,9 +202,9 @@ def _ilike_search(
 ) -> list[tuple[Case, Hit | None]]:
     """PostgreSQL fallback: every word must appear (as a substring) in some register field."""
     for token in _WORD.findall(words):
-        pattern = f"%{token}%"
         columns = [getattr(Case, name) for name in _FIELDS] + [Case.number]
-        clauses.append(or_(*(column.ilike(pattern) for column in columns)))
+        # icontains with autoescape: "_" (a word character) is matched literally, not as "any"
+        clauses.append(or_(*(column.icontains(token, autoescape=True) for column in columns)))
     cases = session.scalars(
         select(Case).where(*clauses).order_by(Case.year.desc(), Case.seq.desc()).limit(limit)
     )

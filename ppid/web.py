@@ -59,6 +59,7 @@ SECURITY_HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
 }
+HSTS = "max-age=31536000"  # only when the app is reached over https (settings.web_public_url)
 
 
 @dataclass
@@ -99,6 +100,22 @@ def current_user(request: Request) -> User:
         raise LoginRequired
     request.state.user = user
     return user
+
+
+def served_over_https(settings: Settings) -> bool:
+    """Whether people reach the app through https (then cookies are Secure and HSTS is sent)."""
+    return settings.web_public_url.strip().lower().startswith("https://")
+
+
+def set_cookie(request: Request, response: Response, name: str, value: str, **extra: Any) -> None:
+    """Every cookie of the app: HttpOnly, SameSite=Lax, and Secure when served over https."""
+    secure = served_over_https(web(request).settings)
+    response.set_cookie(name, value, httponly=True, samesite="lax", secure=secure, **extra)
+
+
+def delete_cookie(request: Request, response: Response, name: str) -> None:
+    secure = served_over_https(web(request).settings)
+    response.delete_cookie(name, httponly=True, samesite="lax", secure=secure)
 
 
 def require(*roles: WebRole) -> Callable[..., User]:
@@ -236,15 +253,34 @@ def install_error_pages(app: FastAPI) -> None:
         return error_page(request, 404, "Halaman atau berkas yang diminta tidak ada.")
 
 
+def add_security_headers(request: Request, response: Response) -> Response:
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    if served_over_https(web(request).settings):
+        response.headers.setdefault("Strict-Transport-Security", HSTS)
+    if not request.url.path.startswith("/static/"):
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
 def install_security_headers(app: FastAPI) -> None:
+    """The headers on every response, error pages included (an unexpected error too)."""
+
     @app.middleware("http")
     async def headers(request: Request, call_next: Callable[..., Any]) -> Response:
-        response: Response = await call_next(request)
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
-        if not request.url.path.startswith("/static/"):
-            response.headers.setdefault("Cache-Control", "no-store")
-        return response
+        return add_security_headers(request, await call_next(request))
+
+    @app.exception_handler(Exception)
+    async def crashed(request: Request, error: Exception) -> Response:
+        # Runs outside the middleware above (Starlette's outermost layer), so it adds the
+        # headers itself; the error is still logged with its traceback by the server.
+        log.error("unexpected error on %s %s: %r", request.method, request.url.path, error)
+        response = HTMLResponse(
+            "<!doctype html><title>Kesalahan</title><p>Terjadi kesalahan pada server. "
+            "Coba lagi sebentar lagi; bila berulang, hubungi administrator.</p>",
+            status_code=500,
+        )
+        return add_security_headers(request, response)
 
 
 # --- pages ------------------------------------------------------------------------------------
@@ -271,7 +307,12 @@ def install_account_pages(app: FastAPI) -> None:
         with ctx.sessions() as session, session.begin():
             begin_write(session)
             user = auth.authenticate(session, username, password)
-            token = auth.start_session(session, user) if user else None
+            token = None
+            if user is not None:
+                # A new session id at every login (no session fixation): whatever session this
+                # browser presented before is ended, and the cookie gets a fresh random token.
+                auth.end_session(session, request.cookies.get(SESSION_COOKIE))
+                token = auth.start_session(session, user)
         if token is None:
             ctx.limiter.failed(username, client)
             response = _login_page(request, target, "Nama pengguna atau kata sandi salah.")
@@ -279,10 +320,8 @@ def install_account_pages(app: FastAPI) -> None:
             return response
         ctx.limiter.succeeded(username, client)
         response = RedirectResponse(target, status_code=303)
-        response.set_cookie(
-            SESSION_COOKIE, token, httponly=True, samesite="lax", max_age=auth.SESSION_HOURS * 3600
-        )
-        response.delete_cookie(PRELOGIN_COOKIE)
+        set_cookie(request, response, SESSION_COOKIE, token, max_age=auth.SESSION_HOURS * 3600)
+        delete_cookie(request, response, PRELOGIN_COOKIE)
         return response
 
     @app.post("/keluar")
@@ -291,13 +330,19 @@ def install_account_pages(app: FastAPI) -> None:
             begin_write(session)
             auth.end_session(session, request.cookies.get(SESSION_COOKIE))
         response = RedirectResponse("/masuk", status_code=303)
-        response.delete_cookie(SESSION_COOKIE)
+        delete_cookie(request, response, SESSION_COOKIE)
         return response
 
 
 def _safe_target(target: str) -> str:
-    """Only local paths after login (no open redirect to another site)."""
-    return target if target.startswith("/") and not target.startswith("//") else "/"
+    """Only local paths after login (no open redirect to another site).
+
+    Browsers read `/\\host` like `//host`, and drop tabs and newlines from URLs, so a target with
+    a backslash or a control character is refused too.
+    """
+    local = target.startswith("/") and not target.startswith("//")
+    odd = "\\" in target or any(ord(c) < 32 or ord(c) == 127 for c in target)
+    return target if local and not odd else "/"
 
 
 def _login_page(request: Request, target: str, message: str) -> HTMLResponse:
@@ -306,7 +351,7 @@ def _login_page(request: Request, target: str, message: str) -> HTMLResponse:
     token = request.cookies.get(PRELOGIN_COOKIE) or secrets.token_urlsafe(24)
     request.state.prelogin = token
     response = page(request, "login.html", "Masuk", lanjut=_safe_target(target), message=message)
-    response.set_cookie(PRELOGIN_COOKIE, token, httponly=True, samesite="lax")
+    set_cookie(request, response, PRELOGIN_COOKIE, token)
     return response
 
 
