@@ -117,6 +117,8 @@ def _sections(archive: Path, case: Case, out: Path, work: Path) -> list[Section]
 def _original_title(document: CaseDocument) -> str:
     titles = {"form": "Formulir keberatan", "id_card": "KTP pemohon (NIK disamarkan)"}
     name = Path(document.path).name
+    if document.kind == DocumentKind.SIGNED:  # a printed letter back with its wet signature
+        return f"Salinan bertanda tangan — {name}"
     return f"{titles.get(str(document.role), 'Berkas diterima')} — {name}"
 
 

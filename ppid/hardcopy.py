@@ -6,6 +6,8 @@ A print version is the document with, in the binding margin of every page, a QR 
 dropped into the inbox, the scan parser reports such a page (and a separator sheet's
 `PPIDSEP1|case=<number>`) as a `cover_sheet` with its `code`; `file_by_qr` then attaches the
 whole file to that case — as the signed version of the document, or as received originals.
+A signed copy of the letter a case waits for (`ppid.workflow`'s "signed" step) completes that
+step. The receipt prints together with the numbered copy of the form made beside it.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ log = logging.getLogger(__name__)
 AGENT = "sistem-arsip"
 DOC_PREFIX = "PPIDDOC1"
 SEP_PREFIX = "PPIDSEP1"
+FORM_COPY = "02-salinan-formulir.pdf"  # the numbered form copy, beside the receipt in the bag
 
 
 def page_payload(number: str, document_id: int, page: int, pages: int) -> str:
@@ -59,20 +62,39 @@ def parse_payload(text: str) -> dict[str, str] | None:
 # --- print versions ---------------------------------------------------------------------------
 
 
+def printed_parts(settings: Settings, document: CaseDocument) -> list[Path]:
+    """The files one printed document is made of: the receipt brings the numbered form copy.
+
+    The form copy (`letters.render_receipt`) is a PDF of the bag without a database row, so a
+    print batch built from documents would leave it out; it prints behind its receipt.
+    """
+    assert settings.archive is not None
+    main = settings.archive / document.path
+    beside = main.with_name(FORM_COPY)
+    if document.role == "receipt" and beside.is_file():
+        return [main, beside]
+    return [main]
+
+
 def print_version(settings: Settings, case: Case, document: CaseDocument, out: Path) -> Path:
     """`document` ready to print: every page stamped with its QR code, number and page n/N."""
-    assert settings.archive is not None
-    source = PdfReader(settings.archive / document.path)
-    pages = len(source.pages)
+    first, *more = printed_parts(settings, document)
+    writer = PdfWriter(clone_from=PdfReader(first))
+    for part in more:
+        writer.append(PdfReader(part))
+    on_form = [False] * len(PdfReader(first).pages)
+    for part in more:  # the numbered form copy: QR clear of the form's corner markers
+        on_form += [part.name == FORM_COPY] * len(PdfReader(part).pages)
+    pages = len(writer.pages)
     stamps = [
         {
             "qr_svg": qr_svg(page_payload(str(case.number), document.id, n, pages)),
             "text": f"{case.number} · dok. {document.id} · hal. {n}/{pages}",
+            "side": on_form[n - 1],
         }
         for n in range(1, pages + 1)
     ]
     overlay = PdfReader(io.BytesIO(render_pdf("archive/stamp.html", {"stamps": stamps})))
-    writer = PdfWriter(clone_from=source)
     for page, stamp in zip(writer.pages, overlay.pages, strict=True):
         page.merge_page(stamp)
     buffer = io.BytesIO()
@@ -149,9 +171,15 @@ class Filed:
     number: str
     kind: str  # "signed" | "separated"
     document_id: int
+    completed_step: bool = False  # the signed copy finished the step that waited for it
 
     def to_json(self) -> dict[str, Any]:
-        return {"outcome": self.kind, "register_number": self.number, "document": self.document_id}
+        return {
+            "outcome": self.kind,
+            "register_number": self.number,
+            "document": self.document_id,
+            "completed_step": self.completed_step,
+        }
 
 
 def codes_of(extraction: dict[str, Any]) -> list[dict[str, str]]:
@@ -174,6 +202,7 @@ def file_by_qr(ctx: Any, intake_id: int) -> Filed | None:
     """
     from ppid.archive import archive_case
     from ppid.intake import IntakeFile, IntakeStatus
+    from ppid.workflow import complete_signature
 
     with ctx.sessions() as session, session.begin():
         row = session.get_one(IntakeFile, intake_id)
@@ -219,7 +248,10 @@ def file_by_qr(ctx: Any, intake_id: int) -> Filed | None:
         )
         row.status = IntakeStatus.ASSEMBLED
         session.flush()
-        filed = Filed(str(case.number), kind, document.id)
+        completed = signed_of is not None and complete_signature(
+            session, ctx.settings, case, document, row.original_name
+        )
+        filed = Filed(str(case.number), kind, document.id, completed)
     archive_case(ctx.settings, ctx.sessions, filed.number)
     log.info("filed %s on %s as %s", intake_id, filed.number, filed.kind)
     return filed

@@ -1,4 +1,8 @@
-"""Letters the office owes, rendered from templates/letters/ through the one rendering path."""
+"""Letters the office owes, rendered from templates/letters/ through the one rendering path.
+
+The receipt (with the numbered copy of the form), the written order and the Atasan's disposition
+sheet to the Bidang, the answer and the rejection: each numbered, PDF/A-3b, filed on its case.
+"""
 
 from __future__ import annotations
 
@@ -29,6 +33,7 @@ LETTERS = {
     "perintah": ("letters/order.html", "surat-perintah", "Surat perintah"),
     "tanggapan": ("letters/answer.html", "tanggapan-atas-keberatan", "Tanggapan atas keberatan"),
     "penolakan": ("letters/rejection.html", "surat-penolakan", "Surat penolakan"),
+    "disposisi": ("letters/disposition.html", "lembar-disposisi", "Lembar disposisi"),
 }
 REASON_TEXTS = {
     "a": "Permohonan informasi ditolak",

@@ -1,7 +1,8 @@
 """Web pages of one case: every field beside its scan, the step forms, files, letter previews.
 
-Decisions and corrections go through `ppid.workflow` (the same functions as the CLI); files are
-served only from inside the archive, by document id, and every view of an ID scan is logged.
+Decisions and corrections go through `ppid.steps` (the same function as the CLI: each step a
+Prefect flow run while `ppid run` is up); previews through `ppid.workflow`, rolled back. Files
+are served only from inside the archive, by document id, and every view of an ID scan is logged.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from ppid.db import begin_write
 from ppid.errors import BadInputError, ForbiddenError, NotFoundError
 from ppid.letters import REASON_TEXTS
 from ppid.models import Case, CaseDocument, TaskStatus
+from ppid.steps import take_step as take_sop_step
 from ppid.web import (
     ActorUser,
     AnyUser,
@@ -190,6 +192,8 @@ def step_data(form: FormData, case: Case) -> dict[str, Any]:
 
 
 def history_rows(ctx: WebContext, case: Case) -> list[dict[str, Any]]:
+    """The case's events for the page; a step taken as a Prefect flow run links to it."""
+    prefect = f"http://127.0.0.1:{ctx.settings.intake.prefect_port}/runs/flow-run/"
     return [
         {
             "at": event.at.astimezone(ctx.calendar.tz).strftime("%d-%m-%Y %H:%M"),
@@ -198,6 +202,9 @@ def history_rows(ctx: WebContext, case: Case) -> list[dict[str, Any]]:
             "action": ACTION_LABELS.get(event.action, event.action),
             "decision": DECISION_TEXTS.get(event.decision or "", event.decision or ""),
             "note": " ".join(filter(None, [event.note, _corrections_text(event.data)])),
+            "flow_run_url": prefect + run["id"]
+            if (run := (event.data or {}).get("flow_run"))
+            else None,
         }
         for event in case.events
     ]
@@ -286,9 +293,16 @@ def install(app: FastAPI) -> None:
         user: ActorUser,
     ) -> Response:
         ctx = web(request)
-        with ctx.sessions() as session, session.begin():
-            begin_write(session)  # letters take numbers: hold the write lock from the start
-            _advance(session, ctx, user, load_case(session, case_id), form)
+        with ctx.sessions() as session:
+            case = load_case(session, case_id)
+            number, data = str(case.number), step_data(form, case)
+        decision = str(form.get("decision", "")).strip()
+        note = str(form.get("note", "")).strip() or None
+        result = take_sop_step(
+            ctx.settings, ctx.sessions, number, user.role, user.username, decision, note, data
+        )
+        if result["message"]:
+            log.info("case %s: %s", number, result["message"])
         return RedirectResponse(f"/kasus/{case_id}", status_code=303)
 
     @app.post("/kasus/{case_id}/pratinjau")

@@ -64,6 +64,7 @@ DOCUMENT_LABELS = {
     "perintah": "Surat perintah",
     "tanggapan": "Tanggapan atas keberatan",
     "penolakan": "Surat penolakan",
+    "disposisi": "Lembar disposisi",
     "other": "Berkas lain",
 }
 
@@ -82,6 +83,7 @@ DECISION_TEXTS = {
     "accepted": "Pemohon menerima tanggapan",
     "dispute": "Pemohon mengajukan sengketa ke Komisi Informasi",
     "no_response": "Tidak ada tanggapan pemohon",
+    "signed": "Salinan bertanda tangan sudah diterima (tanpa pindaian: tulis alasannya)",
 }
 
 
@@ -89,6 +91,7 @@ ACTION_LABELS = {
     "registered": "Diregistrasi",
     "document_received": "Berkas diterima",
     "document_generated": "Dokumen dibuat",
+    "document_signed": "Salinan bertanda tangan diterima",
     "step": "Langkah SOP",
     "correction": "Koreksi langkah",
     "possible_duplicate": "Kemungkinan ganda",

@@ -1,11 +1,13 @@
 """The SOP's steps after registration: who may take which step when, history, tasks, deadlines.
 
 A case moves Petugas (verify) → Bidang (examine) → Atasan (decide: order or dismiss) → Bidang
-(fulfil from the DIP: available, exempt, not held) → Atasan (sign and send) → Petugas (close with
-the applicant's reaction). Each step is one `advance` call: it checks the role and the order,
+(fulfil from the DIP: available, exempt, not held) → Atasan (sign and send) → the signed paper
+copy comes back (scanned into the inbox, or confirmed by a Petugas) → Petugas (close with the
+applicant's reaction). Each step is one `advance` call: it checks the role and the order,
 records an append-only `CaseEvent`, closes the step's task and opens the next one with its due
 date in working days, and issues the letter the step owes. A mistaken step is undone by a
-"correction" event, never by editing history. The CLI, the web app and the flows all call this.
+"correction" event, never by editing history. `ppid.steps` runs a step as a Prefect flow run
+(flows/casework.py) for the CLI and the web app; the flow calls `advance_number`.
 """
 
 from __future__ import annotations
@@ -40,8 +42,10 @@ from ppid.models import (
     ROLE_LABELS,
     STATUS_LABELS,
     Case,
+    CaseDocument,
     CaseEvent,
     CaseStatus,
+    DocumentKind,
     Role,
     Task,
     TaskStatus,
@@ -54,6 +58,8 @@ log = logging.getLogger(__name__)
 
 CORRECTION = "correction"
 STEP_ACTION = "step"
+SYSTEM_ACTOR = "sistem"  # who completes a step from a scanned signed copy
+SIGNED_STEP = "signed"
 
 
 @dataclass(frozen=True)
@@ -63,7 +69,7 @@ class Step:
     name: str
     role: Role
     label: str
-    decisions: dict[str, CaseStatus] = field(default_factory=dict)
+    decisions: dict[str, CaseStatus | None] = field(default_factory=dict)  # None: unchanged
     next_step: dict[str, str] = field(default_factory=dict)  # decision -> the step it opens
 
 
@@ -106,8 +112,15 @@ STEPS: dict[str, Step] = {
             "sign",
             Role.ATASAN,
             "Penandatanganan dan pengiriman surat",
-            {"send": CaseStatus.ANSWERED, "revise": CaseStatus.ORDERED},
+            {"send": None, "revise": CaseStatus.ORDERED},  # send: answered or rejected
             {"send": "close", "revise": "fulfil"},
+        ),
+        Step(
+            SIGNED_STEP,
+            Role.PETUGAS,
+            "Menunggu salinan bertanda tangan",
+            {"signed": None},
+            {"signed": "close"},
         ),
         Step(
             "close",
@@ -122,6 +135,7 @@ STEPS: dict[str, Step] = {
     )
 }
 
+STEP_LABELS = {name: step.label for name, step in STEPS.items()}  # the web app shows these
 STEP_OF_STATUS = {
     CaseStatus.REGISTERED: "verify",
     CaseStatus.EXAMINING: "examine",
@@ -188,6 +202,7 @@ class StepContext:
     data: dict[str, Any]
     at: datetime
     event_data: dict[str, Any] = field(default_factory=dict)
+    flow_run: dict[str, str] | None = None  # the Prefect flow run that took the step, if any
 
     @property
     def today(self) -> date:
@@ -195,9 +210,22 @@ class StepContext:
 
 
 def current_step(case: Case) -> Step | None:
-    """The step the case waits for, or None when it is closed (or not yet registered)."""
+    """The step the case waits for, or None when it is closed (or not yet registered).
+
+    The status says it, except while an answered or rejected case waits for its signed copy.
+    """
+    if any(t.status == TaskStatus.OPEN and t.step == SIGNED_STEP for t in case.tasks):
+        return STEPS[SIGNED_STEP]
     name = STEP_OF_STATUS.get(CaseStatus(case.status))
     return STEPS[name] if name else None
+
+
+def step_of_decision(decision: str) -> str:
+    """The step a decision belongs to ("forward" → "verify"); the decision itself if unknown."""
+    decision = decision.strip().lower()
+    if decision == CORRECTION:
+        return CORRECTION
+    return next((s.name for s in STEPS.values() if decision in s.decisions), decision)
 
 
 def start(session: Session, settings: Settings, case: Case) -> Task:
@@ -222,14 +250,45 @@ def advance(
     data: dict[str, Any] | None = None,
     *,
     at: datetime | None = None,
+    flow_run: dict[str, str] | None = None,
 ) -> Case:
     """Take the case's current step as `role` with `decision`; the caller commits.
 
     Raises ForbiddenError when the step belongs to another role or the decision belongs to
     another step (out of order), BadInputError when the decision lacks what it needs.
-    `decision="correction"` undoes the latest step (see `correct`).
+    `decision="correction"` undoes the latest step (see `correct`). `flow_run` (id, name) is
+    kept in the history event so the case links to its Prefect flow run.
     """
-    ctx = StepContext(
+    ctx = _context(session, settings, case, role, actor, decision, note, data, at)
+    ctx.flow_run = flow_run
+    if ctx.decision == CORRECTION:
+        return correct(ctx)
+    step = _check_allowed(ctx)
+    before = {name: _plain(getattr(case, name)) for name in TRACKED_FIELDS}
+    HANDLERS[step.name](ctx)
+    if (status := step.decisions[ctx.decision]) is not None:
+        case.status = status
+    _close_tasks(ctx, step.name)
+    if (next_name := _next_step(ctx, step)) is not None:
+        _open_task(session, settings, ctx.cal, case, next_name, ctx.today)
+    _record(ctx, STEP_ACTION, {"step": step.name, "before": before, **ctx.event_data})
+    session.flush()
+    log.info("case %s: %s %s by %s → %s", case.number, step.name, ctx.decision, actor, case.status)
+    return case
+
+
+def _context(
+    session: Session,
+    settings: Settings,
+    case: Case,
+    role: Role | str,
+    actor: str,
+    decision: str,
+    note: str | None,
+    data: dict[str, Any] | None,
+    at: datetime | None,
+) -> StepContext:
+    return StepContext(
         session=session,
         settings=settings,
         cal=calendar_from_settings(settings),
@@ -241,20 +300,43 @@ def advance(
         data=dict(data or {}),
         at=at or utcnow(),
     )
+
+
+def _next_step(ctx: StepContext, step: Step) -> str | None:
+    """The step the decision opens; a letter the Atasan signed first waits for its signed copy."""
+    name = step.next_step.get(ctx.decision)
+    awaiting = ctx.event_data.get("awaits_signature")
+    if name == "close" and awaiting and ctx.settings.workflow.wait_for_signed_copy:
+        return SIGNED_STEP
+    return name
+
+
+def check_step(
+    session: Session,
+    settings: Settings,
+    case: Case,
+    role: Role | str,
+    decision: str,
+    note: str | None = None,
+    data: dict[str, Any] | None = None,
+) -> str:
+    """Refuse a step that cannot be taken, before any work: wrong role, out of order, unknown
+    decision, a missing note or DIP item. Returns the step's name. Changes nothing.
+
+    `ppid.steps` calls this so a person gets a plain error at once rather than a failed flow
+    run; `advance` checks the same (and more) again when the step runs.
+    """
+    ctx = _context(session, settings, case, role, "pemeriksa", decision, note, data, None)
     if ctx.decision == CORRECTION:
-        return correct(ctx)
+        _correction_target(ctx)
+        return CORRECTION
     step = _check_allowed(ctx)
-    before = {name: _plain(getattr(case, name)) for name in TRACKED_FIELDS}
-    HANDLERS[step.name](ctx)
-    if step.name != "sign" or ctx.decision != "send":
-        case.status = step.decisions[ctx.decision]
-    _close_tasks(ctx, step.name)
-    if (next_name := step.next_step.get(ctx.decision)) is not None:
-        _open_task(session, settings, ctx.cal, case, next_name, ctx.today)
-    _record(ctx, STEP_ACTION, {"step": step.name, "before": before, **ctx.event_data})
-    session.flush()
-    log.info("case %s: %s %s by %s → %s", case.number, step.name, ctx.decision, actor, case.status)
-    return case
+    from_scan = ctx.decision == "signed" and ctx.data.get("signed_document")
+    if (why := NOTE_NEEDED.get(ctx.decision)) and not from_scan:
+        _require_note(ctx, why)
+    if ctx.decision == "available" and not ctx.data.get("dip_items"):
+        raise BadInputError("'available' needs the DIP items given (data dip_items, --item)")
+    return step.name
 
 
 def advance_number(
@@ -268,31 +350,41 @@ def advance_number(
     data: dict[str, Any] | None = None,
     *,
     at: datetime | None = None,
+    flow_run: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """`advance` in its own write transaction, by register number (the CLI's and flows' entry)."""
     with sessions() as session, session.begin():
         begin_write(session)  # letter numbers are allocated: take the write lock first
         case = get_case(session, number)
         letters_before = len(case.documents)
-        advance(session, settings, case, role, actor, decision, note, data, at=at)
+        advance(
+            session, settings, case, role, actor, decision, note, data, at=at, flow_run=flow_run
+        )
         rearchive = len(case.documents) > letters_before or case.status == CaseStatus.CLOSED
-        result = {
-            "number": case.number,
-            "status": str(case.status),
-            "status_label": case.status_label,
-            "decision": case.decision,
-            "letters": [d.path for d in case.documents if d.kind == "output"],
-            "open_tasks": [
-                {"role": str(t.role), "step": t.step, "due": t.due.isoformat() if t.due else None}
-                for t in case.tasks
-                if t.status == TaskStatus.OPEN
-            ],
-        }
+        result = case_result(case)
     if rearchive:  # new letters go into the case's bag; a closed case's bag is sealed
         from ppid.archive import archive_case
 
         archive_case(settings, sessions, str(result["number"]))
     return result
+
+
+def case_result(case: Case) -> dict[str, Any]:
+    """Where a case stands after a step: status, letters, open tasks, the last step's flow run."""
+    last = _latest_uncorrected_step(case)
+    return {
+        "number": case.number,
+        "status": str(case.status),
+        "status_label": case.status_label,
+        "decision": case.decision,
+        "letters": [d.path for d in case.documents if d.kind == "output"],
+        "open_tasks": [
+            {"role": str(t.role), "step": t.step, "due": t.due.isoformat() if t.due else None}
+            for t in case.tasks
+            if t.status == TaskStatus.OPEN
+        ],
+        "flow_run": (last.data or {}).get("flow_run") if last is not None else None,
+    }
 
 
 def _check_allowed(ctx: StepContext) -> Step:
@@ -320,6 +412,16 @@ def _check_allowed(ctx: StepContext) -> Step:
     return step
 
 
+# Decisions that cannot be taken without a note, and what the note must say.
+NOTE_NEEDED = {
+    "return": "why the submission goes back to the applicant",
+    "recommend": "the Bidang's findings and recommendation",
+    "dismiss": "the written reasons for upholding the refusal (Pasal 36(3))",
+    "revise": "what the Bidang should change",
+    "signed": "why the signature is confirmed without a scanned signed copy",
+}
+
+
 def _require_note(ctx: StepContext, why: str) -> str:
     if not ctx.note:
         raise BadInputError(f"'{ctx.decision}' needs a note: {why} (--note)")
@@ -332,7 +434,7 @@ def _require_note(ctx: StepContext, why: str) -> str:
 def _verify(ctx: StepContext) -> None:
     if ctx.decision == "return":
         ctx.case.decision = "returned"
-        ctx.case.remarks = _require_note(ctx, "why the submission goes back to the applicant")
+        ctx.case.remarks = _require_note(ctx, NOTE_NEEDED["return"])
         return
     corrections = ctx.data.get("corrections") or {}
     unknown = set(corrections) - set(CORRECTABLE_FIELDS)
@@ -348,7 +450,7 @@ def _verify(ctx: StepContext) -> None:
 
 
 def _examine(ctx: StepContext) -> None:
-    ctx.case.decision_note = _require_note(ctx, "the Bidang's findings and recommendation")
+    ctx.case.decision_note = _require_note(ctx, NOTE_NEEDED["recommend"])
     if info := ctx.data.get("information_requested"):
         ctx.case.information_requested = info
 
@@ -360,9 +462,13 @@ def _decide(ctx: StepContext) -> None:
     if ctx.decision == "order":
         due = _task_due(settings, ctx.cal, case, "fulfil", ctx.today)
         extra = {"note": ctx.note, "fulfil_due": _tanggal(due)}
-        _letter(ctx, "perintah", extra)
+        order = _letter(ctx, "perintah", extra)
+        examined = _last_step_event(case, "examine")
+        extra["recommendation"] = examined.note if examined else case.decision_note
+        extra["order_number"] = order.fields["letter_number"]
+        _letter(ctx, "disposisi", extra)  # the Atasan's instruction to the Bidang
         return
-    reasons = _require_note(ctx, "the written reasons for upholding the refusal (Pasal 36(3))")
+    reasons = _require_note(ctx, NOTE_NEEDED["dismiss"])
     case.decision, case.decision_note = "dismissed", reasons
     _send_answer(ctx, "tanggapan", {"upheld": True, "reasons_text": reasons, "items": []})
 
@@ -391,7 +497,7 @@ def _fulfil(ctx: StepContext) -> None:
 
 def _sign(ctx: StepContext) -> None:
     if ctx.decision == "revise":
-        _require_note(ctx, "what the Bidang should change")
+        _require_note(ctx, NOTE_NEEDED["revise"])
         return
     fulfilment = _last_step_event(ctx.case, "fulfil")
     found = fulfilment.data if fulfilment else {}
@@ -420,6 +526,33 @@ def _sign(ctx: StepContext) -> None:
     ctx.case.status = CaseStatus.REJECTED
 
 
+def _signed(ctx: StepContext) -> None:
+    """The signed paper copy is back: from a scan found by its QR code, or confirmed by hand."""
+    awaited = _last_awaited_letter(ctx.case)
+    scan_id = ctx.data.get("signed_document")
+    if scan_id is None:
+        _require_note(ctx, NOTE_NEEDED["signed"])
+        ctx.event_data.update(manual=True, signs=awaited)
+        return
+    scan = next((d for d in ctx.case.documents if d.id == int(scan_id)), None)
+    if scan is None or scan.kind != DocumentKind.SIGNED:
+        raise BadInputError(f"document {scan_id} is not a signed copy of case {ctx.case.number}")
+    ctx.event_data.update(
+        manual=False,
+        signs=awaited,
+        signed_document=scan.id,
+        source_file=ctx.data.get("source_file") or scan.path,
+    )
+
+
+def _last_awaited_letter(case: Case) -> int | None:
+    """The id of the letter whose signed copy the case waits for (from the sending step)."""
+    for event in reversed(case.events):
+        if event.action == STEP_ACTION and (event.data or {}).get("awaits_signature"):
+            return int(event.data["awaits_signature"])
+    return None
+
+
 def _close(ctx: StepContext) -> None:
     ctx.case.applicant_response = RESPONSE_LABELS[ctx.decision]
     if ctx.note:
@@ -432,8 +565,29 @@ HANDLERS = {
     "decide": _decide,
     "fulfil": _fulfil,
     "sign": _sign,
+    SIGNED_STEP: _signed,
     "close": _close,
 }
+
+
+def complete_signature(
+    session: Session, settings: Settings, case: Case, scan: CaseDocument, source_file: str
+) -> bool:
+    """A signed copy came back through the inbox: finish the step that waits for it, if any.
+
+    Only the letter the case waits for counts (a signed receipt is filed, nothing more). Runs in
+    the caller's transaction; the event's actor is the system and it names the scanned file.
+    """
+    if current_step(case) is not STEPS[SIGNED_STEP]:
+        return False
+    awaited = _last_awaited_letter(case)
+    signs = (scan.fields or {}).get("signs")
+    if awaited is not None and signs != awaited:
+        return False
+    note = f"Salinan bertanda tangan diterima dari pindaian {source_file}"
+    data = {"signed_document": scan.id, "source_file": source_file}
+    advance(session, settings, case, Role.PETUGAS, SYSTEM_ACTOR, "signed", note, data)
+    return True
 
 
 def _send_answer(ctx: StepContext, kind: str, extra: dict[str, Any]) -> None:
@@ -445,6 +599,8 @@ def _send_answer(ctx: StepContext, kind: str, extra: dict[str, Any]) -> None:
     document = _letter(ctx, kind, {**extra, "dispute_by": _tanggal(dispute_by)})
     case.answer_letter_number = document.fields["letter_number"]
     case.answered_on = ctx.today
+    ctx.session.flush()  # the letter's id: the signed copy scanned back names it in its QR code
+    ctx.event_data["awaits_signature"] = document.id
 
 
 def _letter(ctx: StepContext, kind: str, extra: dict[str, Any]) -> Any:
@@ -482,15 +638,7 @@ def correct(ctx: StepContext) -> Case:
     saying why. Letters already issued stay in the case folder (they were sent or printed).
     """
     case = ctx.case
-    target = _latest_uncorrected_step(case)
-    if target is None:
-        raise BadInputError(f"case {case.number} has no step to correct yet")
-    if ctx.role not in (Role(target.role), Role.ATASAN):
-        raise ForbiddenError(
-            f"the last step ({target.data.get('step')}, {target.decision}) was taken by the "
-            f"{ROLE_LABELS[Role(target.role)]}; only they or the Atasan PPID may correct it"
-        )
-    _require_note(ctx, "what was wrong with the step")
+    target = _correction_target(ctx)
     now = {name: _plain(getattr(case, name)) for name in TRACKED_FIELDS}
     for name, value in target.data["before"].items():
         setattr(case, name, _typed(name, value))
@@ -503,6 +651,20 @@ def correct(ctx: StepContext) -> Case:
     _record(ctx, CORRECTION, {"corrects": target.id, "step": target.data["step"], "before": now})
     ctx.session.flush()
     return case
+
+
+def _correction_target(ctx: StepContext) -> CaseEvent:
+    """The step a correction undoes, once the role and the note allow it."""
+    target = _latest_uncorrected_step(ctx.case)
+    if target is None:
+        raise BadInputError(f"case {ctx.case.number} has no step to correct yet")
+    if ctx.role not in (Role(target.role), Role.ATASAN):
+        raise ForbiddenError(
+            f"the last step ({target.data.get('step')}, {target.decision}) was taken by the "
+            f"{ROLE_LABELS[Role(target.role)]}; only they or the Atasan PPID may correct it"
+        )
+    _require_note(ctx, "what was wrong with the step")
+    return target
 
 
 def _latest_uncorrected_step(case: Case) -> CaseEvent | None:
@@ -539,6 +701,8 @@ def _typed(name: str, value: Any) -> Any:
 
 
 def _record(ctx: StepContext, action: str, data: dict[str, Any]) -> None:
+    if ctx.flow_run:
+        data = {**data, "flow_run": ctx.flow_run}
     ctx.case.events.append(
         CaseEvent(
             at=ctx.at,
@@ -557,8 +721,9 @@ def _record(ctx: StepContext, action: str, data: dict[str, Any]) -> None:
 
 def _task_due(settings: Settings, cal: WorkCalendar, case: Case, step: str, today: date) -> date:
     """The step's due date: its configured working days, never past the legal answer deadline."""
-    if step == "close":
-        return add_working_days(cal, today, settings.dispute_window_working_days)
+    if step == "close":  # the applicant's 14 working days run from the answer, not its scan
+        answered = case.answered_on or today
+        return add_working_days(cal, answered, settings.dispute_window_working_days)
     days = settings.workflow.task_due_days.get(step, settings.workflow.warning_days)
     due = add_working_days(cal, today, days)
     return min(due, case.answer_due) if case.answer_due and case.answer_due >= today else due

@@ -257,7 +257,7 @@ def _flat(outline: list) -> list:
     return items
 
 
-def _scan(pdf: Path, out: Path) -> Path:
+def _scan(pdf: Path, out: Path, page: int = 1) -> Path:
     """Print and scan back: rasterise at 150 dpi in grey, turn slightly, blur, save as JPEG."""
     subprocess.run(
         [
@@ -267,9 +267,9 @@ def _scan(pdf: Path, out: Path) -> Path:
             "-gray",
             "-png",
             "-f",
-            "1",
+            str(page),
             "-l",
-            "1",
+            str(page),
             str(pdf),
             str(out.with_suffix("")),
         ],
@@ -307,6 +307,102 @@ def test_a_signed_print_scanned_back_lands_on_its_case(ctx, number, tmp_path) ->
         bag = current_bag(ctx.settings, case)
     assert (bag / "data" / "originals" / "scan-ttd.jpg").is_file()
     bagit.Bag(str(bag)).validate()
+
+
+def _to_signature(ctx: IntakeContext, number: str) -> None:
+    """Take the case down the dismissal branch: the Atasan's answer is signed and sent."""
+    from ppid import workflow
+
+    with ctx.sessions() as session, session.begin():
+        workflow.start(session, ctx.settings, _case(session, number))
+    for role, decision, note in (
+        ("petugas", "forward", None),
+        ("bidang", "recommend", "Permohonan awal sudah dijawab"),
+        ("atasan", "dismiss", "Informasi telah diberikan lengkap pada 10 November 2026"),
+    ):
+        workflow.advance_number(
+            ctx.sessions, ctx.settings, number, role, f"{role}-uji", decision, note
+        )
+
+
+def test_a_signed_answer_scanned_back_completes_the_step_that_waits_for_it(
+    ctx, number, tmp_path, capsys
+) -> None:
+    _to_signature(ctx, number)
+    main(["tasks", "--json"])
+    [waiting] = json.loads(capsys.readouterr().out)
+    assert waiting["step"] == "signed"
+    assert waiting["step_label"] == "Menunggu salinan bertanda tangan"
+    with ctx.sessions() as session:
+        case = _case(session, number)
+        answer = next(d for d in case.documents if d.role == "tanggapan")
+        printed = print_version(ctx.settings, case, answer, tmp_path / "cetak.pdf")
+    ctx.settings.inbox.mkdir(parents=True, exist_ok=True)
+    filed = _intake(ctx, _scan(printed, ctx.settings.inbox / "tanggapan-ttd.jpg"))
+    assert filed is not None and filed.kind == "signed" and filed.completed_step
+    with ctx.sessions() as session:
+        case = _case(session, number)
+        done = next(e for e in case.events if e.decision == "signed")
+        assert done.actor == "sistem" and done.data["source_file"] == "tanggapan-ttd.jpg"
+        assert done.data["signs"] == answer.id and done.data["manual"] is False
+        scan = next(d for d in case.documents if d.kind == DocumentKind.SIGNED)
+        assert done.data["signed_document"] == scan.id and scan.fields["signs"] == answer.id
+        assert [t.step for t in case.tasks if t.status == "open"] == ["close"]
+        assert case.status == CaseStatus.DISMISSED  # answered; the applicant's reaction is next
+
+
+def test_a_clerk_confirms_a_signature_by_hand_with_a_reason(ctx, number) -> None:
+    from ppid import workflow
+
+    _to_signature(ctx, number)
+    with pytest.raises(Exception, match="without a scanned signed copy"):
+        workflow.advance_number(ctx.sessions, ctx.settings, number, "petugas", "ani", "signed")
+    workflow.advance_number(
+        ctx.sessions, ctx.settings, number, "petugas", "ani", "signed", "Pemindai rusak"
+    )
+    with ctx.sessions() as session:
+        case = _case(session, number)
+        done = next(e for e in case.events if e.decision == "signed")
+        assert (done.actor, done.note, done.data["manual"]) == ("ani", "Pemindai rusak", True)
+        assert [t.step for t in case.tasks if t.status == "open"] == ["close"]
+
+
+def test_an_office_that_does_not_wait_for_signatures_goes_straight_to_closing(
+    ctx, number, monkeypatch
+) -> None:
+    monkeypatch.setenv("PPID_WORKFLOW__WAIT_FOR_SIGNED_COPY", "false")
+    ctx = IntakeContext.open(load_settings())
+    _to_signature(ctx, number)
+    with ctx.sessions() as session:
+        case = _case(session, number)
+        assert [t.step for t in case.tasks if t.status == "open"] == ["close"]
+
+
+def test_print_batch_includes_the_numbered_form_copy_behind_its_receipt(
+    ctx, number, tmp_path
+) -> None:
+    with ctx.sessions() as session:
+        receipt = next(d for d in _case(session, number).documents if d.role == "receipt")
+        receipt_path = ctx.archive / receipt.path
+    form_copy = receipt_path.with_name("02-salinan-formulir.pdf")
+    sizes = [len(PdfReader(receipt_path).pages), len(PdfReader(form_copy).pages)]
+    main(["print"])
+    [batch] = (ctx.archive / "print").glob("*.pdf")
+    pages = PdfReader(batch).pages
+    total = sum(sizes)
+    assert len(pages) == total
+    for n, page in enumerate(pages, start=1):  # one document: QR text and page n/N on every page
+        assert f"{number} · dok. {receipt.id} · hal. {n}/{total}" in page.extract_text()
+    form_page = " ".join(pages[sizes[0]].extract_text().split())
+    assert number in form_page  # the numbered copy carries the register number it was given
+    # Scanned back, a form page shows our QR and still its own markers (the stamp avoids them).
+    from parsers import alignment
+
+    scan = _scan(batch, tmp_path / "salinan.jpg", page=sizes[0] + 1)
+    with Image.open(scan) as image:
+        codes, grey, scale = alignment.find_codes(image)
+    assert page_payload(number, receipt.id, sizes[0] + 1, total) in [t for t, _ in codes.qr]
+    assert alignment.align_codes(codes, grey, scale) is not None
 
 
 def test_qr_payloads_read_back_and_foreign_codes_are_ignored() -> None:

@@ -22,7 +22,7 @@ from ppid.settings import Settings, load_settings
 
 WIB = timezone(timedelta(hours=7))
 MONDAY = datetime(2026, 11, 30, 9, 0, tzinfo=WIB)
-WORKDAYS = (1, 2, 3, 4, 7, 8)  # the December 2026 working days the steps are taken on
+WORKDAYS = (1, 2, 3, 4, 7, 8, 9)  # the December 2026 working days the steps are taken on
 NIK = "6171014507900001"
 DIP_CSV = (
     "title,description,category,pasal17,unit,year,link\n"
@@ -31,7 +31,7 @@ DIP_CSV = (
 )
 BRANCHES = {
     "released": ["forward", "recommend", "order", "available", "send"],
-    "exempt": ["forward", "recommend", "order", "exempt", "send", "dispute"],
+    "exempt": ["forward", "recommend", "order", "exempt", "send", "signed", "dispute"],
     "not_held": ["forward", "recommend", "order", "not_held", "send"],
     "dismissed": ["forward", "recommend", "dismiss"],
 }
@@ -44,6 +44,7 @@ ROLES = {
     "exempt": "bidang",
     "not_held": "bidang",
     "send": "atasan",
+    "signed": "petugas",
     "dispute": "petugas",
 }
 NOTES = {
@@ -52,6 +53,7 @@ NOTES = {
     "dismiss": "Permohonan awal telah dijawab lengkap pada 10 November 2026",
     "exempt": "Membuka rekening anggota merugikan privasi lebih besar daripada manfaatnya",
     "not_held": "Dokumen tidak pernah dibuat oleh Dinas",
+    "signed": "Salinan bertanda tangan diserahkan langsung ke meja layanan",
 }
 
 
@@ -143,6 +145,40 @@ def test_written_order_names_the_case_the_unit_and_the_due_dates(office: dict[st
     assert "Pontianak, 3 Desember 2026" in text
     assert "Drs. Atasan Contoh, M.Si." in text and "NIP. 197001011990031001" in text
     assert NIK not in text and "6171************" in text
+
+
+def test_disposition_sheet_instructs_the_bidang_without_the_nik(office: dict[str, Any]) -> None:
+    path = letter(office, "released", "disposisi")
+    assert path.name == "02-lembar-disposisi.pdf"  # made with the written order, after it
+    text = text_of(path)
+    assert "LEMBAR DISPOSISI" in text
+    assert "Nomor: 001/DSP/PPID-DKUKM/XII/2026" in text
+    assert "001/KEB/PPID-DKUKM/XI/2026" in text and "Senin, 30 November 2026" in text
+    assert "Rina Contoh, Mahasiswa" in text
+    assert "Daftar penerima bantuan modal UMKM tahun 2026" in text
+    assert "c. Permintaan informasi tidak ditanggapi" in text
+    assert NOTES["recommend"] in text  # the Bidang's recommendation the Atasan decided on
+    assert "Instruksi Siapkan jawaban" in text
+    assert "Diselesaikan paling lambat Kamis, 17 Desember 2026" in text
+    assert "Jumat, 15 Januari 2027" in text and "001/SP/PPID-DKUKM/XII/2026" in text
+    assert "Pontianak, 3 Desember 2026" in text and "Drs. Atasan Contoh, M.Si." in text
+    assert NIK not in text and "6171" not in text  # the Bidang needs no NIK, not even masked
+    xmp = PdfReader(path).trailer["/Root"]["/Metadata"].get_object().get_data()
+    assert b'pdfaid:part="3"' in xmp
+
+
+def test_disposition_sheet_has_a_print_version_with_its_qr(
+    office: dict[str, Any], tmp_path: Path
+) -> None:
+    from ppid.hardcopy import print_version
+
+    with office["sessions"]() as session:
+        case = get_case(session, office["numbers"]["released"])
+        sheet = next(d for d in case.documents if d.role == "disposisi")
+        printed = print_version(office["settings"], case, sheet, tmp_path / "cetak.pdf")
+        expected = f"{case.number} · dok. {sheet.id} · hal. 1/1"
+    text = text_of(printed)
+    assert "LEMBAR DISPOSISI" in text and expected in text
 
 
 def test_answer_that_overturns_lists_the_items_and_the_release_period(

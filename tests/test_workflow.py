@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import shutil
+import signal
+import subprocess
+import sys
+import time
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -121,12 +126,22 @@ def test_answered_branch_gives_the_dip_items_and_closes(
     to_decision(sessions, settings, number)
     ordered = step(sessions, settings, number, "atasan", "order", "Segera tindak lanjuti", day=2)
     assert ordered["status"] == "ordered"
-    assert ordered["letters"][-1].endswith("01-surat-perintah.pdf")
+    assert [Path(p).name for p in ordered["letters"][-2:]] == [
+        "01-surat-perintah.pdf",
+        "02-lembar-disposisi.pdf",
+    ]
     item = dip_id(sessions, "Penerima Bantuan")
     step(sessions, settings, number, "bidang", "available", data={"dip_items": [item]}, day=3)
     sent = step(sessions, settings, number, "atasan", "send", day=4)
     assert sent["status"] == "answered"
-    assert sent["open_tasks"] == [{"role": "petugas", "step": "close", "due": "2026-12-28"}]
+    assert sent["open_tasks"] == [{"role": "petugas", "step": "signed", "due": "2026-12-11"}]
+    with pytest.raises(ForbiddenError, match="in order"):  # not before the signed copy is back
+        step(sessions, settings, number, "petugas", "accepted", day=7)
+    with pytest.raises(BadInputError, match="without a scanned signed copy"):
+        step(sessions, settings, number, "petugas", "signed", day=7)
+    signed = step(sessions, settings, number, "petugas", "signed", "Diserahkan langsung", day=7)
+    assert signed["status"] == "answered"
+    assert signed["open_tasks"] == [{"role": "petugas", "step": "close", "due": "2026-12-28"}]
     step(sessions, settings, number, "petugas", "accepted", day=7)
     case = load(sessions, number)
     assert case.status == CaseStatus.CLOSED
@@ -145,8 +160,13 @@ def test_answered_branch_gives_the_dip_items_and_closes(
         ("atasan", "decide", "order"),
         ("bidang", "fulfil", "available"),
         ("atasan", "sign", "send"),
+        ("petugas", "signed", "signed"),
         ("petugas", "close", "accepted"),
     ]
+    confirmed = next(e for e in case.events if e.decision == "signed")
+    answer = next(d for d in case.documents if d.role == "tanggapan")
+    assert confirmed.data["manual"] is True and confirmed.data["signs"] == answer.id
+    assert confirmed.note == "Diserahkan langsung"
     order_event = next(e for e in case.events if e.decision == "order")
     assert order_event.actor == "atasan-contoh"
     assert order_event.note == "Segera tindak lanjuti"
@@ -163,7 +183,7 @@ def test_rejected_as_exempt_names_the_pasal_17_ground(
     step(sessions, settings, number, "bidang", "exempt", consequence, {"pasal17": "h"}, day=3)
     sent = step(sessions, settings, number, "atasan", "send", day=4)
     assert sent["status"] == "rejected"
-    assert sent["letters"][-1].endswith("02-surat-penolakan.pdf")
+    assert sent["letters"][-1].endswith("03-surat-penolakan.pdf")
     case = load(sessions, number)
     assert case.decision == "exempt"
     assert case.answer_letter_number == "001/PNL/PPID-DKUKM/XII/2026"
@@ -211,11 +231,12 @@ def test_dismissed_by_the_atasan_answers_with_written_reasons(
         sessions, settings, number, "atasan", "dismiss", "Permohonan telah dijawab tepat waktu"
     )
     assert result["status"] == "dismissed"
-    assert [t["step"] for t in result["open_tasks"]] == ["close"]
+    assert [t["step"] for t in result["open_tasks"]] == ["signed"]
     case = load(sessions, number)
     assert case.decision == "dismissed"
     assert case.decision_note == "Permohonan telah dijawab tepat waktu"
     assert case.answer_letter_number == "001/TKI/PPID-DKUKM/XII/2026"
+    step(sessions, settings, number, "petugas", "signed", "Tanda tangan basah diperiksa", day=9)
     step(sessions, settings, number, "petugas", "dispute", day=10)
     assert load(sessions, number).applicant_response.startswith("Mengajukan sengketa")
 
@@ -414,3 +435,142 @@ def test_verification_corrects_misread_fields_with_old_and_new_in_history(
         "old": "Rina Cont0h",
         "new": "Rina Contoh",
     }
+
+
+# --- steps as Prefect flow runs (ppid/steps.py) -------------------------------------------------
+
+
+def test_without_prefect_a_cli_step_is_recorded_directly_and_says_so(
+    sessions: sessionmaker[Session],
+    settings: Settings,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from ppid.cli import main
+    from ppid.steps import NOT_RUNNING
+
+    monkeypatch.setenv("PREFECT_API_URL", "http://127.0.0.1:9/api")  # nothing listens there
+    number = register(sessions, settings)
+    main(["case", "advance", number, "--as", "petugas", "--decision", "forward"])
+    captured = capsys.readouterr()
+    assert captured.err.strip() == NOT_RUNNING
+    assert "Diperiksa Bidang" in captured.out
+    case = load(sessions, number)
+    assert case.status == CaseStatus.EXAMINING
+    assert "flow_run" not in case.events[-1].data
+
+
+def _serve_step_deployment(settings: Settings, api: str, log: Path) -> subprocess.Popen[bytes]:
+    """`advance-case/step` served in a background process, as `ppid run` serves it."""
+    from ppid.service import REPO_ROOT, prefect_environment
+
+    code = (
+        "from flows.casework import advance_case\n"
+        "advance_case.serve(name='step', print_starting_message=False)\n"
+    )
+    env = {**os.environ, "PPID_HOME": str(settings.home), **prefect_environment(settings, api)}
+    with log.open("wb") as out:
+        return subprocess.Popen(
+            [sys.executable, "-c", code],
+            cwd=REPO_ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+
+def _wait_for_deployment(api: str, server: subprocess.Popen[bytes], log: Path) -> None:
+    from prefect import get_client
+    from prefect.exceptions import ObjectNotFound
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    deadline = time.monotonic() + 180
+    with temporary_settings(updates={PREFECT_API_URL: api}), get_client(sync_client=True) as c:
+        while time.monotonic() < deadline:
+            assert server.poll() is None, log.read_text()[-2000:]
+            try:
+                c.read_deployment_by_name("advance-case/step")
+                return
+            except ObjectNotFound:
+                time.sleep(1)
+    raise AssertionError(f"the deployment was not served: {log.read_text()[-2000:]}")
+
+
+@pytest.mark.slow
+def test_a_cli_step_runs_as_a_flow_run_named_after_the_case(
+    sessions: sessionmaker[Session],
+    settings: Settings,
+    prefect_api: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    from prefect import get_client
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    from ppid.cli import main
+
+    monkeypatch.setenv("PREFECT_API_URL", prefect_api)
+    number = register(sessions, settings)
+    server = _serve_step_deployment(settings, prefect_api, tmp_path / "serve.log")
+    try:
+        _wait_for_deployment(prefect_api, server, tmp_path / "serve.log")
+        # A refused step fails at once, in-process: no flow run is made for it.
+        with pytest.raises(SystemExit) as refused:
+            main(["case", "advance", number, "--as", "bidang", "--decision", "recommend"])
+        assert refused.value.code == ExitCode.FORBIDDEN
+        capsys.readouterr()
+        main(["case", "advance", number, "--as", "petugas", "--decision", "forward", "--json"])
+        result = json.loads(capsys.readouterr().out)
+        api = temporary_settings(updates={PREFECT_API_URL: prefect_api})
+        with api, get_client(sync_client=True) as client:  # before the runner stops (it cancels)
+            run = client.read_flow_run(result["flow_run"]["id"])
+            runs = client.read_flow_runs()
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+    assert result["status"] == "examining" and result["message"] is None
+    assert result["flow_run"]["name"] == f"{number}: verify (forward)"
+    assert number in run.name and run.state is not None and run.state.is_completed()
+    assert [r.name for r in runs if r.name.startswith(number)] == [run.name]  # none refused
+    case = load(sessions, number)
+    assert case.status == CaseStatus.EXAMINING
+    assert case.events[-1].data["flow_run"] == {"id": str(run.id), "name": run.name}
+    main(["case", "show", number, "--json"])
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["events"][-1]["flow_run"] == str(run.id)
+
+
+def test_a_step_is_checked_in_process_before_any_flow_run(
+    sessions: sessionmaker[Session], settings: Settings
+) -> None:
+    number = register(sessions, settings)
+    with sessions() as session:
+        case = get_case(session, number)
+        assert workflow.check_step(session, settings, case, "petugas", "forward") == "verify"
+        with pytest.raises(ForbiddenError, match="you act as bidang"):
+            workflow.check_step(session, settings, case, "bidang", "forward")
+        with pytest.raises(BadInputError, match="needs a note"):
+            workflow.check_step(session, settings, case, "petugas", "return")
+        with pytest.raises(BadInputError, match="no step to correct"):
+            workflow.check_step(session, settings, case, "atasan", "correction", "x")
+    step(sessions, settings, number, "petugas", "forward")
+    with sessions() as session:
+        case = get_case(session, number)
+        with pytest.raises(ForbiddenError, match="only they or the Atasan"):
+            workflow.check_step(session, settings, case, "bidang", "correction", "salah")
+        assert workflow.check_step(session, settings, case, "atasan", "correction", "salah")
+        assert len(case.events) == 2  # registered, forward: checking recorded nothing
+
+
+def test_a_failed_flow_run_comes_back_as_the_error_the_step_raised() -> None:
+    from ppid.errors import PpidError
+    from ppid.steps import _plain_error, step_run_name
+
+    message = "Flow run encountered an exception: ForbiddenError: case 001 waits for 'x'"
+    error = _plain_error("001: verify (forward)", message)
+    assert isinstance(error, ForbiddenError) and error.message == "case 001 waits for 'x'"
+    other = _plain_error("r", "Flow run encountered an exception: OperationalError: locked")
+    assert type(other) is PpidError and "flow run 'r' failed" in other.message
+    assert step_run_name("001/KEB/X/2026", " Send ") == "001/KEB/X/2026: sign (send)"
