@@ -38,16 +38,55 @@ def is_ignored(path: Path) -> bool:
 
 
 def iter_inbox(inbox: Path) -> Iterator[Path]:
-    """Every candidate file under the inbox, sorted; symlinks are never followed."""
+    """Every candidate file under the inbox, sorted; symlinks are never followed.
+
+    A symlinked file is still yielded (as the link: intake refuses it by `is_symlink`, and
+    `quarantine_link` sets it aside), so the person who put it there sees why it was not taken;
+    a symlinked folder is not entered, with a warning in the log. A file or folder whose name is
+    not valid UTF-8 is renamed first (`utf8_name`): such a name cannot be stored, logged or sent
+    to Prefect, and one of them used to stop the whole sweep.
+    """
     if not inbox.is_dir():
         return
     for root, dirs, files in os.walk(inbox, followlinks=False):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in sorted(files):
-            path = Path(root) / name
+        folder = Path(root)
+        for name in dirs:
+            if (folder / name).is_symlink():
+                log.warning("%s is a symlink to a folder; not followed", folder / name)
+        kept = (utf8_name(folder, d) for d in dirs if not d.startswith("."))
+        dirs[:] = sorted(d for d in kept if d is not None)
+        for original in sorted(files):
+            name = utf8_name(folder, original)
+            if name is None:
+                continue
+            path = folder / name
             relative = path.relative_to(inbox)
             if not is_ignored(relative):
                 yield path
+
+
+def utf8_name(folder: Path, name: str) -> str | None:
+    """`name` if it is valid UTF-8; else the file is renamed in `folder` and its new name returned
+    (None if it vanished meanwhile).
+
+    Bytes that are not UTF-8 (a Windows or old Linux machine's Latin-1 name) become U+FFFD; the
+    rest of the name is kept, so a clerk still recognises the file.
+    """
+    raw = name_bytes(name)
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    else:
+        return name
+    target = unique_path(folder / raw.decode("utf-8", errors="replace"))
+    try:
+        os.rename(folder / name, target)
+    except OSError as error:
+        log.warning("could not rename %r (not UTF-8): %s", raw, error)
+        return None
+    log.warning("renamed %r to %r: the name was not valid UTF-8", raw, target.name)
+    return target.name
 
 
 def is_stable(path: Path, stable_seconds: float, now: float | None = None) -> bool:
@@ -87,8 +126,9 @@ def sha256_file(path: Path) -> str:
 
 def safe_name(name: str | bytes, fallback: str = "berkas") -> str:
     """A file name safe on every share: no path parts, no control characters, bounded length."""
-    if isinstance(name, bytes):
-        name = name.decode("utf-8", errors="replace")
+    if isinstance(name, str):
+        name = name_bytes(name)
+    name = name.decode("utf-8", errors="replace")
     name = unicodedata.normalize("NFC", name).replace("\\", "/").split("/")[-1]
     name = re.sub(r"[\x00-\x1f\x7f<>:\"|?*]", "_", name).strip(" .")
     stem, dot, suffix = name.rpartition(".")
@@ -98,6 +138,20 @@ def safe_name(name: str | bytes, fallback: str = "berkas") -> str:
     encoded_stem = stem.encode("utf-8")[: MAX_NAME_BYTES - len(suffix) - 1]
     stem = encoded_stem.decode("utf-8", errors="ignore").strip(" .") or fallback
     return f"{stem}.{suffix}" if suffix else stem
+
+
+def name_bytes(name: str) -> bytes:
+    """The bytes of a name; one that was not UTF-8 on disk arrives as lone surrogates."""
+    try:
+        return name.encode("utf-8", errors="surrogateescape")
+    except UnicodeEncodeError:  # surrogates that no file system produced: replace them
+        return name.encode("utf-8", errors="replace")
+
+
+def printable(name: str) -> str:
+    """A name as one line of UTF-8 text for notes and logs: bad bytes and control chars shown."""
+    text = name_bytes(name).decode("utf-8", errors="replace")
+    return re.sub(r"[\x00-\x1f\x7f]", "?", text)
 
 
 def fsync_copy(source: Path, target: Path) -> None:
@@ -154,8 +208,44 @@ def quarantine_file(path: Path, quarantine_dir: Path, note: QuarantineNote, inbo
     return target
 
 
+LINK_NOTE = QuarantineNote(
+    reason_id="Ini tautan simbolik (symlink) ke {target}, bukan berkas; tautan tidak pernah "
+    "diikuti. Salin berkas aslinya ke folder inbox bila memang dimaksudkan.",
+    reason_en="a symbolic link (symlink) to {target}, not a file; links are never followed. "
+    "Copy the real file into the inbox if it was meant to be taken in.",
+)
+
+
+def quarantine_link(link: Path, quarantine_dir: Path, inbox: Path) -> Path:
+    """Set a symlink in the inbox aside without ever reading what it points to.
+
+    The link is replaced in quarantine by a small text file `<name>.symlink` that says where it
+    pointed (with the usual note), so the clerk sees it on the quarantine list; the link itself
+    is removed so it is not offered again on every sweep.
+    """
+    target = os.readlink(link)
+    try:
+        relative = link.relative_to(inbox)
+    except ValueError:
+        relative = Path(link.name)
+    shown = safe_name(relative.name) + ".symlink"
+    placeholder = unique_path(quarantine_dir / relative.parent / shown)
+    placeholder.parent.mkdir(parents=True, exist_ok=True)
+    shown_target = printable(target)[:300]
+    placeholder.write_text(f"symlink -> {shown_target}\n", encoding="utf-8")
+    note = QuarantineNote(
+        LINK_NOTE.reason_id.format(target=shown_target),
+        LINK_NOTE.reason_en.format(target=shown_target),
+    )
+    write_quarantine_note(placeholder, note, original=str(relative))
+    link.unlink()
+    fsync_dir(placeholder.parent)
+    return placeholder
+
+
 def write_quarantine_note(target: Path, note: QuarantineNote, original: str) -> Path:
     stamp = datetime.now(UTC).astimezone().strftime("%Y-%m-%d %H:%M %Z")
+    original = printable(original)
     text = (
         f"Berkas: {original}\n"
         f"Waktu: {stamp}\n\n"

@@ -290,14 +290,15 @@ def _ingest_attachment(
     ctx: IntakeContext, work: Path, attachment: Attachment, group_key: str, process: Process
 ) -> dict[str, Any]:
     path = _write_attachment(work, attachment.name, attachment.data)
-    if attachment.is_tnef:
+    if attachment.problem:  # a damaged winmail.dat: the files inside could not be taken out
         note = QuarantineNote(
-            reason_id="Lampiran winmail.dat (format Outlook/TNEF) tidak dapat dibaca. Minta "
-            "pengirim mengirim ulang formulir sebagai PDF atau foto, bukan dalam format RTF.",
-            reason_en="winmail.dat (Outlook TNEF) cannot be read here. Ask the sender to send "
-            "the form again as PDF or image, with Outlook set to HTML or plain text, not RTF.",
+            reason_id=f"Lampiran winmail.dat (format Outlook/TNEF) rusak dan tidak dapat dibuka "
+            f"({attachment.problem}). Minta pengirim mengirim ulang formulir sebagai PDF atau "
+            "foto, dengan Outlook diatur ke format HTML atau teks biasa, bukan RTF.",
+            reason_en=f"{attachment.problem}. Ask the sender to send the form again as PDF or "
+            "image, with Outlook set to HTML or plain text, not RTF.",
         )
-        return _quarantine(ctx, work, path, note)
+        return {**_quarantine(ctx, work, path, note), "file": attachment.name}
     outcome = process(str(path), group_key)
     if outcome.get("outcome") == "quarantined" and path.exists():
         reason = str(outcome.get("reason") or "could not be processed")

@@ -3,13 +3,17 @@
 Pure functions over the raw bytes (stdlib `email`, policy=default, which decodes RFC 2231 and
 RFC 2047 names); no network, no database. Forwards (`message/rfc822` parts, also nested) are
 walked recursively, and the applicant is the sender of the innermost forwarded message.
+Outlook's `winmail.dat` (TNEF) is unpacked with tnefparse: the files inside become attachments
+of the message like any other, and its body counts as a body.
 """
 
 from __future__ import annotations
 
+import codecs
 import logging
 import mimetypes
 import re
+import struct
 from dataclasses import dataclass, field
 from email import policy
 from email.message import EmailMessage
@@ -33,6 +37,7 @@ _FORWARD_MARK = re.compile(
 _FORWARD_FROM = re.compile(r"^\s*>?\s*(?:from|dari)\s*:\s*(.+)$", re.I | re.M)
 MAX_DECORATION_BYTES = 40_000  # inline images below this, referenced by cid:, are decoration
 MAX_DEPTH = 10  # forwards of forwards; deeper nesting is treated as an attachment
+TNEF_SIGNATURE = b"\x78\x9f\x3e\x22"  # 0x223E9F78, little-endian
 
 
 @dataclass
@@ -40,11 +45,16 @@ class Attachment:
     name: str  # as the sender named it, decoded; NOT safe as a path (see ppid.inbox.safe_name)
     content_type: str
     data: bytes
+    problem: str | None = None  # why it cannot be taken in (a damaged winmail.dat); quarantined
 
     @property
     def is_tnef(self) -> bool:
-        """Outlook's winmail.dat: nothing here can read it."""
-        return self.content_type in TNEF_TYPES or self.name.lower() == "winmail.dat"
+        """Outlook's winmail.dat (TNEF), unpacked by `unpack_tnef`."""
+        return (
+            self.content_type in TNEF_TYPES
+            or self.name.lower() == "winmail.dat"
+            or self.data.startswith(TNEF_SIGNATURE)
+        )
 
 
 @dataclass
@@ -108,7 +118,138 @@ class _Walk:
         if not data or _is_decoration(part, len(data)):
             return
         name = part.get_filename() or _fallback_name(kind, len(self.attachments) + 1)
-        self.attachments.append(Attachment(name=str(name), content_type=kind, data=data))
+        attachment = Attachment(name=str(name), content_type=kind, data=data)
+        if attachment.is_tnef:
+            self.add_tnef(attachment)
+        else:
+            self.attachments.append(attachment)
+
+    def add_tnef(self, winmail: Attachment) -> None:
+        """The files inside a winmail.dat join the message's attachments; its body is a body."""
+        try:
+            unpacked = unpack_tnef(winmail.data)
+        except TnefError as error:
+            winmail.problem = str(error)
+            self.attachments.append(winmail)
+            return
+        if not unpacked.attachments and not unpacked.body.strip():
+            winmail.problem = "the winmail.dat holds neither a file nor any text"
+            self.attachments.append(winmail)
+            return
+        self.attachments.extend(unpacked.attachments)
+        if unpacked.body.strip() and not self.plain.strip():
+            self.plain = unpacked.body
+
+
+# --- winmail.dat (TNEF) --------------------------------------------------------------------
+
+
+class TnefError(ValueError):
+    """A winmail.dat that cannot be unpacked; the message says what is wrong with it."""
+
+
+@dataclass
+class Tnef:
+    attachments: list[Attachment]
+    body: str
+
+
+def unpack_tnef(data: bytes, depth: int = 0) -> Tnef:
+    """The files and the plain-text body inside a winmail.dat.
+
+    The framing (lengths, checksums) is checked here first, because tnefparse reads a truncated
+    or bit-flipped file without complaint and silently drops what is missing. Messages embedded
+    in it (an Outlook "attach item") are unpacked too, up to MAX_DEPTH.
+    """
+    problem = tnef_framing_problem(data)
+    if problem:
+        raise TnefError(f"the winmail.dat (Outlook TNEF) is damaged: {problem}")
+    from tnefparse.tnef import TNEF
+
+    try:
+        tnef = TNEF(data, do_checksum=False)  # checked above, without its log noise
+    except Exception as error:  # hostile input: any failure inside the library is "damaged"
+        raise TnefError(
+            f"the winmail.dat (Outlook TNEF) cannot be read ({type(error).__name__})"
+        ) from error
+    codepage = _codec(tnef.codepage)
+    files = []
+    for number, item in enumerate(tnef.attachments, start=1):
+        embedded = getattr(item, "embed", None)
+        if embedded is not None and depth < MAX_DEPTH:
+            inner = unpack_tnef(item.data, depth + 1) if item.data else Tnef([], "")
+            files.extend(inner.attachments)
+            continue
+        name = _tnef_name(item, codepage) or f"lampiran-winmail-{number}.bin"
+        kind = mimetypes.guess_type(name)[0] or "application/octet-stream"
+        data = item.data if isinstance(item.data, bytes | bytearray) else b""
+        files.append(Attachment(name=name, content_type=kind, data=bytes(data)))
+    body = _tnef_text(tnef.body, codepage) or html_to_text(_tnef_text(tnef.htmlbody, codepage))
+    return Tnef(files, body)
+
+
+def tnef_framing_problem(data: bytes) -> str | None:
+    """What is structurally wrong with a TNEF stream (None if every attribute is whole)."""
+    if len(data) < 6 or not data.startswith(TNEF_SIGNATURE):
+        return "it does not start with the TNEF signature"
+    offset = 6
+    while offset < len(data):
+        if len(data) - offset < 11:
+            return f"it ends in the middle of an attribute (byte {offset} of {len(data)})"
+        level, length = data[offset], struct.unpack_from("<I", data, offset + 5)[0]
+        end = offset + 9 + length
+        if level not in (1, 2):
+            return f"attribute at byte {offset} has an unknown level {level}"
+        if end + 2 > len(data):
+            return f"it is truncated: an attribute at byte {offset} needs {length} bytes"
+        stored = struct.unpack_from("<H", data, end)[0]
+        if sum(data[offset + 9 : end]) & 0xFFFF != stored:
+            return f"the checksum of the attribute at byte {offset} does not match"
+        offset = end + 2
+    return None
+
+
+def _codec(codepage: str | None) -> str:
+    """The Python codec of the winmail.dat's code page; cp1252 (Western Outlook) if unknown."""
+    try:
+        return codecs.lookup(codepage or "cp1252").name
+    except LookupError:
+        return "cp1252"
+
+
+def _tnef_name(item: Any, codepage: str) -> str:
+    """The long file name if Outlook gave one, else the title (in the sender's code page)."""
+    long_name = next(
+        (a.data for a in getattr(item, "mapi_attrs", []) if _is_long_filename(a)), None
+    )
+    for raw in (long_name, getattr(item, "_name", b"")):
+        text = _tnef_text(raw, codepage).strip("\x00").strip()
+        if text:
+            return text
+    return ""
+
+
+def _is_long_filename(attribute: Any) -> bool:
+    from tnefparse import properties
+
+    return bool(attribute.name == properties.MAPI_ATTACH_LONG_FILENAME)
+
+
+def _tnef_text(value: Any, codepage: str) -> str:
+    """TNEF strings arrive as str or as bytes in the code page (UTF-8 tried first)."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, list | tuple):  # a multi-valued MAPI property: take the first
+        return _tnef_text(value[0], codepage) if value else ""
+    if not isinstance(value, bytes | bytearray):  # a property of another type than text
+        return str(value)
+    raw = bytes(value).rstrip(b"\x00")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode(codepage, errors="replace")
 
 
 def _is_decoration(part: EmailMessage, size: int) -> bool:

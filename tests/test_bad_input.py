@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import struct
 import zipfile
 import zlib
 from pathlib import Path
@@ -14,8 +13,6 @@ from pypdf import PdfWriter
 from pypdf.actions import JavaScript
 from pypdf.generic import (
     ArrayObject,
-    DecodedStreamObject,
-    DictionaryObject,
     FloatObject,
     NameObject,
     NumberObject,
@@ -24,38 +21,9 @@ from pypdf.generic import (
 
 from parsers.extract import extract_file
 from parsers.files import load_images, raster_dpi, sniff
-from parsers.model import ExtractionLimits
-
-FORM_TEXT = [
-    "FORMULIR KEBERATAN",
-    "Nama : Rina Contoh Sari",
-    "NIK : 6171054512900003",
-    "Alamat : Jl. Contoh Raya No. 12, Pontianak",
-    "Pontianak, 12 Oktober 2026",
-]
-
-
-def text_pdf(lines: list[str], pages: int = 1) -> PdfWriter:
-    """A small PDF with a real text layer (Helvetica), built without a renderer."""
-    writer = PdfWriter()
-    font = DictionaryObject(
-        {
-            NameObject("/Type"): NameObject("/Font"),
-            NameObject("/Subtype"): NameObject("/Type1"),
-            NameObject("/BaseFont"): NameObject("/Helvetica"),
-        }
-    )
-    font_ref = writer._add_object(font)
-    body = "".join(f"BT /F1 11 Tf 60 {780 - 16 * i} Td ({t}) Tj ET\n" for i, t in enumerate(lines))
-    for _ in range(pages):
-        page = writer.add_blank_page(595, 842)
-        stream = DecodedStreamObject()
-        stream.set_data(body.encode("latin-1"))
-        page[NameObject("/Contents")] = writer._add_object(stream)
-        page[NameObject("/Resources")] = DictionaryObject(
-            {NameObject("/Font"): DictionaryObject({NameObject("/F1"): font_ref})}
-        )
-    return writer
+from parsers.model import ExtractionError, ExtractionLimits
+from tests.corpus import hostile
+from tests.corpus.hostile import FORM_TEXT, bomb_png, text_pdf
 
 
 def write(writer: PdfWriter, path: Path) -> Path:
@@ -137,25 +105,9 @@ def test_sniffing_ignores_the_extension() -> None:
 
 def test_huge_png_is_refused_from_its_header_before_decoding(tmp_path: Path) -> None:
     path = tmp_path / "raksasa.png"
-    path.write_bytes(_bomb_png(20000, 20000))
+    path.write_bytes(bomb_png(20000, 20000))
     assert "400,000,000 pixels" in error_of(path)
     assert "pixel limit (limits.max_pixels)" in error_of(path)
-
-
-def _bomb_png(width: int, height: int) -> bytes:
-    """A real, valid 1-bit PNG of width×height: 50 MB of pixels in ~50 kB of file."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        body = kind + data
-        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
-
-    row = b"\x00" * (1 + (width + 7) // 8)
-    packer = zlib.compressobj(9)
-    idat = b"".join(packer.compress(row * 1000) for _ in range(height // 1000)) + packer.flush()
-    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
-    )
 
 
 def test_decompression_bomb_pdf_is_refused(tmp_path: Path) -> None:
@@ -211,7 +163,7 @@ def test_multipage_tiff_over_the_page_limit(tmp_path: Path) -> None:
     frames = [Image.new("L", (40, 40), 255) for _ in range(5)]
     path = tmp_path / "pindai.tif"
     frames[0].save(path, save_all=True, append_images=frames[1:])
-    assert "5 pages (frames)" in error_of(path, max_pages=3)
+    assert "more than 3 pages (frames)" in error_of(path, max_pages=3)
 
 
 def test_truncated_image(tmp_path: Path) -> None:
@@ -243,3 +195,94 @@ def test_pages_are_rasterised_at_300_dpi_or_less_to_stay_under_the_pixel_limit()
     assert a0 is not None and a0 < 300
     assert (2384 / 72 * a0) * (3370 / 72 * a0) <= limits.max_pixels
     assert raster_dpi(14400 * 75, 14400 * 75, limits) is None
+
+
+# --- found or added with the hostile corpus (tests/corpus/hostile.py) -------------------------
+
+
+def test_1000_page_tiff_is_refused_before_any_page_is_decoded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from PIL import TiffImagePlugin
+
+    decoded: list[int] = []
+    original_load = TiffImagePlugin.TiffImageFile.load
+
+    def counting_load(self: TiffImagePlugin.TiffImageFile) -> object:
+        decoded.append(self.tell())
+        return original_load(self)
+
+    monkeypatch.setattr(TiffImagePlugin.TiffImageFile, "load", counting_load)
+    path = tmp_path / "seribu.tif"
+    path.write_bytes(hostile.many_page_tiff(1000, size=200))
+    assert "more than 200 pages (frames)" in error_of(path)
+    assert decoded == []  # the page limit is hit from the headers, no pixels are decoded
+    frames = tmp_path / "tiga.tif"
+    frames.write_bytes(hostile.many_page_tiff(3, size=200))
+    assert len(load_images(frames.read_bytes(), "tiga.tif", ExtractionLimits())) == 3
+    assert sorted(set(decoded)) == [0, 1, 2]  # the spy does see decoding when it happens
+
+
+def test_pdf_with_a_launch_action_warns_and_never_runs_it(tmp_path: Path) -> None:
+    path = tmp_path / "peluncur.pdf"
+    path.write_bytes(hostile.launch_pdf())
+    result = extract_file(path)
+    assert result.error is None
+    warnings = result.documents[0].warnings
+    assert any("launch action" in w and "never run" in w for w in warnings), warnings
+    assert not any("JavaScript" in w for w in warnings)
+
+
+def test_javascript_hidden_in_a_compressed_object_stream_is_found(tmp_path: Path) -> None:
+    path = tmp_path / "tersembunyi.pdf"
+    path.write_bytes(hostile.hidden_javascript_pdf())  # asserts no /JS in the raw bytes
+    result = extract_file(path)
+    assert result.error is None
+    assert any("JavaScript" in w for w in result.documents[0].warnings)
+
+
+def test_plain_pdf_has_no_active_content_warning(tmp_path: Path) -> None:
+    result = extract_file(write(text_pdf(FORM_TEXT), tmp_path / "biasa.pdf"))
+    assert not any("Treat the file with care" in w for w in result.documents[0].warnings)
+
+
+def test_pdf_that_is_also_a_zip_is_read_as_pdf_with_a_warning(tmp_path: Path) -> None:
+    path = tmp_path / "poliglot.pdf"
+    path.write_bytes(hostile.pdf_zip_polyglot())
+    assert zipfile.is_zipfile(path)  # really both
+    result = extract_file(path)
+    assert result.error is None
+    assert any("(a ZIP archive)" in w for w in result.documents[0].warnings)
+    zip_first = tmp_path / "zip-dulu.pdf"
+    zip_first.write_bytes(hostile.zip_pdf_polyglot())
+    assert "ZIP archive" in error_of(zip_first)
+
+
+def test_huge_image_inside_a_pdf_is_refused_from_its_header(tmp_path: Path) -> None:
+    path = tmp_path / "bom-gambar.pdf"
+    path.write_bytes(hostile.image_bomb_pdf())
+    assert path.stat().st_size < 200_000
+    message = error_of(path)
+    assert "20000×20000 pixels" in message and "pixel limit" in message
+
+
+def test_page_without_a_size_is_damaged_not_unexpected(tmp_path: Path) -> None:
+    writer = text_pdf(FORM_TEXT)
+    del writer.pages[0][NameObject("/MediaBox")]
+    message = error_of(write(writer, tmp_path / "tanpa-ukuran.pdf"))
+    assert "damaged or truncated" in message and "unexpected" not in message
+
+
+def test_tiff_whose_second_page_lacks_dimensions_is_damaged_not_unexpected() -> None:
+    # Found by tests/test_hostile_fuzz.py (the shrunk example, verbatim): Pillow raises
+    # TypeError("Missing dimensions") stepping to a page header without a width.
+    data = (
+        b"II*\x00\x10\x00\x00\x00\xff\xff\xff\xff\xff\x00\x10\x01\t\x00\x00\x01\x03\x00\x01\x00"
+        b"\x00\x00(\x00\x00\x00\x01\x01\x03\x00\x01\x00\x00\x00(\x00\x00\x00\x02\x01\x03\x00\x01"
+        b"\x00\x00\x00\x01\x00\x00\x00\x03\x01\x03\x00\x01\x00\x00\x00\x04\x00\x00\x00\x06\x01"
+        b"\x03\x00\x01\x00\x00\x00\x01\x00\x00\x00\x11\x01\x04\x00\x01\x00\x00\x00\x08\x00\x00"
+        b"\x00\x16\x01\x03\x00\x01\x00\x00\x00(\x00\x00\x00\x17\x01\x04\x00\x01\x00\x00\x00\x08"
+        b"\x00\x00\x00\x1c\x01\x03\x00\x01\x00\x00\x00\x01\x00\x00\x00\xa8\x00\x00\x00"
+    )
+    with pytest.raises(ExtractionError, match="damaged or truncated"):
+        load_images(data, "halaman-kedua.tif", ExtractionLimits())

@@ -42,6 +42,7 @@ from ppid.mail import (
 from ppid.mailparse import body_objection, parse_mail
 from ppid.models import Case
 from ppid.settings import load_settings, settings_for_display
+from tests.corpus.tnef import TnefFile, corrupt, tnef_bytes
 from tests.specimens import SAMPLES, ktp_sample, objection_values, run_cli
 
 DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
@@ -529,13 +530,47 @@ def test_same_message_id_twice_is_ingested_once(ctx, dovecot, forms) -> None:
     assert dovecot.uids("INBOX") == [] and len(dovecot.uids("Processed")) == 2
 
 
-def test_winmail_dat_goes_to_quarantine_with_a_clear_reason(ctx, dovecot) -> None:
-    tnef = b"\x78\x9f\x3e\x22" + os.urandom(200)
-    dovecot.append(message(attachments=[("winmail.dat", tnef, "application/ms-tnef")]))
+def test_winmail_dat_with_form_and_ktp_registers_one_case_with_both_originals(
+    ctx, dovecot, forms
+) -> None:
+    winmail = tnef_bytes(
+        [
+            TnefFile("Formulir Keberatan.pdf", forms["form"]),
+            TnefFile(b"KTP \xe9.jpg", forms["ktp"]),
+        ],
+        body="Dengan hormat, terlampir formulir keberatan dan KTP saya.",
+    )
+    mail = message(body="")  # Outlook in RTF mode: the text is inside the winmail.dat
+    mail.add_attachment(winmail, maintype="application", subtype="ms-tnef", filename="winmail.dat")
+    dovecot.append(mail)
+
+    [report] = drain(ctx)
+    assert report["outcome"] == "done"
+    # the form waits for its ID card, which arrives from the same winmail.dat and registers
+    assert [f["outcome"] for f in report["files"]] == ["pending", "registered"]
+    [number] = {f["register_number"] for f in report["files"]} - {None}
+    assert {f.original_name for f in intake_files(ctx)} == {"Formulir Keberatan.pdf", "KTP é.jpg"}
+    [row] = ledger(ctx)
+    assert "terlampir formulir keberatan dan KTP" in (row.body or "")
+    with ctx.sessions() as session:
+        case = session.scalars(select(Case)).one()
+        assert case.number == number and case.channel == "email"
+        originals = {d.role: d for d in case.documents if d.kind == "original"}
+        assert {"form", "id_card", "email"} <= set(originals)
+        assert (ctx.archive / originals["form"].path).read_bytes() == forms["form"]
+        assert (ctx.archive / originals["id_card"].path).read_bytes() == forms["ktp"]
+    assert list_quarantine(ctx.settings.quarantine) == []
+
+
+def test_damaged_winmail_dat_goes_to_quarantine_with_a_clear_reason(ctx, dovecot, forms) -> None:
+    winmail = corrupt(tnef_bytes([TnefFile("formulir.pdf", forms["form2"])]))
+    dovecot.append(message(attachments=[("winmail.dat", winmail, "application/ms-tnef")]))
     [report] = drain(ctx)
     assert report["outcome"] == "done"
     [(path, reason)] = list_quarantine(ctx.settings.quarantine)
-    assert path.name == "winmail.dat" and "TNEF" in reason
+    assert path.name == "winmail.dat" and path.read_bytes() == winmail
+    assert "winmail.dat (Outlook TNEF) is damaged" in reason and "checksum" in reason
+    assert intake_files(ctx) == []
 
 
 # --- failures -------------------------------------------------------------------------------
