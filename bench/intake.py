@@ -2,10 +2,15 @@
 
     .venv/bin/python bench/intake.py [--pairs 15] [--bundles 10] [--lone-ktp 10] [--workers 1 2]
 
-Phase 1 (one worker, nothing else queued): latency of a digital form + KTP and of a scanned
-bundle, one submission at a time. Phase 2, for each worker count: all files dropped at once;
-files per minute and latency per kind under load. Latency is the drop time to the commit that
-finished the submission (taken from the ledger's timestamps, not from polling).
+Phase 0: the OCR time of each probed bundle, extracted alone in this process (wall and CPU,
+Tesseract children included), to judge "a scanned bundle within its OCR time + 3 s". Phase 1
+(one worker, nothing else queued, the machine otherwise idle as far as we can tell: the load
+average is printed): latency of a digital form + KTP and of a scanned bundle, one submission at
+a time. Phase 2, for each worker count: all files dropped at once; files per minute and latency
+per kind under load. Latencies come from the database's timestamps, not from polling:
+"registered" is the drop to the commit that created the case (register number), "done" the drop
+to the commit that finished the last file (receipt rendered, bag written, inbox emptied).
+The sweep runs every 30 minutes here so a scheduled sweep does not take the single worker.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import resource
 import shutil
 import signal
 import sqlite3
@@ -41,6 +47,7 @@ class Submission:
     files: list[Path]  # relative to the staging folder
     dropped: float = 0.0
     finished: float | None = None
+    registered: float | None = None
     outcome: str = ""
 
 
@@ -94,6 +101,7 @@ class System:
         env = {**os.environ, "PPID_HOME": str(home), "PPID_INTAKE__WORKERS": str(workers)}
         env.update(PPID_WEB_PORT=str(port), PPID_INTAKE__PREFECT_PORT=str(port + 1))
         env["PPID_INTAKE__STABLE_SECONDS"] = "1"
+        env["PPID_INTAKE__SWEEP_MINUTES"] = "30"
         env.pop("PREFECT_API_URL", None)
         self.home = home
         self.process = subprocess.Popen(
@@ -117,22 +125,27 @@ class System:
         except subprocess.TimeoutExpired:
             self.process.kill()
 
-    def finished(self) -> dict[str, tuple[float, str]]:
-        """source file name → (commit time, outcome) for every file the ledger has finished."""
+    def finished(self) -> dict[str, tuple[float, str, float | None]]:
+        """source file → (commit time, outcome, case creation time) for every finished file."""
         database = self.home / "var" / "ppid.sqlite3"
         if not database.exists():
             return {}
         with sqlite3.connect(database, timeout=30) as connection:
             rows = connection.execute(
-                "SELECT f.source_path, f.updated_at, f.status, s.status "
+                "SELECT f.source_path, f.updated_at, f.status, s.status, c.created_at "
                 "FROM intake_files f LEFT JOIN submissions s ON s.id = f.submission_id "
+                "LEFT JOIN cases c ON c.id = s.case_id "
                 "WHERE f.status IN ('done', 'duplicate', 'quarantined')"
             ).fetchall()
         done = {}
-        for source, updated, status, submission in rows:
-            moment = datetime.fromisoformat(updated).replace(tzinfo=UTC).timestamp()
-            done[source] = (moment, submission or status)
+        for source, updated, status, submission, created in rows:
+            registered = _timestamp(created) if created else None
+            done[source] = (_timestamp(updated), submission or status, registered)
         return done
+
+
+def _timestamp(text: str) -> float:
+    return datetime.fromisoformat(text).replace(tzinfo=UTC).timestamp()
 
 
 def drop(batch: Batch, submission: Submission, inbox: Path) -> None:
@@ -155,25 +168,60 @@ def wait(system: System, submissions: list[Submission], inbox: Path, timeout: fl
             if sub.finished is None and all(p in done for p in paths):
                 sub.finished = max(done[p][0] for p in paths)
                 sub.outcome = done[paths[-1]][1]
+                sub.registered = next((done[p][2] for p in paths if done[p][2]), None)
         if all(sub.finished is not None for sub in submissions):
             return
         time.sleep(0.5)
     print(f"  timed out: {sum(s.finished is None for s in submissions)} unfinished")
 
 
+def _p50_p95(times: list[float]) -> str:
+    if not times:
+        return f"{'–':>15}"
+    times = sorted(times)
+    p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
+    return f"{statistics.median(times):>7.1f} /{p95:>6.1f}"
+
+
 def latency_table(title: str, submissions: list[Submission]) -> None:
-    print(f"\n{title}")
-    print(f"  {'kind':<22}{'n':>4}{'p50 s':>9}{'p95 s':>9}   outcomes")
+    print(f"\n{title}   (load average now {load()})")
+    print(
+        f"  {'kind':<22}{'n':>4}  {'registered p50/p95 s':>20}  {'done p50/p95 s':>16}   outcomes"
+    )
     for kind in sorted({s.kind for s in submissions}):
         subs = [s for s in submissions if s.kind == kind and s.finished is not None]
-        times = sorted(s.finished - s.dropped for s in subs)
-        if not times:
+        if not subs:
             continue
-        p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
+        done = [s.finished - s.dropped for s in subs if s.finished is not None]
+        registered = [s.registered - s.dropped for s in subs if s.registered is not None]
         outcomes = ", ".join(sorted({s.outcome for s in subs}))
         print(
-            f"  {kind:<22}{len(times):>4}{statistics.median(times):>9.1f}{p95:>9.1f}   {outcomes}"
+            f"  {kind:<22}{len(subs):>4}  {_p50_p95(registered):>20}  {_p50_p95(done):>16}"
+            f"   {outcomes}"
         )
+
+
+def load() -> str:
+    return " ".join(f"{value:.1f}" for value in os.getloadavg())
+
+
+def ocr_times(batch: Batch, submissions: list[Submission]) -> None:
+    """Each probed bundle extracted alone here: its OCR time, wall and CPU (with Tesseract)."""
+    from parsers.extract import extract_file
+
+    print(f"\nOCR time of the probed bundles, read alone, one page at a time (load {load()})")
+    for sub in submissions:
+        path = batch.staging / sub.files[0]
+        before, wall = _cpu_seconds(), time.perf_counter()
+        extract_file(path)
+        wall, cpu = time.perf_counter() - wall, _cpu_seconds() - before
+        print(f"  {path.name:<22} wall {wall:5.1f} s   CPU {cpu:5.1f} s   target: wall + 3 s")
+
+
+def _cpu_seconds() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def run_phase(batch: Batch, workers: int, sequential: list[Submission] | None) -> float | None:
@@ -184,6 +232,7 @@ def run_phase(batch: Batch, workers: int, sequential: list[Submission] | None) -
         try:
             if sequential is not None:
                 for sub in sequential:
+                    time.sleep(3)  # the previous submission's flow runs have all ended
                     drop(batch, sub, inbox)
                     wait(system, [sub], inbox, timeout=300)
                 latency_table("Latency, one submission at a time (1 worker)", sequential)
@@ -209,6 +258,7 @@ def main() -> None:
     parser.add_argument("--lone-ktp", type=int, default=10)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--probes", type=int, default=3, help="one-at-a-time drops per kind")
     args = parser.parse_args()
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")
     with tempfile.TemporaryDirectory(prefix="ppid-bench-files-") as staging:
@@ -218,13 +268,14 @@ def main() -> None:
             f"machine: {os.cpu_count()} cores; {files} files, {len(batch.submissions)} submissions"
         )
         probe = [s for s in batch.submissions if s.kind != "KTP alone"]
-        picks = [s for s in probe if s.kind.startswith("digital")][:3]
-        picks += [s for s in probe if s.kind == "scanned bundle"][:3]
+        picks = [s for s in probe if s.kind.startswith("digital")][: args.probes]
+        picks += [s for s in probe if s.kind == "scanned bundle"][: args.probes]
+        ocr_times(batch, [s for s in picks if s.kind == "scanned bundle"])
         run_phase(batch, 1, [Submission(s.kind, s.files) for s in picks])
         rates = {}
         for workers in args.workers:
             for sub in batch.submissions:
-                sub.finished, sub.outcome = None, ""
+                sub.finished, sub.registered, sub.outcome = None, None, ""
             rates[workers] = run_phase(batch, workers, None)
         if 1 in rates and 2 in rates and rates[1]:
             print(f"\nspeed-up with two workers: {rates[2] / rates[1]:.2f}x")

@@ -11,16 +11,20 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from PIL import Image
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
+from prefect.concurrency.sync import concurrency
 from prefect.runtime import flow_run
+from pypdf import PdfReader
 from sqlalchemy.exc import OperationalError
 
 from ppid import intake
 from ppid.hardcopy import file_by_qr
 from ppid.inbox import is_stable, iter_inbox
 from ppid.intake import IntakeContext, Outcome, Quarantined
-from ppid.settings import load_settings
+from ppid.settings import Settings, load_settings
+from ppid.worker import ensure_ocr_limit
 
 log = logging.getLogger(__name__)
 
@@ -52,9 +56,22 @@ def store_original(ctx: IntakeContext, intake_id: int, path: Path) -> Path:
 
 
 @task(cache_policy=NO_CACHE)
-def extract(ctx: IntakeContext, intake_id: int) -> dict[str, Any]:
-    """Read forms and ID cards from the archived copy."""
-    return intake.extract(ctx, intake_id)
+def extract(ctx: IntakeContext, intake_id: int, stored: Path) -> dict[str, Any]:
+    """Read forms and ID cards from the archived copy, within this machine's OCR capacity.
+
+    The file holds one slot of the host's `ocr-<host>` concurrency limit per page it may OCR
+    (at most the whole limit) and reads that many pages in parallel, so many files at once
+    never run more OCR than the machine has cores.
+    """
+    from parsers.scan import page_threads  # here: digital-only runs need no OpenCV
+
+    pages = _ocr_pages(stored, ctx.settings.limits.max_file_mb)
+    if pages == 0:  # a fillable form: its values are read, not OCR'd
+        return intake.extract(ctx, intake_id)
+    name, slots = _ocr_limit(ctx.settings)
+    wanted = min(slots, pages)
+    with concurrency(name, occupy=wanted), page_threads(wanted):
+        return intake.extract(ctx, intake_id)
 
 
 @task(**RETRY, retry_condition_fn=_is_transient)
@@ -91,7 +108,7 @@ def process_file(path: str, group_key: str | None = None, source: str = "inbox")
 
     Files of one e-mail (source "mail") share a `group_key`, so they form one submission.
     """
-    ctx = IntakeContext.open(load_settings())
+    ctx = _context(load_settings())
     file = Path(path)
     if not file.is_file() or file.is_symlink():
         return Outcome(path, "skipped", reason="not a regular file (gone, or a symlink)").to_json()
@@ -102,8 +119,8 @@ def process_file(path: str, group_key: str | None = None, source: str = "inbox")
             return Outcome(path, "busy", intake_id=intake_id).to_json()
         if state == "duplicate":
             return intake.record_duplicate(ctx, intake_id, file).to_json()
-        store_original(ctx, intake_id, file)
-        extract(ctx, intake_id)
+        stored = store_original(ctx, intake_id, file)
+        extract(ctx, intake_id, stored)
         if (filed := file_by_qr(ctx, intake_id)) is not None:  # signed copy / separator sheet
             finish(ctx, intake_id, file)
             return {**filed.to_json(), "file": path}
@@ -119,6 +136,45 @@ def process_file(path: str, group_key: str | None = None, source: str = "inbox")
         return intake.mark_quarantined(ctx, intake_id, file, error).to_json()
     except Exception as error:
         return _after_failure(ctx, intake_id, file, error).to_json()
+
+
+_CONTEXTS: dict[str, IntakeContext] = {}
+_OCR_LIMITS: dict[str, tuple[str, int]] = {}
+
+
+def _context(settings: Settings) -> IntakeContext:
+    """One context (database engine, calendar) per settings in a long-lived worker process."""
+    key = settings.model_dump_json()
+    if key not in _CONTEXTS:
+        _CONTEXTS[key] = IntakeContext.open(settings)
+    return _CONTEXTS[key]
+
+
+def _ocr_limit(settings: Settings) -> tuple[str, int]:
+    """This host's OCR limit, created on first use (a pool worker's machine may be new)."""
+    key = settings.model_dump_json()
+    if key not in _OCR_LIMITS:
+        _OCR_LIMITS[key] = ensure_ocr_limit(settings)
+    return _OCR_LIMITS[key]
+
+
+def _ocr_pages(path: Path, max_mb: float) -> int:
+    """Pages a file may need OCR'd (a cheap look, no decoding): 0 for a fillable form's PDF,
+    1 when unsure or too big."""
+    try:
+        if path.stat().st_size > max_mb * 1024 * 1024:
+            return 1  # refused by the extraction's limits anyway
+        with path.open("rb") as head:
+            is_pdf = head.read(5) == b"%PDF-"
+        if is_pdf:
+            reader = PdfReader(path, strict=False)
+            if "/AcroForm" in reader.trailer["/Root"]:
+                return 0
+            return max(1, len(reader.pages))
+        with Image.open(path) as image:
+            return max(1, getattr(image, "n_frames", 1))
+    except Exception:  # extraction itself reports what is wrong with the file
+        return 1
 
 
 def _after_failure(

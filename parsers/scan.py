@@ -11,6 +11,10 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 from PIL import Image
@@ -55,13 +59,51 @@ class _Page:
     warnings: list[str] = field(default_factory=list)
 
 
+# Pages of one file read at once (threads: the OCR runs in Tesseract subprocesses). A caller that
+# holds more of the machine's OCR capacity grants it with `page_threads` (parsers read no settings).
+PAGE_THREADS: ContextVar[int] = ContextVar("PAGE_THREADS", default=1)
+
+
+@contextmanager
+def page_threads(count: int) -> Iterator[None]:
+    """Let `read_scanned_pages` read up to `count` pages of a file in parallel in this block."""
+    token = PAGE_THREADS.set(max(1, count))
+    try:
+        yield
+    finally:
+        PAGE_THREADS.reset(token)
+
+
 def read_scanned_pages(images: list[Image.Image], page_numbers: list[int]) -> list[Document]:
     """Read page images (numbered as in their file) into documents, grouping their pages."""
+    threads = min(PAGE_THREADS.get(), len(images))
+    if threads > 1:
+        return _group(_continue_forms(_read_in_parallel(images, page_numbers, threads)))
     pages: list[_Page] = []
     for image, number in zip(images, page_numbers, strict=True):
         after_form = bool(pages) and pages[-1].kind == "objection_form" and not pages[-1].form
         pages.append(_read_page(image, number, after_form))
     return _group(pages)
+
+
+def _read_in_parallel(images: list[Image.Image], numbers: list[int], threads: int) -> list[_Page]:
+    pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="page")
+    try:
+        return list(pool.map(_read_page, images, numbers))
+    finally:  # a time limit hit in the caller does not wait for the pages still being read
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _continue_forms(pages: list[_Page]) -> list[_Page]:
+    """What the sequential reading decides page by page: a foreign form's closing page after it."""
+    for index in range(1, len(pages)):
+        last, page = pages[index - 1], pages[index]
+        after_form = last.kind == "objection_form" and not last.form
+        text = page.document.text if page.document is not None else ""
+        if after_form and page.kind == "other" and page.lines and _CONTINUATION.search(text):
+            warnings = page.document.warnings if page.document is not None else []
+            pages[index] = _Page(page.number, "objection_form", lines=page.lines, warnings=warnings)
+    return pages
 
 
 def _read_page(image: Image.Image, number: int, after_form: bool = False) -> _Page:
@@ -122,7 +164,7 @@ def _read_by_text(image: Image.Image, number: int, after_form: bool) -> _Page:
     if kind == "objection_form":
         return _Page(number, kind, lines=read.lines, warnings=warnings)
     document = Document("other", [number], "ocr", warnings=warnings, text=text)
-    return _Page(number, "other", document=document)
+    return _Page(number, "other", document=document, lines=read.lines)  # lines: _continue_forms
 
 
 @dataclass

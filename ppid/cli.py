@@ -94,7 +94,11 @@ def case_show(
     settings = load_settings()
     cal = calendar_from_settings(settings)
     with open_db(settings)() as session:
-        detail = case_detail(get_case(session, number), cal)
+        case = get_case(session, number)
+        detail = case_detail(case, cal)
+        for row, event in zip(detail["events"], case.events, strict=True):
+            if run := (event.data or {}).get("flow_run"):  # the step's Prefect flow run
+                row["flow_run"] = run["id"]
     if as_json:
         typer.echo(json.dumps(detail, indent=2, ensure_ascii=False))
         return
@@ -183,6 +187,16 @@ def run() -> None:
     settings = load_settings()
     service.use_prefect(settings)
     service.run(settings)
+
+
+@app.command(hidden=True)
+def worker() -> None:
+    """A warm flow-run worker (started by `ppid run`; see ppid/worker.py)."""
+    from ppid import service
+
+    settings = load_settings()
+    service.use_prefect(settings)
+    service.run_worker(settings)
 
 
 @app.command()
@@ -628,7 +642,8 @@ def case_advance(
         ...,
         "--decision",
         help="forward|return, recommend, order|dismiss, available|exempt|not_held, "
-        "send|revise, accepted|dispute|no_response, or correction (undo the last step).",
+        "send|revise, signed (signed copy back without a scan: --note why), "
+        "accepted|dispute|no_response, or correction (undo the last step).",
     ),
     note: str | None = typer.Option(None, "--note", help="Why: reasons, findings, disposition."),
     actor: str | None = typer.Option(None, "--actor", help="Your name (default: login name)."),
@@ -639,12 +654,15 @@ def case_advance(
     ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
-    """Take the case's next SOP step as ROLE; the history records who, when, what and why."""
+    """Take the case's next SOP step as ROLE; the history records who, when, what and why.
+
+    A Prefect flow run named after the case while `ppid run` is up; else recorded directly.
+    """
     import getpass
 
     from ppid.db import open_db
     from ppid.errors import BadInputError
-    from ppid.workflow import advance_number
+    from ppid.steps import take_step
 
     settings = load_settings()
     data: dict = {"dip_items": items, **({"pasal17": pasal17} if pasal17 else {})}
@@ -652,9 +670,9 @@ def case_advance(
         if bad := [fix for fix in fixes if "=" not in fix]:
             raise BadInputError(f"--set takes FIELD=VALUE, got {bad}")
         data["corrections"] = dict(fix.split("=", 1) for fix in fixes)
-    result = advance_number(
-        open_db(settings),
+    result = take_step(
         settings,
+        open_db(settings),
         number,
         role,
         actor or getpass.getuser(),
@@ -665,7 +683,11 @@ def case_advance(
     if as_json:
         typer.echo(json.dumps(result, indent=2, ensure_ascii=False))
         return
+    if result["message"]:
+        typer.echo(result["message"], err=True)
     typer.echo(f"{result['number']}: {result['status_label']}")
+    if result["flow_run"]:
+        typer.echo(f"  flow run: {result['flow_run']['name']} {result['flow_run']['url']}")
     for task in result["open_tasks"]:
         typer.echo(f"  next: {task['role']} {task['step']} (batas {task['due']})")
     for path in result["letters"]:

@@ -448,7 +448,8 @@ def ink_layer(
     """Per page, the ink items the template draws: text, comb digits, ticks, the signature."""
     if style not in ("typed", "hand"):
         raise BadInputError(f"style {style!r} is unknown; use 'typed' or 'hand'")
-    pen = _Pen(style, font, random.Random(seed), strict)
+    # seeded jitter of specimen handwriting (repeatable test forms), not a secret
+    pen = _Pen(style, font, random.Random(seed), strict)  # nosec B311
     reasons = set(values.get("reasons") or [])
     pages: dict[int, list[dict[str, Any]]] = {}
     for zone in layout.ZONES.values():

@@ -1,9 +1,10 @@
 """`ppid run`: the whole system on one machine — Prefect server, intake deployments, watcher, web.
 
 The Prefect server runs as a child process (SQLite under `var/prefect/`); the deployments are
-served from this process, which starts one subprocess per flow run; the watcher turns new inbox
-files into Prefect events; the web app runs in a thread. One lock per home keeps a second
-`ppid run` from starting beside the first.
+registered there and their flow runs executed by `intake.workers` warm `ppid worker` child
+processes (ppid/worker.py), or, with `prefect.work_pool` set, by Prefect process workers on
+that pool (any machine); the watcher turns new inbox files into Prefect events; the web app
+runs in a thread. One lock per home keeps a second `ppid run` from starting beside the first.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import json
 import logging
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -28,6 +30,7 @@ from typing import IO, Any
 from ppid.errors import AlreadyRunningError, ConfigError
 from ppid.inbox import is_ignored, iter_inbox, wait_until_stable
 from ppid.settings import Settings
+from ppid.worker import WarmWorker, crash_runs_of, ensure_ocr_limit
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +44,6 @@ def prefect_environment(settings: Settings, api_url: str | None = None) -> dict[
         "PREFECT_HOME": str(settings.var_dir / "prefect"),
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         "PREFECT_LOGGING_LEVEL": os.environ.get("PREFECT_LOGGING_LEVEL", "WARNING"),
-        "PREFECT_RUNNER_POLL_FREQUENCY": "2",
         "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "90",
     }
     running = api_url or os.environ.get("PREFECT_API_URL") or _running_api_url(settings)
@@ -72,7 +74,8 @@ def _running_api_url(settings: Settings) -> str | None:
 
 def _healthy(api_url: str) -> bool:
     try:
-        with urllib.request.urlopen(f"{api_url}/health", timeout=2) as response:
+        # our own Prefect server (http://127.0.0.1:port), never a URL from outside
+        with urllib.request.urlopen(f"{api_url}/health", timeout=2) as response:  # nosec B310
             return response.status == 200
     except OSError:
         return False
@@ -149,11 +152,15 @@ def _stop(child: subprocess.Popen[bytes]) -> None:
             child.wait()
 
 
+FOLDER_RESCANS = (1.0, 3.0, 10.0)  # seconds after a new folder appears: walk it again
+
+
 def watch_inbox(settings: Settings, stop: threading.Event) -> None:
     """Turn each new, stable inbox file into a Prefect event the per-file deployment reacts to.
 
-    A folder dropped whole (a clerk's folder per applicant) is walked: inotify reports the folder,
-    not the files copied into it before the watch on it existed.
+    A folder dropped whole (a clerk's folder per applicant) is walked when it appears and again
+    a few times after: inotify reports the folder, not the files moved into it before the watch
+    on it existed. A file already announced with the same size and mtime is not announced twice.
     """
     from prefect.events import emit_event  # already imported by `run` (parallel imports deadlock)
     from watchfiles import Change, watch
@@ -162,39 +169,61 @@ def watch_inbox(settings: Settings, stop: threading.Event) -> None:
     assert inbox is not None
     inbox.mkdir(parents=True, exist_ok=True)
     in_flight: set[Path] = set()
+    announced: dict[Path, tuple[int, float]] = {}
     lock = threading.Lock()
+
+    def consider(path: Path) -> None:
+        for candidate in iter_inbox(path) if path.is_dir() else [path]:
+            if not candidate.is_file() or candidate.is_symlink():
+                continue
+            if is_ignored(candidate.relative_to(inbox)):
+                continue
+            with lock:
+                if candidate in in_flight or announced.get(candidate) == _signature(candidate):
+                    continue
+                in_flight.add(candidate)
+            threading.Thread(
+                target=_announce_when_stable,
+                args=(settings, candidate, in_flight, announced, lock, emit_event),
+                daemon=True,
+            ).start()
+
     for changes in watch(
         inbox, stop_event=stop, force_polling=settings.intake.polling, recursive=True
     ):
         for change, raw in changes:
             path = Path(raw)
             if change == Change.deleted:
-                continue
-            for candidate in iter_inbox(path) if path.is_dir() else [path]:
-                if not candidate.is_file() or candidate.is_symlink():
-                    continue
-                if is_ignored(candidate.relative_to(inbox)):
-                    continue
                 with lock:
-                    if candidate in in_flight:
-                        continue
-                    in_flight.add(candidate)
-                threading.Thread(
-                    target=_announce_when_stable,
-                    args=(settings, candidate, in_flight, lock, emit_event),
-                    daemon=True,
-                ).start()
+                    announced.pop(path, None)
+                continue
+            consider(path)
+            if change == Change.added and path.is_dir():
+                for delay in FOLDER_RESCANS:
+                    rescan = threading.Timer(delay, consider, args=(path,))
+                    rescan.daemon = True
+                    rescan.start()
+
+
+def _signature(path: Path) -> tuple[int, float] | None:
+    try:
+        stat = path.lstat()
+    except OSError:
+        return None
+    return stat.st_size, stat.st_mtime
 
 
 def _announce_when_stable(
     settings: Settings,
     path: Path,
     in_flight: set[Path],
+    announced: dict[Path, tuple[int, float]],
     lock: threading.Lock,
     emit_event: Callable[..., object],
 ) -> None:
     try:
         if wait_until_stable(path, settings.intake.stable_seconds, timeout=600):
+            signature = _signature(path)
             emit_event(
                 event=FILE_READY_EVENT,
                 resource={
@@ -202,6 +231,9 @@ def _announce_when_stable(
                     "ppid.path": str(path),
                 },
             )
+            if signature is not None:
+                with lock:
+                    announced[path] = signature
     finally:
         with lock:
             in_flight.discard(path)
@@ -243,12 +275,15 @@ def run(settings: Settings, out: IO[str] = sys.stdout) -> None:
         assert folder is not None
         folder.mkdir(parents=True, exist_ok=True)
     _stop_on_signals()
-    with single_instance(settings), prefect_server(settings, settings.intake.prefect_port) as api:
+    pool = settings.prefect.work_pool
+    with single_instance(settings), prefect_api(settings) as api:
         os.environ.update(prefect_environment(settings, api_url=api))
+        os.environ["PPID_HOME"] = str(settings.home)  # workers and flow runs: the same home
         _state_file(settings).write_text(json.dumps({"pid": os.getpid(), "prefect_api_url": api}))
         os.chdir(REPO_ROOT)  # flow runs load the flows by their path relative to the repository
-        deployments = build_deployments(settings)
-        register_deployments(deployments)  # triggers exist before the first event
+        register_deployments(build_deployments(settings), work_pool=pool)  # triggers first
+        ensure_ocr_limit(settings)
+        workers = [] if pool else start_workers(settings, settings.intake.workers)
         web_thread, web_server = serve_web(settings)
         stop = threading.Event()
         watcher = threading.Thread(target=watch_inbox, args=(settings, stop), daemon=True)
@@ -258,17 +293,35 @@ def run(settings: Settings, out: IO[str] = sys.stdout) -> None:
         print(f"Web app:   http://{settings.web_host}:{settings.web_port}", file=out)
         print(f"Inbox:     {settings.inbox}", file=out)
         print(f"Archive:   {settings.archive}", file=out)
+        if pool:
+            print(
+                f"Work pool: {pool} (prefect worker start --pool {pool} --type process)", file=out
+            )
+        else:
+            print(f"Workers:   {len(workers)} (logs in {settings.var_dir / 'log'})", file=out)
         print("Press Ctrl-C to stop.", file=out, flush=True)
         try:
-            serve_deployments(deployments, settings.intake.workers)
+            supervise(settings, workers)
         except KeyboardInterrupt:
             pass
         finally:
             stop.set()
+            stop_workers(workers)
             web_server.should_exit = True  # type: ignore[attr-defined]
             web_thread.join(timeout=10)
             watcher.join(timeout=10)
             print("stopped", file=out, flush=True)
+
+
+@contextlib.contextmanager
+def prefect_api(settings: Settings) -> Iterator[str]:
+    """The Prefect API to use: a shared server (work-pool mode with PREFECT_API_URL), or our own."""
+    shared = os.environ.get("PREFECT_API_URL")
+    if settings.prefect.work_pool and shared and _healthy(shared):
+        yield shared
+        return
+    with prefect_server(settings, settings.intake.prefect_port) as api:
+        yield api
 
 
 def _stop_on_signals() -> None:
@@ -281,8 +334,8 @@ def _stop_on_signals() -> None:
     signal.signal(signal.SIGTERM, interrupt)
 
 
-def build_deployments(settings: Settings) -> list[Any]:
-    """Every deployment `ppid run` serves, with its trigger or schedule."""
+def deployment_specs(settings: Settings) -> list[tuple[Any, dict[str, Any]]]:
+    """Every deployment `ppid run` registers: its flow and its name, trigger or schedule."""
     from prefect.events import DeploymentEventTrigger
     from prefect.schedules import Cron
 
@@ -291,42 +344,165 @@ def build_deployments(settings: Settings) -> list[Any]:
     from flows.intake import process_file, sweep_inbox
     from flows.mail import check_mailboxes
 
-    on_file = process_file.to_deployment(
-        name="on-file",
-        triggers=[
-            DeploymentEventTrigger(
-                expect={FILE_READY_EVENT},
-                parameters={"path": "{{ event.resource['ppid.path'] }}"},
-            )
-        ],
+    on_file = DeploymentEventTrigger(
+        expect={FILE_READY_EVENT},
+        parameters={"path": "{{ event.resource['ppid.path'] }}"},
     )
-    every = timedelta(minutes=settings.intake.sweep_minutes)
-    deployments = [
-        on_file,
-        sweep_inbox.to_deployment(name="sweep", interval=every),
-        verify_archive.to_deployment(
-            name="weekly", schedule=Cron(settings.archival.verify_cron, timezone=settings.timezone)
-        ),
-        advance_case.to_deployment(name="step"),  # on demand: one SOP step on one case
-        deadline_check.to_deployment(
-            name="daily",
-            schedule=Cron(settings.workflow.deadline_check_cron, timezone=settings.timezone),
-        ),
+    sweep = timedelta(minutes=settings.intake.sweep_minutes)
+    weekly = Cron(settings.archival.verify_cron, timezone=settings.timezone)
+    daily = Cron(settings.workflow.deadline_check_cron, timezone=settings.timezone)
+    specs: list[tuple[Any, dict[str, Any]]] = [
+        (process_file, {"name": "on-file", "triggers": [on_file]}),
+        (sweep_inbox, {"name": "sweep", "interval": sweep}),
+        (verify_archive, {"name": "weekly", "schedule": weekly}),
+        (advance_case, {"name": "step"}),  # on demand: one SOP step on one case
+        (deadline_check, {"name": "daily", "schedule": daily}),
     ]
     if settings.mail_url or settings.mail.urls:  # no flow run a minute for nothing
         poll = timedelta(seconds=settings.mail.poll_seconds)
-        deployments.append(check_mailboxes.to_deployment(name="poll", interval=poll))
-    return deployments
+        specs.append((check_mailboxes, {"name": "poll", "interval": poll}))
+    return specs
 
 
-def register_deployments(deployments: list[Any]) -> None:
-    """Create deployments and their triggers before the watcher emits its first event."""
+def build_deployments(settings: Settings) -> list[Any]:
+    """Every deployment `ppid run` registers, with its trigger or schedule."""
+    return [flow.to_deployment(**spec) for flow, spec in deployment_specs(settings)]
+
+
+def register_deployments(deployments: list[Any], work_pool: str = "") -> None:
+    """Create deployments and their triggers before the watcher emits its first event.
+
+    With a work pool, each deployment is registered on it from source (this checkout's path
+    and the flow's entrypoint, e.g. `flows/intake.py:process_file`), for `prefect worker start
+    --type process` workers on any machine with the same checkout path.
+    """
+    if work_pool:
+        from prefect.runner.storage import LocalStorage
+
+        _ensure_process_pool(work_pool)
+        for deployment in deployments:
+            deployment.storage = LocalStorage(str(REPO_ROOT))
+            deployment.apply(work_pool_name=work_pool)
+        return
     for deployment in deployments:
         deployment.apply()
 
 
-def serve_deployments(deployments: list[Any], workers: int) -> None:
-    """Serve the deployments from this process; each flow run gets its own subprocess."""
-    from prefect import serve
+def _ensure_process_pool(name: str) -> None:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.actions import WorkPoolCreate
+    from prefect.exceptions import ObjectAlreadyExists
 
-    serve(*deployments, limit=max(1, workers), print_starting_message=False)
+    with get_client(sync_client=True) as client, contextlib.suppress(ObjectAlreadyExists):
+        client.create_work_pool(WorkPoolCreate(name=name, type="process"))
+
+
+# --- warm workers (ppid/worker.py) -------------------------------------------------------------
+
+WORKER_GRACE_SECONDS = 30.0  # Ctrl-C lets a worker finish its flow run this long, then abandons it
+
+
+def start_workers(settings: Settings, count: int) -> list[subprocess.Popen[bytes]]:
+    """`count` warm `ppid worker` processes; returns once each has warmed up."""
+    workers = [_start_worker(settings, index) for index in range(1, max(1, count) + 1)]
+    deadline = time.monotonic() + 300
+    for index, worker in enumerate(workers, start=1):
+        while not _ready_file(settings, worker.pid).exists():
+            if worker.poll() is not None or time.monotonic() > deadline:
+                stop_workers(workers)
+                log_path = settings.var_dir / "log" / f"worker-{index}.log"
+                raise ConfigError(f"a flow-run worker did not start; see {log_path}")
+            time.sleep(0.2)
+    return workers
+
+
+def _start_worker(settings: Settings, index: int) -> subprocess.Popen[bytes]:
+    log_path = settings.var_dir / "log" / f"worker-{index}.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    command = [sys.executable, "-m", "ppid", "worker"]
+    with log_path.open("ab") as log_file:  # own session: Ctrl-C reaches it only through us
+        return subprocess.Popen(
+            command,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            cwd=REPO_ROOT,
+            start_new_session=True,
+        )
+
+
+def _ready_file(settings: Settings, pid: int) -> Path:
+    return settings.var_dir / "run" / f"worker-{pid}.ready"
+
+
+def supervise(settings: Settings, workers: list[subprocess.Popen[bytes]]) -> None:
+    """Wait for Ctrl-C; a worker that died (killed, out of memory) is replaced (10 s apart)."""
+    started = [time.monotonic()] * len(workers)
+    while True:
+        time.sleep(1)
+        for index, worker in enumerate(workers):
+            if worker.poll() is None or time.monotonic() - started[index] < 10:
+                continue
+            log.warning(
+                "flow-run worker %d exited (%s); starting another", index + 1, worker.returncode
+            )
+            _ready_file(settings, worker.pid).unlink(missing_ok=True)
+            with contextlib.suppress(Exception):  # the UI shows its run Crashed, not Running
+                crash_runs_of(f"{socket.gethostname()}:{worker.pid}")
+            workers[index], started[index] = _start_worker(settings, index + 1), time.monotonic()
+
+
+def stop_workers(workers: list[subprocess.Popen[bytes]]) -> None:
+    """Ask each worker to finish its flow run (SIGINT); abandon it after the grace (SIGTERM)."""
+    for signum, wait in ((signal.SIGINT, WORKER_GRACE_SECONDS), (signal.SIGTERM, 10.0)):
+        for worker in workers:
+            if worker.poll() is None:
+                worker.send_signal(signum)
+        deadline = time.monotonic() + wait
+        for worker in workers:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                worker.wait(timeout=max(0.1, deadline - time.monotonic()))
+    for worker in workers:
+        if worker.poll() is None:
+            worker.kill()
+            worker.wait()
+
+
+def run_worker(settings: Settings) -> None:
+    """`ppid worker`: warm up (flows, OpenCV, WeasyPrint), then execute our deployments' runs."""
+    from prefect.client.orchestration import get_client
+
+    if not os.environ.get("PREFECT_API_URL"):
+        raise ConfigError("no Prefect server to take flow runs from: start `ppid run` first")
+    if str(REPO_ROOT) not in sys.path:
+        sys.path.insert(0, str(REPO_ROOT))
+    flows = {}
+    with get_client(sync_client=True) as client:
+        for flow, spec in deployment_specs(settings):
+            deployment = client.read_deployment_by_name(f"{flow.name}/{spec['name']}")
+            flows[deployment.id] = flow
+    _warm_up(settings)
+    parent = os.getppid()
+    ready = _ready_file(settings, os.getpid())
+    ready.parent.mkdir(parents=True, exist_ok=True)
+    ready.touch()
+    worker = WarmWorker(flows)
+
+    def orphaned() -> None:  # `ppid run` was killed: do not poll a dead server forever
+        if os.getppid() != parent:
+            worker.stopping = True
+
+    try:
+        worker.serve(on_idle=orphaned)
+    finally:
+        ready.unlink(missing_ok=True)
+
+
+def _warm_up(settings: Settings) -> None:
+    """Pay the first-use costs once: OpenCV and the OCR readers, WeasyPrint's fonts and CSS."""
+    import tempfile
+
+    import parsers.scan  # noqa: F401  (OpenCV, the readers)
+    from ppid.forms import render_form
+
+    with tempfile.TemporaryDirectory(prefix="ppid-warm-") as scratch:
+        render_form(settings, Path(scratch) / "form.pdf", fillable=False)

@@ -111,6 +111,13 @@ class Intake(BaseModel):
     prefect_port: int = 4200
 
 
+class Prefect(BaseModel):
+    """How flow runs are executed: `ppid run`'s own warm workers, or a Prefect work pool."""
+
+    work_pool: str = ""  # set: deployments go on this process work pool; `ppid run` runs none
+    ocr_slots: int = 0  # pages OCR'd at once on one machine (a concurrency limit); 0: its cores
+
+
 class Mail(BaseModel):
     """E-mail intake: IMAP mailboxes read on a schedule, and the optional acknowledgement."""
 
@@ -129,7 +136,7 @@ class Mail(BaseModel):
 
 
 def _default_task_due_days() -> dict[str, int]:
-    return {"verify": 1, "examine": 5, "decide": 3, "fulfil": 10, "sign": 3}
+    return {"verify": 1, "examine": 5, "decide": 3, "fulfil": 10, "sign": 3, "signed": 5}
 
 
 def _default_letter_number_formats() -> dict[str, str]:
@@ -137,6 +144,7 @@ def _default_letter_number_formats() -> dict[str, str]:
         "perintah": "{seq:03d}/SP/PPID-DKUKM/{month_roman}/{year}",
         "tanggapan": "{seq:03d}/TKI/PPID-DKUKM/{month_roman}/{year}",
         "penolakan": "{seq:03d}/PNL/PPID-DKUKM/{month_roman}/{year}",
+        "disposisi": "{seq:03d}/DSP/PPID-DKUKM/{month_roman}/{year}",
     }
 
 
@@ -149,6 +157,8 @@ class Workflow(BaseModel):
     letter_number_formats: dict[str, str] = Field(default_factory=_default_letter_number_formats)
     notify: dict[str, str] = Field(default_factory=dict)  # role -> e-mail for deadline warnings
     deadline_check_cron: str = "0 7 * * 1-5"  # the daily deadline check (office time)
+    wait_for_signed_copy: bool = True  # after "send", wait for the signed copy scanned back
+    step_timeout_seconds: float = 120.0  # how long `case advance` waits for the step's flow run
 
 
 def _default_retention_years() -> dict[str, int]:
@@ -177,6 +187,7 @@ class Settings(BaseSettings):
     archive: Path | None = None
     quarantine: Path | None = None
     database_url: str | None = None
+    database_busy_seconds: float = 30.0  # SQLite: how long a write waits for another's lock
 
     office: Office = Field(default_factory=Office)
     timezone: str = "Asia/Pontianak"
@@ -188,6 +199,7 @@ class Settings(BaseSettings):
 
     limits: Limits = Field(default_factory=Limits)
     intake: Intake = Field(default_factory=Intake)
+    prefect: Prefect = Field(default_factory=Prefect)
     archival: Archival = Field(default_factory=Archival)
     workflow: Workflow = Field(default_factory=Workflow)
     mail_url: SecretStr | None = None
@@ -195,6 +207,8 @@ class Settings(BaseSettings):
     secret_key: SecretStr = SecretStr("change-me-in-ppid-toml")
     web_host: str = "127.0.0.1"
     web_port: int = 8000
+    # The address people type to reach the web app; "https://…" marks cookies Secure, adds HSTS.
+    web_public_url: str = ""
 
     @model_validator(mode="after")
     def _fill_defaults_under_home(self) -> Settings:

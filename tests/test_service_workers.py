@@ -1,0 +1,174 @@
+"""Warm workers: flow runs of our deployments run in long-lived `ppid worker` processes.
+
+The first test claims flow runs from two workers at once against a real Prefect server: each run
+is claimed exactly once. The second runs `ppid run` with two workers, drops files, and reads the
+flow runs back from the Prefect API: one per file, each executed (Running) once, by a worker
+process of `ppid run` that took more than one file, so the process is reused, not spawned; a
+worker killed with SIGKILL is replaced, and Ctrl-C leaves no worker behind.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+from uuid import UUID
+
+import psutil
+import pytest
+from prefect import flow
+
+from ppid.forms import render_form
+from ppid.settings import load_settings
+from ppid.worker import WarmWorker
+
+
+@flow(name="ppid-test-noop")
+def noop() -> None:
+    """A flow to deploy; its runs are only claimed here, never executed."""
+
+
+def test_two_workers_claiming_at_once_never_take_the_same_flow_run(prefect_api: str) -> None:
+    from prefect.client.orchestration import get_client
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    with temporary_settings(updates={PREFECT_API_URL: prefect_api}):
+        deployment_id = noop.to_deployment(name=f"claims-{os.getpid()}").apply()
+        with get_client(sync_client=True) as client:
+            created = {client.create_flow_run_from_deployment(deployment_id).id for _ in range(12)}
+        workers = [WarmWorker({deployment_id: noop}), WarmWorker({deployment_id: noop})]
+        claimed: list[list[UUID]] = [[], []]
+        start = threading.Barrier(2)
+
+        clients = [get_client(sync_client=True) for _ in workers]  # this context's API
+
+        def claim_all(index: int) -> None:
+            with clients[index] as client:
+                start.wait()
+                while (run := workers[index].claim_next(client)) is not None:
+                    claimed[index].append(run.id)
+
+        threads = [threading.Thread(target=claim_all, args=(i,)) for i in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+    both = claimed[0] + claimed[1]
+    assert Counter(both).most_common(1)[0][1] == 1, "a flow run was claimed twice"
+    assert set(both) == created, "every scheduled run is claimed by one of the workers"
+
+
+def _wait_for_line(process: subprocess.Popen[str], text: str, timeout: float) -> list[str]:
+    lines: list[str] = []
+    deadline = time.monotonic() + timeout
+    assert process.stdout is not None
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line and process.poll() is not None:
+            break
+        lines.append(line.rstrip())
+        if text in line:
+            return lines
+    raise AssertionError(f"{text!r} never printed; got {lines}")
+
+
+@pytest.mark.slow
+def test_ppid_run_executes_each_file_once_in_a_reused_warm_worker(ppid_home: Path) -> None:
+    port_base = 22000 + os.getpid() % 20000
+    env = {
+        **os.environ,
+        "PPID_HOME": str(ppid_home),
+        "PPID_WEB_PORT": str(port_base),
+        "PPID_INTAKE__PREFECT_PORT": str(port_base + 1),
+        "PPID_INTAKE__WORKERS": "2",
+        "PPID_INTAKE__STABLE_SECONDS": "0.5",
+    }
+    env.pop("PREFECT_API_URL", None)
+    blank = ppid_home / "blank.pdf"
+    render_form(load_settings(), blank, fillable=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "ppid", "run"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        lines = _wait_for_line(process, "Ctrl-C", timeout=300)
+        assert any(line.startswith("Workers:   2") for line in lines)
+        workers = _workers_of(process.pid)
+        names = [f"formulir-{n}.pdf" for n in range(5)]
+        for number, name in enumerate(names):  # distinct bytes: each is a file of its own
+            staged = ppid_home / f"{name}.part"
+            staged.write_bytes(blank.read_bytes() + f"\n% copy {number}\n".encode())
+            staged.rename(ppid_home / "inbox" / name)
+            time.sleep(0.3)
+        deadline = time.monotonic() + 240
+        while any((ppid_home / "inbox" / n).exists() for n in names):
+            assert time.monotonic() < deadline, "the dropped files were never all taken"
+            time.sleep(0.5)
+        api = json.loads((ppid_home / "var/run/ppid-run.json").read_text())["prefect_api_url"]
+        runs = _on_file_runs(api)
+        assert sorted(run["name"] for run in runs) == names  # one flow run per file
+        executors = Counter()
+        for run in runs:
+            assert run["state"] == "COMPLETED", run
+            assert run["running_states"] == 1, f"{run['name']} was executed more than once"
+            _host, _, pid = run["infrastructure_pid"].rpartition(":")
+            assert int(pid) in workers, f"{run['name']} ran outside the worker processes"
+            executors[int(pid)] += 1
+        assert max(executors.values()) >= 2, "no worker process was reused"
+        killed = max(executors, key=executors.__getitem__)
+        os.kill(killed, signal.SIGKILL)  # out of memory, say: `ppid run` starts another
+        deadline = time.monotonic() + 240
+        while len(_workers_of(process.pid) - {killed}) < 2:
+            assert time.monotonic() < deadline, "the killed worker was not replaced"
+            time.sleep(1)
+        workers = _workers_of(process.pid)
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=120) == 0
+        assert not any(psutil.pid_exists(pid) for pid in workers), "a worker outlived ppid run"
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+def _workers_of(pid: int) -> set[int]:
+    """`ppid worker` children of `ppid run` (not the Prefect server, not a zombie)."""
+    children = psutil.Process(pid).children()
+    return {
+        child.pid
+        for child in children
+        if child.status() != psutil.STATUS_ZOMBIE and "worker" in child.cmdline()
+    }
+
+
+def _on_file_runs(api: str) -> list[dict[str, object]]:
+    """The on-file deployment's flow runs: name, final state, executor, times it ran."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterName
+    from prefect.client.schemas.objects import StateType
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    with temporary_settings(updates={PREFECT_API_URL: api}), get_client(sync_client=True) as c:
+        runs = c.read_flow_runs(
+            deployment_filter=DeploymentFilter(name=DeploymentFilterName(any_=["on-file"]))
+        )
+        return [
+            {
+                "name": run.name,
+                "state": run.state_type.value if run.state_type else None,
+                "infrastructure_pid": run.infrastructure_pid or "",
+                "running_states": sum(
+                    state.type == StateType.RUNNING for state in c.read_flow_run_states(run.id)
+                ),
+            }
+            for run in runs
+        ]
