@@ -36,14 +36,14 @@ BUSY_TIMEOUT_S = 30
 _PG_MIGRATION_LOCK = 0x5050_4944
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for `url`: SQLite gets WAL, foreign keys, a 30 s busy timeout and real BEGINs."""
+def make_engine(url: str, busy_seconds: float = BUSY_TIMEOUT_S) -> Engine:
+    """An engine for `url`: SQLite gets WAL, foreign keys, a busy timeout and real BEGINs."""
     try:
         parsed = make_url(url)
     except ArgumentError as error:
         raise ConfigError(f"database_url {url!r} is not a database URL: {error}") from error
     if parsed.get_backend_name() == "sqlite":
-        return _sqlite_engine(url)
+        return _sqlite_engine(url, busy_seconds)
     if parsed.get_backend_name() == "postgresql":
         if parsed.drivername == "postgresql":
             parsed = parsed.set(drivername="postgresql+psycopg")
@@ -59,8 +59,8 @@ def make_engine(url: str) -> Engine:
     )
 
 
-def _sqlite_engine(url: str) -> Engine:
-    engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_S})
+def _sqlite_engine(url: str, busy_seconds: float = BUSY_TIMEOUT_S) -> Engine:
+    engine = create_engine(url, connect_args={"timeout": busy_seconds})
     in_memory = make_url(url).database in (None, "", ":memory:")
 
     @event.listens_for(engine, "connect")
@@ -68,7 +68,7 @@ def _sqlite_engine(url: str) -> Engine:
         # Take transaction control away from sqlite3 so BEGIN (IMMEDIATE) is ours to emit.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_S * 1000}")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_seconds * 1000)}")
         if not in_memory:
             _use_wal(cursor)
         cursor.execute("PRAGMA foreign_keys=ON")
@@ -78,6 +78,19 @@ def _sqlite_engine(url: str) -> Engine:
     def _on_begin(connection: Connection) -> None:
         immediate = connection.get_execution_options().get(IMMEDIATE, False)
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    @event.listens_for(engine, "handle_error")
+    def _on_error(context: Any) -> None:
+        message = str(context.original_exception)
+        if "locked" in message or "busy" in message:
+            log.warning(
+                "the database %s stayed locked by another process for %.0f s; this operation "
+                "failed (intake steps are retried). If it repeats, find the process holding it "
+                "(`fuser %s`), e.g. an open sqlite3 shell or a stuck job",
+                make_url(url).database,
+                busy_seconds,
+                make_url(url).database,
+            )
 
     return engine
 
@@ -168,6 +181,6 @@ def open_db(settings: Settings) -> sessionmaker[Session]:
     url = make_url(settings.database_url)
     if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, settings.database_busy_seconds)
     migrate(engine)
     return session_factory(engine)
