@@ -153,7 +153,9 @@ def card_candidate(image: Image.Image) -> CardImage | None:
     grey = to_grey(image)
     height, width = grey.shape
     if 1.45 < width / height < 1.8 and _edge_fraction(grey) < 0.5:
-        return _deskewed_crop(grey)
+        return photo_right(_deskewed_crop(grey))
+    if 1.45 < height / width < 1.8 and _edge_fraction(grey) < 0.5:
+        return photo_right(_portrait_crop(grey))  # a crop scanned a quarter turn off
     quad = _card_quad(grey)
     if quad is not None:
         warped, back = warp_quad(grey, quad, (CARD_WIDTH, CARD_HEIGHT))
@@ -185,3 +187,44 @@ def turned_over(card: CardImage) -> CardImage:
     flip = np.array([[-1, 0, width], [0, -1, height], [0, 0, 1]], dtype=np.float64)
     back = flip if card.to_page is None else card.to_page @ flip
     return CardImage(np.ascontiguousarray(card.grey[::-1, ::-1]), back, card.method)
+
+
+def _portrait_crop(grey: np.ndarray) -> CardImage:
+    """A cropped card standing on its side, turned a quarter clockwise (`photo_right` settles
+    which way up), with the matrix back to the image's pixels."""
+    height = grey.shape[0]
+    turned = np.ascontiguousarray(np.rot90(grey, k=-1))
+    quarter = np.array([[0, 1, 0], [-1, 0, height - 1], [0, 0, 1]], dtype=np.float64)
+    card = _deskewed_crop(turned)
+    back = quarter if card.to_page is None else quarter @ card.to_page
+    return CardImage(card.grey, back, card.method)
+
+
+def photo_side(grey: np.ndarray) -> int:
+    """+1 when the card's photo is on the right (the KTP's layout), -1 on the left (the card
+    is upside down), 0 when the two sides do not tell: the photo is a solid block darker than
+    the card stock, the labels on the other side are thin print."""
+    height, width = grey.shape
+    rows = grey[round(0.22 * height) : round(0.62 * height)]
+    stock = float(np.median(grey))
+    dark = rows < stock - 35
+
+    def share(x0: float, x1: float) -> float:
+        band = dark[:, round(x0 * width) : round(x1 * width)]
+        return float(band.mean()) if band.size else 0.0
+
+    right, left = share(0.78, 0.95), share(0.05, 0.22)
+    if right - left > 0.25:
+        return 1
+    if left - right > 0.25:
+        return -1
+    return 0
+
+
+def photo_right(card: CardImage) -> CardImage:
+    """The card turned so its photo is on the right, when its two sides tell; else as it is.
+
+    Saves reading an upside-down card once for nothing: the reader still retries the other
+    way up when the first reading shows no card labels.
+    """
+    return turned_over(card) if photo_side(card.grey) < 0 else card

@@ -329,6 +329,10 @@ def _validate(name: str, value: Any) -> tuple[float, list[str], Any]:
     """(confidence factor, notes, normalised value): a value that fails its check is doubtful."""
     if value is None:
         return 1.0, [], None
+    if isinstance(value, str):
+        value = strip_colon_misread(name, value)
+    if name in ("request_number", "registration_number") and isinstance(value, str):
+        value = _ROMAN_MONTH.sub(lambda m: m.group(0).replace("1", "I").replace("l", "I"), value)
     if name == "applicant.nik":
         nik, conf, notes = correct_ocr_nik(value)
         if nik is None:
@@ -350,9 +354,33 @@ def _validate(name: str, value: Any) -> tuple[float, list[str], Any]:
         if parsed is None:
             return 0.3, [f"{name.replace('_', ' ')} {value!r} is not a date"], value
         return 1.0, [], parsed.isoformat()
+    if name.endswith(".address") and re.fullmatch(r"[\d\s.\-]{8,}", value):
+        return (
+            0.3,
+            [f"address {value!r} is only digits (a NIK or phone read beside its label?)"],
+            value,
+        )
     if name.endswith(".name") and re.search(r"\d", value):
         return 0.5, [f"name {value!r} contains digits"], value
     return 1.0, [], value
+
+
+# A label's colon read as a character before the value: '1: 0812…', '> 0812…', '1. Fadli'.
+_MISREAD_COLON = {
+    "name": re.compile(r"^(?:[^A-Za-z(]{1,3}\s+)+(?=[A-Za-z])"),  # a name starts with a letter
+    "phone": re.compile(r"^(?:[^\d+\s]{1,2}|1[.:]|[1lI|]:?)\s+(?=[+0])"),
+    "request_number": re.compile(r"^(?:[>|!.:;]|[1lI][.:]?)\s+(?=\d)"),
+    "address": re.compile(r"^[>|!.:;,]+\s*"),
+}
+
+
+_ROMAN_MONTH = re.compile(r"(?<=/)(?=[IVXl1]*[VX])[IVXl1]{2,4}(?=/)")  # '/V1/' → '/VI/'
+
+
+def strip_colon_misread(name: str, value: str) -> str:
+    """The value without a misread colon before it (only where the field's form is known)."""
+    pattern = _MISREAD_COLON.get(name.rpartition(".")[2])
+    return pattern.sub("", value, count=1) if pattern else value
 
 
 def _read_reasons(lines: list[TextLine], found: dict[str, _Found]) -> None:
@@ -404,19 +432,52 @@ def _read_place_date(lines: list[TextLine], found: dict[str, _Found]) -> None:
         place, when = collapse(match.group("place")), match.group("date")
         found["place"] = _found("place", place, [line], (line.page, *line.box))
         found["date"] = _found("date", when, [line], _value_box(line, match.start("date")))
-        found["signed"] = _signature(lines[index + 1 :])
+        name = found.get("applicant.name")
+        signer = name.value if name is not None and isinstance(name.value, str) else None
+        found["signed"] = _signature(lines[index + 1 :], lines, signer)
         return
 
 
-def _signature(after: list[TextLine]) -> _Found:
-    """Text cannot show ink; only a typed 'ttd' (signed) says so. A printed '(name)' under the
-    date is there whether or not anyone signed, so it proves nothing. Scans and PDFs with a
-    pasted signature image are judged by their readers (scan.py, digital.mark_signature).
+_CLOSING = re.compile(r"hormat\s+saya|pengaju\s+keberatan|pemohon\s+keberatan", re.IGNORECASE)
+_CLOSING_WORDS = {
+    "mengetahui", "pengaju", "keberatan", "petugas", "informasi", "penerima", "hormat", "saya",
+    "kami", "pemohon", "tanda", "tangan", "ttd", "materai", "meterai",
+}  # fmt: skip
+
+
+def _signature(after: list[TextLine], lines: list[TextLine], signer: str | None) -> _Found:
+    """Text cannot show ink; a typed 'ttd' (signed) says so. A printed '(name)' under the
+    date is there whether or not anyone signed, so it proves nothing. On an OCR'd page a
+    signature leaves letter-like marks ('AW', 'SJ WM') between the closing words and the
+    signer's name: taken as signed, with a confidence that asks a person to look. PDFs with a
+    pasted signature image are judged by digital.mark_signature.
     """
     for line in after[:8]:
         if re.search(r"\bttd\b|/ttd/|\bdto\b", line.text, re.IGNORECASE):
             return _Found(True, [line], round(0.6 * line.confidence, 3), (line.page, *line.box))
+    marks = _signature_marks(lines, signer)
+    if marks is not None:
+        return _Found(True, [marks], SIGNATURE_MARKS, (marks.page, *marks.box))
     return _Found(False, [], 0.5, None)
+
+
+SIGNATURE_MARKS = 0.65  # signed, judged from OCR marks: probable, to be confirmed by a person
+
+
+def _signature_marks(lines: list[TextLine], signer: str | None) -> TextLine | None:
+    """The line below the last closing words ('Hormat saya', 'Pengaju Keberatan') and above
+    the signer's name that holds marks of two or more letters outside the closing's words."""
+    closing = [i for i, line in enumerate(lines) if _CLOSING.search(line.text)]
+    if not closing or lines[closing[-1]].confidence >= 0.999:  # a text layer shows no ink
+        return None
+    name_key = re.sub(r"[^a-z]", "", (signer or "").lower())
+    for line in lines[closing[-1] + 1 : closing[-1] + 5]:
+        if name_key and name_key in re.sub(r"[^a-z]", "", line.text.lower()):
+            return None  # reached the signer's name
+        tokens = re.findall(r"[A-Za-z0-9]+", line.text)
+        if any(len(t) >= 2 and t.lower() not in _CLOSING_WORDS for t in tokens):
+            return line
+    return None
 
 
 def _read_letter_extras(lines: list[TextLine], found: dict[str, _Found]) -> None:

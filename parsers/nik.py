@@ -7,6 +7,7 @@ import logging
 import re
 from dataclasses import dataclass
 from datetime import date
+from difflib import SequenceMatcher
 
 log = logging.getLogger(__name__)
 
@@ -254,3 +255,155 @@ def _normalise_sex(sex: str) -> str | None:
     if word.startswith("PEREMPUAN") or word in {"P", "WANITA"}:
         return FEMALE
     return None
+
+
+# Digits a bitonal copy of the card's NIK font (its zero carries a dot or a slash) turns into one
+# another. Only these swaps are ever repaired from the card's other print; any other disagreement
+# stays as read, so the cross-check still flags it (an OCR slip or a forged card).
+DIGIT_CONFUSIONS: dict[str, str] = {"0": "689", "3": "8", "6": "08", "8": "0369", "9": "08"}
+MAX_DISTRICT = 59  # no regency has more districts (the largest, in Papua, about 51)
+
+
+@dataclass(frozen=True)
+class NikRepair:
+    """A NIK read, repaired from the card's own print where that leaves exactly one reading."""
+
+    nik: str | None  # 16 digits, or None when nothing usable was read
+    changed: tuple[int, ...]  # 0-based positions replaced
+    notes: tuple[str, ...]
+
+
+def province_code(name: str | None) -> str | None:
+    """Kemendagri code of a province printed on a card ('PROVINSI KALIMANTAN BARAT' → '61')."""
+    key = _letters(re.sub(r"^\W*PROV\w*", "", (name or "").upper()))
+    if len(key) < 5:
+        return None
+    scores = sorted(
+        (
+            (SequenceMatcher(None, key, _letters(full.upper())).ratio(), code)
+            for code, full in PROVINCES.items()
+        ),
+        reverse=True,
+    )
+    (best, code), (second, _) = scores[0], scores[1]
+    return code if best >= 0.9 and best - second >= 0.05 else None
+
+
+def kalbar_regency_code(name: str | None) -> str | None:
+    """Code of a Kalimantan Barat regency or city printed on a card ('KOTA PONTIANAK' → '71')."""
+    text = (name or "").upper()
+    city = text.strip().startswith("KOTA")
+    key = _letters(re.sub(r"^\W*(KABUPATEN|KAB\.?|KOTA)\b", "", text.strip()))
+    for code, full in KALBAR_REGENCIES.items():
+        is_city = full.startswith("Kota ")
+        if is_city == city and _letters(full.upper().removeprefix("KOTA ")) == key:
+            return code
+    return None
+
+
+def expected_digits(
+    birth_date: date | str | None,
+    sex: str | None,
+    province: str | None = None,
+    regency: str | None = None,
+) -> dict[int, str]:
+    """NIK digits the card's other print fixes: region codes from its header, the date part
+    (day + 40 for women) from its birth date and sex; position (0-based) → digit."""
+    known: dict[int, str] = {}
+    prov = province_code(province)
+    if prov:
+        known.update({0: prov[0], 1: prov[1]})
+        reg = kalbar_regency_code(regency) if prov == KALBAR else None
+        if reg:
+            known.update({2: reg[0], 3: reg[1]})
+    if isinstance(birth_date, str):
+        try:
+            birth_date = date.fromisoformat(birth_date)
+        except ValueError:
+            birth_date = None
+    norm = _normalise_sex(sex) if sex else None
+    if birth_date is not None and norm is not None:
+        day = birth_date.day + (40 if norm == FEMALE else 0)
+        part = f"{day:02d}{birth_date.month:02d}{birth_date.year % 100:02d}"
+        known.update({6 + i: digit for i, digit in enumerate(part)})
+    return known
+
+
+def repair_nik(text: str, expected: dict[int, str]) -> NikRepair:
+    """Read a NIK from OCR text and repair look-alike digits the card's other print settles.
+
+    A digit is replaced only where the card fixes it (`expected_digits`) and the digit read is a
+    known confusion of the expected one (a dotted zero read as 6, 8 or 9). An impossible district
+    code is repaired when exactly one swap of look-alikes makes it possible. A stray colon read
+    as a seventeenth character is dropped when the other sixteen agree with the card.
+    """
+    raw = _SEPARATORS.sub("", text or "")
+    raw = "".join(_single_digit(char) for char in raw)
+    digits = re.sub(r"\D", "", raw)
+    notes: list[str] = []
+    if len(digits) == NIK_LENGTH + 1:  # the colon before it, or a speck after it, read as a digit
+        digits = max((digits[1:], digits[:-1]), key=lambda d: _agreement(d, expected))
+        notes.append(f"NIK {text.strip()!r} has 17 digits; one stray digit dropped")
+    if len(digits) != NIK_LENGTH:
+        return NikRepair(None, (), (f"NIK {text.strip()!r} does not hold 16 digits",))
+    chars = list(digits)
+    changed: list[int] = []
+    for position, want in sorted(expected.items()):
+        if chars[position] != want and want in DIGIT_CONFUSIONS.get(chars[position], ""):
+            chars[position] = want
+            changed.append(position)
+    district = _repair_district(chars[4], chars[5])
+    if district is not None:
+        for offset, digit in enumerate(district):
+            if chars[4 + offset] != digit:
+                chars[4 + offset] = digit
+                changed.append(4 + offset)
+    nik = "".join(chars)
+    if changed:
+        notes.append(f"NIK read as {digits}; look-alike digits corrected from the card to {nik}")
+    return NikRepair(nik, tuple(sorted(changed)), tuple(notes))
+
+
+def vote_niks(readings: list[str]) -> tuple[str | None, tuple[int, ...]]:
+    """Per-digit majority of several 16-digit readings of one NIK, and the positions where the
+    readings disagreed; None when a disputed digit has no strict majority."""
+    readings = [r for r in readings if len(r) == NIK_LENGTH]
+    if not readings:
+        return None, ()
+    digits, disputed = [], []
+    for position in range(NIK_LENGTH):
+        column = [r[position] for r in readings]
+        best = max(set(column), key=column.count)
+        if column.count(best) != len(column):
+            disputed.append(position)
+            if 2 * column.count(best) <= len(column):
+                return None, tuple(disputed)
+        digits.append(best)
+    return "".join(digits), tuple(disputed)
+
+
+def _repair_district(first: str, second: str) -> str | None:
+    """A district code of 00 or above MAX_DISTRICT with exactly one possible look-alike reading."""
+    if 0 < int(first + second) <= MAX_DISTRICT:
+        return None
+    options = {
+        a + b
+        for a in first + DIGIT_CONFUSIONS.get(first, "")
+        for b in second + DIGIT_CONFUSIONS.get(second, "")
+        if 0 < int(a + b) <= MAX_DISTRICT
+    }
+    return options.pop() if len(options) == 1 else None
+
+
+def _agreement(digits: str, expected: dict[int, str]) -> int:
+    return sum(1 for position, want in expected.items() if digits[position] == want)
+
+
+def _single_digit(char: str) -> str:
+    """A look-alike letter with exactly one digit reading becomes that digit."""
+    options = OCR_CONFUSIONS.get(char, "")
+    return options if len(options) == 1 else char
+
+
+def _letters(text: str) -> str:
+    return re.sub(r"[^A-Z]", "", text)

@@ -57,6 +57,12 @@ def reason_item(line: TextLine) -> tuple[str, str, str] | None:
         if not by_phrase:
             return None
         letter = by_phrase[0]
+        first = marks.split()[0] if marks.split() else ""
+        if _EMPTY_BOX_READ.match(first):  # 'CJ 8. Penyampaian …': the letter misread too
+            return letter, "junk", first
+        head = text.split()[0] if text.split() else ""
+        if len(head) <= 3 and head.lower() not in _ITEM_WORDS:
+            return letter, "junk", head  # 'Bk Pengenaan …': box and letter read as one
     if _TICKED.search(marks):
         return letter, "ticked", marks
     return letter, ("box" if _BOX.search(marks) else "none"), marks
@@ -68,11 +74,23 @@ def letters_in(text: str) -> list[str]:
     return [letter for letter, phrase in REASON_PHRASES if re.search(phrase, lowered)]
 
 
+# How OCR reads an EMPTY printed tick box: a bracket-like pair ('L]', 'LJ', 'CJ', 'Ll', 'L_]');
+# a ticked box mostly vanishes (the cross merges with the frame) or shows its tick ('[v]', 'IV)').
+_EMPTY_BOX_READ = re.compile(r"^[LCU\[(|]_?[\]JlI1|)]?$")
+_ITEM_WORDS = {"dan", "ada"}  # short words a reason's own text may start with
+_TICK_READ = re.compile(r"[xXvV✓✔√]")
+OCR_BOX_SURE = 0.85  # all seven items read, every mark clear: boxes judged by their OCR reading
+OCR_BOX_UNSURE = 0.6  # an item line lost or a mark neither box nor tick
+
+
 def chosen_reasons(
     items: list[tuple[str, str, str, TextLine]],
 ) -> tuple[list[tuple[str, TextLine]], float]:
     """Which listed reasons are chosen, and how sure we are (1.0, or less for unclear marks)."""
     states = {state for _, state, _, _ in items}
+    empty_boxes = [m for _, state, m, _ in items if state == "junk" and _EMPTY_BOX_READ.match(m)]
+    if len(empty_boxes) >= 2 and "box" not in states:
+        return _ocr_boxes(items)
     if states & {"ticked", "box"}:
         return [(letter, line) for letter, state, _, line in items if state == "ticked"], 1.0
     if "junk" in states:
@@ -88,3 +106,20 @@ def chosen_reasons(
     if items and len({letter for letter, *_ in items}) < len(REASON_LETTERS):
         return [(letter, line) for letter, _, _, line in items], 1.0  # a letter lists its own
     return [], 1.0
+
+
+def _ocr_boxes(
+    items: list[tuple[str, str, str, TextLine]],
+) -> tuple[list[tuple[str, TextLine]], float]:
+    """A scanned list of printed boxes: those read as an empty bracket are not ticked; those
+    read as nothing or as a tick are. A mark that is neither counts as empty but lowers the
+    confidence, and so does a reason line OCR lost (its box was never seen)."""
+    chosen: list[tuple[str, TextLine]] = []
+    unclear = False
+    for letter, state, mark, line in items:
+        if state in ("ticked", "none") or (state == "junk" and _TICK_READ.search(mark)):
+            chosen.append((letter, line))
+        elif not _EMPTY_BOX_READ.match(mark):
+            unclear = True
+    complete = {letter for letter, *_ in items} == set(REASON_LETTERS)
+    return chosen, OCR_BOX_SURE if complete and not unclear else OCR_BOX_UNSURE

@@ -1,0 +1,53 @@
+"""Repairing a photocopied card's NIK from the card's own print, and voting several readings."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from parsers.nik import (
+    expected_digits,
+    kalbar_regency_code,
+    province_code,
+    repair_nik,
+    vote_niks,
+)
+
+# Synthetic: Kabupaten Mempawah (6102), district 04, a woman born 18 Jul 1961, serial 9287.
+NIK = "6102045807619287"
+CARD = expected_digits(date(1961, 7, 18), "PEREMPUAN", "KALIMANTAN BARAT", "KABUPATEN MEMPAWAH")
+
+
+def test_the_card_header_and_birth_date_fix_twelve_digits() -> None:
+    assert dict(enumerate("6102", 0)) | dict(zip(range(6, 12), "580761", strict=True)) == CARD
+    assert province_code("PROVINSI DKI JAKARTA") == "31"
+    assert province_code("KALIMANTAN") is None  # five provinces start so: no guess
+    assert kalbar_regency_code("KOTA PONTIANAK") == "71"
+    assert kalbar_regency_code("KABUPATEN KUBU RAYA") == "12"
+    assert kalbar_regency_code("KABUPATEN PONTIANAK") is None  # a city, not a regency
+
+
+def test_a_dotted_zero_read_as_six_is_repaired_where_the_card_settles_it() -> None:
+    repair = repair_nik("6102045867619287", CARD)
+    assert repair.nik == NIK and repair.changed == (8,) and repair.notes
+
+
+def test_a_digit_the_card_contradicts_otherwise_stays_as_read_for_the_cross_check() -> None:
+    repair = repair_nik("6102045817619287", CARD)  # '1' is no look-alike of '0'
+    assert repair.nik == "6102045817619287" and repair.changed == ()
+
+
+def test_an_impossible_district_is_repaired_only_when_one_reading_fits() -> None:
+    assert repair_nik("6102945807619287", CARD).nik == NIK  # district 94 → 04
+    assert repair_nik("6102985807619287", CARD).changed == ()  # 98 → 08 or 06: unsure
+
+
+def test_the_colon_read_as_a_seventeenth_digit_is_dropped() -> None:
+    repair = repair_nik(": 16102045807619287", CARD)
+    assert repair.nik == NIK and repair.notes
+
+
+def test_the_serial_is_never_guessed_and_votes_need_a_majority() -> None:
+    assert repair_nik("6102045807619887", CARD).nik == "6102045807619887"
+    assert vote_niks([NIK, NIK, "6102045807619887"]) == (NIK, (13,))
+    assert vote_niks([NIK, "6102045807619887"]) == (None, (13,))
+    assert vote_niks(["", "123"]) == (None, ())
