@@ -34,10 +34,26 @@ SIGN_ON, SIGN_OFF = 0.012, 0.002
 HAND_HEIGHT_MM = 3.4  # median glyph height above which a page counts as hand-filled
 HAND_CONFIDENCE = 0.65  # ceiling for OCR-read values on a hand-filled page
 EMPTY_INK = 0.004  # a text zone with less dark area than this is blank
+TYPED_SQUEEZE = 0.8  # typed text zones are narrowed to this width before OCR (see _ocr_text)
+RECHECK_BELOW = 0.9  # a typed text zone read with less confidence is read a second way
+DISAGREE_CONFIDENCE = 0.6  # ceiling when the two readings of a zone differ
 _NO_SPACES = {"registration_number", "request_number"}
 _ENGLISH_ZONES = {"applicant.email"}
 _ROMAN_SLIPS = str.maketrans({"1": "I", "l": "I", "|": "I", "!": "I"})
+#: What Tesseract makes of a Roman month's strokes in typewriter fonts: serifed I as 1, l, T, i.
+_MONTH_SLIPS = str.maketrans({"1": "I", "l": "I", "|": "I", "!": "I", "T": "I", "i": "I", "v": "V"})
+_ROMAN_MONTHS = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII")
+_SEQ_SLIPS = str.maketrans({"O": "0", "o": "0", "Q": "0", "D": "0", "I": "1", "l": "1", "S": "5"})
 _EMAIL = re.compile(r"^[\w.+\-]+@[\w\-]+(\.[\w\-]+)+$")
+#: Characters of an e-mail address as people write them (lower case: addresses ignore case).
+EMAIL_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789._-@+"
+#: l/i beside a digit, l/i ending the local part, a 1/0 between letters: "1"/"l"/"i" and "0"/"o"
+#: are near-identical strokes in a typewriter font, and nothing in an address tells them apart.
+_EMAIL_AMBIGUOUS = re.compile(r"[il|][0-9]|[0-9][il|]|[il|]@|[a-z][01][a-z]")
+#: Address abbreviations and initials the shared fixer does not know ("KOM, YOS" → "KOM. YOS").
+_MORE_ABBREVIATIONS = re.compile(r"\b(KOM|[A-Z]),(?=\s[A-Z])")
+_SENTENCE_ZONES = {"purpose", "case_description"}
+_PHONE = re.compile(r"(0|62)\d{7,13}")
 
 
 def _px(rect: layout.Rect) -> tuple[int, int, int, int]:
@@ -89,10 +105,11 @@ class PageReading:
 
 
 def read_page(aligned: Aligned, page_number: int) -> PageReading:
-    """Read every zone of one aligned form page (two Tesseract calls at most)."""
+    """Read every zone of one aligned form page: one Tesseract call for the text zones, one for
+    the e-mail, one for combs and dates, and on typed pages one more for doubtful text zones."""
     reading = PageReading(aligned.form_page, page_number, warnings=list(aligned.warnings))
     zones = layout.zones_on_page(aligned.form_page)
-    text_crops: dict[str, Image.Image] = {}
+    text_crops: dict[str, np.ndarray] = {}
     digit_crops: dict[str, Image.Image] = {}
     filled: dict[str, int] = {}
     for zone in zones:
@@ -114,21 +131,64 @@ def read_page(aligned: Aligned, page_number: int) -> PageReading:
             if float((crop < INK).mean()) < EMPTY_INK:
                 _blank(reading, zone.name)
             else:
-                text_crops[zone.name] = Image.fromarray(_trim(crop))
-    email = {n: text_crops.pop(n) for n in list(text_crops) if n in _ENGLISH_ZONES}
-    texts = ocr_zones(text_crops, psm=6) if text_crops else {}
-    if email:  # the Indonesian model turns "_" into a space and "@" into a letter
-        texts.update(ocr_zones(email, psm=7, lang="eng"))
+                text_crops[zone.name] = _trim(crop)
+    hand = _handwritten(aligned.canon, zones)
+    texts = _ocr_text(text_crops, squeeze=1.0 if hand else TYPED_SQUEEZE)
+    recheck = {} if hand else _recheck(text_crops, texts)
+    if not hand:  # typed digits too: a dotted typewriter zero reads as 9 at its full width
+        digit_crops = {n: _narrow_image(img, TYPED_SQUEEZE) for n, img in digit_crops.items()}
     digits = ocr_zones(digit_crops, psm=7 if len(digit_crops) == 1 else 6, whitelist=DIGITS)
     for name, found in texts.items():
-        _store_text(name, found, reading)
+        _store_text(name, found, reading, recheck.get(name))
     for name, found in digits.items():
         _store_digits(name, found, layout.ZONES[name], filled[name], reading)
-    if _handwritten(aligned.canon, zones):
+    if hand:
         _doubt_ocr_fields(reading, [*texts, *digits])
     _merge_reasons(zones, reading)
     reading.text = "\n".join(str(v) for v in reading.values.values() if v not in (None, False))
     return reading
+
+
+def _ocr_text(crops: dict[str, np.ndarray], squeeze: float) -> dict[str, ZoneText]:
+    """Text zones in one Tesseract call, the e-mail zone in a second (English, its charset).
+
+    Typed pages are narrowed by `squeeze` first: a typewriter font gives 'I' a full cell, and
+    Tesseract's models, trained on proportional print, then split words at it ('PONT IANAK')
+    and take a serifed I for a T; narrowed by a fifth, the letters have their usual proportions.
+    """
+    images = {name: Image.fromarray(_narrow(crop, squeeze)) for name, crop in crops.items()}
+    email = {n: images.pop(n) for n in list(images) if n in _ENGLISH_ZONES}
+    texts = ocr_zones(images, psm=6) if images else {}
+    if email:  # the Indonesian model turns "_" into a space and "@" into a letter
+        texts.update(ocr_zones(email, psm=7, lang="eng", whitelist=EMAIL_CHARS))
+    return texts
+
+
+def _narrow(crop: np.ndarray, factor: float) -> np.ndarray:
+    if factor >= 1.0 or crop.shape[1] < 8:
+        return crop
+    width = max(1, round(crop.shape[1] * factor))
+    return cv2.resize(crop, (width, crop.shape[0]), interpolation=cv2.INTER_AREA)
+
+
+def _narrow_image(image: Image.Image, factor: float) -> Image.Image:
+    return Image.fromarray(_narrow(np.asarray(image), factor))
+
+
+def _recheck(crops: dict[str, np.ndarray], first: dict[str, ZoneText]) -> dict[str, ZoneText]:
+    """A second reading, at the print's own width, of the zones Tesseract was unsure of.
+
+    Two readings of different images that agree are nearly always right; when they differ the
+    field needs a human look. Only doubtful zones are read again, so the cost stays small.
+    """
+    doubtful = {
+        name: crop
+        for name, crop in crops.items()
+        if name in first
+        and name not in _ENGLISH_ZONES  # its own checks flag it; a second call costs a process
+        and _ocr_confidence(first[name]) < RECHECK_BELOW
+    }
+    return _ocr_text(doubtful, squeeze=1.0) if doubtful else {}
 
 
 def _handwritten(canon: np.ndarray, zones: list[layout.Zone]) -> bool:
@@ -232,23 +292,17 @@ def _comb_strip(canon: np.ndarray, zone: layout.Zone) -> CombStrip | None:
     return CombStrip(Image.fromarray(np.hstack(parts)), len(glyphs))
 
 
-def _store_text(name: str, found: ZoneText, reading: PageReading) -> None:
-    value = re.sub(r"\s*/\s*", "/", fix_abbreviation_commas(found.text)) or None
-    conf = _ocr_confidence(found)
-    if value and name in _NO_SPACES:
-        value = _fix_roman_month(value.replace(" ", ""))
-        if re.search(r"/[1l|]{1,3}/\d{4}$", value):  # "II" or "11"? the month is usually Roman
-            conf = min(conf, 0.6)
-    if name == "applicant.email" and value:
-        local, at, domain = value.partition("@")
-        local = re.sub(r"\s*([._-])\s*", r"\1", local.strip())
-        if at and " " in local:  # a space inside an address is an underscore Tesseract missed
-            value = f"{'_'.join(local.split())}@{domain}"
-            conf = min(conf, 0.75)
-        value = value.replace(" ", "")
-        if not _EMAIL.match(value):
-            conf = min(conf, 0.4)
-            reading.warnings.append(f"e-mail {value!r} does not look like an address")
+def _store_text(
+    name: str, found: ZoneText, reading: PageReading, second: ZoneText | None = None
+) -> None:
+    value, conf = _text_value(name, found, reading.warnings)
+    if second is not None and value is not None:
+        other, other_conf = _text_value(name, second, [])
+        if _same_text(value, other):
+            conf = max(conf, other_conf)
+        else:
+            conf = min(conf, DISAGREE_CONFIDENCE)
+            reading.warnings.append(f"{name}: read as {value!r} and as {other!r}; check the scan")
     if value is None:
         conf = 0.3  # ink was there but nothing legible came out
         reading.warnings.append(f"{name}: something is written but could not be read")
@@ -256,14 +310,88 @@ def _store_text(name: str, found: ZoneText, reading: PageReading) -> None:
     reading.confidence[name] = round(conf, 3)
 
 
-def _fix_roman_month(number: str) -> str:
-    """'130/PPID-DKUKM/X1/2026' → '…/XI/2026': the month part is a Roman numeral, and a '1'
-    beside Roman letters is an 'I' misread."""
+def _same_text(a: str | None, b: str | None) -> bool:
+    return (a or "").casefold().split() == (b or "").casefold().split()
+
+
+def _text_value(name: str, found: ZoneText, warnings: list[str]) -> tuple[str | None, float]:
+    """A text zone's value, normalised, and its confidence lowered by the field's own checks."""
+    value = normalise_text(name, found.text)
+    conf = _ocr_confidence(found)
+    if value and name in _NO_SPACES:
+        raw = value.replace(" ", "")
+        value = fix_register_number(raw)
+        if value != raw:  # a look-alike was replaced: right by the numbering rule, not seen
+            conf = min(conf, 0.85)
+        if not _register_number_ok(value):
+            conf = min(conf, 0.6)
+    if name == "applicant.email" and value:
+        single = re.sub(r"([.@_-])\1+", r"\1", value.lower())  # a doubled stroke: '..', '@@'
+        if single != value.lower():  # Tesseract stuttered here: the letters beside may be off
+            conf = min(conf, 0.65)
+        value = single
+        local, at, domain = value.partition("@")
+        local = re.sub(r"\s*([._-])\s*", r"\1", local.strip())
+        value = f"{local}{at}{domain}"
+        if at and " " in local:  # a space inside an address is an underscore Tesseract missed
+            value = f"{'_'.join(local.split())}@{domain}"
+            conf = min(conf, 0.75)
+        value = value.replace(" ", "")
+        if not _EMAIL.match(value):
+            conf = min(conf, 0.4)
+            warnings.append(f"e-mail {value!r} does not look like an address")
+        elif _EMAIL_AMBIGUOUS.search(value.partition("@")[0] + "@"):
+            conf = min(conf, 0.65)
+    return value, conf
+
+
+def normalise_text(name: str, text: str) -> str | None:
+    """Whitespace, slashes and punctuation as typed: 'RT/RW 003 / 006' → 'RT/RW 003/006',
+    'KEC, KUBU' → 'KEC. KUBU', a sentence's closing period read as a comma put back."""
+    value = re.sub(r"\s*/\s*", "/", fix_abbreviation_commas(" ".join(text.split())))
+    if name.endswith("address"):  # "DATA A, B DAN C" in a sentence keeps its comma
+        value = _MORE_ABBREVIATIONS.sub(r"\1.", value)
+    if name in _SENTENCE_ZONES and value.endswith(","):
+        value = value[:-1] + "."
+    return value or None
+
+
+def fix_register_number(number: str) -> str:
+    """Undo look-alike slips in a register number like '004/PPID-DKUKM/II/2026'.
+
+    Such numbers end in a Roman month and the year (the office's numbering rule): a month part
+    that becomes one of I…XII once the strokes Tesseract confuses with 'I' ('1', 'l', 'T', 'i')
+    are read as 'I' is taken as that month ('/11/2026' → '/II/2026'); the leading sequence number
+    is digits ('Q06' → '006'); a handwritten '/' before the month read as 'J' is a slash again.
+    Any other part keeps the older rule: a '1' beside Roman letters is an 'I'.
+    """
     parts = number.split("/")
+    joined = re.fullmatch(r"(.*[A-Z])[J/]([IVX1l|!Ti]{1,4})", parts[-2]) if len(parts) > 1 else None
+    if joined and joined.group(2).translate(_MONTH_SLIPS) in _ROMAN_MONTHS:
+        parts[-2:-1] = [joined.group(1), joined.group(2)]  # a written '/' read as 'J'
     for i, part in enumerate(parts):
         if re.fullmatch(r"[IVX1l|!]+", part) and re.search(r"[IVX]", part):
             parts[i] = part.translate(_ROMAN_SLIPS)
+    if len(parts) >= 3 and re.fullmatch(r"\d{4}", parts[-1]):
+        month = parts[-2].translate(_MONTH_SLIPS).upper()
+        if month in _ROMAN_MONTHS:
+            parts[-2] = month
+    if len(parts) >= 3:
+        seq = parts[0].translate(_SEQ_SLIPS)
+        if seq.isdigit():
+            parts[0] = seq
     return "/".join(parts)
+
+
+def _register_number_ok(number: str) -> bool:
+    """Sequence digits first, a Roman month and a four-digit year last."""
+    parts = number.split("/")
+    return (
+        len(parts) >= 3
+        and parts[0].isdigit()
+        and parts[-2] in _ROMAN_MONTHS
+        and re.fullmatch(r"(19|20)\d\d", parts[-1]) is not None
+    )
 
 
 def _ocr_confidence(found: ZoneText) -> float:
@@ -298,11 +426,26 @@ def _store_digits(
         else:
             value, conf = nik, min(conf, nik_conf)
         reading.warnings.extend(f"applicant.nik: {note}" for note in notes)
-    elif zone.charset == "phone" and value and not re.fullmatch(r"(0|62)\d{7,13}", value):
-        conf = min(conf, 0.4)
-        reading.warnings.append(f"{name}: {value!r} does not look like a phone number")
+    elif zone.charset == "phone" and value and not _PHONE.fullmatch(value):
+        fixed = fix_phone(value)
+        if fixed is None:
+            conf = min(conf, 0.4)
+            reading.warnings.append(f"{name}: {value!r} does not look like a phone number")
+        else:
+            value, conf = fixed, min(conf, 0.8)
     reading.values[name] = value
     reading.confidence[name] = round(conf, 3)
+
+
+def fix_phone(digits: str) -> str | None:
+    """A phone number whose leading '0' was read as '9' or '8' (the dotted typewriter zero):
+    every Indonesian number starts with 0 or 62, so a leading 9 or 8 has one correction only.
+    None when that does not make a phone number."""
+    if _PHONE.fullmatch(digits):
+        return digits
+    if digits[:1] in ("8", "9") and _PHONE.fullmatch("0" + digits[1:]):
+        return "0" + digits[1:]
+    return None
 
 
 def _comb_date(digits: str) -> str | None:

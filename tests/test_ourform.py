@@ -13,6 +13,7 @@ from PIL import Image
 
 from parsers import alignment, ourform
 from parsers.model import Document
+from parsers.ocr import Word, ZoneText
 from ppid.forms import render_filled_form
 from ppid.settings import Settings
 from tests.corpus import degrade
@@ -175,3 +176,84 @@ def test_ink_certainty_is_low_between_empty_and_ticked() -> None:
     assert ourform._certainty(0.0, 0.03, 0.10) == 0.95
     assert ourform._certainty(0.5, 0.03, 0.10) == 0.95
     assert ourform._certainty(0.065, 0.03, 0.10) == 0.5
+
+
+@pytest.mark.parametrize(
+    ("read", "fixed"),
+    [
+        ("201/PPID-DKUKM/11/2026", "201/PPID-DKUKM/II/2026"),  # a Roman month, never digits
+        ("212/PPID-DKUKM/T/2026", "212/PPID-DKUKM/I/2026"),
+        ("057/PPID-DKUKM/VITI/2026", "057/PPID-DKUKM/VIII/2026"),
+        ("130/KEB/PPID-DKUKM/X1/2026", "130/KEB/PPID-DKUKM/XI/2026"),
+        ("Q06/PPID-DKUKM/IV/2026", "006/PPID-DKUKM/IV/2026"),  # the sequence is digits
+        ("201/PPID-DKUKM/II/2026", "201/PPID-DKUKM/II/2026"),
+        ("021/KEB/PPID-DKUKMJII/2026", "021/KEB/PPID-DKUKM/II/2026"),  # handwritten '/' as 'J'
+        ("201/PPID-DKUKM/1111/2026", "201/PPID-DKUKM/1111/2026"),  # no month: left to review
+    ],
+)
+def test_register_number_look_alikes_are_fixed_only_into_a_valid_month(
+    read: str, fixed: str
+) -> None:
+    assert ourform.fix_register_number(read) == fixed
+
+
+def test_text_normalisation_restores_typed_punctuation() -> None:
+    assert ourform.normalise_text(
+        "applicant.address", "JL. KOM, YOS  SUDARSO NO, 7 , RT/RW 001 / 002"
+    ) == ("JL. KOM. YOS SUDARSO NO. 7 , RT/RW 001/002")
+    assert ourform.normalise_text("case_description", "DITOLAK TANPA ALASAN,") == (
+        "DITOLAK TANPA ALASAN."
+    )
+    assert ourform.normalise_text("applicant.name", "ABDUL,") == "ABDUL,"  # not a sentence
+    assert ourform.normalise_text("purpose", "DATA A, B DAN C") == "DATA A, B DAN C"
+    assert ourform.normalise_text("place", "   ") is None
+
+
+def _zone_text(text: str, confidence: float) -> ZoneText:
+    words = tuple(
+        Word(w, confidence, (10 * i, 0, 10 * i + 8, 10), (1, 1, 1))
+        for i, w in enumerate(text.split())
+    )
+    return ZoneText(text, confidence, words)
+
+
+@pytest.mark.parametrize(
+    ("read", "value", "flagged"),
+    [
+        ("siti.hasan@example.org", "siti.hasan@example.org", False),
+        ("Siti.Hasan67@Example.org", "siti.hasan67@example.org", False),
+        ("ajun1l@example.org", "ajun1l@example.org", True),  # 1 or l? nothing tells
+        ("hendraw1jaya60@example.com", "hendraw1jaya60@example.com", True),
+        ("lie8@@example.net", "lie8@example.net", True),
+        ("siti hasan@example.org", "siti_hasan@example.org", False),
+    ],
+)
+def test_email_is_lower_cased_and_doubtful_strokes_lower_its_confidence(
+    read: str, value: str, flagged: bool
+) -> None:
+    reading = ourform.PageReading(1, 1)
+    ourform._store_text("applicant.email", _zone_text(read, 0.96), reading)
+    assert reading.values["applicant.email"] == value
+    assert (reading.confidence["applicant.email"] < 0.7) is flagged
+
+
+def test_two_readings_that_differ_flag_the_field() -> None:
+    agree, differ = ourform.PageReading(1, 1), ourform.PageReading(1, 1)
+    ourform._store_text(
+        "place", _zone_text("PONTIANAK", 0.85), agree, _zone_text("PONTIANAK", 0.93)
+    )
+    ourform._store_text(
+        "place", _zone_text("PONTIANAK", 0.85), differ, _zone_text("PONT IANAK", 0.8)
+    )
+    assert agree.confidence["place"] == 0.93
+    assert differ.values["place"] == "PONTIANAK"
+    assert differ.confidence["place"] < 0.7
+    assert any("PONT IANAK" in warning for warning in differ.warnings)
+
+
+def test_a_leading_zero_read_as_nine_is_the_only_phone_number_it_can_be() -> None:
+    assert ourform.fix_phone("98128782808") == "08128782808"
+    assert ourform.fix_phone("88128782808") == "08128782808"
+    assert ourform.fix_phone("08128782808") == "08128782808"
+    assert ourform.fix_phone("71287828") is None
+    assert ourform.fix_phone("9812") is None  # too short for a number either way
