@@ -7,6 +7,7 @@ be processed goes to quarantine with a note, never silently away.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from pathlib import Path
 from typing import Any
@@ -19,9 +20,10 @@ from prefect.runtime import flow_run
 from pypdf import PdfReader
 from sqlalchemy.exc import OperationalError
 
+from parsers.files import has_more_frames_than
 from ppid import intake
 from ppid.hardcopy import file_by_qr
-from ppid.inbox import is_stable, iter_inbox
+from ppid.inbox import is_stable, iter_inbox, quarantine_link
 from ppid.intake import IntakeContext, Outcome, Quarantined
 from ppid.settings import Settings, load_settings
 from ppid.worker import ensure_ocr_limit
@@ -70,7 +72,8 @@ def extract(ctx: IntakeContext, intake_id: int, stored: Path) -> dict[str, Any]:
         return intake.extract(ctx, intake_id)
     name, slots = _ocr_limit(ctx.settings)
     wanted = min(slots, pages)
-    with concurrency(name, occupy=wanted), page_threads(wanted):
+    # a short lease (renewed while held), so a killed worker's slots come back soon
+    with concurrency(name, occupy=wanted, lease_duration=60), page_threads(wanted):
         return intake.extract(ctx, intake_id)
 
 
@@ -110,8 +113,13 @@ def process_file(path: str, group_key: str | None = None, source: str = "inbox")
     """
     ctx = _context(load_settings())
     file = Path(path)
-    if not file.is_file() or file.is_symlink():
-        return Outcome(path, "skipped", reason="not a regular file (gone, or a symlink)").to_json()
+    if file.is_symlink():  # never followed: set aside where a clerk sees it
+        with contextlib.suppress(FileNotFoundError):  # gone meanwhile: nothing to set aside
+            quarantine_link(file, ctx.settings.quarantine, ctx.settings.inbox)
+        reason = "a symbolic link, not a file: set aside in quarantine, never followed"
+        return Outcome(path, "quarantined", reason=reason).to_json()
+    if not file.is_file():
+        return Outcome(path, "skipped", reason="not a regular file (gone meanwhile)").to_json()
     intake_id: int | None = None
     try:
         intake_id, state = claim(ctx, file, group_key, source)
@@ -140,6 +148,7 @@ def process_file(path: str, group_key: str | None = None, source: str = "inbox")
 
 _CONTEXTS: dict[str, IntakeContext] = {}
 _OCR_LIMITS: dict[str, tuple[str, int]] = {}
+OCR_PAGES_CAP = 16  # more pages than any machine has cores: the limit's size decides
 
 
 def _context(settings: Settings) -> IntakeContext:
@@ -171,7 +180,9 @@ def _ocr_pages(path: Path, max_mb: float) -> int:
             if "/AcroForm" in reader.trailer["/Root"]:
                 return 0
             return max(1, len(reader.pages))
-        with Image.open(path) as image:
+        with Image.open(path) as image:  # headers only; never walk a 1000-page TIFF here
+            if has_more_frames_than(image, OCR_PAGES_CAP):
+                return OCR_PAGES_CAP
             return max(1, getattr(image, "n_frames", 1))
     except Exception:  # extraction itself reports what is wrong with the file
         return 1

@@ -211,8 +211,11 @@ def ingest(
     settings = load_settings()
     service.use_prefect(settings)
     from flows.intake import sweep_inbox
+    from ppid.inbox import utf8_name
 
-    outcomes = sweep_inbox([str(p) for p in paths] if paths else None)
+    # a name that is not UTF-8 cannot be a flow parameter: rename it first, as the sweep does
+    named = [p.parent / (utf8_name(p.parent, p.name) or p.name) for p in paths or []]
+    outcomes = sweep_inbox([str(p) for p in named] if paths else None)
     if not paths and (settings.mail_url or settings.mail.urls):
         from flows.mail import check_mailboxes
 

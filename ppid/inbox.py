@@ -261,13 +261,18 @@ def write_quarantine_note(target: Path, note: QuarantineNote, original: str) -> 
     return note_path
 
 
+def _is_note(path: Path) -> bool:
+    """`X.txt` beside a quarantined `X` is its note; a quarantined `catatan.txt` is a file."""
+    return path.suffix == ".txt" and path.with_name(path.stem).is_file()
+
+
 def list_quarantine(quarantine_dir: Path) -> list[tuple[Path, str]]:
     """Each quarantined file with the first reason line of its note."""
     rows: list[tuple[Path, str]] = []
     if not quarantine_dir.is_dir():
         return rows
     for path in sorted(quarantine_dir.rglob("*")):
-        if not path.is_file() or path.name.endswith(".txt"):
+        if not path.is_file() or _is_note(path):
             continue
         note = path.with_name(path.name + ".txt")
         reason = ""

@@ -580,6 +580,8 @@ def issue_receipt(ctx: IntakeContext, number: str) -> Path:
         case = session.scalars(select(Case).where(Case.number == number)).one()
         existing = next((d for d in case.documents if d.role == "receipt"), None)
         if existing is not None and (ctx.archive / existing.path).exists():
+            # resumed after a crash between the receipt and the bag: the bag is still owed
+            archive_case(ctx.settings, ctx.sessions, number)
             return ctx.archive / existing.path
         target = case_folder(ctx, case) / "data" / "outputs" / "01-tanda-terima.pdf"
         render_receipt(ctx.settings, ctx.calendar, case, target)

@@ -27,8 +27,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import IO, Any
 
-from ppid.errors import AlreadyRunningError, ConfigError
-from ppid.inbox import is_ignored, iter_inbox, wait_until_stable
+from ppid.errors import AlreadyRunningError, ConfigError, PpidError
+from ppid.inbox import is_ignored, iter_inbox, utf8_name, wait_until_stable
 from ppid.settings import Settings
 from ppid.worker import WarmWorker, crash_runs_of, ensure_ocr_limit
 
@@ -173,6 +173,11 @@ def watch_inbox(settings: Settings, stop: threading.Event) -> None:
     lock = threading.Lock()
 
     def consider(path: Path) -> None:
+        if not path.is_dir():  # a name that is not UTF-8 cannot go into an event: rename first
+            name = utf8_name(path.parent, path.name)
+            if name is None:
+                return
+            path = path.parent / name
         for candidate in iter_inbox(path) if path.is_dir() else [path]:
             if not candidate.is_file() or candidate.is_symlink():
                 continue
@@ -282,7 +287,7 @@ def run(settings: Settings, out: IO[str] = sys.stdout) -> None:
         _state_file(settings).write_text(json.dumps({"pid": os.getpid(), "prefect_api_url": api}))
         os.chdir(REPO_ROOT)  # flow runs load the flows by their path relative to the repository
         register_deployments(build_deployments(settings), work_pool=pool)  # triggers first
-        ensure_ocr_limit(settings)
+        ensure_ocr_limit(settings, reset=True)  # no OCR of ours runs yet; frees leaked slots
         workers = [] if pool else start_workers(settings, settings.intake.workers)
         web_thread, web_server = serve_web(settings)
         stop = threading.Event()
@@ -301,7 +306,7 @@ def run(settings: Settings, out: IO[str] = sys.stdout) -> None:
             print(f"Workers:   {len(workers)} (logs in {settings.var_dir / 'log'})", file=out)
         print("Press Ctrl-C to stop.", file=out, flush=True)
         try:
-            supervise(settings, workers)
+            supervise(settings, workers, api)
         except KeyboardInterrupt:
             pass
         finally:
@@ -399,6 +404,8 @@ def _ensure_process_pool(name: str) -> None:
 
 # --- warm workers (ppid/worker.py) -------------------------------------------------------------
 
+SERVER_CHECK_SECONDS = 5  # how often `ppid run` asks its Prefect server whether it is alive
+SERVER_GRACE_SECONDS = 30  # silent this long (a restart takes ~20 s) and `ppid run` gives up
 WORKER_GRACE_SECONDS = 30.0  # Ctrl-C lets a worker finish its flow run this long, then abandons it
 
 
@@ -434,11 +441,21 @@ def _ready_file(settings: Settings, pid: int) -> Path:
     return settings.var_dir / "run" / f"worker-{pid}.ready"
 
 
-def supervise(settings: Settings, workers: list[subprocess.Popen[bytes]]) -> None:
-    """Wait for Ctrl-C; a worker that died (killed, out of memory) is replaced (10 s apart)."""
+def supervise(settings: Settings, workers: list[subprocess.Popen[bytes]], api: str) -> None:
+    """Wait for Ctrl-C; a worker that died (killed, out of memory) is replaced (10 s apart).
+
+    A Prefect server that stops answering ends `ppid run` with an error rather than leaving a
+    system that looks up but takes nothing: a service manager (or the operator) starts it again,
+    and the sweep at start-up catches whatever came meanwhile.
+    """
     started = [time.monotonic()] * len(workers)
+    silent_since: float | None = None
+    next_check = time.monotonic() + SERVER_CHECK_SECONDS
     while True:
         time.sleep(1)
+        if time.monotonic() >= next_check:
+            silent_since = _check_server(api, silent_since)
+            next_check = time.monotonic() + SERVER_CHECK_SECONDS
         for index, worker in enumerate(workers):
             if worker.poll() is None or time.monotonic() - started[index] < 10:
                 continue
@@ -449,6 +466,21 @@ def supervise(settings: Settings, workers: list[subprocess.Popen[bytes]]) -> Non
             with contextlib.suppress(Exception):  # the UI shows its run Crashed, not Running
                 crash_runs_of(f"{socket.gethostname()}:{worker.pid}")
             workers[index], started[index] = _start_worker(settings, index + 1), time.monotonic()
+
+
+def _check_server(api: str, silent_since: float | None) -> float | None:
+    """When the Prefect server first stopped answering (None: it answers); raise after the grace."""
+    if _healthy(api):
+        return None
+    now = time.monotonic()
+    silent_since = silent_since or now
+    if now - silent_since >= SERVER_GRACE_SECONDS:
+        raise PpidError(
+            f"the Prefect server at {api} has not answered for {SERVER_GRACE_SECONDS} s; "
+            "stopping. Start `ppid run` again (files that arrive meanwhile wait in the inbox)"
+        )
+    log.warning("the Prefect server at %s does not answer", api)
+    return silent_since
 
 
 def stop_workers(workers: list[subprocess.Popen[bytes]]) -> None:

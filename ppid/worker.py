@@ -131,13 +131,23 @@ def ocr_slots(settings: Settings) -> int:
     return max(1, settings.prefect.ocr_slots or os.cpu_count() or 1)
 
 
-def ensure_ocr_limit(settings: Settings) -> tuple[str, int]:
-    """Create (or resize) this machine's OCR limit; returns its name and size."""
+def ensure_ocr_limit(settings: Settings, *, reset: bool = False) -> tuple[str, int]:
+    """Create (or resize) this machine's OCR limit; returns its name and size.
+
+    `reset` frees every slot: `ppid run` does so at start-up, when no OCR of this host can be
+    running. The server keeps slot leases in memory, so a server killed while slots were held
+    would otherwise leave the limit full for good and intake stalled (found by crash torture).
+    """
     from prefect.client.orchestration import get_client
+    from prefect.client.schemas.actions import GlobalConcurrencyLimitUpdate
 
     name, slots = ocr_limit_name(), ocr_slots(settings)
     with get_client(sync_client=True) as client:
         client.upsert_global_concurrency_limit_by_name(name, slots)
+        if reset:
+            client.update_global_concurrency_limit(
+                name, GlobalConcurrencyLimitUpdate(active_slots=0)
+            )
     return name, slots
 
 

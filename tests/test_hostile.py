@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from ppid.forms import render_filled_form
 from ppid.inbox import (
+    QuarantineNote,
     iter_inbox,
     list_quarantine,
     quarantine_file,
@@ -136,8 +137,9 @@ def _check_reason(
     quarantined: dict[str, str],
 ) -> None:
     """The reason a person reads: in the outcome, the quarantine note, or the file's warnings."""
-    if specimen.outcome == "skipped":  # a symlink: never claimed, so no ledger row
+    if specimen.link_to:  # a symlink: set aside unread, never claimed, so no ledger row
         assert row is None and specimen.reason in outcome["reason"], outcome
+        assert any(specimen.reason in reason for reason in quarantined.values()), specimen.label
         return
     assert row is not None, specimen.label
     if specimen.outcome == "quarantined":
@@ -199,3 +201,12 @@ def test_quarantine_keeps_a_non_utf8_name_readable(tmp_path: Path) -> None:
     path.write_bytes(b"bukan pdf")
     moved = quarantine_file(path, tmp_path / "q", QuarantineNote("rusak", "broken"), inbox)
     assert moved.name == "formulir-\ufffd\ufffd.pdf" and moved.read_bytes() == b"bukan pdf"
+
+
+def test_a_quarantined_text_file_is_listed_and_its_note_is_not(tmp_path: Path) -> None:
+    inbox, quarantine = tmp_path / "inbox", tmp_path / "quarantine"
+    inbox.mkdir()
+    (inbox / "catatan.txt").write_text("bukan formulir")
+    quarantine_file(inbox / "catatan.txt", quarantine, QuarantineNote("alasan", "reason"), inbox)
+    [(listed, reason)] = list_quarantine(quarantine)
+    assert listed == quarantine / "catatan.txt" and reason == "reason"

@@ -41,12 +41,6 @@ def test_killing_workers_and_the_prefect_server_loses_nothing_and_registers_once
     assert any("SIGKILL worker" in line for line in lines)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known bug: ppid.intake.issue_receipt returns early when the receipt exists and never "
-    "calls archive_case on resume, so a crash after the receipt's commit leaves no bag; remove "
-    "this marker with the fix",
-)
 def test_a_crash_between_the_receipt_and_the_bag_still_ends_with_a_valid_bag(
     ppid_home: Path,
     prefect_api: str,

@@ -253,7 +253,7 @@ class Specimen:
     """One hostile input: where it goes in the inbox, what intake must do, why."""
 
     name: str | bytes  # path relative to the inbox; bytes for a name that is not UTF-8
-    # "quarantined"; "pending" (read; waits for its KTP); "skipped" (a symlink, never followed);
+    # "quarantined" (a symlink too: set aside, never followed); "pending" (read; waits for KTP);
     # "ignored" (a hidden name, or a symlinked folder: never taken or entered, left where it is)
     outcome: str
     reason: str  # words the person must read in the reason (or a warning of the read file)
@@ -293,9 +293,9 @@ def specimens() -> list[Specimen]:
         Specimen("C:\\..\\..\\..\\keluar.pdf", "pending", content, _form("jalan keluar")),
         Specimen("..\\..\\tersembunyi.pdf", "ignored", "hidden", _form("tersembunyi")),
         Specimen("ktp\x1b[31m\x07merah\r.pdf", "quarantined", "damaged", _truncated_form),
-        Specimen("tautan-keluar.pdf", "skipped", "symlink", link_to="rahasia.pdf"),
+        Specimen("tautan-keluar.pdf", "quarantined", "symbolic link", link_to="rahasia.pdf"),
         Specimen("tautan-folder", "ignored", "symlink", link_to="folder-luar"),
-        Specimen("tautan-putus.pdf", "skipped", "symlink", link_to="tidak-ada.pdf"),
+        Specimen("tautan-putus.pdf", "quarantined", "symbolic link", link_to="tidak-ada.pdf"),
     ]
 
 
