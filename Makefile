@@ -9,12 +9,14 @@ UV_VERSION := 0.13.9
 export OMP_THREAD_LIMIT := 1
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: help setup run test lint format bench
+.PHONY: help setup run test lint format bench audit torture scale-test
 
 help:
 	@echo "make run    start the system (Prefect server, flows, inbox watcher, web app)"
 	@echo "make test   lint, format check and the whole test suite with coverage"
 	@echo "make bench  benchmarks (figures go in README.md)"
+	@echo "make scale-test  PostgreSQL + Prefect server + 2 workers, 100 files, invariants checked"
+	@echo "make torture  crash torture: 100 files, workers and Prefect server killed (seed printed)"
 
 var/.system-packages: scripts/setup-system.sh
 	@scripts/setup-system.sh
@@ -33,14 +35,39 @@ setup: var/.system-packages $(VENV)/.synced
 run: setup
 	$(VENV)/bin/ppid run
 
-test: setup
+test: setup audit
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/pytest --cov --cov-report=term:skip-covered -q
+
+# Known vulnerabilities in the locked packages (pip-audit asks PyPI; needs the network) and
+# bandit's static checks of our code; bandit.yaml says why each skipped check is skipped.
+audit: setup
+	@mkdir -p var
+	$(UV) export --frozen --format requirements-txt --all-groups --all-extras --no-emit-project \
+		--quiet -o var/audit-requirements.txt
+	$(VENV)/bin/pip-audit --disable-pip --progress-spinner off -r var/audit-requirements.txt
+	$(VENV)/bin/bandit -c bandit.yaml -r ppid parsers flows -q
 
 lint: setup
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
+torture: setup
+	nice -n 10 $(VENV)/bin/python -m tests.torture --files 100 --kills 8
+
+# `make bench` runs every benchmark at a size that takes minutes; `make bench FULL=1` the sizes
+# whose figures are in the README (an hour or more on two cores).
+BENCH_QUICK := "extract.py --count 2" "intake.py --pairs 3 --bundles 2 --lone-ktp 2" \
+	"render.py --quick" "search.py --quick" "fixity.py --quick" "memory.py --quick" \
+	"ocr_compare.py --quick" "load.py --files 12 --idle-seconds 20"
+BENCH_FULL := extract.py intake.py render.py search.py fixity.py memory.py ocr_compare.py \
+	"load.py --files 200"
 bench: setup
-	@for b in bench/*.py; do echo "== $$b"; $(VENV)/bin/python $$b || exit 1; done
+	@for b in $(if $(FULL),$(BENCH_FULL),$(BENCH_QUICK)); do echo "== bench/$$b"; \
+		$(VENV)/bin/python bench/$$b || exit 1; done
+
+# Rehearsal of the multi-machine set-up on one machine (PostgreSQL, Prefect server, 2 workers).
+scale-test: setup
+	@$(UV) sync --frozen --quiet --extra postgres --inexact   # psycopg, for the register
+	nice -n 10 $(VENV)/bin/python scripts/scale_test.py --files 100 --workers 2
