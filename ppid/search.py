@@ -12,6 +12,7 @@ import logging
 import re
 from dataclasses import dataclass
 from datetime import date
+from datetime import datetime as date_time
 from typing import Any
 
 from sqlalchemy import and_, false, func, or_, select, text
@@ -72,6 +73,12 @@ def ensure_index(session: Session) -> None:
             "tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3')"
         )
     )
+    session.execute(
+        text(
+            "CREATE TABLE IF NOT EXISTS case_search_state "
+            "(cases INTEGER NOT NULL, updated TEXT NOT NULL, last_event INTEGER NOT NULL)"
+        )
+    )
 
 
 def case_text(session: Session, case: Case) -> tuple[str, str]:
@@ -91,16 +98,35 @@ def case_text(session: Session, case: Case) -> tuple[str, str]:
     return fields, "\n".join(texts)
 
 
-def _stamps(session: Session) -> dict[int, str]:
-    events = (
-        select(CaseEvent.case_id, func.count(CaseEvent.id).label("n"))
-        .group_by(CaseEvent.case_id)
-        .subquery()
-    )
+def _stamps(session: Session, case_ids: set[int] | None = None) -> dict[int, str]:
+    """Each case's change stamp (updated time and number of events); all cases, or `case_ids`."""
+    events = select(CaseEvent.case_id, func.count(CaseEvent.id).label("n"))
+    query = select(Case.id, Case.updated_at)
+    if case_ids is not None:
+        events = events.where(CaseEvent.case_id.in_(case_ids))
+        query = query.where(Case.id.in_(case_ids))
+    counted = events.group_by(CaseEvent.case_id).subquery()
     rows = session.execute(
-        select(Case.id, Case.updated_at, events.c.n).outerjoin(events, events.c.case_id == Case.id)
+        query.add_columns(counted.c.n).outerjoin(counted, counted.c.case_id == Case.id)
     )
     return {case_id: f"{updated.isoformat()}|{n or 0}" for case_id, updated, n in rows}
+
+
+def _fingerprint(session: Session) -> tuple[int, str, int]:
+    """(cases, latest update, latest event id): one cheap look that says whether anything moved."""
+    cases, updated = session.execute(select(func.count(Case.id), func.max(Case.updated_at))).one()
+    last_event = session.scalar(select(func.max(CaseEvent.id))) or 0
+    return cases, updated.isoformat() if updated else "", last_event
+
+
+def _changed_since(session: Session, seen: tuple[int, str, int]) -> set[int]:
+    """Cases updated, or with events added, after the fingerprint `seen` was taken."""
+    _, updated, last_event = seen
+    changed = set(session.scalars(select(CaseEvent.case_id).where(CaseEvent.id > last_event)))
+    if updated:
+        newer = select(Case.id).where(Case.updated_at > date_time.fromisoformat(updated))
+        changed |= set(session.scalars(newer))
+    return changed
 
 
 def refresh_index(session: Session) -> int:
@@ -111,10 +137,19 @@ def refresh_index(session: Session) -> int:
     if not is_sqlite(session):
         return 0
     ensure_index(session)
-    wanted = _stamps(session)
-    indexed = dict(session.execute(text("SELECT case_id, stamp FROM case_search")).all())
+    now, seen = _fingerprint(session), _seen_fingerprint(session)
+    if now == seen:  # nothing changed: no scan of every case on every search
+        return 0
+    if seen is not None and now[0] >= seen[0]:  # no case removed: look only at the changed ones
+        changed = _changed_since(session, seen)
+        wanted = _stamps(session, changed)
+        indexed = _indexed_stamps(session, changed)
+        gone: list[int] = []
+    else:
+        wanted = _stamps(session)
+        indexed = _indexed_stamps(session, None)
+        gone = [cid for cid in indexed if cid not in wanted]
     stale = [cid for cid, stamp in wanted.items() if indexed.get(cid) != stamp]
-    gone = [cid for cid in indexed if cid not in wanted]
     for case_id in stale + gone:
         session.execute(text("DELETE FROM case_search WHERE case_id = :c"), {"c": case_id})
     for case_id in stale:
@@ -127,9 +162,28 @@ def refresh_index(session: Session) -> int:
             ),
             {"c": case_id, "s": wanted[case_id], "n": case.number or "", "f": fields, "o": ocr},
         )
+    _remember_fingerprint(session, now)
     if stale or gone:
         log.info("search index: %d case(s) indexed, %d removed", len(stale), len(gone))
     return len(stale)
+
+
+def _indexed_stamps(session: Session, case_ids: set[int] | None) -> dict[int, str]:
+    rows = session.execute(text("SELECT case_id, stamp FROM case_search")).all()
+    return {cid: stamp for cid, stamp in rows if case_ids is None or cid in case_ids}
+
+
+def _seen_fingerprint(session: Session) -> tuple[int, str, int] | None:
+    row = session.execute(text("SELECT cases, updated, last_event FROM case_search_state")).first()
+    return (int(row[0]), str(row[1]), int(row[2])) if row else None
+
+
+def _remember_fingerprint(session: Session, fingerprint: tuple[int, str, int]) -> None:
+    session.execute(text("DELETE FROM case_search_state"))
+    session.execute(
+        text("INSERT INTO case_search_state (cases, updated, last_event) VALUES (:c, :u, :e)"),
+        dict(zip("cue", fingerprint, strict=True)),
+    )
 
 
 def fts_query(words: str) -> str | None:
