@@ -342,7 +342,7 @@ def _stop_on_signals() -> None:
 def deployment_specs(settings: Settings) -> list[tuple[Any, dict[str, Any]]]:
     """Every deployment `ppid run` registers: its flow and its name, trigger or schedule."""
     from prefect.events import DeploymentEventTrigger
-    from prefect.schedules import Cron
+    from prefect.schedules import RRule
 
     from flows.archive import verify_archive
     from flows.casework import advance_case, deadline_check
@@ -354,8 +354,10 @@ def deployment_specs(settings: Settings) -> list[tuple[Any, dict[str, Any]]]:
         parameters={"path": "{{ event.resource['ppid.path'] }}"},
     )
     sweep = timedelta(minutes=settings.intake.sweep_minutes)
-    weekly = Cron(settings.archival.verify_cron, timezone=settings.timezone)
-    daily = Cron(settings.workflow.deadline_check_cron, timezone=settings.timezone)
+    # RRule, not Cron: Prefect 3.9's server cannot compute cron dates in a named time zone on
+    # Python < 3.13 (whenever refuses pendulum's tzinfo), so cron schedules never produced a run.
+    weekly = RRule(cron_as_rrule(settings.archival.verify_cron), timezone=settings.timezone)
+    daily = RRule(cron_as_rrule(settings.workflow.deadline_check_cron), timezone=settings.timezone)
     specs: list[tuple[Any, dict[str, Any]]] = [
         (process_file, {"name": "on-file", "triggers": [on_file]}),
         (sweep_inbox, {"name": "sweep", "interval": sweep}),
@@ -538,3 +540,50 @@ def _warm_up(settings: Settings) -> None:
 
     with tempfile.TemporaryDirectory(prefix="ppid-warm-") as scratch:
         render_form(settings, Path(scratch) / "form.pdf", fillable=False)
+
+
+_CRON_FIELDS = (("BYMINUTE", 0, 59), ("BYHOUR", 0, 23), ("BYMONTHDAY", 1, 31), ("BYMONTH", 1, 12))
+_RRULE_DAYS = ("SU", "MO", "TU", "WE", "TH", "FR", "SA", "SU")  # cron 0 and 7 are both Sunday
+
+
+def cron_as_rrule(cron: str) -> str:
+    """A five-field cron line ("0 7 * * 1-5") as the equivalent RFC 5545 rule for Prefect.
+
+    Numbers, lists, ranges and steps are understood; a line restricting both the day of month
+    and the weekday (cron's "either" rule, which RRULE cannot say) is refused.
+    """
+    fields = cron.split()
+    if len(fields) != 5:
+        raise ConfigError(
+            f"schedule {cron!r} is not a five-field cron line (minute hour day month weekday)"
+        )
+    if fields[2] != "*" and fields[4] != "*":
+        raise ConfigError(f"schedule {cron!r}: give a day of the month or a weekday, not both")
+    parts = [
+        "FREQ=MINUTELY" if fields[0] == "*" else "FREQ=HOURLY" if fields[1] == "*" else "FREQ=DAILY"
+    ]
+    for (key, low, high), field in zip(_CRON_FIELDS, fields[:4], strict=True):
+        if field != "*":
+            parts.append(f"{key}={','.join(str(v) for v in _cron_values(cron, field, low, high))}")
+    if fields[4] != "*":
+        days = sorted(
+            {_RRULE_DAYS[v] for v in _cron_values(cron, fields[4], 0, 7)}, key=_RRULE_DAYS.index
+        )
+        parts.append(f"BYDAY={','.join(days)}")
+    return "DTSTART:20260101T000000\nRRULE:" + ";".join(parts)
+
+
+def _cron_values(cron: str, field: str, low: int, high: int) -> list[int]:
+    values: set[int] = set()
+    try:
+        for item in field.split(","):
+            span, _, step = item.partition("/")
+            first, _, last = span.partition("-")
+            start = low if first == "*" else int(first)
+            end = high if first == "*" else int(last or (high if step else first))
+            values.update(range(start, end + 1, int(step or 1)))
+    except ValueError as error:
+        raise ConfigError(f"schedule {cron!r}: cannot read {field!r}") from error
+    if not values or min(values) < low or max(values) > high:
+        raise ConfigError(f"schedule {cron!r}: {field!r} is outside {low}-{high}")
+    return sorted(values)

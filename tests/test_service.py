@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -78,3 +79,27 @@ def test_run_starts_everything_refuses_a_second_copy_and_stops_on_ctrl_c(ppid_ho
             process.wait()
     with pytest.raises(OSError):
         urllib.request.urlopen(f"http://127.0.0.1:{port_base + 1}/api/health", timeout=2)
+
+
+def test_cron_settings_become_rrules_that_prefects_server_can_schedule() -> None:
+    """Prefect 3.9's server cannot compute Cron dates in Asia/Pontianak on Python 3.11."""
+    import asyncio
+
+    from prefect.server.schemas.schedules import RRuleSchedule
+
+    from ppid.errors import ConfigError
+    from ppid.service import cron_as_rrule
+
+    weekdays = RRuleSchedule(rrule=cron_as_rrule("0 7 * * 1-5"), timezone="Asia/Pontianak")
+    friday = datetime(2026, 11, 27, tzinfo=UTC)  # a Friday, before 07:00 in Pontianak
+    dates = asyncio.run(weekdays.get_dates(n=3, start=friday))
+    assert [d.isoformat() for d in dates] == [
+        "2026-11-27T07:00:00+07:00",
+        "2026-11-30T07:00:00+07:00",  # the weekend skipped
+        "2026-12-01T07:00:00+07:00",
+    ]
+    assert "BYMINUTE=0,15,30,45" in cron_as_rrule("*/15 * * * *")
+    assert "BYDAY=SU" in cron_as_rrule("0 2 * * 7")
+    for bad in ("0 7 * *", "0 7 1 * 1", "61 7 * * *", "x 7 * * *"):
+        with pytest.raises(ConfigError):
+            cron_as_rrule(bad)
