@@ -15,6 +15,7 @@ from typing import Any
 from PIL import Image
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
+from prefect.concurrency._asyncio import ConcurrencySlotAcquisitionError
 from prefect.concurrency.sync import concurrency
 from prefect.runtime import flow_run
 from pypdf import PdfReader
@@ -34,11 +35,16 @@ MAX_ATTEMPTS = 5
 RETRY = {"retries": 3, "retry_delay_seconds": [1, 4, 15], "cache_policy": NO_CACHE}
 
 
+# What may pass by itself: a locked database, a full or busy disk, OCR slots not to be had while
+# the Prefect server restarts (crash torture quarantined a good KTP for that before).
+TRANSIENT = (OperationalError, OSError, ConcurrencySlotAcquisitionError)
+
+
 def _is_transient(task: Any, task_run: Any, state: Any) -> bool:
-    """Retry only what may pass by itself: a locked database, a full or busy disk."""
+    """Retry only what may pass by itself (`TRANSIENT`)."""
     try:
         state.result()
-    except (OperationalError, OSError):
+    except TRANSIENT:
         return True
     except Exception:
         return False
@@ -194,7 +200,7 @@ def _after_failure(
     """Retries are spent: leave the file for the next sweep, or quarantine it after many tries."""
     log.exception("intake of %s failed", source)
     attempts = intake.attempts_of(ctx, intake_id)
-    if attempts >= MAX_ATTEMPTS or not isinstance(error, OperationalError | OSError):
+    if attempts >= MAX_ATTEMPTS or not isinstance(error, TRANSIENT):
         reason = f"{type(error).__name__}: {error}"
         return intake.mark_quarantined(
             ctx,

@@ -1,8 +1,9 @@
 """Crash torture, short form (`make torture` runs the full 100 files): kills, restart, invariants.
 
-The harness is `tests/torture.py`; the seed is random and printed, so a failure can be replayed
-with `python -m tests.torture --files 10 --kills 3 --restarts 1 --grace 10 --seed S`.
-Set PPID_TORTURE_SEED to pin it.
+The harness is `tests/torture.py`. `make test` uses a fixed kill plan (`CI_SEED`, the one that
+caught OCR slots lost with the Prefect server) so CI does not depend on luck; explore with
+PPID_TORTURE_SEED=random (printed, replay with `python -m tests.torture --files 10 --kills 3
+--restarts 1 --grace 10 --seed S`) or `make torture`, whose seeds are random.
 """
 
 from __future__ import annotations
@@ -20,12 +21,15 @@ from ppid.settings import load_settings
 from tests.test_intake import ingest, specimens  # noqa: F401  (fixture: a form and a KTP)
 from tests.torture import TortureFailure, torture
 
+CI_SEED = 667289
+
 
 @pytest.mark.slow
 def test_killing_workers_and_the_prefect_server_loses_nothing_and_registers_once(
     ppid_home: Path,
 ) -> None:
-    seed = int(os.environ.get("PPID_TORTURE_SEED") or random.SystemRandom().randrange(1, 10**6))
+    chosen = os.environ.get("PPID_TORTURE_SEED", str(CI_SEED))
+    seed = random.SystemRandom().randrange(1, 10**6) if chosen == "random" else int(chosen)
     lines: list[str] = []
     try:
         counts = torture(
