@@ -63,6 +63,14 @@ def _state_file(settings: Settings) -> Path:
     return settings.var_dir / "run" / "ppid-run.json"
 
 
+def reachable_api_url(settings: Settings) -> str | None:
+    """The Prefect API to submit work to, if it answers: PREFECT_API_URL, else `ppid run`'s."""
+    given = os.environ.get("PREFECT_API_URL")
+    if given:
+        return given if _healthy(given) else None
+    return _running_api_url(settings)
+
+
 def _running_api_url(settings: Settings) -> str | None:
     try:
         state = json.loads(_state_file(settings).read_text())

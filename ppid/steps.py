@@ -52,7 +52,9 @@ def take_step(
         case = get_case(session, number)
         check_step(session, settings, case, role, decision, note, data)
         number = str(case.number)
-    api = prefect_api(settings)
+    from ppid.service import reachable_api_url
+
+    api = reachable_api_url(settings)
     if api is None:
         return _direct(settings, sessions, number, role, actor, decision, note, data, NOT_RUNNING)
     parameters = {
@@ -71,16 +73,6 @@ def take_step(
     url = api.removesuffix("/api") + f"/runs/flow-run/{run.id}"
     flow_run = {"id": str(run.id), "name": run.name, "url": url}
     return {**result, "flow_run": flow_run, "message": None}
-
-
-def prefect_api(settings: Settings) -> str | None:
-    """The API of the Prefect server `ppid run` started (or PREFECT_API_URL), if it answers."""
-    from ppid.service import _healthy, prefect_environment
-
-    url = prefect_environment(settings).get("PREFECT_API_URL")
-    if not url:
-        return None
-    return url if _healthy(url) else None
 
 
 def _direct(
