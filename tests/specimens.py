@@ -5,6 +5,8 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import subprocess
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -98,3 +100,32 @@ def throwaway_pg_schema() -> Iterator[str]:
         with admin.begin() as connection:
             connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
         admin.dispose()
+
+
+def ppid_run_env(home: Path, port: int, **settings: str) -> dict[str, str]:
+    """The environment of a `ppid run` child on a throw-away home: its own web port (`port`) and
+    Prefect server (`port + 1`), never a Prefect API inherited from the test session.
+
+    `settings` are extra `PPID_*` variables, e.g. PPID_INTAKE__WORKERS="2".
+    """
+    env = {**os.environ, "PPID_HOME": str(home)}
+    env.pop("PREFECT_API_URL", None)
+    env.update(PPID_WEB_PORT=str(port), PPID_INTAKE__PREFECT_PORT=str(port + 1), **settings)
+    return env
+
+
+def wait_for_line(process: subprocess.Popen[str], text: str, timeout: float) -> list[str]:
+    """The child's output lines until one holds `text`; fails when it times out or exits."""
+    lines: list[str] = []
+    deadline = time.monotonic() + timeout
+    assert process.stdout is not None
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line:
+            if process.poll() is not None:
+                break
+            continue
+        lines.append(line.rstrip())
+        if text in line:
+            return lines
+    raise AssertionError(f"{text!r} never printed; got {lines}")

@@ -15,40 +15,19 @@ import pytest
 
 from ppid.forms import render_form
 from ppid.settings import load_settings
-
-
-def _wait_for_line(process: subprocess.Popen[str], text: str, timeout: float) -> list[str]:
-    lines: list[str] = []
-    deadline = time.monotonic() + timeout
-    assert process.stdout is not None
-    while time.monotonic() < deadline:
-        line = process.stdout.readline()
-        if not line:
-            if process.poll() is not None:
-                break
-            continue
-        lines.append(line.rstrip())
-        if text in line:
-            return lines
-    raise AssertionError(f"{text!r} never printed; got {lines}")
+from tests.specimens import ppid_run_env, wait_for_line
 
 
 @pytest.mark.slow
 def test_run_starts_everything_refuses_a_second_copy_and_stops_on_ctrl_c(ppid_home: Path) -> None:
     port_base = 20000 + os.getpid() % 20000
-    env = {
-        **os.environ,
-        "PPID_HOME": str(ppid_home),
-        "PPID_WEB_PORT": str(port_base),
-        "PPID_INTAKE__PREFECT_PORT": str(port_base + 1),
-    }
-    env.pop("PREFECT_API_URL", None)
+    env = ppid_run_env(ppid_home, port_base)
     command = [sys.executable, "-m", "ppid", "run"]
     process = subprocess.Popen(
         command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
     try:
-        lines = _wait_for_line(process, "Ctrl-C", timeout=180)
+        lines = wait_for_line(process, "Ctrl-C", timeout=180)
         assert any(f"http://127.0.0.1:{port_base}" in line for line in lines)
         with urllib.request.urlopen(f"http://127.0.0.1:{port_base}/", timeout=10) as page:
             assert "Meja Keberatan PPID" in page.read().decode()

@@ -27,6 +27,7 @@ from prefect import flow
 from ppid.forms import render_form
 from ppid.settings import load_settings
 from ppid.worker import WarmWorker
+from tests.specimens import ppid_run_env, wait_for_line
 
 
 @flow(name="ppid-test-noop")
@@ -64,32 +65,12 @@ def test_two_workers_claiming_at_once_never_take_the_same_flow_run(prefect_api: 
     assert set(both) == created, "every scheduled run is claimed by one of the workers"
 
 
-def _wait_for_line(process: subprocess.Popen[str], text: str, timeout: float) -> list[str]:
-    lines: list[str] = []
-    deadline = time.monotonic() + timeout
-    assert process.stdout is not None
-    while time.monotonic() < deadline:
-        line = process.stdout.readline()
-        if not line and process.poll() is not None:
-            break
-        lines.append(line.rstrip())
-        if text in line:
-            return lines
-    raise AssertionError(f"{text!r} never printed; got {lines}")
-
-
 @pytest.mark.slow
 def test_ppid_run_executes_each_file_once_in_a_reused_warm_worker(ppid_home: Path) -> None:
     port_base = 22000 + os.getpid() % 20000
-    env = {
-        **os.environ,
-        "PPID_HOME": str(ppid_home),
-        "PPID_WEB_PORT": str(port_base),
-        "PPID_INTAKE__PREFECT_PORT": str(port_base + 1),
-        "PPID_INTAKE__WORKERS": "2",
-        "PPID_INTAKE__STABLE_SECONDS": "0.5",
-    }
-    env.pop("PREFECT_API_URL", None)
+    env = ppid_run_env(
+        ppid_home, port_base, PPID_INTAKE__WORKERS="2", PPID_INTAKE__STABLE_SECONDS="0.5"
+    )
     blank = ppid_home / "blank.pdf"
     render_form(load_settings(), blank, fillable=True)
     process = subprocess.Popen(
@@ -100,7 +81,7 @@ def test_ppid_run_executes_each_file_once_in_a_reused_warm_worker(ppid_home: Pat
         text=True,
     )
     try:
-        lines = _wait_for_line(process, "Ctrl-C", timeout=300)
+        lines = wait_for_line(process, "Ctrl-C", timeout=300)
         assert any(line.startswith("Workers:   2") for line in lines)
         workers = _workers_of(process.pid)
         names = [f"formulir-{n}.pdf" for n in range(5)]

@@ -36,8 +36,9 @@ from pathlib import Path
 
 import psutil
 
+from tests.specimens import SAMPLES, ppid_run_env
+
 ROOT = Path(__file__).resolve().parent.parent
-SAMPLES = ROOT / "tests" / "corpus" / "samples"
 PPID = [sys.executable, "-m", "ppid"]
 TERMINAL = {"done", "duplicate", "quarantined"}
 
@@ -134,17 +135,15 @@ class System:
         self.log_path = self.home / "torture-run.log"
 
     def env(self) -> dict[str, str]:
-        env = {**os.environ, "PPID_HOME": str(self.home), "OMP_THREAD_LIMIT": "1"}
-        env.pop("PREFECT_API_URL", None)
-        env.update(
-            PPID_WEB_PORT=str(self.port),
-            PPID_INTAKE__PREFECT_PORT=str(self.port + 1),
+        return ppid_run_env(
+            self.home,
+            self.port,
+            OMP_THREAD_LIMIT="1",
             PPID_INTAKE__WORKERS=str(self.workers),
             PPID_INTAKE__STABLE_SECONDS="1",
             PPID_INTAKE__SWEEP_MINUTES="0.25",  # the sweep takes over what dead runs left
             PPID_INTAKE__LEASE_MINUTES="2",
         )
-        return env
 
     def start(self, timeout: float = 240) -> None:
         """Start `ppid run` and wait until it prints that it is ready."""
