@@ -531,15 +531,16 @@ def search_command(
     from datetime import datetime
 
     from ppid.calendar import calendar_from_settings
-    from ppid.db import begin_write, open_db
+    from ppid.db import open_db
     from ppid.register import mask_nik
-    from ppid.search import HIT_END, HIT_START, Filters, search_cases
+    from ppid.search import HIT_END, HIT_START, Filters, refresh_if_stale, search_cases
 
     settings = load_settings()
     today = datetime.now(calendar_from_settings(settings).tz).date()
-    with open_db(settings)() as session, session.begin():
-        begin_write(session)  # the index is refreshed first
-        found = search_cases(session, " ".join(words), Filters(year=year), today)
+    sessions = open_db(settings)
+    refresh_if_stale(sessions)
+    with sessions() as session:
+        found = search_cases(session, " ".join(words), Filters(year=year), today, refresh=False)
         rows = [
             {
                 "number": case.number,

@@ -16,8 +16,9 @@ from datetime import datetime as date_time
 from typing import Any
 
 from sqlalchemy import and_, false, func, or_, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
+from ppid.db import begin_write
 from ppid.intake import IntakeFile, Submission
 from ppid.models import Case, CaseEvent, CaseStatus
 
@@ -79,6 +80,30 @@ def ensure_index(session: Session) -> None:
             "(cases INTEGER NOT NULL, updated TEXT NOT NULL, last_event INTEGER NOT NULL)"
         )
     )
+
+
+def index_is_current(session: Session) -> bool:
+    """Whether the index already reflects every case: a read, no lock (SQLite only)."""
+    if not is_sqlite(session):
+        return True
+    exists = session.execute(
+        text("SELECT 1 FROM sqlite_master WHERE name IN ('case_search', 'case_search_state')")
+    ).all()
+    return len(exists) == 2 and _fingerprint(session) == _seen_fingerprint(session)
+
+
+def refresh_if_stale(sessions: sessionmaker[Session]) -> int:
+    """Bring the index up to date in its own short write transaction, only when it is stale.
+
+    A search is a read: taking the write lock on every search made people browsing the archive
+    wait behind intake's writes. Returns how many cases were (re)indexed.
+    """
+    with sessions() as session:
+        if index_is_current(session):
+            return 0
+    with sessions() as session, session.begin():
+        begin_write(session)
+        return refresh_index(session)
 
 
 def case_text(session: Session, case: Case) -> tuple[str, str]:
@@ -222,9 +247,18 @@ def filter_clauses(filters: Filters, today: date) -> list[Any]:
 
 
 def search_cases(
-    session: Session, words: str, filters: Filters, today: date, limit: int = 200
+    session: Session,
+    words: str,
+    filters: Filters,
+    today: date,
+    limit: int = 200,
+    refresh: bool = True,
 ) -> list[tuple[Case, Hit | None]]:
-    """Cases matching the words (ranked, with snippets) and filters; newest first without words."""
+    """Cases matching the words (ranked, with snippets) and filters; newest first without words.
+
+    `refresh=False` for a read-only transaction whose caller ran `refresh_if_stale` just before:
+    a change committed in between shows up on the next search instead of forcing a write here.
+    """
     clauses = filter_clauses(filters, today)
     query = fts_query(words or "")
     if query is None:
@@ -234,7 +268,8 @@ def search_cases(
         return [(case, None) for case in cases]
     if not is_sqlite(session):
         return _ilike_search(session, words, clauses, limit)
-    refresh_index(session)
+    if refresh and not index_is_current(session):
+        refresh_index(session)
     rows = session.execute(
         text(
             "SELECT case_id, snippet(case_search, -1, :a, :b, '…', 14) AS snip, "

@@ -13,10 +13,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ppid.auth import User
-from ppid.db import begin_write
 from ppid.letters import REASON_TEXTS
 from ppid.models import STATUS_LABELS, Case
-from ppid.search import HIT_END, HIT_START, Filters, search_cases
+from ppid.search import HIT_END, HIT_START, Filters, refresh_if_stale, search_cases
 from ppid.web import AnyUser, can_see_nik, page, shown_nik, web
 
 log = logging.getLogger(__name__)
@@ -44,7 +43,7 @@ def archive_rows(
     session: Session, user: User, words: str, filters: Filters, today: date
 ) -> list[dict[str, Any]]:
     rows = []
-    for case, hit in search_cases(session, words, filters, today):
+    for case, hit in search_cases(session, words, filters, today, refresh=False):
         rows.append(
             {
                 "id": case.id,
@@ -90,8 +89,9 @@ def install(app: FastAPI) -> None:
             decision=keputusan or None,
             timeliness=ketepatan or None,
         )
-        with ctx.sessions() as session, session.begin():
-            begin_write(session)  # the search index may be refreshed first
+        if q:
+            refresh_if_stale(ctx.sessions)
+        with ctx.sessions() as session:
             rows = archive_rows(session, user, q, filters, ctx.today())
             years = sorted({y for y in session.scalars(select(Case.year)) if y}, reverse=True)
             decisions = sorted({d for d in session.scalars(select(Case.decision)) if d})
