@@ -113,10 +113,36 @@ def field_rows(user: User, document: CaseDocument, case: Case) -> list[dict[str,
     return rows
 
 
+# What the parsers warn about a file that a clerk must know before opening it elsewhere.
+CAUTIONS = (
+    ("JavaScript", "memuat JavaScript — tidak dijalankan oleh sistem"),
+    ("launch action", "memuat perintah membuka program — tidak dijalankan"),
+    ("embedded files", "membawa berkas sisipan — tidak dibuka"),
+    ("hidden in it", "menyembunyikan berkas lain di dalamnya — diabaikan"),
+    ("precede the PDF header", "ada data asing di depan isi PDF — diabaikan"),
+)
+
+
+def reading_notes(document: CaseDocument) -> tuple[list[str], list[str]]:
+    """(cautions in Indonesian, the parsers' own notes) for one archived original.
+
+    The extraction stored its warnings with the file; without this the clerk learned of a PDF
+    carrying JavaScript or a hidden ZIP only from `ppid extract`.
+    """
+    notes: list[str] = []
+    for extracted in (document.fields or {}).get("documents") or []:
+        for warning in extracted.get("warnings") or []:
+            if warning not in notes:
+                notes.append(warning)
+    cautions = [text for key, text in CAUTIONS if any(key in note for note in notes)]
+    return cautions, notes
+
+
 def document_rows(user: User, case: Case) -> list[dict[str, Any]]:
     rows = []
     for document in case.documents:
         restricted = is_id_scan(document) and not can_see_nik(user)
+        cautions, notes = reading_notes(document)
         rows.append(
             {
                 "id": document.id,
@@ -126,6 +152,8 @@ def document_rows(user: User, case: Case) -> list[dict[str, Any]]:
                 "restricted": restricted,
                 "id_scan": is_id_scan(document),
                 "created": document.created_at,
+                "cautions": cautions,
+                "notes": [] if restricted else notes,
             }
         )
     return rows

@@ -74,6 +74,10 @@ def _seed(settings: Settings) -> tuple[int, int, int, int]:
         "fields": {"applicant": {"name": "Sari Contoh", "nik": NIK}, "reasons": ["c"]},
         "confidence": {"applicant.name": 0.95, "applicant.nik": 0.42},
         "boxes": {"applicant.name": [1, 20, 20, 300, 60], "applicant.nik": [1, 20, 80, 300, 120]},
+        "warnings": [
+            "formulir.pdf: the PDF contains JavaScript; it was ignored and never run. "
+            "Treat the file with care."
+        ],
     }
     card = {
         "document_type": "id_card",
@@ -306,6 +310,13 @@ def test_case_page_marks_low_confidence_fields_and_offers_corrections(world: Wor
     assert (
         'name="f:applicant.name"' not in world.clients["bidang"].get(f"/kasus/{world.case_id}").text
     )
+
+
+def test_case_page_warns_of_active_content_found_in_an_original(world: World) -> None:
+    page = world.clients["petugas"].get(f"/kasus/{world.case_id}").text
+    assert "Berkas ini memuat JavaScript — tidak dijalankan oleh sistem." in page
+    assert page.count("Hati-hati</span>") == 1  # only the form carries a warning
+    assert "the PDF contains JavaScript" in page  # the reader's own note, behind a summary
 
 
 def test_archive_search_finds_prefixes_ranked_with_snippets(world: World) -> None:
