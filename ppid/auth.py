@@ -223,10 +223,17 @@ def csrf_ok(settings: Settings, token: str | None, submitted: str | None) -> boo
 
 
 class LoginLimiter:
-    """At most `attempts` failed logins per (username, client address) in `window` seconds."""
+    """At most `attempts` failed logins per (username, client address) in `window` seconds, and
+    `client_attempts` per client address over all usernames.
 
-    def __init__(self, attempts: int = 5, window: float = 900.0) -> None:
-        self.attempts, self.window = attempts, window
+    The second cap slows one password tried against many usernames (spraying); it is higher so
+    that an office behind one address is not locked out by a few mistyped passwords.
+    """
+
+    ANY_USER = "\x00any"  # no username can contain NUL
+
+    def __init__(self, attempts: int = 5, window: float = 900.0, client_attempts: int = 20) -> None:
+        self.attempts, self.window, self.client_attempts = attempts, window, client_attempts
         self._failures: dict[tuple[str, str], list[float]] = {}
         self._lock = threading.Lock()
 
@@ -237,14 +244,20 @@ class LoginLimiter:
 
     def blocked(self, username: str, client: str) -> bool:
         with self._lock:
-            return len(self._recent((username.lower(), client), time.monotonic())) >= self.attempts
+            now = time.monotonic()
+            per_user = len(self._recent((username.lower(), client), now)) >= self.attempts
+            per_client = len(self._recent((self.ANY_USER, client), now)) >= self.client_attempts
+            return per_user or per_client
 
     def failed(self, username: str, client: str) -> None:
         with self._lock:
-            key = (username.lower(), client)
-            self._recent(key, time.monotonic()).append(time.monotonic())
+            now = time.monotonic()
+            for key in ((username.lower(), client), (self.ANY_USER, client)):
+                self._recent(key, now).append(now)
 
     def succeeded(self, username: str, client: str) -> None:
+        """Forget this user's failures; the address's count stays (one good login among many
+        guesses must not reset a spray)."""
         with self._lock:
             self._failures.pop((username.lower(), client), None)
 

@@ -15,7 +15,7 @@ from PIL import Image, ImageDraw
 from sqlalchemy import select
 
 from ppid import auth
-from ppid.auth import IdScanView, User
+from ppid.auth import IdScanView, LoginLimiter, User
 from ppid.models import Case, CaseDocument, CaseStatus, DocumentKind
 from ppid.register import register_case
 from ppid.settings import Settings, load_settings
@@ -417,3 +417,14 @@ def test_queues_put_the_soonest_due_first_and_mark_overdue_in_red(world: World) 
         ("", "5 Januari 2099"),
     ]
     assert "1 terlambat" in page  # the menu counts the overdue task
+
+
+def test_one_address_trying_many_usernames_is_slowed_down_too() -> None:
+    limiter = LoginLimiter(attempts=5, client_attempts=8)
+    for number in range(8):  # one guess each against eight accounts: no single account hits 5
+        assert not limiter.blocked(f"pegawai{number}", "10.0.0.9")
+        limiter.failed(f"pegawai{number}", "10.0.0.9")
+    assert limiter.blocked("pegawai99", "10.0.0.9")  # the address is slowed down
+    assert not limiter.blocked("pegawai99", "10.0.0.10")  # another address is not
+    limiter.succeeded("pegawai0", "10.0.0.9")
+    assert limiter.blocked("pegawai0", "10.0.0.9")  # one good login does not reset the spray
