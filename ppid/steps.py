@@ -54,9 +54,7 @@ def take_step(
         number = str(case.number)
     from ppid.service import reachable_api_url
 
-    api = reachable_api_url(settings)
-    if api is None:
-        return _direct(settings, sessions, number, role, actor, decision, note, data, NOT_RUNNING)
+    # The flow's parameters, and the same keywords for `advance_number` when taken directly.
     parameters = {
         "number": number,
         "role": str(role).strip().lower(),
@@ -65,9 +63,12 @@ def take_step(
         "note": note,
         "data": data or {},
     }
+    api = reachable_api_url(settings)
+    if api is None:
+        return _direct(settings, sessions, parameters, NOT_RUNNING)
     run = _run_flow(api, parameters, settings.workflow.step_timeout_seconds)
     if run is None:
-        return _direct(settings, sessions, number, role, actor, decision, note, data, NOT_SERVED)
+        return _direct(settings, sessions, parameters, NOT_SERVED)
     with sessions() as session:
         result = case_result(get_case(session, number))
     url = api.removesuffix("/api") + f"/runs/flow-run/{run.id}"
@@ -76,18 +77,10 @@ def take_step(
 
 
 def _direct(
-    settings: Settings,
-    sessions: Any,
-    number: str,
-    role: str,
-    actor: str,
-    decision: str,
-    note: str | None,
-    data: dict[str, Any] | None,
-    message: str,
+    settings: Settings, sessions: Any, parameters: dict[str, Any], message: str
 ) -> dict[str, Any]:
-    log.info("%s (%s)", message, number)
-    result = advance_number(sessions, settings, number, role, actor, decision, note, data)
+    log.info("%s (%s)", message, parameters["number"])
+    result = advance_number(sessions, settings, **parameters)
     return {**result, "flow_run": None, "message": message}
 
 
