@@ -58,6 +58,7 @@ _MAY_START_WITH_A_MARK = {"address", "rt_rw", "nik", "birth"}
 _MAY_END_WITH_ONE_CHARACTER = {"address", "rt_rw", "nik", "birth", "sex"}  # "NO. 5", blood "A"
 CARD_LANG = "ind"  # the card prints Indonesian only; a second model costs a third more
 NIK_SURE = 0.8  # Tesseract's NIK word confidence from which one reading is trusted
+AMBIGUOUS_CONFIDENCE = 0.5  # the NIK and the birth date disagree and either may be misread
 NIK_LANG = "ind"  # digits need no second model; loading one costs more than reading the zone
 _BLOOD = re.compile(r"\bG[O0][LTI1]\W*[DPO]\w*\s*:?\s*(\S*)", re.IGNORECASE)  # "Got, Parah"
 
@@ -182,6 +183,10 @@ def _settle_nik(
     fields["nik"] = read.repair.nik
     confidence["nik"] = round(min(0.8, _conf(read.words)), 3)
     warnings.extend(read.repair.notes)
+    if read.repair.ambiguous:  # the NIK or the birth date is misread: a person decides
+        read.expected = {p: d for p, d in read.expected.items() if p not in read.repair.ambiguous}
+        for name in ("nik", "birth_date"):
+            confidence[name] = min(confidence.get(name, 1.0), AMBIGUOUS_CONFIDENCE)
 
 
 def _reread_nik(document: Document, read: _NikRead, card: CardImage) -> None:

@@ -261,6 +261,11 @@ def _normalise_sex(sex: str) -> str | None:
 # another. Only these swaps are ever repaired from the card's other print; any other disagreement
 # stays as read, so the cross-check still flags it (an OCR slip or a forged card).
 DIGIT_CONFUSIONS: dict[str, str] = {"0": "689", "3": "8", "6": "08", "8": "0369", "9": "08"}
+# Digits of the card's plain body font (where the birth date is printed) that OCR mistakes for
+# one another. The birth date is OCR too: where its digit and the NIK's are such a pair, either
+# may be the misread one, so the NIK is not "repaired" from it.
+BODY_CONFUSIONS: dict[str, str] = {"1": "7", "3": "8", "5": "6", "6": "5", "7": "1", "8": "3"}
+BIRTH_DATE_POSITIONS = range(6, 12)
 MAX_DISTRICT = 59  # no regency has more districts (the largest, in Papua, about 51)
 
 
@@ -271,6 +276,9 @@ class NikRepair:
     nik: str | None  # 16 digits, or None when nothing usable was read
     changed: tuple[int, ...]  # 0-based positions replaced
     notes: tuple[str, ...]
+    # 0-based positions where the NIK and the printed birth date disagree and either could be
+    # the misread one: left as read, for a person to check
+    ambiguous: tuple[int, ...] = ()
 
 
 def province_code(name: str | None) -> str | None:
@@ -348,10 +356,15 @@ def repair_nik(text: str, expected: dict[int, str]) -> NikRepair:
         return NikRepair(None, (), (f"NIK {text.strip()!r} does not hold 16 digits",))
     chars = list(digits)
     changed: list[int] = []
+    ambiguous: list[int] = []
     for position, want in sorted(expected.items()):
-        if chars[position] != want and want in DIGIT_CONFUSIONS.get(chars[position], ""):
-            chars[position] = want
-            changed.append(position)
+        if chars[position] == want or want not in DIGIT_CONFUSIONS.get(chars[position], ""):
+            continue
+        if position in BIRTH_DATE_POSITIONS and chars[position] in BODY_CONFUSIONS.get(want, ""):
+            ambiguous.append(position)  # two candidates: the NIK's digit or the date's
+            continue
+        chars[position] = want
+        changed.append(position)
     district = _repair_district(chars[4], chars[5])
     if district is not None:
         for offset, digit in enumerate(district):
@@ -361,7 +374,13 @@ def repair_nik(text: str, expected: dict[int, str]) -> NikRepair:
     nik = "".join(chars)
     if changed:
         notes.append(f"NIK read as {digits}; look-alike digits corrected from the card to {nik}")
-    return NikRepair(nik, tuple(sorted(changed)), tuple(notes))
+    if ambiguous:
+        where = ", ".join(str(position + 1) for position in ambiguous)
+        notes.append(
+            f"NIK {nik} and the card's birth date disagree at digit {where}, where either could "
+            "be misread; check both on the card"
+        )
+    return NikRepair(nik, tuple(sorted(changed)), tuple(notes), tuple(ambiguous))
 
 
 def vote_niks(readings: list[str]) -> tuple[str | None, tuple[int, ...]]:

@@ -51,3 +51,14 @@ def test_the_serial_is_never_guessed_and_votes_need_a_majority() -> None:
     assert vote_niks([NIK, NIK, "6102045807619887"]) == (NIK, (13,))
     assert vote_niks([NIK, "6102045807619887"]) == (None, (13,))
     assert vote_niks(["", "123"]) == (None, ())
+
+
+def test_a_look_alike_pair_between_the_nik_and_the_printed_birth_date_is_left_to_a_person() -> None:
+    # The NIK says born 1986 (…0986…); the birth date line was read "14-09-1936". In the card's
+    # body font 8 and 3 are look-alikes, so the date may be the misread one: nothing is changed.
+    card = expected_digits(date(1936, 9, 14), "PEREMPUAN", "KALIMANTAN BARAT", "KABUPATEN SINTANG")
+    repair = repair_nik("6105035409865734", card)
+    assert repair.nik == "6105035409865734" and repair.changed == ()
+    assert repair.ambiguous == (10,) and "digit 11" in repair.notes[0]
+    # a dotted zero read as 6 is no body-font look-alike of the date's 0: still repaired
+    assert repair_nik("6102045867619287", CARD).ambiguous == ()
