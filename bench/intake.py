@@ -30,6 +30,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -104,6 +105,7 @@ class System:
         env["PPID_INTAKE__SWEEP_MINUTES"] = "30"
         env.pop("PREFECT_API_URL", None)
         self.home = home
+        self.api = f"http://127.0.0.1:{port + 1}/api"
         self.process = subprocess.Popen(
             [sys.executable, "-m", "ppid", "run"],
             env=env,
@@ -112,11 +114,13 @@ class System:
             text=True,
         )
         assert self.process.stdout is not None
+        said = []
         for line in self.process.stdout:
+            said.append(line)
             if "Ctrl-C" in line:
                 break
         else:
-            raise SystemExit("ppid run did not start")
+            raise SystemExit("ppid run did not start:\n" + "".join(said[-30:]))
 
     def stop(self) -> None:
         self.process.send_signal(signal.SIGINT)
@@ -201,6 +205,114 @@ def latency_table(title: str, submissions: list[Submission]) -> None:
         )
 
 
+STAGES = (
+    # (label, from, to): marks are seconds after the drop, per file, from the event store,
+    # the flow run and task run records of the Prefect API and the intake ledger
+    ("drop → flow run created", "drop", "run_created"),
+    ("drop → watcher's event", "drop", "event"),
+    ("event → flow run created", "event", "run_created"),
+    ("created → worker started it", "run_created", "run_started"),
+    ("run start → claim task", "run_started", "claim"),
+    ("claim (hash, insert)", "claim", "claim_end"),
+    ("store_original (copy+fsync)", "store_original", "store_original_end"),
+    ("extract", "extract", "extract_end"),
+    ("assemble", "assemble", "assemble_end"),
+    ("check_and_register", "check_and_register", "check_and_register_end"),
+    ("issue_receipt (render+bag)", "issue_receipt", "issue_receipt_end"),
+    ("finish", "finish", "finish_end"),
+    ("between tasks (engine)", None, None),
+    ("last task → run ended", "finish_end", "run_ended"),
+)
+
+
+def stage_table(system: System, submissions: list[Submission], inbox: Path) -> None:
+    """Where the latency goes, per file: medians of each stage over the probed submissions."""
+    import httpx
+
+    marks = _stage_marks(httpx.Client(base_url=system.api, timeout=30), submissions, inbox)
+    if not marks:
+        print("  (no stage marks: Prefect API not readable)")
+        return
+    print("\nStages per file, median seconds (digital form+KTP and bundles together; n files)")
+    for label, start, end in STAGES:
+        if start is None:
+            values = [m["_between"] for m in marks.values() if "_between" in m]
+        else:
+            values = [m[end] - m[start] for m in marks.values() if start in m and end in m]
+        if values:
+            print(f"  {label:<34}{statistics.median(values):>7.2f}   (n={len(values)})")
+    print("  per file, seconds after the drop: event, run created, started, extract, ended")
+    for sub in submissions:
+        registered = f"{sub.registered - sub.dropped:5.2f}" if sub.registered else "  –  "
+        print(f"  {sub.kind}: registered at {registered}")
+        for f in sorted(
+            sub.files, key=lambda f: marks.get(str(inbox / f), {}).get("run_started", 0)
+        ):
+            m = marks.get(str(inbox / f), {})
+            cells = [
+                m.get(k)
+                for k in (
+                    "event",
+                    "run_created",
+                    "run_started",
+                    "extract",
+                    "extract_end",
+                    "run_ended",
+                )
+            ]
+            shown = "  ".join(f"{c:5.2f}" if c is not None else "  –  " for c in cells)
+            print(f"    {f.name:<14}{shown}")
+
+
+def _stage_marks(
+    client: Any, submissions: list[Submission], inbox: Path
+) -> dict[str, dict[str, float]]:
+    dropped = {str(inbox / f): sub.dropped for sub in submissions for f in sub.files}
+    marks: dict[str, dict[str, float]] = {path: {"drop": 0.0} for path in dropped}
+    answer = client.post(
+        "/events/filter",
+        json={"filter": {"event": {"name": ["ppid.inbox.file.ready"]}}, "limit": 50},
+    )
+    if answer.status_code != 200:
+        print(f"  (events not readable: {answer.status_code} {answer.text[:200]})")
+    for event in answer.json().get("events", []) if answer.status_code == 200 else []:
+        path = event["resource"].get("ppid.path")
+        if path in marks:
+            marks[path]["event"] = _iso(event["occurred"]) - dropped[path]
+    runs = client.post("/flow_runs/filter", json={"limit": 200}).json()
+    for run in runs:
+        path = (run.get("parameters") or {}).get("path")
+        if path not in marks or not run.get("start_time"):
+            continue
+        mark, base = marks[path], dropped[path]
+        mark["run_created"] = _iso(run["created"]) - base
+        mark["run_started"] = _iso(run["start_time"]) - base
+        if run.get("end_time"):
+            mark["run_ended"] = _iso(run["end_time"]) - base
+        tasks = client.post(
+            "/task_runs/filter",
+            json={"flow_runs": {"id": {"any_": [run["id"]]}}, "limit": 50},
+        ).json()
+        spans = []
+        for task in tasks:
+            if not task.get("start_time") or not task.get("end_time"):
+                continue
+            name = task["name"].rsplit("-", 1)[0]
+            first, last = _iso(task["start_time"]) - base, _iso(task["end_time"]) - base
+            mark.setdefault(name, first)
+            mark[f"{name}_end"] = last
+            spans.append((first, last))
+        if spans:
+            busy = sum(last - first for first, last in spans)
+            spans.sort()
+            mark["_between"] = (spans[-1][1] - spans[0][0]) - busy
+    return marks
+
+
+def _iso(text: str) -> float:
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+
+
 def load() -> str:
     return " ".join(f"{value:.1f}" for value in os.getloadavg())
 
@@ -236,6 +348,7 @@ def run_phase(batch: Batch, workers: int, sequential: list[Submission] | None) -
                     drop(batch, sub, inbox)
                     wait(system, [sub], inbox, timeout=300)
                 latency_table("Latency, one submission at a time (1 worker)", sequential)
+                stage_table(system, sequential, inbox)
                 return None
             started = time.time()
             for sub in batch.submissions:

@@ -63,13 +63,14 @@ def store_original(ctx: IntakeContext, intake_id: int, path: Path) -> Path:
     return intake.store_original(ctx, intake_id, path)
 
 
-@task(cache_policy=NO_CACHE)
+@task(**RETRY, retry_condition_fn=_is_transient)
 def extract(ctx: IntakeContext, intake_id: int, stored: Path) -> dict[str, Any]:
     """Read forms and ID cards from the archived copy, within this machine's OCR capacity.
 
     The file holds one slot of the host's `ocr-<host>` concurrency limit per page it may OCR
     (at most the whole limit) and reads that many pages in parallel, so many files at once
-    never run more OCR than the machine has cores.
+    never run more OCR than the machine has cores. A retry (database locked longer than the
+    busy timeout) reads the file again: the result is committed only at the end.
     """
     from parsers.scan import page_threads  # here: digital-only runs need no OpenCV
 
@@ -81,6 +82,26 @@ def extract(ctx: IntakeContext, intake_id: int, stored: Path) -> dict[str, Any]:
     # a short lease (renewed while held), so a killed worker's slots come back soon
     with concurrency(name, occupy=wanted, lease_duration=60), page_threads(wanted):
         return intake.extract(ctx, intake_id)
+
+
+@task(**RETRY, retry_condition_fn=_is_transient)
+def record_duplicate(ctx: IntakeContext, intake_id: int, path: Path) -> Outcome:
+    """The same bytes again: a note on the first submission's case."""
+    return intake.record_duplicate(ctx, intake_id, path)
+
+
+@task(**RETRY, retry_condition_fn=_is_transient)
+def file_hardcopy(ctx: IntakeContext, intake_id: int) -> Outcome | None:
+    """A signed copy or separator sheet (by its QR code) is filed with its case."""
+    return file_by_qr(ctx, intake_id)
+
+
+@task(**RETRY, retry_condition_fn=_is_transient)
+def quarantine(
+    ctx: IntakeContext, intake_id: int | None, path: Path, error: Quarantined
+) -> Outcome:
+    """Set the file aside with its note."""
+    return intake.mark_quarantined(ctx, intake_id, path, error)
 
 
 @task(**RETRY, retry_condition_fn=_is_transient)
@@ -132,10 +153,10 @@ def process_file(path: str, group_key: str | None = None, source: str = "inbox")
         if state == "busy":
             return Outcome(path, "busy", intake_id=intake_id).to_json()
         if state == "duplicate":
-            return intake.record_duplicate(ctx, intake_id, file).to_json()
+            return record_duplicate(ctx, intake_id, file).to_json()
         stored = store_original(ctx, intake_id, file)
         extract(ctx, intake_id, stored)
-        if (filed := file_by_qr(ctx, intake_id)) is not None:  # signed copy / separator sheet
+        if (filed := file_hardcopy(ctx, intake_id)) is not None:  # signed copy / separator sheet
             finish(ctx, intake_id, file)
             return {**filed.to_json(), "file": path}
         submission_id = assemble(ctx, intake_id)
@@ -147,7 +168,10 @@ def process_file(path: str, group_key: str | None = None, source: str = "inbox")
         finish(ctx, intake_id, file)
         return outcome.to_json()
     except Quarantined as error:
-        return intake.mark_quarantined(ctx, intake_id, file, error).to_json()
+        try:
+            return quarantine(ctx, intake_id, file, error).to_json()
+        except Exception as failure:
+            return _after_failure(ctx, intake_id, file, failure).to_json()
     except Exception as error:
         return _after_failure(ctx, intake_id, file, error).to_json()
 
@@ -197,9 +221,16 @@ def _ocr_pages(path: Path, max_mb: float) -> int:
 def _after_failure(
     ctx: IntakeContext, intake_id: int | None, source: Path, error: Exception
 ) -> Outcome:
-    """Retries are spent: leave the file for the next sweep, or quarantine it after many tries."""
+    """Retries are spent: leave the file for the next sweep, or quarantine it after many tries.
+
+    Left for later, the file's ledger row says why and its lease is released, so the next
+    sweep (or the file's next event) resumes it instead of waiting out the lease.
+    """
     log.exception("intake of %s failed", source)
-    attempts = intake.attempts_of(ctx, intake_id)
+    try:
+        attempts = intake.attempts_of(ctx, intake_id)
+    except TRANSIENT:  # the database is still unreachable: the sweep will see to it
+        return Outcome(str(source), "retry-later", reason=str(error), intake_id=intake_id)
     if attempts >= MAX_ATTEMPTS or not isinstance(error, TRANSIENT):
         reason = f"{type(error).__name__}: {error}"
         return intake.mark_quarantined(
@@ -211,7 +242,14 @@ def _after_failure(
                 f"Processing failed ({reason}). Report it to the operator.",
             ),
         )
-    return Outcome(str(source), "retry-later", reason=str(error), intake_id=intake_id)
+    reason = f"{type(error).__name__}: {error}"
+    try:
+        intake.release_for_retry(ctx, intake_id, reason)
+    except TRANSIENT:
+        log.warning(
+            "could not record the retry of %s on its ledger row; the lease runs out", source
+        )
+    return Outcome(str(source), "retry-later", reason=reason, intake_id=intake_id)
 
 
 def _rename_run(name: str) -> None:

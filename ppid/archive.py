@@ -37,6 +37,7 @@ from ppid.bagmeta import (
     readme_html,
 )
 from ppid.calendar import calendar_from_settings
+from ppid.db import begin_write
 from ppid.errors import ConflictError, NotFoundError, PpidError
 from ppid.inbox import safe_name, sha256_file
 from ppid.models import Case, CaseDocument, CaseEvent, CaseStatus, DocumentKind, utcnow
@@ -147,10 +148,13 @@ def archive_case(settings: Settings, sessions: Any, number: str) -> Path | None:
     """Update the bag of case `number` in its own transaction; never fails the caller (logged).
 
     Intake calls this after the receipt: a failure here must not quarantine a registered file;
-    `ppid archive update` or the weekly fixity run brings the bag up to date later.
+    `ppid archive update` or the weekly fixity run brings the bag up to date later. The
+    transaction takes the write lock first (it reads the case, then records the archival
+    copies): a deferred one failed whenever another worker committed while the bag was built.
     """
     try:
         with sessions() as session, session.begin():
+            begin_write(session)
             case = session.scalars(select(Case).where(Case.number == number)).one()
             return update_bag(settings, session, case)
     except Exception:

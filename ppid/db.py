@@ -7,6 +7,8 @@ import logging
 import sqlite3
 import time
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +34,8 @@ MODEL_MODULES = ("ppid.models", "ppid.intake", "ppid.auth", "ppid.mail", "ppid.d
 # lock up front, waiting up to busy_timeout) instead of a deferred BEGIN.
 IMMEDIATE = "ppid_begin_immediate"
 BUSY_TIMEOUT_S = 30
+# sqlite3 reports it as "database is locked" too; the extended code tells them apart.
+SQLITE_BUSY_SNAPSHOT = 517
 # Any constant: PostgreSQL advisory lock held while one process migrates.
 _PG_MIGRATION_LOCK = 0x5050_4944
 
@@ -81,15 +85,24 @@ def _sqlite_engine(url: str, busy_seconds: float = BUSY_TIMEOUT_S) -> Engine:
 
     @event.listens_for(engine, "handle_error")
     def _on_error(context: Any) -> None:
-        message = str(context.original_exception)
-        if "locked" in message or "busy" in message:
+        error = context.original_exception
+        database = make_url(url).database
+        if getattr(error, "sqlite_errorcode", None) == SQLITE_BUSY_SNAPSHOT:
+            log.warning(
+                "a transaction on %s read, then tried to write after another process had "
+                "written: SQLite refuses that at once (SQLITE_BUSY_SNAPSHOT) and retrying "
+                "inside the same transaction cannot succeed. This is a bug: the transaction "
+                "must begin with ppid.db.begin_write / write_session",
+                database,
+            )
+        elif "locked" in str(error) or "busy" in str(error):
             log.warning(
                 "the database %s stayed locked by another process for %.0f s; this operation "
                 "failed (intake steps are retried). If it repeats, find the process holding it "
                 "(`fuser %s`), e.g. an open sqlite3 shell or a stuck job",
-                make_url(url).database,
+                database,
                 busy_seconds,
-                make_url(url).database,
+                database,
             )
 
     return engine
@@ -132,6 +145,20 @@ def begin_write(session: Session) -> Connection:
             "registering, so the register number is allocated under the write lock"
         )
     return connection
+
+
+@contextmanager
+def write_session(sessions: sessionmaker[Session]) -> Iterator[Session]:
+    """A session in a transaction that holds the write lock from its first statement; commits.
+
+    For every transaction that reads and then writes. A deferred SQLite transaction that read
+    fails at its first write if another process committed meanwhile (in WAL mode: "database is
+    locked" at once, no busy wait, and never curable inside that transaction). Keep slow work
+    (OCR, rendering, copying and fsyncing files) outside: other writers wait while this runs.
+    """
+    with sessions() as session, session.begin():
+        begin_write(session)
+        yield session
 
 
 def model_metadata() -> MetaData:

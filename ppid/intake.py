@@ -23,7 +23,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from parsers.extract import extract_file
 from ppid.calendar import WorkCalendar, calendar_from_settings
-from ppid.db import begin_write, open_db
+from ppid.db import begin_write, open_db, write_session
 from ppid.inbox import QuarantineNote, fsync_copy, quarantine_file, safe_name, sha256_file
 from ppid.models import Base, Case, CaseDocument, CaseEvent, DocumentKind, utcnow
 from ppid.register import mask_nik, register_case
@@ -226,7 +226,7 @@ def _pid_alive(pid: int) -> bool:
 
 def record_duplicate(ctx: IntakeContext, intake_id: int, path: Path) -> Outcome:
     """The same bytes again: noted on the first submission's case, not registered twice."""
-    with ctx.sessions() as session, session.begin():
+    with write_session(ctx.sessions) as session:
         row = session.get_one(IntakeFile, intake_id)
         case = _case_of(session, row)
         if case is not None:
@@ -263,17 +263,24 @@ def attempts_of(ctx: IntakeContext, intake_id: int | None) -> int:
 
 
 def store_original(ctx: IntakeContext, intake_id: int, path: Path) -> Path:
-    """Copy the file, untouched, into the archive's content store (fsynced) before anything else."""
-    with ctx.sessions() as session, session.begin():
+    """Copy the file, untouched, into the archive's content store (fsynced) before anything else.
+
+    The copy and its fsync happen outside any transaction: no snapshot or lock is held while the
+    disk works, so another worker's commit meanwhile cannot fail the write that records it.
+    """
+    with ctx.sessions() as session:
         row = session.get_one(IntakeFile, intake_id)
-        relative = Path("originals", row.sha256[:2], row.sha256, row.original_name)
-        target = ctx.archive / relative
-        if row.stored_path and target.exists() and sha256_file(target) == row.sha256:
-            return target
-        fsync_copy(path, target)
-        if sha256_file(target) != row.sha256:
-            target.unlink(missing_ok=True)
-            raise OSError(f"{path} changed while it was being copied; it will be retried")
+        digest, stored_path = row.sha256, row.stored_path
+        relative = Path("originals", digest[:2], digest, row.original_name)
+    target = ctx.archive / relative
+    if stored_path and target.exists() and sha256_file(target) == digest:
+        return target
+    fsync_copy(path, target)
+    if sha256_file(target) != digest:
+        target.unlink(missing_ok=True)
+        raise OSError(f"{path} changed while it was being copied; it will be retried")
+    with write_session(ctx.sessions) as session:
+        row = session.get_one(IntakeFile, intake_id)
         row.stored_path = relative.as_posix()
         row.status = IntakeStatus.STORED
     maybe_crash("store")
@@ -296,7 +303,7 @@ def extract(ctx: IntakeContext, intake_id: int) -> dict[str, Any]:
             f"Berkas tidak dapat dibaca: {result.error}",
             f"The file could not be read: {result.error}",
         )
-    with ctx.sessions() as session, session.begin():
+    with write_session(ctx.sessions) as session:  # the OCR above ran outside any transaction
         row = session.get_one(IntakeFile, intake_id)
         row.extraction, row.status = data, IntakeStatus.EXTRACTED
     return data
@@ -309,7 +316,7 @@ def mark_quarantined(
     if path.exists() and _is_inside(path, ctx.settings.inbox):
         quarantine_file(path, ctx.settings.quarantine, error.note, ctx.settings.inbox)
     if intake_id is not None:
-        with ctx.sessions() as session, session.begin():
+        with write_session(ctx.sessions) as session:
             row = session.get_one(IntakeFile, intake_id)
             row.status, row.error = IntakeStatus.QUARANTINED, error.note.reason_en
             row.claimed_by = None
@@ -578,16 +585,17 @@ def issue_receipt(ctx: IntakeContext, number: str) -> Path:
 
     with ctx.sessions() as session:
         case = session.scalars(select(Case).where(Case.number == number)).one()
-        existing = next((d for d in case.documents if d.role == "receipt"), None)
-        if existing is not None and (ctx.archive / existing.path).exists():
-            # resumed after a crash between the receipt and the bag: the bag is still owed
-            archive_case(ctx.settings, ctx.sessions, number)
-            return ctx.archive / existing.path
-        target = case_folder(ctx, case) / "data" / "outputs" / "01-tanda-terima.pdf"
-        render_receipt(ctx.settings, ctx.calendar, case, target)
-        case_id = case.id
-    with ctx.sessions() as session, session.begin():
-        case = session.get_one(Case, case_id)
+        existing = next((d.path for d in case.documents if d.role == "receipt"), None)
+    # rendering (a second or more) runs with no transaction open; the templates read only
+    # the case's own columns, loaded above
+    if existing is not None and (ctx.archive / existing).exists():
+        # resumed after a crash between the receipt and the bag: the bag is still owed
+        archive_case(ctx.settings, ctx.sessions, number)
+        return ctx.archive / existing
+    target = case_folder(ctx, case) / "data" / "outputs" / "01-tanda-terima.pdf"
+    render_receipt(ctx.settings, ctx.calendar, case, target)
+    with write_session(ctx.sessions) as session:
+        case = session.get_one(Case, case.id)
         if not any(d.role == "receipt" for d in case.documents):
             note = "Tanda terima pengajuan keberatan"
             store_output(session, ctx.archive, case, target, role="receipt", note=note, actor=ACTOR)
@@ -598,13 +606,27 @@ def issue_receipt(ctx: IntakeContext, number: str) -> Path:
 
 def finish(ctx: IntakeContext, intake_id: int, path: Path) -> None:
     """Only now, with the original archived and the outcome committed, leave the inbox."""
-    with ctx.sessions() as session, session.begin():
+    with write_session(ctx.sessions) as session:
         row = session.get_one(IntakeFile, intake_id)
         if _is_inside(path, ctx.settings.inbox) and _same_bytes(path, row.sha256):
             path.unlink()
         if row.status != IntakeStatus.DUPLICATE:
             row.status = IntakeStatus.DONE
-        row.claimed_by = None
+        row.claimed_by, row.error = None, None  # a "retry later" of an earlier run is over
+
+
+def release_for_retry(ctx: IntakeContext, intake_id: int | None, reason: str) -> None:
+    """A run gave up on a transient fault: say why on the ledger and free the file at once.
+
+    Without this the file keeps this worker's lease (minutes) and only the log says why; freed,
+    the next sweep or drop event resumes it where it stopped.
+    """
+    if intake_id is None:
+        return
+    with write_session(ctx.sessions) as session:
+        row = session.get_one(IntakeFile, intake_id)
+        row.error = f"retry later: {reason}"[:2000]
+        row.claimed_by, row.lease_until = None, None
 
 
 def pending_submissions(ctx: IntakeContext) -> list[dict[str, Any]]:
