@@ -108,7 +108,7 @@ def form_context(
                 "blocks": [b for b in layout.BLOCKS if b.page == number],
                 "zones": layout.zones_on_page(number)
                 + [z for z in layout.OFFICE_ZONES.values() if z.page == number],
-                "ink": (ink or {}).get(number, []),
+                "ink": [_with_runs(item) for item in (ink or {}).get(number, [])],
             }
         )
     return {
@@ -119,6 +119,25 @@ def form_context(
         "values": values or {},
         "version": layout.FORM_VERSION,
     }
+
+
+def _with_runs(item: dict[str, Any]) -> dict[str, Any]:
+    """The item with neighbouring characters that carry no jitter merged into one plain run.
+
+    Each character used to be its own inline-block box; typed ink has no jitter at all, and
+    laying out ~400 one-glyph boxes was most of the cost of the numbered copy on the receipt.
+    A plain run of a monospace font puts the glyphs at the same places (no kerning).
+    """
+    if "chars" not in item:
+        return item
+    merged: list[dict[str, Any]] = []
+    for char in item["chars"]:
+        plain = not (char["dy"] or char["dx"] or char["rot"] or char["w"]) and char["scale"] == 1
+        if plain and merged and merged[-1].get("run"):
+            merged[-1] = {**merged[-1], "c": merged[-1]["c"] + char["c"]}
+        else:
+            merged.append({**char, "run": plain})
+    return {**item, "chars": merged}
 
 
 def _modules_path(dark: list[list[bool]]) -> str:

@@ -294,3 +294,22 @@ def test_cli_form_into_a_folder_is_one_readable_error(
     assert done.value.code == 4  # ExitCode.BAD_INPUT
     err = capsys.readouterr().err
     assert err.startswith("error: cannot write") and str(tmp_path) in err and "Traceback" not in err
+
+
+def test_typed_ink_is_drawn_as_runs_and_keeps_every_character() -> None:
+    """The numbered copy's typed ink is laid out as plain runs (cheap); jittered ink stays per
+    character, and no character is lost or reordered either way."""
+    from ppid.forms import _with_runs
+
+    text = printed_text(VALUES)
+    for style in ("typed", "hand"):
+        for items in ink_layer(VALUES, text, style=style, font=None, seed=3).values():
+            for item in items:
+                if "chars" not in item:
+                    continue
+                merged = _with_runs(item)["chars"]
+                assert "".join(c["c"] for c in merged) == "".join(c["c"] for c in item["chars"])
+                if style == "typed" and len(item["chars"]) > 1:
+                    assert len(merged) == 1 and merged[0]["run"]
+                if style == "hand":
+                    assert all(not c["run"] for c in merged if c["rot"] or c["dy"])
