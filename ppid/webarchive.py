@@ -6,17 +6,19 @@ import logging
 import re
 from datetime import date
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, Response
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ppid.auth import User
 from ppid.letters import REASON_TEXTS
 from ppid.models import STATUS_LABELS, Case
-from ppid.search import HIT_END, HIT_START, Filters, refresh_if_stale, search_cases
+from ppid.search import HIT_END, HIT_START, Filters, Page, refresh_if_stale, search_page
 from ppid.web import AnyUser, can_see_nik, page, shown_nik, web
+from ppid.workflow import DECISION_LABELS
 
 log = logging.getLogger(__name__)
 
@@ -39,11 +41,24 @@ def snippet_parts(snippet: str | None, full_nik: bool) -> list[tuple[str, bool]]
     return parts
 
 
+PER_PAGE = 50  # the first screen is what a clerk reads; the rest is one "next page" away
+
+
 def archive_rows(
-    session: Session, user: User, words: str, filters: Filters, today: date
-) -> list[dict[str, Any]]:
+    session: Session, user: User, words: str, filters: Filters, today: date, page_no: int = 1
+) -> tuple[list[dict[str, Any]], Page]:
+    """The rows of one archive page (snippets NIK-masked for who may not see NIKs), and the page."""
+    found = search_page(
+        session,
+        words,
+        filters,
+        today,
+        limit=PER_PAGE,
+        offset=(page_no - 1) * PER_PAGE,
+        refresh=False,
+    )
     rows = []
-    for case, hit in search_cases(session, words, filters, today, refresh=False):
+    for case, hit in found.rows:
         rows.append(
             {
                 "id": case.id,
@@ -62,7 +77,28 @@ def archive_rows(
                 ),
             }
         )
-    return rows
+    return rows, found
+
+
+def page_links(query: dict[str, str], page_no: int, found: Page) -> dict[str, str]:
+    """Addresses of the previous and next archive pages, keeping the words and filters."""
+    kept = {name: value for name, value in query.items() if value}
+    links = {}
+    if page_no > 1:
+        links["prev"] = "/arsip?" + urlencode({**kept, "hal": page_no - 1})
+    if found.has_more:
+        links["next"] = "/arsip?" + urlencode({**kept, "hal": page_no + 1})
+    return links
+
+
+def case_years(session: Session) -> list[int]:
+    """The years that have cases, newest first: one index look-up per year, not a register scan."""
+    years: list[int] = []
+    year = session.scalar(select(func.max(Case.year)))
+    while year:
+        years.append(year)
+        year = session.scalar(select(func.max(Case.year)).where(Case.year < year))
+    return years
 
 
 def _int_or_none(value: str | None) -> int | None:
@@ -80,6 +116,7 @@ def install(app: FastAPI) -> None:
         alasan: str = "",
         keputusan: str = "",
         ketepatan: str = "",
+        hal: str = "",
     ) -> Response:
         ctx = web(request)
         filters = Filters(
@@ -89,27 +126,32 @@ def install(app: FastAPI) -> None:
             decision=keputusan or None,
             timeliness=ketepatan or None,
         )
+        page_no = max(_int_or_none(hal[:6]) or 1, 1)
         if q:
             refresh_if_stale(ctx.sessions)
         with ctx.sessions() as session:
-            rows = archive_rows(session, user, q, filters, ctx.today())
-            years = sorted({y for y in session.scalars(select(Case.year)) if y}, reverse=True)
-            decisions = sorted({d for d in session.scalars(select(Case.decision)) if d})
+            rows, found = archive_rows(session, user, q, filters, ctx.today(), page_no)
+            years = case_years(session)
+        chosen = {
+            "tahun": tahun,
+            "status": status,
+            "alasan": alasan,
+            "keputusan": keputusan,
+            "ketepatan": ketepatan,
+        }
         return page(
             request,
             "archive.html",
             "Arsip keberatan",
             rows=rows,
+            total=found.total,
+            counted_all=found.counted_all,
+            first=found.offset + 1,
+            links=page_links({"q": q, **chosen}, page_no, found),
             q=q,
-            filters={
-                "tahun": tahun,
-                "status": status,
-                "alasan": alasan,
-                "keputusan": keputusan,
-                "ketepatan": ketepatan,
-            },
+            filters=chosen,
             years=years,
-            decisions=decisions,
+            decisions=list(DECISION_LABELS),  # the workflow's fixed set: no scan of every case
             statuses=[(s.value, label) for s, label in STATUS_LABELS.items()],
             reason_texts=REASON_TEXTS,
         )
