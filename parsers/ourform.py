@@ -12,6 +12,7 @@ import logging
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from difflib import SequenceMatcher
 from typing import Any
 
 import cv2
@@ -24,7 +25,7 @@ from parsers.alignment import CANON_DPI, Aligned, align
 from parsers.geometry import map_box
 from parsers.labels import nest_fields
 from parsers.model import REASON_LETTERS, Box, Document
-from parsers.ocr import DIGITS, ZoneText, fix_abbreviation_commas, ocr_zones
+from parsers.ocr import DIGITS, Word, ZoneText, fix_abbreviation_commas, ocr_zones
 
 log = logging.getLogger(__name__)
 
@@ -37,11 +38,18 @@ EMPTY_INK = 0.004  # a text zone with less dark area than this is blank
 TYPED_SQUEEZE = 0.8  # typed text zones are narrowed to this width before OCR (see _ocr_text)
 RECHECK_BELOW = 0.9  # a typed text zone read with less confidence is read a second way
 DISAGREE_CONFIDENCE = 0.6  # ceiling when the two readings of a zone differ
+DOT_SHARE = 0.5  # a speck inside a glyph's hole, at most this share of its height, is a dot
+_WIDE = "\twide"  # suffix of a typed comb's second, full-width band in the same OCR call
+_BIG = "\tbig"  # suffix of a doubtful text zone's third band, narrowed and enlarged
+RECHECK_SCALE = 1.5
+MAJORITY_CONFIDENCE = 0.8  # ceiling when two of three readings agree and one differs
 _NO_SPACES = {"registration_number", "request_number"}
 _ENGLISH_ZONES = {"applicant.email"}
 _ROMAN_SLIPS = str.maketrans({"1": "I", "l": "I", "|": "I", "!": "I"})
-#: What Tesseract makes of a Roman month's strokes in typewriter fonts: serifed I as 1, l, T, i.
-_MONTH_SLIPS = str.maketrans({"1": "I", "l": "I", "|": "I", "!": "I", "T": "I", "i": "I", "v": "V"})
+#: What Tesseract makes of a Roman month's strokes in typewriter fonts: serifed I as 1, l, T, i, J.
+_MONTH_SLIPS = str.maketrans(
+    {"1": "I", "l": "I", "|": "I", "!": "I", "T": "I", "i": "I", "J": "I", "v": "V"}
+)
 _ROMAN_MONTHS = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII")
 _SEQ_SLIPS = str.maketrans({"O": "0", "o": "0", "Q": "0", "D": "0", "I": "1", "l": "1", "S": "5"})
 _EMAIL = re.compile(r"^[\w.+\-]+@[\w\-]+(\.[\w\-]+)+$")
@@ -133,17 +141,21 @@ def read_page(aligned: Aligned, page_number: int) -> PageReading:
             else:
                 text_crops[zone.name] = _trim(crop)
     hand = _handwritten(aligned.canon, zones)
+    if not hand:  # a typewriter's dotted zero reads as 9 (or Q) with its dot, as 0 without
+        text_crops = {name: drop_enclosed_dots(crop) for name, crop in text_crops.items()}
+        digit_crops = {
+            name: Image.fromarray(drop_enclosed_dots(np.asarray(img)))
+            for name, img in digit_crops.items()
+        }
     texts = _ocr_text(text_crops, squeeze=1.0 if hand else TYPED_SQUEEZE)
     recheck = {} if hand else _recheck(text_crops, texts)
-    if not hand:  # typed digits too: a dotted typewriter zero reads as 9 at its full width
-        digit_crops = {n: _narrow_image(img, TYPED_SQUEEZE) for n, img in digit_crops.items()}
-    digits = ocr_zones(digit_crops, psm=7 if len(digit_crops) == 1 else 6, whitelist=DIGITS)
+    digits = _ocr_digits(digit_crops, hand)
     for name, found in texts.items():
         _store_text(name, found, reading, recheck.get(name))
-    for name, found in digits.items():
-        _store_digits(name, found, layout.ZONES[name], filled[name], reading)
+    for name in digit_crops:
+        _store_digits(name, digits, layout.ZONES[name], filled[name], reading)
     if hand:
-        _doubt_ocr_fields(reading, [*texts, *digits])
+        _doubt_ocr_fields(reading, [*texts, *digit_crops])
     _merge_reasons(zones, reading)
     reading.text = "\n".join(str(v) for v in reading.values.values() if v not in (None, False))
     return reading
@@ -175,20 +187,121 @@ def _narrow_image(image: Image.Image, factor: float) -> Image.Image:
     return Image.fromarray(_narrow(np.asarray(image), factor))
 
 
-def _recheck(crops: dict[str, np.ndarray], first: dict[str, ZoneText]) -> dict[str, ZoneText]:
-    """A second reading, at the print's own width, of the zones Tesseract was unsure of.
+def _ocr_digits(crops: dict[str, Image.Image], hand: bool) -> dict[str, ZoneText]:
+    """Comb and date digits in one whitelisted call; typed ones twice over in that same call.
 
-    Two readings of different images that agree are nearly always right; when they differ the
-    field needs a human look. Only doubtful zones are read again, so the cost stays small.
+    Typed digits are narrowed like typed text, and also set at their full width in a band of
+    their own (`name + _WIDE`): two readings of two images for the cost of a few more pixels
+    in the one Tesseract process, so a 7 read as 1 in one of them shows as a disagreement.
     """
-    doubtful = {
-        name: crop
-        for name, crop in crops.items()
-        if name in first
-        and name not in _ENGLISH_ZONES  # its own checks flag it; a second call costs a process
-        and _ocr_confidence(first[name]) < RECHECK_BELOW
-    }
-    return _ocr_text(doubtful, squeeze=1.0) if doubtful else {}
+    if not hand:
+        bands: dict[str, Image.Image] = {}
+        for name, img in crops.items():
+            bands[name] = _narrow_image(img, TYPED_SQUEEZE)
+            bands[name + _WIDE] = img
+        crops = bands
+    return ocr_zones(crops, psm=7 if len(crops) == 1 else 6, whitelist=DIGITS)
+
+
+def drop_enclosed_dots(crop: np.ndarray) -> np.ndarray:
+    """Ink on white with every small speck inside another glyph's hole removed.
+
+    Typewriter and programmers' fonts dot their zero; Tesseract's models, trained on plain
+    zeros, read the dotted one as 9, Q or 8. No letter or digit has a separate mark inside its
+    counter, so a speck there (under `DOT_SHARE` of the hole's height) is the dot and goes. Ink
+    counts as joined only edge to edge: a dot touching its ring at a corner is still a dot.
+    """
+    ink = (crop < INK).astype(np.uint8)
+    height, width = ink.shape
+    if height < 3 or width < 3:
+        return crop
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=4)
+    _, hole_labels, hole_stats, _ = cv2.connectedComponentsWithStats(1 - ink, connectivity=8)
+    out = crop.copy()
+    if count < 3:
+        return crop
+    tallest_dot = DOT_SHARE * float(np.median(stats[1:, cv2.CC_STAT_HEIGHT]))
+    for i in range(1, count):
+        x, y, w, h, _area = (int(v) for v in stats[i])
+        if h > tallest_dot or x == 0 or y == 0 or x + w >= width or y + h >= height:
+            continue
+        window = (slice(y - 1, y + h + 1), slice(x - 1, x + w + 1))
+        mine = (labels[window] == i).astype(np.uint8)
+        ring = cv2.dilate(mine, np.ones((3, 3), np.uint8)) > mine
+        around = np.unique(hole_labels[window][ring & (ink[window] == 0)])
+        if len(around) != 1 or around[0] == 0:
+            continue
+        hx, hy, hw, hh, _ = (int(v) for v in hole_stats[around[0]])
+        enclosed = hx > 0 and hy > 0 and hx + hw < width and hy + hh < height
+        if enclosed and h <= DOT_SHARE * hh and w < hw - 2:  # room beside it: inside
+            out[window][mine > 0] = 255
+    return out
+
+
+def merge_readings(first: ZoneText, second: ZoneText, third: ZoneText | None = None) -> ZoneText:
+    """Two readings of one zone joined word by word; where they differ, the side that a third
+    reading bears out, else the surer side.
+
+    Tesseract's slips differ between a narrowed, a full-width and an enlarged image ('TJHAT' in
+    one, 'PONT IANAK' in another), so each difference is usually settled by the other images.
+    Confidence is the weaker reading's, as a disagreement deserves.
+    """
+    a, b = list(first.words), list(second.words)
+    witness = list(third.words) if third is not None else []
+    matcher = SequenceMatcher(a=[w.text for w in a], b=[w.text for w in b], autojunk=False)
+    words: list[Word] = []
+    for tag, i0, i1, j0, j1 in matcher.get_opcodes():
+        if tag == "equal":
+            words.extend(a[i0:i1])
+            continue
+        ours, theirs = a[i0:i1], b[j0:j1]
+        for loose in (False, True):  # exactly as the witness has it; else its punctuation aside
+            ours_seen = bool(ours) and _joined(ours, loose) in _joined(witness, loose)
+            theirs_seen = bool(theirs) and _joined(theirs, loose) in _joined(witness, loose)
+            if ours_seen != theirs_seen:
+                words.extend(ours if ours_seen else theirs)
+                break
+        else:
+            words.extend(ours if _span_confidence(ours) >= _span_confidence(theirs) else theirs)
+    text = " ".join(w.text for w in words)
+    return ZoneText(text, min(first.confidence, second.confidence), tuple(words))
+
+
+def _joined(words: list[Word], loose: bool) -> str:
+    """Words as ' A B ' (spaces around, for whole-word matching); loose: edge punctuation off."""
+    texts = [w.text.strip(".,;:") if loose else w.text for w in words]
+    return f" {' '.join(texts)} "
+
+
+def _span_confidence(words: list[Word]) -> float:
+    """A span's weakest word; an empty span (a word only the other reading saw) counts as 0.5."""
+    return min((w.confidence for w in words), default=0.5)
+
+
+def _recheck(
+    crops: dict[str, np.ndarray], first: dict[str, ZoneText]
+) -> dict[str, tuple[ZoneText, ZoneText]]:
+    """Two more readings, in one more Tesseract call, of the zones Tesseract was unsure of.
+
+    One at the print's own width, one narrowed and enlarged by half: Tesseract's slips differ
+    between the three images, so two readings that agree are nearly always right and a third
+    breaks a tie. Only doubtful zones are read again, so the cost stays one small call.
+    """
+    bands: dict[str, Image.Image] = {}
+    for name, crop in crops.items():
+        if (
+            name in first
+            and name not in _ENGLISH_ZONES  # its own checks flag it; a second call costs a process
+            and _ocr_confidence(first[name]) < RECHECK_BELOW
+        ):
+            bands[name] = Image.fromarray(crop)
+            bigger = _narrow(crop, TYPED_SQUEEZE)
+            bigger = cv2.resize(bigger, None, fx=RECHECK_SCALE, fy=RECHECK_SCALE)
+            bands[name + _BIG] = Image.fromarray(bigger)
+    if not bands:
+        return {}
+    found = ocr_zones(bands, psm=6)
+    return {name: (found[name], found[name + _BIG]) for name in bands if not name.endswith(_BIG)}
 
 
 def _handwritten(canon: np.ndarray, zones: list[layout.Zone]) -> bool:
@@ -293,16 +406,29 @@ def _comb_strip(canon: np.ndarray, zone: layout.Zone) -> CombStrip | None:
 
 
 def _store_text(
-    name: str, found: ZoneText, reading: PageReading, second: ZoneText | None = None
+    name: str,
+    found: ZoneText,
+    reading: PageReading,
+    more: tuple[ZoneText, ZoneText] | None = None,
 ) -> None:
+    """A text zone's value; with `more` readings (see `_recheck`), the one they bear out."""
     value, conf = _text_value(name, found, reading.warnings)
-    if second is not None and value is not None:
+    if more is not None and value is not None:
+        second, third = more
         other, other_conf = _text_value(name, second, [])
         if _same_text(value, other):
             conf = max(conf, other_conf)
         else:
-            conf = min(conf, DISAGREE_CONFIDENCE)
             reading.warnings.append(f"{name}: read as {value!r} and as {other!r}; check the scan")
+            tie, tie_conf = _text_value(name, third, [])
+            if _same_text(tie, value):
+                conf = min(max(conf, tie_conf), MAJORITY_CONFIDENCE)
+            elif _same_text(tie, other):
+                value, conf = other, min(max(other_conf, tie_conf), MAJORITY_CONFIDENCE)
+            else:
+                merged = merge_readings(found, second, third)
+                value, conf = _text_value(name, merged, [])
+                conf = min(conf, DISAGREE_CONFIDENCE)
     if value is None:
         conf = 0.3  # ink was there but nothing legible came out
         reading.warnings.append(f"{name}: something is written but could not be read")
@@ -403,38 +529,63 @@ def _ocr_confidence(found: ZoneText) -> float:
 
 
 def _store_digits(
-    name: str, found: ZoneText, zone: layout.Zone, filled: int, reading: PageReading
+    name: str, digits: dict[str, ZoneText], zone: layout.Zone, filled: int, reading: PageReading
 ) -> None:
-    """A comb's digits, checked: one digit per filled cell, then the field's own rules."""
+    """A comb's digits, checked: one digit per filled cell, then the field's own rules.
+
+    A typed comb also has its full-width reading (`_ocr_digits`): the two agreeing raise the
+    confidence; differing, the one that passes the field's checks with more confidence is
+    kept below review level.
+    """
+    value, conf, notes = _digit_value(name, digits[name], zone, filled)
+    second = digits.get(name + _WIDE)
+    if second is not None:
+        other, other_conf, _ = _digit_value(name, second, zone, filled)
+        if other == value:
+            conf = max(conf, other_conf)
+        else:
+            notes.append(f"{name}: read as {value!r} and as {other!r}; check the scan")
+            if other_conf > conf:
+                value, conf = other, other_conf
+            conf = min(conf, DISAGREE_CONFIDENCE)
+    reading.warnings.extend(notes)
+    reading.values[name] = value
+    reading.confidence[name] = round(conf, 3)
+
+
+def _digit_value(
+    name: str, found: ZoneText, zone: layout.Zone, filled: int
+) -> tuple[Any, float, list[str]]:
+    """One reading of a comb: its value, confidence and the notes its checks raised."""
     raw = re.sub(r"\s", "", found.text)
     conf = _ocr_confidence(found)
+    notes: list[str] = []
     if len(raw) != filled:
         conf = min(conf, 0.3)
-        reading.warnings.append(f"{name}: read {len(raw)} digits from {filled} filled boxes")
+        notes.append(f"{name}: read {len(raw)} digits from {filled} filled boxes")
     value: Any = raw or None
     if zone.kind == "date":
         value = _comb_date(raw)
         if value is None:
             conf = min(conf, 0.2)
-            reading.warnings.append(f"{name}: {raw!r} is not a date DD MM YYYY")
+            notes.append(f"{name}: {raw!r} is not a date DD MM YYYY")
     elif name == "applicant.nik":
-        nik, nik_conf, notes = nikmod.correct_ocr_nik(raw)
+        nik, nik_conf, nik_notes = nikmod.correct_ocr_nik(raw)
         if nik is None:
             value, conf = raw or None, min(conf, 0.2)
         elif nik_conf >= 1.0 and len(raw) == filled:  # one digit per box, and it validates:
             value, conf = nik, max(conf, 0.92)  # two checks independent of Tesseract agree
         else:
             value, conf = nik, min(conf, nik_conf)
-        reading.warnings.extend(f"applicant.nik: {note}" for note in notes)
+        notes.extend(f"applicant.nik: {note}" for note in nik_notes)
     elif zone.charset == "phone" and value and not _PHONE.fullmatch(value):
         fixed = fix_phone(value)
         if fixed is None:
             conf = min(conf, 0.4)
-            reading.warnings.append(f"{name}: {value!r} does not look like a phone number")
+            notes.append(f"{name}: {value!r} does not look like a phone number")
         else:
             value, conf = fixed, min(conf, 0.8)
-    reading.values[name] = value
-    reading.confidence[name] = round(conf, 3)
+    return value, conf, notes
 
 
 def fix_phone(digits: str) -> str | None:

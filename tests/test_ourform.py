@@ -7,11 +7,13 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+import cv2
 import numpy as np
 import pytest
 from PIL import Image
 
 from parsers import alignment, ourform
+from parsers import form_layout as layout
 from parsers.model import Document
 from parsers.ocr import Word, ZoneText
 from ppid.forms import render_filled_form
@@ -184,6 +186,7 @@ def test_ink_certainty_is_low_between_empty_and_ticked() -> None:
         ("201/PPID-DKUKM/11/2026", "201/PPID-DKUKM/II/2026"),  # a Roman month, never digits
         ("212/PPID-DKUKM/T/2026", "212/PPID-DKUKM/I/2026"),
         ("057/PPID-DKUKM/VITI/2026", "057/PPID-DKUKM/VIII/2026"),
+        ("196/PPID-DKUKM/JII/2026", "196/PPID-DKUKM/III/2026"),  # serifed I as J
         ("130/KEB/PPID-DKUKM/X1/2026", "130/KEB/PPID-DKUKM/XI/2026"),
         ("Q06/PPID-DKUKM/IV/2026", "006/PPID-DKUKM/IV/2026"),  # the sequence is digits
         ("201/PPID-DKUKM/II/2026", "201/PPID-DKUKM/II/2026"),
@@ -237,18 +240,61 @@ def test_email_is_lower_cased_and_doubtful_strokes_lower_its_confidence(
     assert (reading.confidence["applicant.email"] < 0.7) is flagged
 
 
-def test_two_readings_that_differ_flag_the_field() -> None:
-    agree, differ = ourform.PageReading(1, 1), ourform.PageReading(1, 1)
-    ourform._store_text(
-        "place", _zone_text("PONTIANAK", 0.85), agree, _zone_text("PONTIANAK", 0.93)
+def _store_place(first: str, second: str, third: str) -> ourform.PageReading:
+    reading = ourform.PageReading(1, 1)
+    more = (_zone_text(second, 0.93), _zone_text(third, 0.8))
+    ourform._store_text("applicant.address", _zone_text(first, 0.85), reading, more)
+    return reading
+
+
+def test_two_readings_that_agree_keep_the_surer_confidence() -> None:
+    agree = _store_place("KOTA PONTIANAK", "KOTA PONTIANAK", "KOTA PONT IANAK")
+    assert agree.values["applicant.address"] == "KOTA PONTIANAK"
+    assert agree.confidence["applicant.address"] == 0.93
+
+
+def test_a_third_reading_settles_two_that_differ_below_high_confidence() -> None:
+    settled = _store_place("KOTA PONTIANAK", "KOTA PONT IANAK", "KOTA PONTIANAK")
+    assert settled.values["applicant.address"] == "KOTA PONTIANAK"
+    assert 0.7 <= settled.confidence["applicant.address"] < 0.9
+    assert any("PONT IANAK" in warning for warning in settled.warnings)
+
+
+def test_three_readings_that_all_differ_are_merged_word_by_word_and_flagged() -> None:
+    # each reading has one slip; the other two outvote it word by word
+    merged = _store_place(
+        "RT/RW 003/006 BANGKA, KOTA PONTIANAK",
+        "RT/RW 003/006, BANGKA, KOTA PONT IANAK",
+        "RT/RW 003/006, BANGKA, KOTA PONTIANAK.",
     )
-    ourform._store_text(
-        "place", _zone_text("PONTIANAK", 0.85), differ, _zone_text("PONT IANAK", 0.8)
-    )
-    assert agree.confidence["place"] == 0.93
-    assert differ.values["place"] == "PONTIANAK"
-    assert differ.confidence["place"] < 0.7
-    assert any("PONT IANAK" in warning for warning in differ.warnings)
+    assert merged.values["applicant.address"] == "RT/RW 003/006, BANGKA, KOTA PONTIANAK"
+    assert merged.confidence["applicant.address"] < 0.7
+
+
+def test_a_dotted_zero_loses_its_dot_and_nothing_else_does() -> None:
+    crop = np.full((30, 60), 255, np.uint8)
+    cv2.ellipse(crop, (12, 15), (6, 10), 0, 0, 360, 0, 2)  # a zero ...
+    crop[13:17, 11:14] = 0  # ... with its dot
+    cv2.rectangle(crop, (30, 5), (40, 25), 0, 2)  # a box-like O with nothing inside
+    crop[5:25, 48:50] = 0  # an I
+    clean = ourform.drop_enclosed_dots(crop)
+    assert (clean[13:17, 11:14] == 255).all()
+    assert (clean != crop).sum() == 12
+    ink_kept = (clean < 128).sum()
+    assert ink_kept == (crop < 128).sum() - 12
+
+
+def test_typed_digits_read_two_ways_that_differ_are_flagged() -> None:
+    zone = layout.ZONES["date"]
+    digits = {"date": _zone_text("17072026", 0.94), "date\twide": _zone_text("11072026", 0.9)}
+    reading = ourform.PageReading(2, 1)
+    ourform._store_digits("date", digits, zone, 8, reading)
+    assert reading.values["date"] == "2026-07-17"
+    assert reading.confidence["date"] < 0.7
+    agreed = ourform.PageReading(2, 1)
+    digits["date\twide"] = _zone_text("17072026", 0.9)
+    ourform._store_digits("date", digits, zone, 8, agreed)
+    assert agreed.confidence["date"] == 0.94
 
 
 def test_a_leading_zero_read_as_nine_is_the_only_phone_number_it_can_be() -> None:
