@@ -2,8 +2,9 @@
 
 Steps, in order: check and sniff the file (files.py); for a PDF, take AcroForm values and text
 layers first (digital.py, labels.py) and rasterise only pages without usable text; for images and
-rasterised pages, hand over to the OCR readers (scan.py); classify pages, split a bundle into
-documents of consecutive pages, and cross-check the form's NIK against the ID card's.
+rasterised pages, hand over to the OCR readers (scan.py) one page at a time (each drawn or decoded
+when it is read, never all at once); classify pages, split a bundle into documents of consecutive
+pages, and cross-check the form's NIK against the ID card's.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from parsers.files import (
     Deadline,
     bomb_message,
     corrupt_message,
-    load_images,
+    image_pages,
     open_pdf,
     page_size_points,
     rasterise_pages,
@@ -164,9 +165,9 @@ def _extract(path: Path, limits: ExtractionLimits, deadline: Deadline) -> list[D
         reader, notes = open_pdf(data, path.name, limits)
         documents = _read_pdf(path, reader, limits, deadline)
     else:
-        images = load_images(data, path.name, limits)
+        count, images = image_pages(data, path.name, limits, deadline)
         notes = []
-        documents = _read_scans(images, list(range(1, len(images) + 1)), deadline, path.name)
+        documents = _read_scans(images, list(range(1, count + 1)), deadline, path.name)
     documents = _merge_continuations(sorted(documents, key=lambda d: d.pages[0]))
     cross_check(documents)
     for document in documents:
@@ -216,8 +217,8 @@ def _read_pdf(
             mark_signature(reader, document)
     if to_scan:
         sizes = [(n, *page_size_points(reader, n - 1)) for n in to_scan]
-        images = rasterise_pages(path, sizes, limits, deadline)
-        documents.extend(_read_scans(images, to_scan, deadline, path.name))
+        pages = rasterise_pages(path, sizes, limits, deadline)  # drawn one by one as read
+        documents.extend(_read_scans(pages, to_scan, deadline, path.name))
     return documents
 
 
@@ -329,9 +330,14 @@ def _text_document(group: list[tuple[int, DocumentType, list[TextLine]]]) -> Doc
 
 
 def _read_scans(
-    images: list[Image.Image], numbers: list[int], deadline: Deadline, name: str
+    images: Iterator[Image.Image], numbers: list[int], deadline: Deadline, name: str
 ) -> list[Document]:
-    """Hand page images to the OCR side, which finds our form, KTPs and foreign forms."""
+    """Hand page images to the OCR side, which finds our form, KTPs and foreign forms.
+
+    `images` is lazy (each page drawn or decoded when the reader takes it, after a deadline
+    check); it is passed on as it is, never turned into a list, so pages are read and let go
+    one by one and a long bundle costs the memory of a page or two, not of all of them.
+    """
     deadline.check(name)
     from parsers.scan import read_scanned_pages  # imported here: digital-only runs skip OpenCV
 

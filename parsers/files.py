@@ -17,10 +17,11 @@ import tempfile
 import time
 import warnings
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import Image, ImageFile, ImageOps, ImageSequence
+from PIL import Image, ImageChops, ImageFile, ImageOps
 from pypdf import PdfReader
 from pypdf.errors import FileNotDecryptedError, LimitReachedError, PyPdfError
 from pypdf.generic import IndirectObject
@@ -417,9 +418,14 @@ def rasterise_pages(
     pages: list[tuple[int, float, float]],
     limits: ExtractionLimits,
     deadline: Deadline,
-) -> list[Image.Image]:
-    """Render PDF pages (number, width pt, height pt) with pdftoppm in bounded time and memory."""
-    images: list[Image.Image] = []
+) -> Iterator[Image.Image]:
+    """Render PDF pages (number, width pt, height pt) with pdftoppm, one at a time, on demand.
+
+    Every page's size is checked against the pixel limit now, before anything is drawn; each
+    page is then drawn only when the reader asks for it, so a 50-page bundle holds one page
+    image (≈ 26 MB at 300 dpi in colour), not fifty.
+    """
+    plan: list[tuple[int, int]] = []
     for number, width, height in pages:
         dpi = raster_dpi(width, height, limits)
         if dpi is None:
@@ -428,8 +434,13 @@ def rasterise_pages(
                 f"cm, too large to read within the {limits.max_pixels:,} pixel limit "
                 "(limits.max_pixels)."
             )
-        images.append(_pdftoppm(pdf, number, dpi, deadline))
-    return images
+        plan.append((number, dpi))
+    return _drawn(pdf, plan, deadline)
+
+
+def _drawn(pdf: Path, plan: list[tuple[int, int]], deadline: Deadline) -> Iterator[Image.Image]:
+    for number, dpi in plan:
+        yield _pdftoppm(pdf, number, dpi, deadline)  # not bound to a name: the reader owns it
 
 
 def _pdftoppm(pdf: Path, number: int, dpi: int, deadline: Deadline) -> Image.Image:
@@ -457,7 +468,23 @@ def _pdftoppm(pdf: Path, number: int, dpi: int, deadline: Deadline) -> Image.Ima
             raise ExtractionError("pdftoppm (poppler-utils) is not installed.") from error
         with Image.open(out.with_suffix(".ppm")) as image:
             image.load()
-            return image.copy()
+            return _grey_if_colourless(image)
+
+
+def _grey_if_colourless(image: Image.Image) -> Image.Image:
+    """A drawn page with no colour on it (a grey or black-and-white scan) as its one channel.
+
+    pdftoppm always draws in colour; where red, green and blue are equal everywhere, the grey
+    every reader makes of the page is exactly that channel, so nothing read changes, while the
+    page and each copy the readers make of it before going grey take a third of the memory.
+    """
+    if image.mode != "RGB":
+        return image.copy()
+    red, green, blue = image.split()
+    same = ImageChops.difference(red, green).getbbox() is None
+    if same and ImageChops.difference(red, blue).getbbox() is None:
+        return red
+    return image.copy()
 
 
 def limit_child_memory() -> None:
@@ -469,34 +496,78 @@ def limit_child_memory() -> None:
 
 
 def load_images(data: bytes, name: str, limits: ExtractionLimits) -> list[Image.Image]:
-    """Decode an image file (every frame of a multi-page TIFF), upright per EXIF, within limits.
+    """Every page of an image file decoded at once (small files, tests); see `image_pages`."""
+    _, pages = image_pages(data, name, limits)
+    return list(pages)
 
-    Dimensions are checked from the header before any pixel is decoded, so a 20000×20000 PNG
-    costs nothing. Truncated files are refused even though WeasyPrint, once imported, tells
+
+def image_pages(
+    data: bytes, name: str, limits: ExtractionLimits, deadline: Deadline | None = None
+) -> tuple[int, Iterator[Image.Image]]:
+    """The page count of an image file and its pages, decoded one at a time as they are read.
+
+    The page (frame) limit and every frame's dimensions are checked from the headers now, so a
+    1000-page TIFF or a 20000×20000 PNG is refused before any pixel is decoded; each page is
+    then decoded (upright per EXIF, in L or RGB) only when the reader asks for it, after the
+    deadline allows it. Truncated files are refused even though WeasyPrint, once imported, tells
     Pillow to accept them process-wide (ImageFile.LOAD_TRUNCATED_IMAGES).
     """
-    Image.MAX_IMAGE_PIXELS = limits.max_pixels
+    with _image_errors(name, limits), Image.open(io.BytesIO(data)) as image:
+        if has_more_frames_than(image, limits.max_pages):
+            raise ExtractionError(
+                f"{name}: the image has more than {limits.max_pages} pages (frames), "
+                f"over the {limits.max_pages}-page limit (limits.max_pages). "
+                "Split it or raise the limit."
+            )
+    # a fresh handle: after a seek past the end Pillow's TIFF reader miscounts its frames
+    with _image_errors(name, limits), Image.open(io.BytesIO(data)) as image:
+        count = _checked_frames(image, name, limits)
+    return count, _decoded(data, count, name, limits, deadline)
+
+
+def _decoded(
+    data: bytes, count: int, name: str, limits: ExtractionLimits, deadline: Deadline | None
+) -> Iterator[Image.Image]:
+    for index in range(count):
+        if deadline is not None:
+            deadline.check(name)
+        yield _decode_page(data, index, name, limits)  # not bound to a name: the reader owns it
+
+
+def _decode_page(data: bytes, index: int, name: str, limits: ExtractionLimits) -> Image.Image:
+    """Frame `index` alone, from a fresh handle closed at once: the file's own decoded copy of
+    the frame is let go as soon as the upright page is made."""
+    with _image_errors(name, limits), Image.open(io.BytesIO(data)) as image:
+        image.seek(index)
+        return _decode_frame(image, name, limits)
+
+
+def _checked_frames(image: Image.Image, name: str, limits: ExtractionLimits) -> int:
+    """Frames in a file already within the page limit, each within the pixel limit (headers
+    only: seeking a frame reads its header, not its pixels)."""
+    count = 0
+    while True:
+        try:
+            image.seek(count)
+        except EOFError:
+            return max(1, count)
+        width, height = image.size
+        if width * height > limits.max_pixels:
+            raise ExtractionError(pixel_message(name, (width, height), limits))
+        count += 1
+
+
+@contextmanager
+def _image_errors(name: str, limits: ExtractionLimits) -> Iterator[None]:
+    """Pillow's complaints as the plain refusals a clerk reads, with Pillow held to our limits."""
+    # Pillow's limit is process-wide: set for this read only, so a caller's smaller limits never
+    # leak into another reader (the web app's crops, a later file with larger limits)
+    previous, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, limits.max_pixels
     lenient, ImageFile.LOAD_TRUNCATED_IMAGES = ImageFile.LOAD_TRUNCATED_IMAGES, False
-    try:
-        return _decode_all(data, name, limits)
-    finally:
-        ImageFile.LOAD_TRUNCATED_IMAGES = lenient
-
-
-def _decode_all(data: bytes, name: str, limits: ExtractionLimits) -> list[Image.Image]:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data)) as image:
-                if has_more_frames_than(image, limits.max_pages):
-                    raise ExtractionError(
-                        f"{name}: the image has more than {limits.max_pages} pages (frames), "
-                        f"over the {limits.max_pages}-page limit (limits.max_pages). "
-                        "Split it or raise the limit."
-                    )
-                return [
-                    _decode_frame(frame, name, limits) for frame in ImageSequence.Iterator(image)
-                ]
+            yield
     except ExtractionError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
@@ -509,6 +580,8 @@ def _decode_all(data: bytes, name: str, limits: ExtractionLimits) -> list[Image.
             f"{name}: the image is damaged or truncated and cannot be read ({error}). "
             "Ask the sender to scan it again."
         ) from error
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES, Image.MAX_IMAGE_PIXELS = lenient, previous
 
 
 def has_more_frames_than(image: Image.Image, limit: int) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
 import tempfile
 from collections.abc import Iterator, Mapping
@@ -17,6 +18,11 @@ from PIL import Image, ImageOps
 from parsers.model import TextLine
 
 log = logging.getLogger(__name__)
+
+# Tesseract starts an OpenMP thread per core for every page; we already read pages in parallel,
+# one core each, so its own threads would only oversubscribe the machine (≈2× the CPU for the
+# same text). Set here, where Tesseract is run, so `prefect worker` processes get it too.
+os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
 DEFAULT_LANG = "ind+eng"
 DEFAULT_TIMEOUT = 60.0  # seconds per Tesseract process; a page never needs more

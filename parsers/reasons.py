@@ -9,6 +9,9 @@ from __future__ import annotations
 import logging
 import re
 
+import cv2
+import numpy as np
+
 from parsers.model import REASON_LETTERS, TextLine
 
 log = logging.getLogger(__name__)
@@ -92,7 +95,12 @@ def chosen_reasons(
     if len(empty_boxes) >= 2 and "box" not in states:
         return _ocr_boxes(items)
     if states & {"ticked", "box"}:
-        return [(letter, line) for letter, state, _, line in items if state == "ticked"], 1.0
+        chosen = [(letter, line) for letter, state, _, line in items if state == "ticked"]
+        scanned = all(line.confidence < 0.999 for *_, line in items)  # OCR, not a text layer
+        unjudged = scanned and (
+            bool(states - {"ticked", "box"}) or len(items) < len(REASON_LETTERS)
+        )
+        return chosen, OCR_BOX_UNSURE if unjudged else 1.0  # a box the page did not show
     if "junk" in states:
         marks = [mark for _, state, mark, _ in items if state == "junk"]
         common = max(set(marks), key=marks.count)
@@ -123,3 +131,59 @@ def _ocr_boxes(
             unclear = True
     complete = {letter for letter, *_ in items} == set(REASON_LETTERS)
     return chosen, OCR_BOX_SURE if complete and not unclear else OCR_BOX_UNSURE
+
+
+TICKED_INK = 0.06  # share of a box's inside inked: a tick or a cross
+EMPTY_INK = 0.02  # at most this inked: an empty box (scanner specks)
+
+
+def mark_tick_boxes(lines: list[TextLine], ink: np.ndarray) -> list[TextLine]:
+    """Reason lines of a scan rewritten as a text layer prints them ('☑ b. …', '☐ a. …').
+
+    OCR reads a printed box as stray characters or nothing at all, so the box is judged
+    from the page itself: a square frame just left of the reason's text, ticked when its
+    inside holds ink. `ink` is a boolean image in the lines' own (levelled) pixels. A line
+    without a clear frame, or with a half-filled one, is left as OCR read it.
+    """
+    out = []
+    for line in lines:
+        letters = letters_in(line.text)
+        inside = _box_inside(line, ink) if letters else None
+        if inside is None or EMPTY_INK < inside < TICKED_INK:
+            out.append(line)
+            continue
+        body = re.search(r"[A-Za-z]{3}.*$", line.text)
+        own = re.match(r"^\W*(?:\S{1,4}\s+)?([a-g])\s*[.)]\s", line.text)
+        letter = own.group(1) if own and own.group(1) in letters else letters[0]
+        mark = "☑" if inside >= TICKED_INK else "☐"
+        text = f"{mark} {letter}. {body.group(0) if body else line.text}"
+        out.append(TextLine(text, line.page, line.box, line.confidence))
+    return out
+
+
+def _box_inside(line: TextLine, ink: np.ndarray) -> float | None:
+    """Inked share of the inside of the square frame left of a line's text, or None."""
+    x0, y0, _, y1 = (round(v) for v in line.box)
+    height = max(4, y1 - y0)
+    left, right = max(0, x0 - 3 * height), min(ink.shape[1], x0 + 4 * height)
+    top, bottom = max(0, y0 - height), min(ink.shape[0], y1 + height)
+    window = ink[top:bottom, left:right].astype(np.uint8)
+    if window.size == 0:
+        return None
+    count, _, stats, _ = cv2.connectedComponentsWithStats(window, connectivity=8)
+    for index in sorted(range(1, count), key=lambda i: stats[i, cv2.CC_STAT_LEFT]):
+        bx, by, bw, bh = (int(v) for v in stats[index, :4])
+        if not (0.7 * height <= bh <= 2.2 * height and 0.7 <= bw / bh <= 1.4):
+            continue
+        cell = window[by : by + bh, bx : bx + bw]
+        if _is_frame(cell):
+            pad_y, pad_x = max(2, bh // 5), max(2, bw // 5)
+            return float(cell[pad_y:-pad_y, pad_x:-pad_x].mean())
+    return None
+
+
+def _is_frame(cell: np.ndarray) -> bool:
+    """All four sides of the cell mostly inked (within two pixels of its edge)."""
+    sides = (cell[:2].max(axis=0), cell[-2:].max(axis=0), cell[:, :2].max(axis=1),
+             cell[:, -2:].max(axis=1))  # fmt: skip
+    return all(side.mean() >= 0.6 for side in sides)

@@ -11,20 +11,22 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
+import numpy as np
 from PIL import Image
 
 from parsers import alignment, card_image, ktp, ourform
 from parsers.geometry import erase_leaders, map_box, rotate_by, skew_angle, to_grey
-from parsers.labels import objection_from_lines
+from parsers.labels import mark_ink, objection_from_lines, pair_label_rows
 from parsers.model import Box, Document, DocumentType, TextLine
 from parsers.ocr import (
     OcrError,
+    Word,
     detect_rotation,
     ocr_words,
     reading_quality,
@@ -33,6 +35,7 @@ from parsers.ocr import (
     unrotate_box,
     words_to_lines,
 )
+from parsers.upright import UPSIDE_DOWN_SURE, updown_score
 
 log = logging.getLogger(__name__)
 
@@ -74,24 +77,65 @@ def page_threads(count: int) -> Iterator[None]:
         PAGE_THREADS.reset(token)
 
 
-def read_scanned_pages(images: list[Image.Image], page_numbers: list[int]) -> list[Document]:
-    """Read page images (numbered as in their file) into documents, grouping their pages."""
-    threads = min(PAGE_THREADS.get(), len(images))
+def read_scanned_pages(images: Iterable[Image.Image], page_numbers: list[int]) -> list[Document]:
+    """Read page images (numbered as in their file) into documents, grouping their pages.
+
+    `images` may be lazy (files.rasterise_pages draws each page when it is taken): a page is
+    taken only when a reader is free for it and let go once read, so a long bundle never has
+    more page images alive than pages being read; only the small readings are kept.
+    """
+    source = iter(images)
+    threads = min(PAGE_THREADS.get(), len(page_numbers))
     if threads > 1:
-        return _group(_continue_forms(_read_in_parallel(images, page_numbers, threads)))
+        return _group(_continue_forms(_read_in_parallel(source, page_numbers, threads)))
     pages: list[_Page] = []
-    for image, number in zip(images, page_numbers, strict=True):
+    for number in page_numbers:
         after_form = bool(pages) and pages[-1].kind == "objection_form" and not pages[-1].form
-        pages.append(_read_page(image, number, after_form))
+        # never bound to a name here (nor kept in a zip tuple): gone when _read_page returns
+        pages.append(_read_page(_next_page(source, number), number, after_form))
+    _no_more_pages(source)
     return _group(pages)
 
 
-def _read_in_parallel(images: list[Image.Image], numbers: list[int], threads: int) -> list[_Page]:
+def _read_in_parallel(
+    images: Iterator[Image.Image], numbers: list[int], threads: int
+) -> list[_Page]:
+    """Up to `threads` pages read at once; the next page is taken only when one of them is done,
+    so at most `threads` page images are alive (not `pool.map`, which takes every page first)."""
     pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="page")
+    futures: list[Future[_Page]] = []
+    running: set[Future[_Page]] = set()
     try:
-        return list(pool.map(_read_page, images, numbers))
+        for number in numbers:
+            while len(running) >= threads:
+                done, pending = wait(running, return_when=FIRST_COMPLETED)
+                running = set(pending)
+                for finished in done:
+                    finished.result()  # a page that failed stops the file now, not at the end
+            futures.append(pool.submit(_read_taken, [_next_page(images, number)], number))
+            running.add(futures[-1])
+        _no_more_pages(images)
+        return [future.result() for future in futures]
     finally:  # a time limit hit in the caller does not wait for the pages still being read
         pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _read_taken(held: list[Image.Image], number: int) -> _Page:
+    """A pool thread's page: taken out of `held`, so once read neither the work item nor the
+    future keeps the image alive while the next page is drawn."""
+    return _read_page(held.pop(), number)
+
+
+def _next_page(images: Iterator[Image.Image], number: int) -> Image.Image:
+    image = next(images, None)
+    if image is None:
+        raise ValueError(f"no image for page {number}: fewer page images than page numbers")
+    return image
+
+
+def _no_more_pages(images: Iterator[Image.Image]) -> None:
+    if next(images, None) is not None:
+        raise ValueError("more page images than page numbers")
 
 
 def _continue_forms(pages: list[_Page]) -> list[_Page]:
@@ -174,42 +218,108 @@ class _Read:
 
 
 def _upright_read(image: Image.Image, number: int) -> _Read:
-    """OCR the page the right way up, paying for a second reading only when the first is bad.
+    """OCR the page the right way up, in one reading unless the page really is not upright.
 
-    The line direction (cheap) settles 0/180 against 90/270; the first OCR's own confidence
-    then tells upright print (≈ 0.9) from upside-down (< 0.5), where the page is turned and
-    read again. Tesseract's OSD costs as much as an OCR, so it is only the last resort.
+    The line direction settles 0/180 against 90/270 and the balance of ascenders and
+    descenders settles up against down (both a few ms, no Tesseract). Whether the reading
+    is upright is judged by the words it recognises, not by its mean confidence (a bitonal
+    200 dpi page reads upright at under 0.7). Only a reading with no words turns the page
+    over and reads again; Tesseract's OSD is the last resort.
     """
-    base = text_direction(to_grey(image))
-    tried: list[tuple[float, int, list[TextLine]]] = []
-    for rotate in (base, base + 180):
-        lines, quality = _read_turned(image, rotate % 360, number)
-        tried.append((quality, rotate % 360, lines))
-        if quality >= GOOD_READING:
-            return _Read(lines, rotate % 360)
+    grey = to_grey(image)
+    base = text_direction(grey)
+    levelled = _level(grey, base)
+    score = updown_score(levelled.clean)
+    first = levelled if score >= 0 else levelled.turned_over()
+    tried: list[tuple[tuple[int, float], int, list[TextLine]]] = []
+    for page in (first, None):
+        page = page or _level(grey, (tried[0][1] + 180) % 360)
+        lines, quality, known = _read_levelled(page, image.size, number)
+        tried.append(((known, quality), page.rotate, lines))
+        sure = abs(score) >= UPSIDE_DOWN_SURE and quality >= GOOD_READING / 2
+        if known >= KNOWN_WORDS_UPRIGHT or (sure and page is first):
+            return _Read(lines, page.rotate)
     osd = detect_rotation(image)
-    if osd is not None and osd not in (base, (base + 180) % 360):
-        lines, quality = _read_turned(image, osd, number)
-        tried.append((quality, osd, lines))
-    quality, rotate, lines = max(tried, key=lambda item: item[0])
-    return _Read(lines, rotate if quality >= GOOD_READING / 2 else None)
+    if osd is not None and osd not in {rotate for _, rotate, _ in tried}:
+        lines, quality, known = _read_levelled(_level(grey, osd), image.size, number)
+        tried.append(((known, quality), osd, lines))
+    (known, quality), rotate, lines = max(tried, key=lambda item: item[0])
+    good = known >= KNOWN_WORDS_UPRIGHT or quality >= GOOD_READING / 2
+    return _Read(lines, rotate if good else None)
 
 
-def _read_turned(image: Image.Image, rotate: int, number: int) -> tuple[list[TextLine], float]:
-    """One OCR of the page turned by `rotate`, levelled and cleaned; boxes mapped back."""
-    grey = to_grey(rotate_upright(image, rotate))
-    angle = skew_angle(grey)
-    level, back = rotate_by(grey, angle) if abs(angle) >= 0.3 else (grey, None)
-    words = ocr_words(Image.fromarray(erase_leaders(level)))
+KNOWN_WORDS_UPRIGHT = 3  # distinct form/letter words a reading must show to count as upright
+_KNOWN_WORDS = frozenset(
+    re.findall(
+        r"\w+",
+        "nama alamat pekerjaan nomor telepon informasi permohonan keberatan pengajuan kasus posisi "
+        "alasan identitas pemohon kuasa tujuan penggunaan tanggal hari dengan yang saya untuk "
+        "tidak atas hormat kepada provinsi kabupaten kota dinas jalan formulir surat perihal "
+        "lampiran bersama kami telah pada dari akan oleh dalam ini berkas demikian petugas "
+        "mengetahui agama kawin berlaku hingga kelamin darah lahir desa kecamatan",
+    )
+)
 
-    def to_image(box: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
-        return unrotate_box(map_box(back, box), rotate, image.size)
 
-    lines = [
-        TextLine(_rejoin_email(line.text), line.page, to_image(line.box), line.confidence)
+def known_words(words: list[Word]) -> int:
+    """Distinct everyday form and letter words in a reading: upright print shows dozens,
+    the same page read upside down shows none (its 'words' are shapes, not Indonesian)."""
+    found = {re.sub(r"[^a-z]", "", word.text.lower()) for word in words}
+    return len(found & _KNOWN_WORDS)
+
+
+@dataclass(frozen=True)
+class _Levelled:
+    """A page turned by `rotate` and levelled: the image OCR reads and the way back."""
+
+    rotate: int  # clockwise quarter turns applied to the original image
+    level: np.ndarray  # grey, levelled
+    clean: np.ndarray  # `level` with dotted leaders and rules blanked
+    back: np.ndarray | None  # levelled pixels to the turned image's pixels
+    flipped: bool = False  # `level` is the levelled page turned over (180°) once more
+
+    def turned_over(self) -> _Levelled:
+        """The same page upside down, without levelling it again."""
+        return _Levelled(
+            (self.rotate + 180) % 360,
+            np.ascontiguousarray(self.level[::-1, ::-1]),
+            np.ascontiguousarray(self.clean[::-1, ::-1]),
+            self.back,
+            not self.flipped,
+        )
+
+    def to_image(self, box: Quad, size: tuple[int, int]) -> Quad:
+        """A box on this levelled page in the original image's pixels."""
+        if self.flipped:
+            height, width = self.level.shape
+            box = (width - box[2], height - box[3], width - box[0], height - box[1])
+        turn = (self.rotate + 180) % 360 if self.flipped else self.rotate
+        return unrotate_box(map_box(self.back, box), turn, size)
+
+
+Quad = tuple[float, float, float, float]
+
+
+def _level(grey: np.ndarray, rotate: int) -> _Levelled:
+    turned = to_grey(rotate_upright(Image.fromarray(grey), rotate))
+    angle = skew_angle(turned)
+    level, back = rotate_by(turned, angle) if abs(angle) >= 0.3 else (turned, None)
+    return _Levelled(rotate % 360, level, erase_leaders(level), back)
+
+
+def _read_levelled(
+    page: _Levelled, size: tuple[int, int], number: int
+) -> tuple[list[TextLine], float, int]:
+    """One OCR of a levelled page: its lines (ink marks added, boxes in the original image's
+    pixels), the reading's quality and how many known words it shows."""
+    words = ocr_words(Image.fromarray(page.clean))
+    levelled = [
+        TextLine(_rejoin_email(line.text), line.page, line.box, line.confidence)
         for line in words_to_lines(words, number)
     ]
-    return lines, reading_quality(words)
+    marked = mark_ink(pair_label_rows(levelled), page.level)
+    lines = [replace(line, box=page.to_image(line.box, size)) for line in marked]
+    return lines, reading_quality(words), known_words(words)
 
 
 def _rejoin_email(text: str) -> str:

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from parsers.labels import objection_from_lines, parse_date
+from parsers.labels import objection_from_lines, pair_label_rows, parse_date
 from parsers.model import OBJECTION_FIELDS, TextLine
 
 PERKI_FORM = """\
@@ -249,3 +249,56 @@ def test_label_variants(line: str, field: str, value: str) -> None:
 )
 def test_indonesian_dates(text: str, expected: date | None) -> None:
     assert parse_date(text) == expected
+
+
+def _cell(text: str, x0: float, row: int, confidence: float = 0.92) -> TextLine:
+    """One OCR line of a two-column scan: rows 40 px apart, text 10 px per character."""
+    return TextLine(text, 1, (x0, 40.0 * row, x0 + 10.0 * len(text), 40.0 * row + 28), confidence)
+
+
+def test_a_value_split_from_its_label_pairs_by_row_not_by_reading_order() -> None:
+    # OCR put each value column cell before its label (a wide gap splits the row in two)
+    lines = [
+        _cell("Identitas Pemohon", 100, 0),
+        _cell(": Hendra Susanto Tjhai", 900, 1),
+        _cell("Nama", 100, 1),
+        _cell("NIK", 100, 2),
+        _cell(": 6171031303651625", 900, 2),
+        _cell("Alamat", 100, 3),
+        _cell(": Jl. Ahmad Yani No. 83, Pontianak", 900, 3),
+    ]
+    paired = pair_label_rows(lines)
+    assert [line.text for line in paired[1:]] == [
+        "Nama : Hendra Susanto Tjhai",
+        "NIK : 6171031303651625",
+        "Alamat : Jl. Ahmad Yani No. 83, Pontianak",
+    ]
+    applicant = objection_from_lines(paired, method="ocr").fields["applicant"]
+    assert applicant["name"] == "Hendra Susanto Tjhai"
+    assert applicant["nik"] == "6171031303651625"
+    assert applicant["address"] == "Jl. Ahmad Yani No. 83, Pontianak"
+
+
+def test_a_value_on_the_next_row_is_not_taken_beside_a_label() -> None:
+    lines = [_cell("Nama", 100, 1), _cell(": 6171031303651625", 900, 2)]
+    assert pair_label_rows(lines) == lines
+
+
+@pytest.mark.parametrize(
+    ("read", "expected", "doubtful"),
+    [
+        ("siti hasan 67@example.org", "siti_hasan_67@example.org", True),  # '_' read as space
+        ("siti_hasan67@exampie.com", "siti_hasan67@example.com", True),  # one candidate left
+        ("siti.hasan@gmaii.com", "siti.hasan@gmail.com", True),
+        ("siti.hasan@lipi.go.id", "siti.hasan@lipi.go.id", True),  # 'l' or 'i'? cannot tell
+        ("siti.hasan@unpad.ac.id", "siti.hasan@unpad.ac.id", False),
+    ],
+)
+def test_ocr_e_mails_are_repaired_only_to_one_candidate_else_flagged(
+    read: str, expected: str, doubtful: bool
+) -> None:
+    doc = objection_from_lines(lines_of(f"FORMULIR KEBERATAN\nE-mail : {read}", confidence=0.95))
+    assert doc.fields["applicant"]["email"] == expected
+    assert (doc.confidence["applicant.email"] < 0.9) is doubtful
+    digital = objection_from_lines(lines_of(f"FORMULIR KEBERATAN\nE-mail : {expected}"))
+    assert digital.confidence["applicant.email"] == 1.0  # a text layer is what it says

@@ -6,10 +6,14 @@ import io
 import random
 from pathlib import Path
 
+import numpy as np
+import pytest
 import segno
 from PIL import Image, ImageDraw, ImageFont
 
+from parsers.ocr import ocr_words
 from parsers.scan import read_scanned_pages
+from parsers.upright import updown_score
 from ppid.forms import render_filled_form
 from ppid.settings import Settings
 from tests.corpus import degrade
@@ -87,3 +91,31 @@ def test_an_email_split_where_ocr_lost_its_underscore_is_rejoined() -> None:
 
     assert _rejoin_email("E-mail : siti hasan67@example.org") == "E-mail : siti_hasan67@example.org"
     assert _rejoin_email("Alamat : Jl. Raya no. 5") == "Alamat : Jl. Raya no. 5"
+
+
+@pytest.mark.parametrize("turn", [0, 90, 180, 270])
+def test_a_page_is_read_once_the_right_way_up_whichever_way_it_was_scanned(
+    turn: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import parsers.scan as scan
+
+    reads = []
+
+    def counted(image: Image.Image, **kwargs: object) -> list:
+        reads.append(image.size)
+        return ocr_words(image, **kwargs)
+
+    monkeypatch.setattr(scan, "ocr_words", counted)  # the real Tesseract, counted
+    page = degrade.rotate_quarter(_letter(), turn)
+
+    read = scan._upright_read(page, 1)
+
+    assert len(reads) == 1  # orientation settled without a second full-page reading
+    assert read.rotate == turn  # turned counter-clockwise, corrected clockwise
+    assert "SURAT PENGANTAR" in "\n".join(line.text for line in read.lines)
+
+
+def test_the_ascender_balance_tells_upright_print_from_upside_down() -> None:
+    grey = np.asarray(_letter())
+    assert updown_score(grey) > 0.1  # four lines of print; a full page scores higher
+    assert updown_score(np.ascontiguousarray(grey[::-1, ::-1])) < -0.1
