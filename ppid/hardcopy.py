@@ -26,6 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ppid.calendar import calendar_from_settings, format_tanggal
+from ppid.db import write_session
 from ppid.errors import ConfigError, NotFoundError
 from ppid.letters import qr_svg
 from ppid.models import Case, CaseDocument, CaseEvent, DocumentKind
@@ -204,12 +205,13 @@ def file_by_qr(ctx: Any, intake_id: int) -> Filed | None:
     from ppid.intake import IntakeFile, IntakeStatus
     from ppid.workflow import complete_signature
 
-    with ctx.sessions() as session, session.begin():
+    with ctx.sessions() as session:  # most files carry no code: a read, no write lock
+        codes = codes_of(session.get_one(IntakeFile, intake_id).extraction or {})
+    if not codes:
+        return None
+    first = codes[0]
+    with write_session(ctx.sessions) as session:  # reads the case, then files on it
         row = session.get_one(IntakeFile, intake_id)
-        codes = codes_of(row.extraction or {})
-        if not codes:
-            return None
-        first = codes[0]
         case = session.scalars(select(Case).where(Case.number == first["case"])).first()
         if case is None:
             raise NotFoundError(f"{row.original_name}: QR code names unknown case {first['case']}")
