@@ -9,7 +9,8 @@ PDF. A child process reads it with `parsers.extract.extract_file` — what an in
 in its `extract` step — while this process samples the proportional set size (PSS: a page shared
 by forked processes counted once) of the child and all its descendants (Tesseract, pdftoppm, any
 pool workers) with psutil every 50 ms. Reported: the peak of that sum (what the worker costs the
-machine) and the child's own peak RSS (VmHWM). (getrusage's
+machine) and the child's own peak RSS (VmHWM). The child has a flow-run worker's environment
+(`ppid.service.WORKER_ENVIRONMENT`: glibc malloc tuning, one Tesseract thread). (getrusage's
 peak of the children is no use here: a child forked from a large process inherits its figure.)
 
 `--threads N` reads N pages at once, as an intake worker does when it holds N slots of the host's
@@ -173,8 +174,10 @@ def measure(path: Path, max_seconds: float, threads: int = 1) -> dict[str, Any]:
     """Run the child and sample its process tree's RSS until it exits."""
     import psutil
 
+    from ppid.service import worker_environment  # the child runs as an intake worker does
+
     command = [sys.executable, __file__, "--child", str(path), str(max_seconds), str(threads)]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=worker_environment())
     root = psutil.Process(process.pid)
     peak = 0
     while process.poll() is None:

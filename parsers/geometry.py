@@ -109,11 +109,17 @@ def erase_leaders(grey: np.ndarray) -> np.ndarray:
     area = stats[:, cv2.CC_STAT_AREA]
     small = (area <= 40 * unit * unit) & (stats[:, cv2.CC_STAT_HEIGHT] <= 8 * unit)
     small[0] = False
-    specks = np.where(small[labels], 255, 0).astype(np.uint8)
+    # a uint8 lookup per label: `np.where(small[labels], 255, 0)` made a page of int64 (70 MB
+    # at 300 dpi), the largest allocation of a page's reading; page-sized temporaries are
+    # dropped as soon as used (a worker reads pages in parallel)
+    specks = (small.astype(np.uint8) * 255)[labels]
+    del labels  # int32 per pixel: 35 MB a page
     joined = cv2.dilate(specks, np.ones((1, round(14 * unit)), np.uint8))
     runs = cv2.morphologyEx(joined, cv2.MORPH_OPEN, np.ones((1, round(90 * unit)), np.uint8))
+    del joined
+    leaders = cv2.bitwise_and(specks, runs)  # specks that lie in long runs
+    del specks, runs
     rules = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((1, round(120 * unit)), np.uint8))
-    out = grey.copy()
-    out[(specks > 0) & (runs > 0)] = 255
-    out[cv2.dilate(rules, np.ones((3, 1), np.uint8)) > 0] = 255
-    return out
+    del ink
+    rules = cv2.dilate(rules, np.ones((3, 1), np.uint8))
+    return cv2.max(cv2.max(grey, leaders), rules)  # 255 where either mask is set

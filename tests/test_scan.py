@@ -119,3 +119,21 @@ def test_the_ascender_balance_tells_upright_print_from_upside_down() -> None:
     grey = np.asarray(_letter())
     assert updown_score(grey) > 0.1  # four lines of print; a full page scores higher
     assert updown_score(np.ascontiguousarray(grey[::-1, ::-1])) < -0.1
+
+
+def test_dotted_leaders_and_rules_are_blanked_and_the_words_beside_them_kept() -> None:
+    from parsers.geometry import erase_leaders
+
+    page = Image.new("L", (1654, 600), 255)
+    draw = ImageDraw.Draw(page)
+    draw.text((160, 100), "Nama", font=ImageFont.truetype(FONT, 34), fill=0)
+    for x in range(400, 1400, 14):  # a dotted leader after the label
+        draw.rectangle((x, 125, x + 3, 128), fill=0)
+    draw.rectangle((160, 400, 1500, 402), fill=0)  # a ruled writing line
+    grey = np.asarray(page)
+    cleaned = erase_leaders(grey)
+    assert cleaned.dtype == np.uint8 and cleaned.shape == grey.shape
+    assert cleaned[120:132, 400:1400].min() == 255  # the dots are gone
+    assert cleaned[398:405, 170:1490].min() == 255  # so is the rule (its ends may stay)
+    label = np.s_[90:145, 150:300]
+    assert (cleaned[label] == grey[label]).all() and grey[label].min() == 0  # the word stays

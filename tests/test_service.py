@@ -82,3 +82,16 @@ def test_cron_settings_become_rrules_that_prefects_server_can_schedule() -> None
     for bad in ("0 7 * *", "0 7 1 * 1", "61 7 * * *", "x 7 * * *"):
         with pytest.raises(ConfigError):
             cron_as_rrule(bad)
+
+
+def test_flow_run_workers_get_the_malloc_and_tesseract_settings_unless_the_operator_set_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from ppid.service import WORKER_ENVIRONMENT, worker_environment
+
+    monkeypatch.delenv("MALLOC_ARENA_MAX", raising=False)
+    monkeypatch.setenv("MALLOC_MMAP_THRESHOLD_", "65536")
+    env = worker_environment()
+    assert env["MALLOC_ARENA_MAX"] == WORKER_ENVIRONMENT["MALLOC_ARENA_MAX"]
+    assert env["MALLOC_MMAP_THRESHOLD_"] == "65536"  # the operator's own choice stands
+    assert env["OMP_THREAD_LIMIT"] == "1"
