@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import signal
 import socket
 from dataclasses import dataclass, field
@@ -25,7 +26,7 @@ from parsers.extract import extract_file
 from ppid.calendar import WorkCalendar, calendar_from_settings
 from ppid.db import begin_write, open_db, write_session
 from ppid.inbox import QuarantineNote, fsync_copy, quarantine_file, safe_name, sha256_file
-from ppid.models import Base, Case, CaseDocument, CaseEvent, DocumentKind, utcnow
+from ppid.models import Base, Case, CaseDocument, CaseEvent, DocumentKind, fit_to_columns, utcnow
 from ppid.register import mask_nik, register_case
 from ppid.settings import Settings
 from ppid.workflow import start as start_workflow
@@ -348,9 +349,12 @@ def _nik_of(extraction: dict[str, Any]) -> str | None:
             nik = fields.get("nik")
         else:
             continue
-        if nik:
+        if nik and _NIK.fullmatch(str(nik)):  # a misread with 15 or 17 digits pairs nothing
             return str(nik)
     return None
+
+
+_NIK = re.compile(r"\d{16}")
 
 
 def assemble(ctx: IntakeContext, intake_id: int) -> int:
@@ -479,7 +483,7 @@ def _case_from_submission(files: list[IntakeFile]) -> Case:
         channel="email" if any(row.source == "mail" for row in files) else "scan",
         received_at=min(row.received_at for row in files),
         applicant_name=applicant.get("name") or "",
-        applicant_nik=applicant.get("nik"),
+        applicant_nik=applicant.get("nik") if _NIK.fullmatch(applicant.get("nik") or "") else None,
         applicant_address=applicant.get("address"),
         applicant_occupation=applicant.get("occupation"),
         applicant_phone=applicant.get("phone"),
@@ -495,6 +499,8 @@ def _case_from_submission(files: list[IntakeFile]) -> Case:
         signed_date=_parse_date(fields.get("date")),
     )
     case.reasons = fields.get("reasons") or []
+    if clipped := fit_to_columns(case):
+        log.warning("values longer than the register holds were clipped: %s", ", ".join(clipped))
     return case
 
 

@@ -111,6 +111,24 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def fit_to_columns(row: Base) -> list[str]:
+    """Clip text read from a file to its column's length; returns the attributes clipped.
+
+    SQLite stores any length, PostgreSQL refuses the whole transaction (a 45-character phone
+    number OCR'd from a smudge would quarantine a registrable objection). The value as read
+    stays in the document's extracted fields; the clipped one ends in "…" so a clerk sees it.
+    """
+    clipped = []
+    for column in row.__table__.columns:
+        length = getattr(column.type, "length", None) or 0
+        key = row.__mapper__.get_property_by_column(column).key
+        value = getattr(row, key, None)
+        if isinstance(value, str) and isinstance(column.type, String) and 0 < length < len(value):
+            setattr(row, key, value[: length - 1] + "…")
+            clipped.append(key)
+    return clipped
+
+
 def _str_enum(enum: type[StrEnum]) -> Enum:
     """Store the enum's value as VARCHAR (no native type, no CHECK) so new steps need no DDL."""
     return Enum(

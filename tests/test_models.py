@@ -165,3 +165,22 @@ def test_unsupported_database_is_a_config_error() -> None:
         make_engine("mysql://ppid@localhost/ppid")
     with pytest.raises(ConfigError, match="not a database URL"):
         make_engine("not a url")
+
+
+def test_text_read_from_a_file_is_clipped_to_its_column_so_postgresql_accepts_the_case() -> None:
+    from ppid.models import fit_to_columns
+
+    case = Case(applicant_name="Siti " * 60, applicant_phone="0812-" * 12, signed_place="Sintang")
+    assert fit_to_columns(case) == ["applicant_name", "applicant_phone"]
+    assert len(case.applicant_name) == 200 and case.applicant_name.endswith("…")
+    assert len(case.applicant_phone) == 40 and case.signed_place == "Sintang"
+
+
+def test_a_misread_nik_of_the_wrong_length_pairs_nothing() -> None:
+    from ppid.intake import _nik_of
+
+    def card(nik: str) -> dict:
+        return {"documents": [{"document_type": "id_card", "fields": {"nik": nik}}]}
+
+    assert _nik_of(card("6171054107900002")) == "6171054107900002"
+    assert _nik_of(card("61710541079000021")) is None  # 17 digits: does not fit, means nothing
