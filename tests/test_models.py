@@ -167,13 +167,20 @@ def test_unsupported_database_is_a_config_error() -> None:
         make_engine("not a url")
 
 
-def test_text_read_from_a_file_is_clipped_to_its_column_so_postgresql_accepts_the_case() -> None:
+def test_text_read_from_a_file_is_clipped_to_its_column_so_postgresql_accepts_the_case(
+    sessions,
+) -> None:
     from ppid.models import fit_to_columns
 
     case = Case(applicant_name="Siti " * 60, applicant_phone="0812-" * 12, signed_place="Sintang")
+    case.received_at = datetime(2026, 11, 27, 3, tzinfo=UTC)
     assert fit_to_columns(case) == ["applicant_name", "applicant_phone"]
     assert len(case.applicant_name) == 200 and case.applicant_name.endswith("…")
     assert len(case.applicant_phone) == 40 and case.signed_place == "Sintang"
+    with sessions() as session:  # PostgreSQL refuses a value longer than its column
+        session.add(case)
+        session.commit()
+        assert session.scalars(select(Case)).one().applicant_phone == case.applicant_phone
 
 
 def test_a_misread_nik_of_the_wrong_length_pairs_nothing() -> None:
