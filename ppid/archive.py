@@ -37,7 +37,7 @@ from ppid.bagmeta import (
     readme_html,
 )
 from ppid.calendar import calendar_from_settings
-from ppid.db import begin_write
+from ppid.db import write_session
 from ppid.errors import ConflictError, NotFoundError, PpidError
 from ppid.inbox import safe_name, sha256_file
 from ppid.models import Case, CaseDocument, CaseEvent, CaseStatus, DocumentKind, utcnow
@@ -153,8 +153,7 @@ def archive_case(settings: Settings, sessions: Any, number: str) -> Path | None:
     copies): a deferred one failed whenever another worker committed while the bag was built.
     """
     try:
-        with sessions() as session, session.begin():
-            begin_write(session)
+        with write_session(sessions) as session:
             case = session.scalars(select(Case).where(Case.number == number)).one()
             return update_bag(settings, session, case)
     except Exception:

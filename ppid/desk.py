@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from ppid.db import begin_write
+from ppid.db import write_session
 from ppid.errors import BadInputError, ConflictError, NotFoundError
 from ppid.inbox import list_quarantine, unique_path
 from ppid.intake import (
@@ -46,8 +46,7 @@ def attach_submission(ctx: IntakeContext, source_id: int, target_id: int) -> Out
     """
     if source_id == target_id:
         raise BadInputError("choose two different submissions to join")
-    with ctx.sessions() as session, session.begin():
-        begin_write(session)
+    with write_session(ctx.sessions) as session:
         source, target = _pending(session, source_id), _pending(session, target_id)
         rows = session.scalars(select(IntakeFile).where(IntakeFile.submission_id == source.id))
         for row in rows:

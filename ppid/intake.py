@@ -24,7 +24,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from parsers.extract import extract_file
 from ppid.calendar import WorkCalendar, calendar_from_settings
-from ppid.db import begin_write, open_db, write_session
+from ppid.db import open_db, write_session
 from ppid.inbox import QuarantineNote, fsync_copy, quarantine_file, safe_name, sha256_file
 from ppid.models import Base, Case, CaseDocument, CaseEvent, DocumentKind, fit_to_columns, utcnow
 from ppid.register import mask_nik, register_case
@@ -189,8 +189,7 @@ def claim(
         else:
             maybe_crash("claim")
             return row.id, "new"
-    with ctx.sessions() as session, session.begin():
-        begin_write(session)
+    with write_session(ctx.sessions) as session:
         row = session.scalars(select(IntakeFile).where(IntakeFile.sha256 == digest)).one()
         finished = row.status in (IntakeStatus.DONE, IntakeStatus.DUPLICATE)
         if finished or (row.status == IntakeStatus.ASSEMBLED and row.source_path != str(path)):
@@ -360,8 +359,7 @@ _NIK = re.compile(r"\d{16}")
 def assemble(ctx: IntakeContext, intake_id: int) -> int:
     """Attach the file to its submission: same folder or e-mail, else a pending one by NIK."""
     window = timedelta(days=ctx.settings.intake.pairing_days)
-    with ctx.sessions() as session, session.begin():
-        begin_write(session)
+    with write_session(ctx.sessions) as session:
         row = session.get_one(IntakeFile, intake_id)
         if row.submission_id is not None:
             return row.submission_id
@@ -448,8 +446,7 @@ def _dotted(fields: dict[str, Any], name: str) -> Any:
 
 def check_and_register(ctx: IntakeContext, submission_id: int) -> Outcome:
     """Register the submission if complete (once, under the write lock), else keep it pending."""
-    with ctx.sessions() as session, session.begin():
-        begin_write(session)
+    with write_session(ctx.sessions) as session:
         submission = session.get_one(Submission, submission_id)
         files = submission_files(session, submission_id)
         label = files[-1].source_path if files else str(submission_id)

@@ -26,7 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from ppid import intake
-from ppid.db import begin_write
+from ppid.db import write_session
 from ppid.errors import ConfigError
 from ppid.inbox import QuarantineNote, fsync_dir, quarantine_file, safe_name, unique_path
 from ppid.intake import IntakeContext, IntakeFile, IntakeStatus, Outcome
@@ -106,8 +106,7 @@ def begin_message(
     same time passes it by; the lease ends with its outcome, or runs out after a crash.
     """
     try:
-        with ctx.sessions() as session, session.begin():
-            begin_write(session)  # two runs at once decide one after the other
+        with write_session(ctx.sessions) as session:  # two runs at once decide one after the other
             return _decide(ctx, session, account, (uidvalidity, uid, size))
     except IntegrityError:  # another run (PostgreSQL) inserted the same message just now
         return 0, "skip"

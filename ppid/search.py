@@ -30,7 +30,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, sessionmaker
 
-from ppid.db import begin_write
+from ppid.db import write_session
 from ppid.intake import IntakeFile, Submission
 from ppid.models import Case, CaseStatus
 
@@ -147,8 +147,7 @@ def refresh_if_stale(sessions: sessionmaker[Session]) -> int:
     with sessions() as session:
         if index_is_current(session):
             return 0
-    with sessions() as session, session.begin():
-        begin_write(session)
+    with write_session(sessions) as session:
         return refresh_index(session)
 
 

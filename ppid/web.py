@@ -25,7 +25,7 @@ from starlette.datastructures import FormData
 from ppid import auth
 from ppid.auth import FULL_NIK_ROLES, WEB_ROLE_LABELS, LoginLimiter, User, WebRole
 from ppid.calendar import WorkCalendar, calendar_from_settings, format_tanggal
-from ppid.db import begin_write, open_db
+from ppid.db import open_db, write_session
 from ppid.errors import ForbiddenError, NotFoundError, PpidError
 from ppid.models import STATUS_LABELS, Case, CaseStatus, Task, TaskStatus
 from ppid.register import mask_nik
@@ -304,8 +304,7 @@ def install_account_pages(app: FastAPI) -> None:
             )
             raise_status.status_code = 429
             return raise_status
-        with ctx.sessions() as session, session.begin():
-            begin_write(session)
+        with write_session(ctx.sessions) as session:
             user = auth.authenticate(session, username, password)
             token = None
             if user is not None:
@@ -326,8 +325,7 @@ def install_account_pages(app: FastAPI) -> None:
 
     @app.post("/keluar")
     def logout(request: Request, form: CheckedForm) -> Response:
-        with web(request).sessions() as session, session.begin():
-            begin_write(session)
+        with write_session(web(request).sessions) as session:
             auth.end_session(session, request.cookies.get(SESSION_COOKIE))
         response = RedirectResponse("/masuk", status_code=303)
         delete_cookie(request, response, SESSION_COOKIE)

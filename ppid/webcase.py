@@ -25,7 +25,7 @@ from parsers.model import ID_CARD_FIELDS, OBJECTION_FIELDS
 from ppid import auth
 from ppid.auth import User
 from ppid.crops import crop_png
-from ppid.db import begin_write
+from ppid.db import begin_write, write_session
 from ppid.errors import BadInputError, ForbiddenError, NotFoundError
 from ppid.letters import REASON_TEXTS
 from ppid.models import Case, CaseDocument, TaskStatus
@@ -281,8 +281,7 @@ def open_document(request: Request, user: User, document_id: int, what: str) -> 
         if now - ctx.logged_views.get(key, -VIEW_LOG_SECONDS) < VIEW_LOG_SECONDS:
             return document
         ctx.logged_views[key] = now
-        with ctx.sessions() as session, session.begin():
-            begin_write(session)  # concurrent crops: take the write lock before anything
+        with write_session(ctx.sessions) as session:  # concurrent crops: the lock first
             auth.log_id_scan_view(
                 session, user, document.id, document.case_id, what, client_of(request)
             )
@@ -376,8 +375,7 @@ def install(app: FastAPI) -> None:
         user: ArchivistUser,
     ) -> Response:
         ctx = web(request)
-        with ctx.sessions() as session, session.begin():
-            begin_write(session)
+        with write_session(ctx.sessions) as session:
             case = load_case(session, case_id)
             path = _package(ctx, case)
             auth.log_id_scan_view(session, user, None, case.id, "paket-arsip", client_of(request))

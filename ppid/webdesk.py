@@ -11,7 +11,7 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from starlette.datastructures import FormData
 
 from ppid import auth
-from ppid.db import begin_write
+from ppid.db import write_session
 from ppid.desk import attach_submission, dismiss_submission, retry_quarantined
 from ppid.errors import BadInputError, NotFoundError
 from ppid.inbox import list_quarantine
@@ -116,8 +116,7 @@ def install(app: FastAPI) -> None:
     @app.get("/meja/berkas/{intake_id}")
     def intake_file(request: Request, intake_id: int, user: DeskUser) -> Response:
         ctx = web(request)
-        with ctx.sessions() as session, session.begin():
-            begin_write(session)
+        with write_session(ctx.sessions) as session:
             row = session.get(IntakeFile, intake_id)
             if row is None or not row.stored_path:
                 raise NotFoundError("Berkas tidak ditemukan.")

@@ -26,7 +26,7 @@ from ppid.calendar import (
     calendar_from_settings,
     next_working_moment,
 )
-from ppid.db import begin_write
+from ppid.db import write_session
 from ppid.deadlines import (  # noqa: F401  (re-exported: the workflow's public API)
     deadline_report,
     due_soon,
@@ -353,8 +353,7 @@ def advance_number(
     flow_run: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """`advance` in its own write transaction, by register number (the CLI's and flows' entry)."""
-    with sessions() as session, session.begin():
-        begin_write(session)  # letter numbers are allocated: take the write lock first
+    with write_session(sessions) as session:  # letter numbers are allocated: lock first
         case = get_case(session, number)
         letters_before = len(case.documents)
         advance(
