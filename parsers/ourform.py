@@ -216,10 +216,10 @@ def drop_enclosed_dots(crop: np.ndarray) -> np.ndarray:
     if height < 3 or width < 3:
         return crop
     count, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=4)
-    _, hole_labels, hole_stats, _ = cv2.connectedComponentsWithStats(1 - ink, connectivity=8)
-    out = crop.copy()
     if count < 3:
         return crop
+    _, hole_labels, hole_stats, _ = cv2.connectedComponentsWithStats(1 - ink, connectivity=8)
+    out = crop.copy()
     tallest_dot = DOT_SHARE * float(np.median(stats[1:, cv2.CC_STAT_HEIGHT]))
     for i in range(1, count):
         x, y, w, h, _area = (int(v) for v in stats[i])

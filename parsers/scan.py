@@ -35,7 +35,7 @@ from parsers.ocr import (
     unrotate_box,
     words_to_lines,
 )
-from parsers.upright import UPSIDE_DOWN_SURE, updown_score
+from parsers.upright import UPSIDE_DOWN_SURE, Quad, updown_score
 
 log = logging.getLogger(__name__)
 
@@ -232,8 +232,8 @@ def _upright_read(image: Image.Image, number: int) -> _Read:
     score = updown_score(levelled.clean)
     first = levelled if score >= 0 else levelled.turned_over()
     tried: list[tuple[tuple[int, float], int, list[TextLine]]] = []
-    for page in (first, None):
-        page = page or _level(grey, (tried[0][1] + 180) % 360)
+    for page in (first, None):  # the other way round only when the first reading fails
+        page = page or (levelled.turned_over() if first is levelled else levelled)
         lines, quality, known = _read_levelled(page, image.size, number)
         tried.append(((known, quality), page.rotate, lines))
         sure = abs(score) >= UPSIDE_DOWN_SURE and quality >= GOOD_READING / 2
@@ -295,9 +295,6 @@ class _Levelled:
             box = (width - box[2], height - box[3], width - box[0], height - box[1])
         turn = (self.rotate + 180) % 360 if self.flipped else self.rotate
         return unrotate_box(map_box(self.back, box), turn, size)
-
-
-Quad = tuple[float, float, float, float]
 
 
 def _level(grey: np.ndarray, rotate: int) -> _Levelled:
