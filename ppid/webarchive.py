@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import date
+from datetime import date, tzinfo
 from typing import Any
 from urllib.parse import urlencode
 
@@ -45,9 +45,19 @@ PER_PAGE = 50  # the first screen is what a clerk reads; the rest is one "next p
 
 
 def archive_rows(
-    session: Session, user: User, words: str, filters: Filters, today: date, page_no: int = 1
+    session: Session,
+    user: User,
+    words: str,
+    filters: Filters,
+    today: date,
+    tz: tzinfo,
+    page_no: int = 1,
 ) -> tuple[list[dict[str, Any]], Page]:
-    """The rows of one archive page (snippets NIK-masked for who may not see NIKs), and the page."""
+    """The rows of one archive page (snippets NIK-masked for who may not see NIKs), and the page.
+
+    Dates are the office's (`tz`): a case that came in at 00.13 WIB came in that day, not on
+    the UTC date before it, as its receipt says.
+    """
     found = search_page(
         session,
         words,
@@ -63,7 +73,7 @@ def archive_rows(
             {
                 "id": case.id,
                 "number": case.number,
-                "received": case.received_at.date().isoformat(),
+                "received": case.received_at.astimezone(tz).date().isoformat(),
                 "name": case.applicant_name,
                 "nik": shown_nik(user, case.applicant_nik),
                 "status": case.status_label,
@@ -130,7 +140,9 @@ def install(app: FastAPI) -> None:
         if q:
             refresh_if_stale(ctx.sessions)
         with ctx.sessions() as session:
-            rows, found = archive_rows(session, user, q, filters, ctx.today(), page_no)
+            rows, found = archive_rows(
+                session, user, q, filters, ctx.today(), ctx.calendar.tz, page_no
+            )
             years = case_years(session)
         chosen = {
             "tahun": tahun,

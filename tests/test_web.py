@@ -428,3 +428,24 @@ def test_one_address_trying_many_usernames_is_slowed_down_too() -> None:
     assert not limiter.blocked("pegawai99", "10.0.0.10")  # another address is not
     limiter.succeeded("pegawai0", "10.0.0.9")
     assert limiter.blocked("pegawai0", "10.0.0.9")  # one good login does not reset the spray
+
+
+def test_the_archive_shows_the_office_date_a_case_came_in(tmp_path: Path) -> None:
+    from datetime import date
+    from zoneinfo import ZoneInfo
+
+    from ppid.db import make_engine, migrate, session_factory
+    from ppid.search import Filters
+    from ppid.webarchive import archive_rows
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'arsip.sqlite3'}")
+    migrate(engine)
+    with session_factory(engine)() as session:
+        came = datetime(2026, 11, 28, 17, 13, tzinfo=UTC)  # Sunday 29 November, 00.13 WIB
+        session.add(Case(number="001/KEB/X/2026", year=2026, seq=1, received_at=came))
+        session.commit()
+        archivist = User(username="arsip", role="arsiparis")
+        wib = ZoneInfo("Asia/Jakarta")
+        rows, _ = archive_rows(session, archivist, "", Filters(), date(2026, 11, 29), wib)
+    engine.dispose()
+    assert rows[0]["received"] == "2026-11-29"  # as on its receipt, not the UTC date before
