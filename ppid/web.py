@@ -371,7 +371,7 @@ def install_pages(app: FastAPI) -> None:
 
         ctx = web(request)
         with ctx.sessions() as session:
-            data = dashboard_data(session, ctx.today())
+            data = dashboard_data(session, ctx.today(), ctx.calendar.tz)
         return page(request, "dashboard.html", "Dasbor", **data)
 
     @app.get("/admin", response_class=HTMLResponse)

@@ -5,7 +5,7 @@ The chart is drawn by the template from the numbers computed here (server-side S
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, timedelta, tzinfo
 from typing import Any
 
 from sqlalchemy import func, select
@@ -32,8 +32,12 @@ def last_months(today: date, count: int = 12) -> list[tuple[int, int]]:
     return months[::-1]
 
 
-def monthly(session: Session, today: date) -> list[dict[str, Any]]:
-    """Per month of the last year: objections received, answered, answered by the deadline."""
+def monthly(session: Session, today: date, tz: tzinfo) -> list[dict[str, Any]]:
+    """Per month of the last year: objections received, answered, answered by the deadline.
+
+    A case counts in the month of the office's (`tz`) date it came in: one received at 00.30 WIB
+    on 1 December is December's, though its UTC time is still in November.
+    """
     months = last_months(today)
     start = date(*months[0], 1)
     rows = {key: {"received": 0, "answered": 0, "on_time": 0} for key in months}
@@ -41,8 +45,9 @@ def monthly(session: Session, today: date) -> list[dict[str, Any]]:
         select(Case.received_at, Case.answered_on, Case.answer_due).where(Case.number.is_not(None))
     )
     for received_at, answered_on, answer_due in cases:
-        key = (received_at.year, received_at.month)
-        if received_at.date() >= start and key in rows:
+        received = received_at.astimezone(tz).date()
+        key = (received.year, received.month)
+        if received >= start and key in rows:
             rows[key]["received"] += 1
         if answered_on and (answered_on.year, answered_on.month) in rows:
             bucket = rows[(answered_on.year, answered_on.month)]
@@ -96,7 +101,7 @@ def chart(months: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def dashboard_data(session: Session, today: date) -> dict[str, Any]:
+def dashboard_data(session: Session, today: date, tz: tzinfo) -> dict[str, Any]:
     registered = Case.number.is_not(None)
     by_status = dict(
         session.execute(
@@ -115,7 +120,7 @@ def dashboard_data(session: Session, today: date) -> dict[str, Any]:
         .where(registered, still_open, Case.answer_due < today)
         .order_by(Case.answer_due)
     ).all()
-    months = monthly(session, today)
+    months = monthly(session, today, tz)
     answered = sum(m["answered"] for m in months)
     on_time = sum(m["on_time"] for m in months)
     return {

@@ -449,3 +449,22 @@ def test_the_archive_shows_the_office_date_a_case_came_in(tmp_path: Path) -> Non
         rows, _ = archive_rows(session, archivist, "", Filters(), date(2026, 11, 29), wib)
     engine.dispose()
     assert rows[0]["received"] == "2026-11-29"  # as on its receipt, not the UTC date before
+
+
+def test_the_dashboard_counts_a_case_in_the_office_month_it_came_in(tmp_path: Path) -> None:
+    from datetime import date
+    from zoneinfo import ZoneInfo
+
+    from ppid.db import make_engine, migrate, session_factory
+    from ppid.webstats import monthly
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'dasbor.sqlite3'}")
+    migrate(engine)
+    with session_factory(engine)() as session:
+        came = datetime(2026, 11, 30, 17, 30, tzinfo=UTC)  # 1 December, 00.30 WIB
+        session.add(Case(number="001/KEB/XII/2026", year=2026, seq=1, received_at=came))
+        session.commit()
+        months = monthly(session, date(2026, 12, 2), ZoneInfo("Asia/Jakarta"))
+    engine.dispose()
+    counted = {(m["year"], m["month"]): m["received"] for m in months}
+    assert counted[(2026, 12)] == 1 and counted[(2026, 11)] == 0
