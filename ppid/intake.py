@@ -633,7 +633,11 @@ def release_for_retry(ctx: IntakeContext, intake_id: int | None, reason: str) ->
 
 
 def pending_submissions(ctx: IntakeContext) -> list[dict[str, Any]]:
-    """Submissions waiting for a missing piece, oldest first, with the plain reason."""
+    """Submissions waiting for a missing piece, oldest first, with the plain reason.
+
+    `since` is in office time with its offset ("2026-11-29T00:13:05+07:00"): the desk and
+    `ppid pending` show its first 16 characters to a clerk, and a machine still reads it exactly.
+    """
     with ctx.sessions() as session:
         query = select(Submission).where(Submission.status == SubmissionStatus.PENDING)
         rows = []
@@ -642,7 +646,7 @@ def pending_submissions(ctx: IntakeContext) -> list[dict[str, Any]]:
             rows.append(
                 {
                     "id": submission.id,
-                    "since": submission.created_at.isoformat(),
+                    "since": submission.created_at.astimezone(ctx.calendar.tz).isoformat(),
                     "files": [row.original_name for row in files],
                     "nik": mask_nik(submission.nik),
                     "reason": submission.reason,

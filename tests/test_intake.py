@@ -118,6 +118,7 @@ def test_form_alone_waits_as_pending_and_pairs_with_a_later_id_by_nik(ctx, speci
     rows = pending_submissions(ctx)
     assert len(rows) == 1 and "KTP" in rows[0]["reason"]
     assert rows[0]["nik"].endswith("*" * 12)  # masked in listings
+    assert rows[0]["since"].endswith("+07:00")  # office time, as the desk shows it to a clerk
     ktp = drop(ctx, specimens["ktp"], "scan-ktp.jpg")
     assert run_steps(ctx, ktp)[1] == "registered"
     assert pending_submissions(ctx) == []
