@@ -130,12 +130,12 @@ def safe_name(name: str | bytes, fallback: str = "berkas") -> str:
         name = name_bytes(name)
     name = name.decode("utf-8", errors="replace")
     name = unicodedata.normalize("NFC", name).replace("\\", "/").split("/")[-1]
-    name = re.sub(r"[\x00-\x1f\x7f<>:\"|?*]", "_", name).strip(" .")
+    name = re.sub(r"[\x00-\x1f\x7f-\x9f<>:\"|?*]", "_", name).strip(" .")
     stem, dot, suffix = name.rpartition(".")
     if not dot:
         stem, suffix = name, ""
     suffix = suffix[:10]
-    encoded_stem = stem.encode("utf-8")[: MAX_NAME_BYTES - len(suffix) - 1]
+    encoded_stem = stem.encode("utf-8")[: MAX_NAME_BYTES - len(suffix.encode("utf-8")) - 1]
     stem = encoded_stem.decode("utf-8", errors="ignore").strip(" .") or fallback
     return f"{stem}.{suffix}" if suffix else stem
 

@@ -78,7 +78,7 @@ def parse_mail(raw: bytes) -> ParsedMail:
     return ParsedMail(
         message_id=_message_id(message),
         sender=sender,
-        subject=str(message.get("subject") or ""),
+        subject=" ".join(_header_values(message, "subject")),
         body=body,
         attachments=walk.attachments,
         forwarded=walk.original_sender is not None,
@@ -279,14 +279,26 @@ def _fallback_name(content_type: str, number: int) -> str:
     return f"lampiran-{number}{extension}"
 
 
+def _header_values(message: EmailMessage, header: str) -> list[str]:
+    """The header's values, decoded; raw where the stdlib's parser gives up on a hostile header.
+
+    The default policy parses a header when it is read and raises ValueError for some (an address
+    with a line break inside a comment); a message must never fail intake for its header.
+    """
+    try:
+        return [str(v) for v in message.get_all(header, [])]
+    except (ValueError, TypeError, IndexError, AttributeError):
+        return [str(v) for k, v in message.raw_items() if k.lower() == header]
+
+
 def _address(message: EmailMessage, header: str) -> str:
-    values = [str(v) for v in message.get_all(header, [])]
+    values = _header_values(message, header)
     addresses = [address for _, address in getaddresses(values) if "@" in address]
     return addresses[0].lower() if addresses else ""
 
 
 def _message_id(message: EmailMessage) -> str | None:
-    value = str(message.get("message-id") or "").strip()
+    value = next(iter(_header_values(message, "message-id")), "").strip()
     return value[:998] or None
 
 
