@@ -31,11 +31,11 @@ from ppid.mailparse import TnefError, parse_mail, unpack_tnef
 from tests.corpus.hostile import form_pdf, launch_pdf, pdf_bytes, text_pdf
 from tests.corpus.tnef import TnefFile, tnef_bytes
 
-# A longer hunt by hand: FUZZ_EXAMPLES=2000 .venv/bin/pytest tests/test_hostile_fuzz.py
+# A longer, random hunt by hand (see conftest.py):
+# HYPOTHESIS_PROFILE=hunt FUZZ_EXAMPLES=2000 .venv/bin/pytest tests/test_hostile_fuzz.py
 FUZZ = settings(
     max_examples=int(os.environ.get("FUZZ_EXAMPLES", "30")),
     deadline=None,
-    database=None,  # no .hypothesis/ folder in the shared tree; failures print their example
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 # Pages without text are refused before rasterising (under 50 dpi at this pixel limit), so no
