@@ -95,6 +95,27 @@ class _Walk:
         self.original_sender: str | None = None
 
     def visit(self, part: EmailMessage, depth: int) -> None:
+        try:
+            self._visit(part, depth)
+        except _HEADER_ERRORS:  # the stdlib's header parser gave up on one of this part's headers
+            self._keep_raw(part, depth)
+
+    def _keep_raw(self, part: EmailMessage, depth: int) -> None:
+        """A part whose headers cannot be parsed: its children are visited, its bytes kept under a
+        plain name, so intake sniffs what it is instead of the message failing."""
+        if part.is_multipart():
+            for child in part.get_payload():
+                self.visit(child, depth)
+            return
+        try:
+            data = part.get_payload(decode=True)
+        except _HEADER_ERRORS:
+            data = None
+        if isinstance(data, bytes) and data:
+            name = _fallback_name("application/octet-stream", len(self.attachments) + 1)
+            self.attachments.append(Attachment(name, "application/octet-stream", data))
+
+    def _visit(self, part: EmailMessage, depth: int) -> None:
         kind = part.get_content_type()
         if kind == "message/rfc822" and depth < MAX_DEPTH:
             inner = part.get_content()
@@ -269,7 +290,7 @@ def _is_decoration(part: EmailMessage, size: int) -> bool:
 def _text_of(part: EmailMessage) -> str:
     try:
         return str(part.get_content())
-    except (LookupError, UnicodeError):  # an unknown or lying charset
+    except (LookupError, UnicodeError, ValueError):  # an unknown, lying or garbled charset
         payload = part.get_payload(decode=True) or b""
         return payload.decode("utf-8", errors="replace") if isinstance(payload, bytes) else ""
 
@@ -277,6 +298,11 @@ def _text_of(part: EmailMessage) -> str:
 def _fallback_name(content_type: str, number: int) -> str:
     extension = mimetypes.guess_extension(content_type) or ".bin"
     return f"lampiran-{number}{extension}"
+
+
+# What the stdlib's header parser (policy.default) raises on some hostile headers when they are
+# read, instead of recording a defect.
+_HEADER_ERRORS = (ValueError, IndexError, TypeError, AttributeError, LookupError)
 
 
 def _header_values(message: EmailMessage, header: str) -> list[str]:
@@ -287,7 +313,7 @@ def _header_values(message: EmailMessage, header: str) -> list[str]:
     """
     try:
         return [str(v) for v in message.get_all(header, [])]
-    except (ValueError, TypeError, IndexError, AttributeError):
+    except _HEADER_ERRORS:
         return [str(v) for k, v in message.raw_items() if k.lower() == header]
 
 

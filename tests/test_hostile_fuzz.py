@@ -19,6 +19,7 @@ from email.message import EmailMessage
 from functools import cache
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from PIL import Image
@@ -202,6 +203,30 @@ def test_any_attachment_name_subject_or_sender_parses_safely(
             + name.encode("utf-8", errors="surrogateescape")
             + b'"\r\n\r\ndata\r\n--b--\r\n'
         )
+    _assert_safe_names(raw)
+
+
+HOSTILE_HEADERS = {
+    # each made the stdlib's header parser raise when read (found by random hunts); the value is
+    # the attachments the message must still yield
+    "truncated RFC 2231 name": (
+        b"Content-Type: application/pdf\r\nContent-Disposition: attachment;\r\n filename*",
+        [b"%PDF-1.4 isi"],
+    ),
+    "null bytes in a charset": (b"Content-Type: text/html; charset=\x00\x00\x00", []),
+}
+
+
+@pytest.mark.parametrize("headers,kept", HOSTILE_HEADERS.values(), ids=HOSTILE_HEADERS.keys())
+def test_a_part_with_unparseable_headers_keeps_its_bytes(headers: bytes, kept: list[bytes]) -> None:
+    raw = (
+        b"From: rina@example.org\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n"
+        b"--b\r\nContent-Type: text/plain\r\n\r\nTerlampir.\r\n"
+        b"--b\r\n" + headers + b"\r\n\r\n%PDF-1.4 isi\r\n--b--\r\n"
+    )
+    parsed = parse_mail(raw)
+    assert (parsed.sender, parsed.body.strip()) == ("rina@example.org", "Terlampir.")
+    assert [a.data for a in parsed.attachments] == kept
     _assert_safe_names(raw)
 
 
