@@ -217,7 +217,7 @@ def _read_pdf(
             mark_signature(reader, document)
     if to_scan:
         sizes = [(n, *page_size_points(reader, n - 1)) for n in to_scan]
-        pages = rasterise_pages(path, sizes, limits, deadline)  # drawn one by one as read
+        pages = rasterise_pages(path, sizes, limits, deadline, reader)  # drawn one by one
         documents.extend(_read_scans(pages, to_scan, deadline, path.name))
     return documents
 

@@ -22,9 +22,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from PIL import Image, ImageChops, ImageFile, ImageOps
-from pypdf import PdfReader
+from pypdf import PageObject, PdfReader
 from pypdf.errors import FileNotDecryptedError, LimitReachedError, PyPdfError
-from pypdf.generic import IndirectObject
+from pypdf.generic import ContentStream, IndirectObject, StreamObject
 
 from parsers.model import ExtractionError, ExtractionLimits
 
@@ -418,12 +418,15 @@ def rasterise_pages(
     pages: list[tuple[int, float, float]],
     limits: ExtractionLimits,
     deadline: Deadline,
+    reader: PdfReader,
 ) -> Iterator[Image.Image]:
-    """Render PDF pages (number, width pt, height pt) with pdftoppm, one at a time, on demand.
+    """Render PDF pages (number, width pt, height pt) one at a time, on demand.
 
     Every page's size is checked against the pixel limit now, before anything is drawn; each
     page is then drawn only when the reader asks for it, so a 50-page bundle holds one page
-    image (≈ 26 MB at 300 dpi in colour), not fifty.
+    image (≈ 26 MB at 300 dpi in colour), not fifty. A page that is nothing but one JPEG or
+    G4 scan at the resolution we read at (what scanners write) is decoded directly
+    (`scanned_image`); anything else is drawn by pdftoppm.
     """
     plan: list[tuple[int, int]] = []
     for number, width, height in pages:
@@ -435,16 +438,103 @@ def rasterise_pages(
                 "(limits.max_pixels)."
             )
         plan.append((number, dpi))
-    return _drawn(pdf, plan, deadline)
+    return _drawn(pdf, plan, deadline, reader)
 
 
-def _drawn(pdf: Path, plan: list[tuple[int, int]], deadline: Deadline) -> Iterator[Image.Image]:
+def _drawn(
+    pdf: Path, plan: list[tuple[int, int]], deadline: Deadline, reader: PdfReader
+) -> Iterator[Image.Image]:
     for number, dpi in plan:
-        yield _pdftoppm(pdf, number, dpi, deadline)  # not bound to a name: the reader owns it
+        yield _page_image(pdf, number, dpi, deadline, reader)  # unnamed: the reader owns it
+
+
+def _page_image(
+    pdf: Path, number: int, dpi: int, deadline: Deadline, reader: PdfReader
+) -> Image.Image:
+    deadline.check(pdf.name)
+    scan = scanned_image(reader, number - 1, dpi)
+    return scan if scan is not None else _pdftoppm(pdf, number, dpi, deadline)
+
+
+_SCAN_FILTERS = ("/DCTDecode", "/CCITTFaxDecode")
+_SCAN_OPERATORS = {b"q", b"Q", b"cm", b"Do"}
+MAX_SCAN_PAGE_CONTENT = 512  # bytes; a scanned page's content is "q w 0 0 h 0 0 cm /Im0 Do Q"
+
+
+def scanned_image(reader: PdfReader, index: int, dpi: int) -> Image.Image | None:
+    """The page's one scanned image when it already is the page at `dpi`; None otherwise.
+
+    pdftoppm spends 0.2–0.25 CPU-s a page drawing a 300 dpi scan in colour and handing it over
+    as a 26 MB PPM; decoding the JPEG or G4 image itself takes 0.02–0.08 s. Only the plainest
+    page qualifies: one grey or RGB image filling the page at the resolution we read at (give
+    or take a pixel of rounding), no rotation, mask, decode array or other drawing, its size as
+    declared (which `check_images` has bounded). A scan at another resolution is left to
+    pdftoppm: Tesseract reads its resampling better than Pillow's (measured on 200 dpi
+    bundles), and so is anything unusual or damaged, which pdftoppm also judges.
+    """
+    try:
+        page = reader.pages[index]
+        found = _full_page_image(page)
+        if found is None:
+            return None
+        name, xobject = found
+        width, height = page_size_points(reader, index)
+        wanted = (width * dpi / POINTS_PER_INCH, height * dpi / POINTS_PER_INCH)
+        declared = (int(xobject["/Width"]), int(xobject["/Height"]))
+        if any(abs(have - want) > 1 for have, want in zip(declared, wanted, strict=True)):
+            return None
+        image = _decoded_scan(page, name, xobject, declared)
+        return _grey_if_colourless(image) if image is not None else None
+    except Exception:  # an odd page is pdftoppm's to draw, and to judge
+        log.debug("page %d drawn by pdftoppm: its image did not decode directly", index + 1)
+        return None
+
+
+def _decoded_scan(
+    page: PageObject, name: str, xobject: StreamObject, declared: tuple[int, int]
+) -> Image.Image | None:
+    if xobject["/Filter"] in ("/DCTDecode", ["/DCTDecode"]):
+        image = Image.open(io.BytesIO(xobject.get_data()), formats=("JPEG",))
+        if image.size != declared or image.mode not in ("L", "RGB"):
+            return None
+        image.load()
+        return image
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        image = page.images[name].image  # pypdf wraps the G4 data in a TIFF header for Pillow
+    if image is None or image.size != declared or image.mode not in ("1", "L"):
+        return None
+    return image.convert("L")
+
+
+def _full_page_image(page: PageObject) -> tuple[str, StreamObject] | None:
+    """The XObject name and object of the single plain image a page consists of, or None."""
+    if int(page.get("/Rotate", 0) or 0) % 360 or float(page.get("/UserUnit", 1) or 1) != 1:
+        return None
+    contents = page.get_contents()
+    if contents is None or len(contents.get_data()) > MAX_SCAN_PAGE_CONTENT:
+        return None  # drawing of its own: not a plain scan, and not worth parsing here
+    operations = ContentStream(contents, page.pdf).operations
+    operators = [operator for _, operator in operations]
+    if set(operators) != _SCAN_OPERATORS or operators.count(b"Do") + operators.count(b"cm") != 2:
+        return None
+    a, b, c, d, e, f = (float(v) for v in next(o for o, op in operations if op == b"cm"))
+    box = page.mediabox
+    placed = (a, d, e, f)
+    expected = (float(box.width), float(box.height), float(box.left), float(box.bottom))
+    if b or c or any(abs(x - y) > 1 for x, y in zip(placed, expected, strict=True)):
+        return None
+    name = str(next(o for o, op in operations if op == b"Do")[0])
+    image = page["/Resources"]["/XObject"][name].get_object()
+    filters = image.get("/Filter")
+    filters = list(filters) if isinstance(filters, list) else [filters]
+    plain = not any(k in image for k in ("/SMask", "/Mask", "/Decode", "/ImageMask"))
+    if image.get("/Subtype") != "/Image" or not plain or len(filters) != 1:
+        return None
+    return (name, image) if filters[0] in _SCAN_FILTERS else None
 
 
 def _pdftoppm(pdf: Path, number: int, dpi: int, deadline: Deadline) -> Image.Image:
-    deadline.check(pdf.name)
     with tempfile.TemporaryDirectory(prefix="ppid-raster-") as tmp:
         out = Path(tmp) / "page"
         command = ["pdftoppm", "-r", str(dpi), "-f", str(number), "-l", str(number), "-singlefile"]

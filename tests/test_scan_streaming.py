@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont, TiffImagePlugin
+from pypdf import PdfReader
 
 from parsers import files, scan
 from parsers.extract import extract_file
@@ -94,23 +95,69 @@ def test_the_documents_are_those_read_from_a_list() -> None:
 
 
 @pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("source", ["scanned_image", "_pdftoppm"])
 def test_a_scanned_pdf_is_rasterised_page_by_page_as_it_is_read(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, threads: int
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, threads: int, source: str
 ) -> None:
-    pages = [_page(lines, size=(400, 300)) for lines in LINES[:3]]
+    # a scan at the resolution pages are read at is decoded as it is; at 100 dpi it is drawn
+    resolution = 300 if source == "scanned_image" else 100
+    pages = [_page(lines, size=(1200, 900)) for lines in LINES[:3]]
     path = tmp_path / "pindaian.pdf"
-    pages[0].save(path, "PDF", save_all=True, append_images=pages[1:], resolution=100)
+    pages[0].save(path, "PDF", save_all=True, append_images=pages[1:], resolution=resolution)
     del pages
     counter = AliveCounter()
-    monkeypatch.setattr(files, "_pdftoppm", counter.wrap(files._pdftoppm))
+    monkeypatch.setattr(files, source, counter.wrap(getattr(files, source)))
 
     with page_threads(threads):
         result = extract_file(path)
 
     assert result.error is None
     assert sorted(page for d in result.documents for page in d.pages) == [1, 2, 3]
-    assert len(counter.alive_at_draw) == 3  # drawn by pdftoppm: 1200×900 pixels at 300 dpi
+    assert len(counter.alive_at_draw) == 3  # 1200×900 pixels each at 300 dpi
     assert max(counter.alive_at_draw) <= threads - 1, counter.alive_at_draw
+
+
+def _scan_pdf(path: Path, page: Image.Image, dpi: int = 300) -> PdfReader:
+    page.save(path, "PDF", resolution=dpi)  # Pillow writes what scanners do: one image a page
+    return PdfReader(path)
+
+
+@pytest.mark.parametrize("mode", ["L", "RGB", "1"])
+def test_a_plain_scanned_page_is_decoded_as_pdftoppm_would_draw_it(
+    tmp_path: Path, mode: str
+) -> None:
+    page = _page(LINES[0], size=(1754, 1240)).convert(mode)  # A6 landscape at 300 dpi
+    reader = _scan_pdf(tmp_path / "pindaian.pdf", page)
+    deadline = files.Deadline.start(60)
+
+    decoded = files.scanned_image(reader, 0, 300)
+    drawn = files._pdftoppm(tmp_path / "pindaian.pdf", 1, 300, deadline)
+
+    assert decoded is not None
+    assert decoded.mode == ("RGB" if mode == "RGB" and drawn.mode == "RGB" else "L")
+    assert decoded.mode == drawn.mode
+    assert abs(decoded.width - drawn.width) <= 1 and abs(decoded.height - drawn.height) <= 1
+    both = (decoded.width - 1, decoded.height - 1)
+    a = np.asarray(decoded.convert("L").crop((0, 0, *both)), dtype=np.int16)
+    b = np.asarray(drawn.convert("L").crop((0, 0, *both)), dtype=np.int16)
+    assert np.abs(a - b).mean() < 4  # JPEG decoders and scalers differ by a few levels
+
+
+def test_a_page_that_is_more_than_one_plain_scan_is_left_to_pdftoppm(tmp_path: Path) -> None:
+    from pypdf import PdfWriter
+
+    page = _page(LINES[0], size=(1754, 1240))
+    reader = _scan_pdf(tmp_path / "pindaian.pdf", page)
+    writer = PdfWriter(clone_from=reader)
+    writer.pages[0].rotate(90)
+    writer.write(tmp_path / "diputar.pdf")
+    page.convert("P").save(tmp_path / "flate.pdf", "PDF", resolution=300)  # not JPEG or G4
+
+    assert files.scanned_image(reader, 0, 300) is not None
+    assert files.scanned_image(reader, 0, 200) is None  # to be resampled: pdftoppm's job
+    assert files.scanned_image(_scan_pdf(tmp_path / "200.pdf", page, 200), 0, 300) is None
+    assert files.scanned_image(PdfReader(tmp_path / "diputar.pdf"), 0, 300) is None
+    assert files.scanned_image(PdfReader(tmp_path / "flate.pdf"), 0, 300) is None
 
 
 def test_tiff_frames_are_decoded_one_at_a_time_between_readings(
