@@ -150,6 +150,7 @@ def _section_of(text: str) -> str | None:
 def _clean_value(raw: str) -> str | None:
     value = collapse(_SEPARATOR.sub("", raw, count=1))
     value = re.sub(r"^[.…_]{2,}\s*|\s*[.…_]{3,}$", "", value)
+    value = re.sub(r"^[|¦]+\s*|\s*[|¦]+$", "", value)  # a table's ruling read as a bar
     value = re.sub(r"\(\s*diisi[^)]*\)", "", value, flags=re.IGNORECASE).strip()
     if not value or _PLACEHOLDER.match(value):
         return None

@@ -302,3 +302,15 @@ def test_ocr_e_mails_are_repaired_only_to_one_candidate_else_flagged(
     assert (doc.confidence["applicant.email"] < 0.9) is doubtful
     digital = objection_from_lines(lines_of(f"FORMULIR KEBERATAN\nE-mail : {expected}"))
     assert digital.confidence["applicant.email"] == 1.0  # a text layer is what it says
+
+
+def test_a_table_ruling_read_as_a_bar_is_not_part_of_the_value() -> None:
+    ruled = (
+        PERKI_FORM.replace("Pekerjaan : Mahasiswa", "Pekerjaan : Mahasiswa |")
+        .replace("0812-3456-7890", "0812-3456-7890 |")
+        .replace("Permohonan tanggal 1 September", "| Permohonan tanggal 1 September")
+    )
+    fields = objection_from_lines(lines_of(ruled)).fields
+    assert fields["applicant"]["occupation"] == "Mahasiswa"
+    assert fields["applicant"]["phone"] == "0812-3456-7890"
+    assert fields["case_description"].startswith("Permohonan tanggal 1 September")
