@@ -150,11 +150,16 @@ def _section_of(text: str) -> str | None:
 def _clean_value(raw: str) -> str | None:
     value = collapse(_SEPARATOR.sub("", raw, count=1))
     value = re.sub(r"^[.…_]{2,}\s*|\s*[.…_]{3,}$", "", value)
-    value = re.sub(r"^[|¦]+\s*|\s*[|¦]+$", "", value)  # a table's ruling read as a bar
+    value = _without_rulings(value)
     value = re.sub(r"\(\s*diisi[^)]*\)", "", value, flags=re.IGNORECASE).strip()
     if not value or _PLACEHOLDER.match(value):
         return None
     return value
+
+
+def _without_rulings(text: str) -> str:
+    """A table's ruling beside a value, read by Tesseract as a bar, is not part of it."""
+    return re.sub(r"^[|¦]+\s*|\s*[|¦]+$", "", text)
 
 
 def _value_box(line: TextLine, start: int) -> Box:
@@ -244,7 +249,7 @@ def _read_value(
         indent = box[1] - 0.02 * max(1.0, line.box[2] - line.box[0]) - 3
         while after < len(lines) and len(used) < 4:
             cont = lines[after]
-            text = collapse(cont.text)
+            text = _without_rulings(collapse(cont.text))
             if cont.page != line.page or _is_boundary(cont):
                 break
             if cont.box[0] < indent:  # a wrapped label ('Informasi') may share the row
@@ -536,7 +541,7 @@ def _read_letter_extras(lines: list[TextLine], found: dict[str, _Found]) -> None
     body = _letter_body(lines, found)
     if not body:
         return
-    value = " ".join(collapse(line.text) for line in body)
+    value = " ".join(_without_rulings(collapse(line.text)) for line in body)
     found["case_description"] = _found("case_description", value, body, _union(body))
     reasons = found.get("reasons")
     letters = letters_in(value)

@@ -309,8 +309,10 @@ def test_a_table_ruling_read_as_a_bar_is_not_part_of_the_value() -> None:
         PERKI_FORM.replace("Pekerjaan : Mahasiswa", "Pekerjaan : Mahasiswa |")
         .replace("0812-3456-7890", "0812-3456-7890 |")
         .replace("Permohonan tanggal 1 September", "| Permohonan tanggal 1 September")
+        .replace("Kelurahan Sungai Bangkong, Pontianak", "Kelurahan Sungai Bangkong, Pontianak |")
     )
     fields = objection_from_lines(lines_of(ruled)).fields
     assert fields["applicant"]["occupation"] == "Mahasiswa"
     assert fields["applicant"]["phone"] == "0812-3456-7890"
     assert fields["case_description"].startswith("Permohonan tanggal 1 September")
+    assert fields["applicant"]["address"].endswith("Kelurahan Sungai Bangkong, Pontianak")
