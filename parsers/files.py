@@ -477,13 +477,13 @@ def scanned_image(reader: PdfReader, index: int, dpi: int) -> Image.Image | None
         found = _full_page_image(page)
         if found is None:
             return None
-        name, xobject = found
+        name, xobject, scan_filter = found
         width, height = page_size_points(reader, index)
         wanted = (width * dpi / POINTS_PER_INCH, height * dpi / POINTS_PER_INCH)
         declared = (int(xobject["/Width"]), int(xobject["/Height"]))
         if any(abs(have - want) > 1 for have, want in zip(declared, wanted, strict=True)):
             return None
-        image = _decoded_scan(page, name, xobject, declared)
+        image = _decoded_scan(page, name, xobject, scan_filter, declared)
         return _grey_if_colourless(image) if image is not None else None
     except Exception:  # an odd page is pdftoppm's to draw, and to judge
         log.debug("page %d drawn by pdftoppm: its image did not decode directly", index + 1)
@@ -491,9 +491,13 @@ def scanned_image(reader: PdfReader, index: int, dpi: int) -> Image.Image | None
 
 
 def _decoded_scan(
-    page: PageObject, name: str, xobject: StreamObject, declared: tuple[int, int]
+    page: PageObject,
+    name: str,
+    xobject: StreamObject,
+    scan_filter: str,
+    declared: tuple[int, int],
 ) -> Image.Image | None:
-    if xobject["/Filter"] in ("/DCTDecode", ["/DCTDecode"]):
+    if scan_filter == "/DCTDecode":
         image = Image.open(io.BytesIO(xobject.get_data()), formats=("JPEG",))
         if image.size != declared or image.mode not in ("L", "RGB"):
             return None
@@ -507,8 +511,8 @@ def _decoded_scan(
     return image.convert("L")
 
 
-def _full_page_image(page: PageObject) -> tuple[str, StreamObject] | None:
-    """The XObject name and object of the single plain image a page consists of, or None."""
+def _full_page_image(page: PageObject) -> tuple[str, StreamObject, str] | None:
+    """The XObject name, object and filter of the single plain image a page consists of."""
     if int(page.get("/Rotate", 0) or 0) % 360 or float(page.get("/UserUnit", 1) or 1) != 1:
         return None
     contents = page.get_contents()
@@ -531,7 +535,7 @@ def _full_page_image(page: PageObject) -> tuple[str, StreamObject] | None:
     plain = not any(k in image for k in ("/SMask", "/Mask", "/Decode", "/ImageMask"))
     if image.get("/Subtype") != "/Image" or not plain or len(filters) != 1:
         return None
-    return (name, image) if filters[0] in _SCAN_FILTERS else None
+    return (name, image, str(filters[0])) if filters[0] in _SCAN_FILTERS else None
 
 
 def _pdftoppm(pdf: Path, number: int, dpi: int, deadline: Deadline) -> Image.Image:

@@ -134,8 +134,8 @@ def test_a_plain_scanned_page_is_decoded_as_pdftoppm_would_draw_it(
     drawn = files._pdftoppm(tmp_path / "pindaian.pdf", 1, 300, deadline)
 
     assert decoded is not None
-    assert decoded.mode == ("RGB" if mode == "RGB" and drawn.mode == "RGB" else "L")
-    assert decoded.mode == drawn.mode
+    assert decoded.mode == drawn.mode  # a colour scan without colour is handed on grey by both
+    assert mode == "RGB" or decoded.mode == "L"
     assert abs(decoded.width - drawn.width) <= 1 and abs(decoded.height - drawn.height) <= 1
     both = (decoded.width - 1, decoded.height - 1)
     a = np.asarray(decoded.convert("L").crop((0, 0, *both)), dtype=np.int16)
