@@ -78,7 +78,7 @@ def parse_mail(raw: bytes) -> ParsedMail:
     return ParsedMail(
         message_id=_message_id(message),
         sender=sender,
-        subject=" ".join(_header_values(message, "subject")),
+        subject=_header_value(message, "subject"),
         body=body,
         attachments=walk.attachments,
         forwarded=walk.original_sender is not None,
@@ -317,6 +317,11 @@ def _header_values(message: EmailMessage, header: str) -> list[str]:
         return [str(v) for k, v in message.raw_items() if k.lower() == header]
 
 
+def _header_value(message: EmailMessage, header: str) -> str:
+    """The header's first value, as `message.get` gives it, or ""."""
+    return next(iter(_header_values(message, header)), "")
+
+
 def _address(message: EmailMessage, header: str) -> str:
     values = _header_values(message, header)
     addresses = [address for _, address in getaddresses(values) if "@" in address]
@@ -324,7 +329,7 @@ def _address(message: EmailMessage, header: str) -> str:
 
 
 def _message_id(message: EmailMessage) -> str | None:
-    value = next(iter(_header_values(message, "message-id")), "").strip()
+    value = _header_value(message, "message-id").strip()
     return value[:998] or None
 
 
