@@ -160,9 +160,14 @@ def _read_page(image: Image.Image, number: int, after_form: bool = False) -> _Pa
         return _Page(number, "cover_sheet", document=_cover(covers[0], number, ""))
     try:
         card = _card_first(image, number)
-        if card is not None:
+        if card is not None and card.fields.get("nik"):
             return _Page(number, "id_card", document=card)
-        return _read_by_text(image, number, after_form)
+        # a card whose outline was found but whose NIK was not read is read again as a page: a
+        # small card (a crop pasted on A4, a quarter turn off) can read better from the whole page
+        page = _read_by_text(image, number, after_form)
+        if card is None or (page.kind == "id_card" and page.document.fields.get("nik")):
+            return page
+        return _Page(number, "id_card", document=card)  # the card's labels, if not its NIK
     except OcrError as err:
         document = Document("other", [number], "ocr", warnings=[f"page {number}: {err}"])
         return _Page(number, "other", document=document)

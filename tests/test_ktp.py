@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import io
 import random
 from datetime import timedelta
 from typing import Any
@@ -11,11 +12,12 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from parsers import card_image, ktp
+from parsers import card_image, ktp, scan
 from parsers.ocr import Word
 from tests.corpus import degrade
 from tests.corpus.ktp import render_ktp
 from tests.corpus.people import Person, make_person
+from tests.specimens import ktp_sample
 
 LETTER_LINE = "Dengan hormat, bersama surat ini kami sampaikan keberatan kami atas"
 
@@ -126,3 +128,21 @@ def test_a_letter_paragraph_on_a4_is_not_taken_for_a_card() -> None:
     for i in range(8):
         draw.text((160, 300 + 60 * i), LETTER_LINE, font=font, fill=0)
     assert card_image.card_candidate(page) is None
+
+
+def test_a_card_outline_whose_nik_is_unread_is_read_again_as_a_page() -> None:
+    """A small card crop pasted on A4 a quarter turn off: its outline is found (JPEG edges make
+    it crisp), but the warped card reads its labels and not its NIK; the whole page reads it."""
+    path, truth = ktp_sample()
+    page = Image.new("L", (2480, 3508), 255)
+    card = Image.open(path).convert("L")
+    card.thumbnail((1100, 800))
+    page.paste(card, (300, 300))
+    buffer = io.BytesIO()
+    page.save(buffer, "JPEG", quality=80)
+    scanned = Image.open(io.BytesIO(buffer.getvalue()))
+    assert card_image.card_candidate(scanned) is not None  # the card route is taken first
+
+    [document] = scan.read_scanned_pages([scanned], [1])
+
+    assert (document.document_type, document.fields["nik"]) == ("id_card", truth["nik"])
