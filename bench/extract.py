@@ -184,7 +184,29 @@ def page_images(path: Path, work: Path) -> list[Path]:
         return out
     prefix = work / path.stem
     subprocess.run(["pdfimages", "-png", str(path), str(prefix)], check=True, timeout=120)
-    return sorted(work.glob(f"{path.stem}-*.png"))
+    return stamp_resolution(path, sorted(work.glob(f"{path.stem}-*.png")))
+
+
+def stamp_resolution(pdf: Path, images: list[Path]) -> list[Path]:
+    """Write each extracted image's resolution in the PDF into its file.
+
+    pdfimages' files say 72 dpi whatever the scan's resolution; Tesseract believes them, judges
+    300-dpi text four times too large and reads a fraction of the page (on one foreign scan 34
+    words in 0.35 s instead of 151 in 0.74 s), which made the baseline cheap by reading less.
+    Our own OCR passes no resolution and Tesseract estimates it from the text, as it does here
+    once the resolution is right.
+    """
+    listing = subprocess.run(
+        ["pdfimages", "-list", str(pdf)], check=True, capture_output=True, text=True, timeout=120
+    ).stdout.splitlines()[2:]
+    ppi = [round(float(row.split()[12])) for row in listing if len(row.split()) >= 14]
+    from PIL import Image
+
+    for image, resolution in zip(images, ppi, strict=False):
+        with Image.open(image) as page:
+            page.load()
+            page.save(image, dpi=(resolution, resolution))
+    return images
 
 
 def tesseract_cpu(image: Path, work: Path) -> float:

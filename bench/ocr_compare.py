@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from _common import machine, table
-from extract import page_images, run_worker, score_file, tesseract_cpu
+from extract import page_images, run_worker, score_file, stamp_resolution, tesseract_cpu
 
 from tests.corpus.generate import generate
 from tests.corpus.people import flatten
@@ -93,7 +93,7 @@ def scan_pages(path: Path, work: Path) -> list[Path]:
         return page_images(path, work)
     prefix = work / f"{path.stem}-page"
     subprocess.run(["pdfimages", "-tiff", str(path), str(prefix)], check=True, timeout=1800)
-    return sorted(work.glob(f"{prefix.name}-*.tif"))
+    return stamp_resolution(path, sorted(work.glob(f"{prefix.name}-*.tif")))
 
 
 def floor(path: Path, work: Path) -> tuple[float, float, str]:
