@@ -38,11 +38,12 @@ def find_card(image: Image.Image) -> CardImage:
     height, width = grey.shape
     if 1.45 < width / height < 1.8 and _edge_fraction(grey) < 0.5:
         return _deskewed_crop(grey)
-    quad = _card_quad(grey)
+    page = _overview(grey)
+    quad = _card_quad(page)
     if quad is not None:
         warped, back = warp_quad(grey, quad, (CARD_WIDTH, CARD_HEIGHT))
         return CardImage(warped, back, "quad")
-    block = _ink_block(grey)
+    block = _ink_block(page)
     if block is not None:
         warped, back = warp_quad(grey, block, _block_size(block))
         return _normalised(warped, back, "ink")
@@ -80,11 +81,23 @@ def _normalised(grey: np.ndarray, back: np.ndarray | None, method: str) -> CardI
     return CardImage(resized, combined, method)
 
 
-def _card_quad(grey: np.ndarray) -> np.ndarray | None:
+_Overview = tuple[np.ndarray, float]  # the page shrunk, and its pixels per page pixel
+
+
+def _overview(grey: np.ndarray, long_side: int = 1200) -> _Overview:
+    """The page shrunk once for both card searches: shrinking a 300 dpi page costs 10 ms,
+    as much as either search."""
+    factor = min(1.0, long_side / max(grey.shape))
+    if factor >= 1.0:
+        return grey, factor
+    # not `shrink`: its halvings moved an A4 photocopy's ink block enough to lose a KTP's NIK
+    return cv2.resize(grey, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA), factor
+
+
+def _card_quad(page: _Overview) -> np.ndarray | None:
     """Largest card-shaped quadrilateral (aspect ≈ 1.59) on the page, in source pixels."""
-    height, width = grey.shape
-    factor = min(1.0, 1000 / max(height, width))
-    small = cv2.resize(grey, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
+    small, shrunk = _overview(page[0], 1000)
+    factor = shrunk * page[1]
     blurred = cv2.GaussianBlur(small, (5, 5), 0)
     edges = cv2.dilate(cv2.Canny(blurred, 30, 90), np.ones((3, 3), np.uint8))
     _, otsu = cv2.threshold(blurred, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
@@ -113,11 +126,9 @@ def _card_quad(grey: np.ndarray) -> np.ndarray | None:
     return corners
 
 
-def _ink_block(grey: np.ndarray) -> np.ndarray | None:
+def _ink_block(page: _Overview) -> np.ndarray | None:
     """The densest cluster of dark ink, as a slightly padded rotated rectangle."""
-    height, width = grey.shape
-    factor = min(1.0, 1200 / max(height, width))
-    small = cv2.resize(grey, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
+    small, factor = page
     ink = (small < 128).astype(np.uint8) * 255
     size = max(5, round(max(small.shape) / 60))
     closed = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, np.ones((size, size * 2), np.uint8))
@@ -156,12 +167,13 @@ def card_candidate(image: Image.Image) -> CardImage | None:
         return photo_right(_deskewed_crop(grey))
     if 1.45 < height / width < 1.8 and _edge_fraction(grey) < 0.5:
         return photo_right(_portrait_crop(grey))  # a crop scanned a quarter turn off
-    quad = _card_quad(grey)
+    page = _overview(grey)
+    quad = _card_quad(page)
     if quad is not None:
         warped, back = warp_quad(grey, quad, (CARD_WIDTH, CARD_HEIGHT))
         if np.median(warped) < 245:  # card stock is tinted; a ruled box on paper is white
             return CardImage(warped, back, "quad")
-    block = _ink_block(grey)
+    block = _ink_block(page)
     if block is None:
         return None
     block_w, block_h = _block_size(block)

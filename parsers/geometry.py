@@ -19,6 +19,40 @@ def to_grey(image: Image.Image) -> np.ndarray:
     return np.asarray(ImageOps.grayscale(image.convert("RGB") if image.mode == "P" else image))
 
 
+def shrink(grey: np.ndarray, factor: float) -> np.ndarray:
+    """Scale down by `factor` with area averaging, through exact halvings first.
+
+    OpenCV averages by exactly 2 in under a millisecond on a 300 dpi page but takes 10 ms for
+    an arbitrary factor; halving first leaves the arbitrary step a small image. Every page
+    check (markers, card, line direction, skew, up or down) works on a shrunk copy.
+    """
+    if factor >= 1.0:
+        return grey
+    while factor <= 0.5:
+        grey = cv2.resize(grey, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
+        factor *= 2.0
+    if factor < 1.0:
+        grey = cv2.resize(grey, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
+    return grey
+
+
+def components(
+    ink: np.ndarray, connectivity: int = 8
+) -> tuple[int, np.ndarray, np.ndarray, np.ndarray]:
+    """`cv2.connectedComponentsWithStats` with 16-bit labels when they fit.
+
+    On a 300 dpi page 16-bit labelling takes a third of the time of 32-bit (20 against 65 ms)
+    for the same labels and stats; a speckled page with more than 65534 components is
+    labelled again in 32 bits.
+    """
+    try:
+        return cv2.connectedComponentsWithStatsWithAlgorithm(
+            ink, connectivity, cv2.CV_16U, cv2.CCL_DEFAULT
+        )
+    except cv2.error:
+        return cv2.connectedComponentsWithStats(ink, connectivity=connectivity)
+
+
 def order_corners(points: np.ndarray) -> np.ndarray:
     """Four points as top-left, top-right, bottom-right, bottom-left (float32)."""
     pts = np.asarray(points, dtype=np.float32).reshape(4, 2)
@@ -71,7 +105,7 @@ def skew_angle(grey: np.ndarray, max_angle: float = 6.0, step: float = 0.25) -> 
     """
     width = grey.shape[1]
     factor = min(1.0, 600 / width)
-    small = cv2.resize(grey, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
+    small = shrink(grey, factor)
     _, ink = cv2.threshold(small, 0, 1, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
     ink = ink.astype(np.float32)
     coarse = _best_angle(ink, np.arange(-max_angle, max_angle + 0.5, 1.0))
@@ -110,7 +144,7 @@ def erase_leaders(grey: np.ndarray) -> np.ndarray:
     """
     unit = max(1.0, grey.shape[1] / 1654)  # pixels per pixel of a 200 dpi A4 page
     _, ink = cv2.threshold(grey, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
-    _, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    _, labels, stats, _ = components(ink)
     area = stats[:, cv2.CC_STAT_AREA]
     small = (area <= 40 * unit * unit) & (stats[:, cv2.CC_STAT_HEIGHT] <= 8 * unit)
     small[0] = False
@@ -118,7 +152,7 @@ def erase_leaders(grey: np.ndarray) -> np.ndarray:
     # at 300 dpi), the largest allocation of a page's reading; page-sized temporaries are
     # dropped as soon as used (a worker reads pages in parallel)
     specks = (small.astype(np.uint8) * 255)[labels]
-    del labels  # int32 per pixel: 35 MB a page
+    del labels  # 16 or 32 bits per pixel: up to 35 MB a page
     joined = cv2.dilate(specks, np.ones((1, round(14 * unit)), np.uint8))
     runs = cv2.morphologyEx(joined, cv2.MORPH_OPEN, np.ones((1, round(90 * unit)), np.uint8))
     del joined

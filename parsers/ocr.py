@@ -15,6 +15,7 @@ import numpy as np
 import pytesseract
 from PIL import Image, ImageOps
 
+from parsers.geometry import shrink
 from parsers.model import TextLine
 
 log = logging.getLogger(__name__)
@@ -199,7 +200,7 @@ def detect_rotation(image: Image.Image, *, timeout: float = 30.0) -> int | None:
     longest = max(turned.shape)
     if longest > 2400:  # OSD gains nothing from more pixels than ~200 dpi A4
         scale = 2400 / longest
-        turned = cv2.resize(turned, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+        turned = shrink(turned, scale)
     for candidate in (_densest_band(turned), turned):
         found = _osd(Image.fromarray(candidate), timeout)
         if found is not None:
@@ -236,7 +237,7 @@ def reading_quality(words: list[Word]) -> float:
 def _lines_run_across(grey: np.ndarray) -> bool:
     """True when text lines run horizontally: rows then show a sharper profile than columns."""
     factor = 600 / max(grey.shape)
-    small = cv2.resize(grey, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
+    small = shrink(grey, factor)
     _, ink = cv2.threshold(small, 0, 1, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
     ink = ink.astype(np.float32)
     return _profile_energy(ink) >= _profile_energy(np.ascontiguousarray(ink.T))

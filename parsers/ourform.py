@@ -22,7 +22,7 @@ from PIL import Image
 from parsers import form_layout as layout
 from parsers import nik as nikmod
 from parsers.alignment import CANON_DPI, Aligned, align
-from parsers.geometry import map_box
+from parsers.geometry import components, map_box
 from parsers.labels import nest_fields
 from parsers.model import REASON_LETTERS, Box, Document
 from parsers.ocr import DIGITS, Word, ZoneText, fix_abbreviation_commas, ocr_zones
@@ -92,7 +92,7 @@ def _clean_crop(crop: np.ndarray, min_area: int = 6) -> np.ndarray:
     if h >= 40:
         lines |= cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((max(40, h // 2), 1), np.uint8))
     ink[lines > 0] = 0
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    count, labels, stats, _ = components(ink, 8)
     small = np.nonzero(stats[:, cv2.CC_STAT_AREA] < min_area)[0]
     if count > 1 and len(small):
         ink[np.isin(labels, small[small > 0])] = 0
@@ -215,10 +215,10 @@ def drop_enclosed_dots(crop: np.ndarray) -> np.ndarray:
     height, width = ink.shape
     if height < 3 or width < 3:
         return crop
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=4)
+    count, labels, stats, _ = components(ink, 4)
     if count < 3:
         return crop
-    _, hole_labels, hole_stats, _ = cv2.connectedComponentsWithStats(1 - ink, connectivity=8)
+    _, hole_labels, hole_stats, _ = components(1 - ink, 8)
     out = crop.copy()
     tallest_dot = DOT_SHARE * float(np.median(stats[1:, cv2.CC_STAT_HEIGHT]))
     for i in range(1, count):
@@ -314,7 +314,7 @@ def _handwritten(canon: np.ndarray, zones: list[layout.Zone]) -> bool:
         if zone.kind not in ("text", "comb", "date", "lines"):
             continue
         crop = _clean_crop(_crop(canon, zone.rect.inset(0.6)), min_area=10)
-        _, _, stats, _ = cv2.connectedComponentsWithStats((crop < INK).astype(np.uint8))
+        _, _, stats, _ = components((crop < INK).astype(np.uint8))
         heights.extend(int(h) for h in stats[1:, cv2.CC_STAT_HEIGHT] if h >= 8)
     if len(heights) < 10:
         return False

@@ -12,6 +12,7 @@ import re
 import cv2
 import numpy as np
 
+from parsers.geometry import components
 from parsers.model import REASON_LETTERS, TextLine
 
 log = logging.getLogger(__name__)
@@ -170,7 +171,7 @@ def _box_inside(line: TextLine, ink: np.ndarray) -> float | None:
     window = ink[top:bottom, left:right].astype(np.uint8)
     if window.size == 0:
         return None
-    count, _, stats, _ = cv2.connectedComponentsWithStats(window, connectivity=8)
+    count, _, stats, _ = components(window, 8)
     for index in sorted(range(1, count), key=lambda i: stats[i, cv2.CC_STAT_LEFT]):
         bx, by, bw, bh = (int(v) for v in stats[index, :4])
         if not (0.7 * height <= bh <= 2.2 * height and 0.7 <= bw / bh <= 1.4):

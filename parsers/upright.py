@@ -16,6 +16,7 @@ from statistics import median
 import cv2
 import numpy as np
 
+from parsers.geometry import shrink
 from parsers.model import Box, TextLine
 
 log = logging.getLogger(__name__)
@@ -85,7 +86,7 @@ def updown_score(grey: np.ndarray) -> float:
     few milliseconds, against a full OCR for reading the page a second way round.
     """
     factor = min(1.0, 1240 / max(grey.shape))
-    small = cv2.resize(grey, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
+    small = shrink(grey, factor)
     _, ink = cv2.threshold(small, 0, 1, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
     profile = ink.sum(axis=1).astype(np.float64)
     votes: list[float] = []

@@ -137,3 +137,38 @@ def test_dotted_leaders_and_rules_are_blanked_and_the_words_beside_them_kept() -
     assert cleaned[398:405, 170:1490].min() == 255  # so is the rule (its ends may stay)
     label = np.s_[90:145, 150:300]
     assert (cleaned[label] == grey[label]).all() and grey[label].min() == 0  # the word stays
+
+
+def test_ink_components_match_opencv_in_16_and_in_32_bits() -> None:
+    """`components` labels in 16 bits for speed; a page with more specks than 16 bits can
+    number falls back to 32 and still counts every one."""
+    import cv2
+
+    from parsers.geometry import components
+
+    grey = np.asarray(_letter())
+    ink = (grey < 128).astype(np.uint8)
+    count, labels, stats, _ = components(ink)
+    want_count, want_labels, want_stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    assert labels.dtype == np.uint16 and count == want_count > 50
+    assert (labels == want_labels).all() and (stats == want_stats).all()
+    specks = np.zeros((600, 600), np.uint8)
+    specks[::2, ::2] = 1  # 90 000 separate dots
+    count, labels, _, _ = components(specks)
+    assert count == 90_001 and labels.dtype == np.int32
+
+
+def test_shrink_averages_like_one_area_resize() -> None:
+    import cv2
+
+    from parsers.geometry import shrink
+
+    grey = np.asarray(_letter())
+    factor = 600 / grey.shape[1]
+    small = shrink(grey, factor)
+    direct = cv2.resize(grey, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
+    assert abs(small.shape[0] - direct.shape[0]) <= 1 and abs(small.shape[1] - direct.shape[1]) <= 1
+    height, width = min(small.shape[0], direct.shape[0]), min(small.shape[1], direct.shape[1])
+    difference = np.abs(small[:height, :width].astype(int) - direct[:height, :width].astype(int))
+    assert difference.mean() < 3  # the same picture, up to rounding at the halvings
+    assert shrink(grey, 1.0) is grey
