@@ -303,3 +303,30 @@ def test_a_leading_zero_read_as_nine_is_the_only_phone_number_it_can_be() -> Non
     assert ourform.fix_phone("08128782808") == "08128782808"
     assert ourform.fix_phone("71287828") is None
     assert ourform.fix_phone("9812") is None  # too short for a number either way
+
+
+def test_cleaning_a_zone_drops_specks_but_keeps_the_dot_of_an_i() -> None:
+    crop = np.full((40, 80), 255, np.uint8)
+    crop[14:30, 20:23] = 0  # the stem of an i
+    crop[9:11, 20:22] = 0  # its dot: four pixels, under the speck size
+    crop[5:7, 60:62] = 0  # a speck of scanner dust, nothing below it
+    clean = ourform._clean_crop(crop)
+    assert clean[9:11, 20:22].max() == 0  # the dot stays
+    assert clean[5:7, 60:62].min() == 255  # the dust goes
+    assert clean[14:30, 20:23].max() == 0
+
+
+def test_a_faint_underscore_between_letters_is_put_back() -> None:
+    raw = np.full((40, 120), 255, np.uint8)
+    raw[10:28, 10:30] = 0  # letters
+    raw[10:28, 60:80] = 0
+    raw[27:28, 38:52] = 170  # an underscore, grey once warped down: not ink by the threshold
+    raw[20:21, 90:110] = 170  # any short faint level run apart from letters counts (a hyphen)…
+    raw[27:28, 30:34] = 170  # …but grey that touches a letter is the letter's own edge
+    clean = ourform._clean_crop(raw)
+    assert clean[27, 38:52].min() == 255  # the threshold lost it
+    restored = ourform._restore_underscores(raw, clean)
+    assert restored[27, 38:52].max() == 0
+    assert restored[20, 90:110].max() == 0
+    assert restored[27, 30:34].min() == 255
+    assert (restored[10:28, 10:30] == 0).all()
