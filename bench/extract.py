@@ -420,8 +420,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--baseline-pages",
         type=int,
-        default=5,
-        help="pages per kind for the plain-Tesseract baseline (0: skip)",
+        default=10_000,
+        help="pages per kind for the plain-Tesseract baseline (default: every page, as ours; "
+        "0: skip)",
     )
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)

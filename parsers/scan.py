@@ -226,10 +226,12 @@ def _upright_read(image: Image.Image, number: int) -> _Read:
     """OCR the page the right way up, in one reading unless the page really is not upright.
 
     The line direction settles 0/180 against 90/270 and the balance of ascenders and
-    descenders settles up against down (both a few ms, no Tesseract). Whether the reading
-    is upright is judged by the words it recognises, not by its mean confidence (a bitonal
-    200 dpi page reads upright at under 0.7). Only a reading with no words turns the page
-    over and reads again; Tesseract's OSD is the last resort.
+    descenders settles up against down (both a few ms, no Tesseract). A reading is upright
+    when it shows known words, or reads with good confidence (print read upside down scores
+    under 0.5; a short closing page of names and signatures shows no known words); low
+    confidence alone proves nothing (a bitonal 200 dpi page reads upright at under 0.7). Only a
+    reading that is neither turns the page over and reads again; Tesseract's OSD is the last
+    resort.
     """
     grey = to_grey(image)
     base = text_direction(grey)
@@ -242,7 +244,7 @@ def _upright_read(image: Image.Image, number: int) -> _Read:
         lines, quality, known = _read_levelled(page, image.size, number)
         tried.append(((known, quality), page.rotate, lines))
         sure = abs(score) >= UPSIDE_DOWN_SURE and quality >= GOOD_READING / 2
-        if known >= KNOWN_WORDS_UPRIGHT or (sure and page is first):
+        if known >= KNOWN_WORDS_UPRIGHT or quality >= GOOD_READING or (sure and page is first):
             return _Read(lines, page.rotate)
     osd = detect_rotation(image)
     if osd is not None and osd not in {rotate for _, rotate, _ in tried}:
