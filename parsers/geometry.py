@@ -23,8 +23,10 @@ def shrink(grey: np.ndarray, factor: float) -> np.ndarray:
     """Scale down by `factor` with area averaging, through exact halvings first.
 
     OpenCV averages by exactly 2 in under a millisecond on a 300 dpi page but takes 10 ms for
-    an arbitrary factor; halving first leaves the arbitrary step a small image. Every page
-    check (markers, card, line direction, skew, up or down) works on a shrunk copy.
+    an arbitrary factor; halving first leaves the arbitrary step a small image. The page
+    checks (markers, line direction, skew, up or down, OSD) work on a shrunk copy; the card
+    search keeps one plain area resize (see `card_image._overview`). A factor of 1 or more
+    returns the image unchanged.
     """
     if factor >= 1.0:
         return grey

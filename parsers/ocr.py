@@ -237,7 +237,10 @@ def reading_quality(words: list[Word]) -> float:
 def _lines_run_across(grey: np.ndarray) -> bool:
     """True when text lines run horizontally: rows then show a sharper profile than columns."""
     factor = 600 / max(grey.shape)
-    small = shrink(grey, factor)
+    if factor < 1.0:
+        small = shrink(grey, factor)
+    else:  # a small image is enlarged to the same working size, as before `shrink`
+        small = cv2.resize(grey, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
     _, ink = cv2.threshold(small, 0, 1, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
     ink = ink.astype(np.float32)
     return _profile_energy(ink) >= _profile_energy(np.ascontiguousarray(ink.T))

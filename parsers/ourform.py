@@ -116,12 +116,11 @@ def _restore_underscores(raw: np.ndarray, clean: np.ndarray) -> np.ndarray:
     runs = cv2.morphologyEx(faint, cv2.MORPH_OPEN, np.ones((1, 5), np.uint8))
     letters = cv2.dilate((clean < INK).astype(np.uint8), np.ones((3, 3), np.uint8))
     runs[letters > 0] = 0
-    count, labels, stats, _ = components(runs, 8)
+    _, labels, stats, _ = components(runs)
+    width, height = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]
+    underscores = np.nonzero((height <= 3) & (width >= 6) & (width <= 40))[0]
     out = clean.copy()
-    for index in range(1, count):
-        _, _, width, height, _ = (int(v) for v in stats[index])
-        if height <= 3 and 6 <= width <= 40:
-            out[labels == index] = 0
+    out[np.isin(labels, underscores[underscores > 0])] = 0
     return out
 
 
