@@ -15,8 +15,6 @@ from typing import Any
 from PIL import Image
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
-from prefect.concurrency._asyncio import ConcurrencySlotAcquisitionError
-from prefect.concurrency.sync import concurrency
 from prefect.runtime import flow_run
 from pypdf import PdfReader
 from sqlalchemy.exc import OperationalError
@@ -27,7 +25,7 @@ from ppid.hardcopy import file_by_qr
 from ppid.inbox import is_stable, iter_inbox, quarantine_link
 from ppid.intake import IntakeContext, Outcome, Quarantined
 from ppid.settings import Settings, load_settings
-from ppid.worker import ensure_ocr_limit
+from ppid.worker import ocr_slots_held
 
 log = logging.getLogger(__name__)
 
@@ -35,9 +33,8 @@ MAX_ATTEMPTS = 5
 RETRY = {"retries": 3, "retry_delay_seconds": [1, 4, 15], "cache_policy": NO_CACHE}
 
 
-# What may pass by itself: a locked database, a full or busy disk, OCR slots not to be had while
-# the Prefect server restarts (crash torture quarantined a good KTP for that before).
-TRANSIENT = (OperationalError, OSError, ConcurrencySlotAcquisitionError)
+# What may pass by itself: a locked database, a full or busy disk.
+TRANSIENT = (OperationalError, OSError)
 
 
 def _is_transient(task: Any, task_run: Any, state: Any) -> bool:
@@ -67,20 +64,17 @@ def store_original(ctx: IntakeContext, intake_id: int, path: Path) -> Path:
 def extract(ctx: IntakeContext, intake_id: int, stored: Path) -> dict[str, Any]:
     """Read forms and ID cards from the archived copy, within this machine's OCR capacity.
 
-    The file holds one slot of the host's `ocr-<host>` concurrency limit per page it may OCR
-    (at most the whole limit) and reads that many pages in parallel, so many files at once
-    never run more OCR than the machine has cores. A retry (database locked longer than the
-    busy timeout) reads the file again: the result is committed only at the end.
+    The file holds up to one of the machine's OCR slots per page it may OCR and reads that many
+    pages in parallel, so many files at once never run more OCR than the machine has cores. A
+    retry (database locked longer than the busy timeout) reads the file again: the result is
+    committed only at the end.
     """
     from parsers.scan import page_threads  # here: digital-only runs need no OpenCV
 
     pages = _ocr_pages(stored, ctx.settings.limits.max_file_mb)
     if pages == 0:  # a fillable form: its values are read, not OCR'd
         return intake.extract(ctx, intake_id)
-    name, slots = _ocr_limit(ctx.settings)
-    wanted = min(slots, pages)
-    # a short lease (renewed while held), so a killed worker's slots come back soon
-    with concurrency(name, occupy=wanted, lease_duration=60), page_threads(wanted):
+    with ocr_slots_held(ctx.settings, wanted=pages) as held, page_threads(held):
         return intake.extract(ctx, intake_id)
 
 
@@ -177,8 +171,7 @@ def process_file(path: str, group_key: str | None = None, source: str = "inbox")
 
 
 _CONTEXTS: dict[str, IntakeContext] = {}
-_OCR_LIMITS: dict[str, tuple[str, int]] = {}
-OCR_PAGES_CAP = 16  # more pages than any machine has cores: the limit's size decides
+OCR_PAGES_CAP = 16  # more pages than any machine has cores: the slots' number decides
 
 
 def _context(settings: Settings) -> IntakeContext:
@@ -187,14 +180,6 @@ def _context(settings: Settings) -> IntakeContext:
     if key not in _CONTEXTS:
         _CONTEXTS[key] = IntakeContext.open(settings)
     return _CONTEXTS[key]
-
-
-def _ocr_limit(settings: Settings) -> tuple[str, int]:
-    """This host's OCR limit, created on first use (a pool worker's machine may be new)."""
-    key = settings.model_dump_json()
-    if key not in _OCR_LIMITS:
-        _OCR_LIMITS[key] = ensure_ocr_limit(settings)
-    return _OCR_LIMITS[key]
 
 
 def _ocr_pages(path: Path, max_mb: float) -> int:

@@ -30,7 +30,7 @@ from typing import IO, Any
 from ppid.errors import AlreadyRunningError, ConfigError, PpidError
 from ppid.inbox import is_ignored, iter_inbox, utf8_name, wait_until_stable
 from ppid.settings import Settings
-from ppid.worker import WarmWorker, crash_runs_of, ensure_ocr_limit
+from ppid.worker import WarmWorker, crash_runs_of
 
 log = logging.getLogger(__name__)
 
@@ -120,12 +120,12 @@ def single_instance(settings: Settings) -> Iterator[None]:
 
 @contextlib.contextmanager
 def prefect_server(settings: Settings, port: int) -> Iterator[str]:
-    """A local `prefect server start` as a child process; stopped when the block ends."""
+    """A local Prefect server (`ppid.prefect_server`) as a child process, until the block ends."""
     env = {**os.environ, **prefect_environment(settings, api_url="unused")}
     env.pop("PREFECT_API_URL", None)
     log_path = settings.var_dir / "log" / "prefect-server.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    command = [sys.executable, "-m", "prefect", "server", "start"]
+    command = [sys.executable, "-m", "ppid.prefect_server", "server", "start"]
     command += ["--host", "127.0.0.1", "--port", str(port)]
     api_url = f"http://127.0.0.1:{port}/api"
     if _healthy(api_url):
@@ -295,7 +295,6 @@ def run(settings: Settings, out: IO[str] = sys.stdout) -> None:
         _state_file(settings).write_text(json.dumps({"pid": os.getpid(), "prefect_api_url": api}))
         os.chdir(REPO_ROOT)  # flow runs load the flows by their path relative to the repository
         register_deployments(build_deployments(settings), work_pool=pool)  # triggers first
-        ensure_ocr_limit(settings, reset=True)  # no OCR of ours runs yet; frees leaked slots
         workers = [] if pool else start_workers(settings, settings.intake.workers)
         web_thread, web_server = serve_web(settings)
         stop = threading.Event()

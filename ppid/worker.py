@@ -13,17 +13,21 @@ Stopping: SIGINT asks the worker to finish the flow run in hand and exit; SIGTER
 abandons it (Prefect's engine marks it Crashed; the intake ledger lets the sweep resume the
 file). A run that fails or crashes is reported to the API and the worker takes the next one.
 This module knows no flows: the composition root (`ppid.service`) hands it the deployments.
+It also keeps the machine's OCR slots, which bound the pages read at once by all its workers.
 """
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import os
 import signal
 import socket
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -121,34 +125,76 @@ class WarmWorker:
                 return None
 
 
-def ocr_limit_name() -> str:
-    """The Prefect concurrency limit of this machine's OCR: one per host, as cores are."""
-    return f"ocr-{socket.gethostname()}"
-
-
 def ocr_slots(settings: Settings) -> int:
     """Pages this machine OCRs at once: `prefect.ocr_slots`, else its cores."""
     return max(1, settings.prefect.ocr_slots or os.cpu_count() or 1)
 
 
-def ensure_ocr_limit(settings: Settings, *, reset: bool = False) -> tuple[str, int]:
-    """Create (or resize) this machine's OCR limit; returns its name and size.
+def ocr_slot_folder(settings: Settings) -> Path:
+    """Where this machine's OCR slots live: per host, since a shared `var/` may serve several."""
+    return settings.var_dir / "run" / f"ocr-{socket.gethostname()}"
 
-    `reset` frees every slot: `ppid run` does so at start-up, when no OCR of this host can be
-    running. The server keeps slot leases in memory, so a server killed while slots were held
-    would otherwise leave the limit full for good and intake stalled (found by crash torture).
+
+@contextmanager
+def ocr_slots_held(settings: Settings, wanted: int) -> Iterator[int]:
+    """Hold one to `wanted` of this machine's OCR slots while the block runs; yields how many.
+
+    The slots are locked files, not Prefect's global concurrency limit (used until 2026-12-06):
+    taking a slot there is a write in the Prefect server's SQLite, which fails at once ("database
+    is locked": a deferred transaction cannot upgrade) whenever the server is recording the
+    flow's own task states, and the client then waits 2 s before asking again; the intake
+    benchmark lost 2 s on most scanned files to it. A locked file costs no round trip, and the
+    kernel frees it when its holder dies, so a killed worker never leaks a slot.
     """
-    from prefect.client.orchestration import get_client
-    from prefect.client.schemas.actions import GlobalConcurrencyLimitUpdate
+    with hold_slots(ocr_slot_folder(settings), ocr_slots(settings), wanted) as held:
+        yield held
 
-    name, slots = ocr_limit_name(), ocr_slots(settings)
-    with get_client(sync_client=True) as client:
-        client.upsert_global_concurrency_limit_by_name(name, slots)
-        if reset:
-            client.update_global_concurrency_limit(
-                name, GlobalConcurrencyLimitUpdate(active_slots=0)
-            )
-    return name, slots
+
+@contextmanager
+def hold_slots(folder: Path, size: int, wanted: int, poll_seconds: float = 0.05) -> Iterator[int]:
+    """Take what is free, at least one: a file does not wait for a second slot while one idles.
+
+    One process at a time gathers slots (the gate), so a file wanting two is not starved by files
+    wanting one, and two gatherers never deadlock holding half each.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    wanted = max(1, min(wanted, size))
+    held: list[int] = []
+    try:
+        with _locked(folder / "gate"):
+            while not held:
+                for index in range(size):
+                    descriptor = _try_lock(folder / f"slot-{index}")
+                    if descriptor is not None:
+                        held.append(descriptor)
+                        if len(held) == wanted:
+                            break
+                if not held:
+                    time.sleep(poll_seconds)
+        yield len(held)
+    finally:
+        for descriptor in held:
+            os.close(descriptor)  # closing the file releases its lock
+
+
+@contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(descriptor)
+
+
+def _try_lock(path: Path) -> int | None:
+    descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(descriptor)
+        return None
+    return descriptor
 
 
 def crash_runs_of(worker: str) -> int:

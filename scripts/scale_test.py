@@ -240,7 +240,7 @@ def start_prefect(rehearsal: Rehearsal, pg: str) -> str:
         "PREFECT_LOGGING_LEVEL": "WARNING",
     }
     env.pop("PREFECT_API_URL", None)
-    command = [PYTHON, "-m", "prefect", "server", "start", "--host", "127.0.0.1"]
+    command = [PYTHON, "-m", "ppid.prefect_server", "server", "start", "--host", "127.0.0.1"]
     started = rehearsal.spawn("prefect-server", [*command, "--port", str(port)], env)
     api = f"http://127.0.0.1:{port}/api"
     wait_for("the Prefect server", lambda: http_ok(f"{api}/health"), started, 180)

@@ -4,7 +4,9 @@ The first test claims flow runs from two workers at once against a real Prefect 
 is claimed exactly once. The second runs `ppid run` with two workers, drops files, and reads the
 flow runs back from the Prefect API: one per file, each executed (Running) once, by a worker
 process of `ppid run` that took more than one file, so the process is reused, not spawned; a
-worker killed with SIGKILL is replaced, and Ctrl-C leaves no worker behind.
+worker killed with SIGKILL is replaced, and Ctrl-C leaves no worker behind. The OCR slots that
+bound a machine's OCR across its workers are granted, waited for and freed by a killed holder;
+our Prefect server queues simultaneous writes instead of refusing them.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from prefect import flow
 
 from ppid.forms import render_form
 from ppid.settings import load_settings
-from ppid.worker import WarmWorker
+from ppid.worker import WarmWorker, hold_slots
 from tests.specimens import ppid_run_env, wait_for_line
 
 
@@ -66,6 +68,80 @@ def test_two_workers_claiming_at_once_never_take_the_same_flow_run(prefect_api: 
 
 
 @pytest.mark.slow
+def test_prefect_server_queues_simultaneous_flow_run_creations(prefect_api: str) -> None:
+    """Ours begins SQLite transactions IMMEDIATE: Prefect's own answered 503 to most of these."""
+    import httpx
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    with temporary_settings(updates={PREFECT_API_URL: prefect_api}):
+        deployment_id = noop.to_deployment(name=f"creations-{os.getpid()}").apply()
+    later = {"type": "SCHEDULED", "state_details": {"scheduled_time": "2099-01-01T00:00:00Z"}}
+    codes: list[int] = []
+
+    def create_three() -> None:
+        with httpx.Client(base_url=prefect_api, timeout=60) as client:  # no retries
+            for _ in range(3):
+                answer = client.post(
+                    f"/deployments/{deployment_id}/create_flow_run", json={"state": later}
+                )
+                codes.append(answer.status_code)
+
+    threads = [threading.Thread(target=create_three) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert Counter(codes) == {201: 24}
+
+
+def _hold_in_thread(
+    folder: Path, wanted: int
+) -> tuple[threading.Event, threading.Event, list[int]]:
+    """Take slots in another thread; returns (taken, release, [how many]): set `release` to end."""
+    taken, release, granted = threading.Event(), threading.Event(), []
+
+    def hold() -> None:
+        with hold_slots(folder, size=2, wanted=wanted) as held:
+            granted.append(held)
+            taken.set()
+            release.wait(30)
+
+    threading.Thread(target=hold, daemon=True).start()
+    return taken, release, granted
+
+
+def test_ocr_slots_give_what_is_free_and_wait_while_none_is(tmp_path: Path) -> None:
+    with hold_slots(tmp_path, size=2, wanted=5) as held:
+        assert held == 2  # never more than there are
+        taken, release, granted = _hold_in_thread(tmp_path, wanted=1)
+        assert not taken.wait(0.5), "a slot was granted while all were held"
+    assert taken.wait(10) and granted == [1]
+    with hold_slots(tmp_path, size=2, wanted=2) as held:
+        assert held == 1  # one is still taken: start with the free one rather than wait
+    release.set()
+
+
+def test_a_killed_holder_leaves_no_ocr_slot_taken(tmp_path: Path) -> None:
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import pathlib, time; from ppid.worker import hold_slots\n"
+            f"with hold_slots(pathlib.Path({str(tmp_path)!r}), 2, 2):\n"
+            "    print('held', flush=True); time.sleep(600)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+    taken, release, _ = _hold_in_thread(tmp_path, wanted=1)
+    assert not taken.wait(0.5), "a slot was granted while another process held them all"
+    holder.kill()
+    holder.wait()
+    assert taken.wait(10), "the killed process's slots were not freed"
+    release.set()
+
+
 def test_ppid_run_executes_each_file_once_in_a_reused_warm_worker(ppid_home: Path) -> None:
     port_base = 22000 + os.getpid() % 20000
     env = ppid_run_env(

@@ -385,26 +385,9 @@ def wait_settled(system: System, inputs: list[Input], timeout: float) -> float:
     open_rows = Counter(rows.get(s, "unclaimed") for s in expected if rows.get(s) not in TERMINAL)
     raise TortureFailure(
         f"not settled after {timeout:.0f} s: inbox still holds {left[:10]} ({len(left)}); "
-        f"unfinished ledger rows {dict(open_rows)}; Prefect concurrency limits "
-        f"{concurrency_limits(system)}; see {system.log_path} and {system.home / 'var' / 'log'}"
+        f"unfinished ledger rows {dict(open_rows)}; "
+        f"see {system.log_path} and {system.home / 'var' / 'log'}"
     )
-
-
-def concurrency_limits(system: System) -> dict[str, str]:
-    """name → "active/limit" of the Prefect global concurrency limits (slots leaked by a kill)."""
-    import json
-
-    request = urllib.request.Request(
-        f"http://127.0.0.1:{system.port + 1}/api/v2/concurrency_limits/filter",
-        data=b"{}",
-        headers={"Content-Type": "application/json"},
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            limits = json.load(response)
-    except (OSError, ValueError):
-        return {}
-    return {item["name"]: f"{item['active_slots']}/{item['limit']}" for item in limits}
 
 
 def _ocr_disagrees(archive: Path, rows: dict, submission_id: int) -> bool:

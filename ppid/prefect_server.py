@@ -1,0 +1,55 @@
+"""The local Prefect server of `ppid run`: Prefect's own, with SQLite writers that wait their turn.
+
+    python -m ppid.prefect_server server start --host 127.0.0.1 --port 4200
+
+Prefect's rule for SQLite (its server/AGENTS.md, 3.9): a transaction that reads and then writes
+must begin IMMEDIATE, or it fails at once with "database is locked" whenever another connection
+commits between its read and its first write; the busy timeout never applies to that case. The
+server answers 503 and Prefect's client asks again two seconds later. Two endpoints on our hot path
+break the rule: creating a flow run from a deployment (what the file trigger does; when a form and
+its KTP are dropped together, the second file's run came two seconds late in half the pairs) and
+taking concurrency slots. Ten clients creating runs at once got 503 on 10 of 11 answered requests.
+
+So here every SQLite transaction begins IMMEDIATE: writers queue under the 60 s busy timeout
+instead of failing. Reads outside transactions are untouched (WAL lets them run beside a writer).
+With PostgreSQL (`PREFECT_API_DATABASE_CONNECTION_URL`) nothing changes.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+
+def immediate_sqlite_transactions() -> None:
+    """Make Prefect's SQLite configuration begin every transaction IMMEDIATE."""
+    from prefect.server.database.configurations import AioSqliteConfiguration
+
+    begin = AioSqliteConfiguration.begin_transaction
+    if getattr(begin, "ppid_immediate", False):
+        return
+
+    @asynccontextmanager
+    async def begin_immediate(
+        self: AioSqliteConfiguration, session: Any, with_for_update: bool = False
+    ) -> AsyncIterator[Any]:
+        async with begin(self, session, with_for_update=True) as transaction:
+            yield transaction
+
+    begin_immediate.ppid_immediate = True  # type: ignore[attr-defined]
+    AioSqliteConfiguration.begin_transaction = begin_immediate  # type: ignore[method-assign]
+
+
+def main() -> None:
+    """Prefect's command line, in this process, after the change above."""
+    immediate_sqlite_transactions()
+    from prefect.cli import app
+
+    sys.argv[0] = "prefect"
+    app()
+
+
+if __name__ == "__main__":
+    main()
