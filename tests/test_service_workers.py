@@ -181,6 +181,8 @@ def test_ppid_run_executes_each_file_once_in_a_reused_warm_worker(ppid_home: Pat
             assert int(pid) in workers, f"{run['name']} ran outside the worker processes"
             executors[int(pid)] += 1
         assert max(executors.values()) >= 2, "no worker process was reused"
+        events = _flow_run_event_names(api, until_seen="prefect.flow-run.Completed")
+        assert "prefect.flow-run.heartbeat" not in events, "a warm worker sent heartbeats"
         killed = max(executors, key=executors.__getitem__)
         os.kill(killed, signal.SIGKILL)  # out of memory, say: `ppid run` starts another
         deadline = time.monotonic() + 240
@@ -205,6 +207,23 @@ def _workers_of(pid: int) -> set[int]:
         for child in children
         if child.status() != psutil.STATUS_ZOMBIE and "worker" in child.cmdline()
     }
+
+
+def _flow_run_event_names(api: str, until_seen: str) -> set[str]:
+    """Which of `until_seen` and heartbeats the server has stored, once `until_seen` is."""
+    import httpx
+
+    deadline = time.monotonic() + 60
+    while True:
+        answer = httpx.post(
+            f"{api}/events/filter",
+            json={"filter": {"event": {"name": [until_seen, "prefect.flow-run.heartbeat"]}}},
+            timeout=30,
+        )
+        names = {event["event"] for event in answer.json()["events"]}
+        if until_seen in names or time.monotonic() > deadline:
+            return names
+        time.sleep(1)  # the server stores events in batches
 
 
 def _on_file_runs(api: str) -> list[dict[str, object]]:
