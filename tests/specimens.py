@@ -114,6 +114,23 @@ def ppid_run_env(home: Path, port: int, **settings: str) -> dict[str, str]:
     return env
 
 
+def kill_tree(process: subprocess.Popen[str]) -> None:
+    """SIGKILL a failed test's `ppid run` and its children: its Prefect server would live on."""
+    import psutil
+
+    if process.poll() is not None:
+        return
+    try:
+        family = [*psutil.Process(process.pid).children(recursive=True)]
+    except psutil.NoSuchProcess:
+        family = []
+    process.kill()
+    process.wait()
+    for child in family:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            child.kill()
+
+
 def wait_for_line(process: subprocess.Popen[str], text: str, timeout: float) -> list[str]:
     """The child's output lines until one holds `text`; fails when it times out or exits."""
     lines: list[str] = []

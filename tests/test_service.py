@@ -15,7 +15,7 @@ import pytest
 
 from ppid.forms import render_form
 from ppid.settings import load_settings
-from tests.specimens import ppid_run_env, wait_for_line
+from tests.specimens import kill_tree, ppid_run_env, wait_for_line
 
 
 @pytest.mark.slow
@@ -53,9 +53,7 @@ def test_run_starts_everything_refuses_a_second_copy_and_stops_on_ctrl_c(ppid_ho
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=60) == 0
     finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
+        kill_tree(process)
     with pytest.raises(OSError):
         urllib.request.urlopen(f"http://127.0.0.1:{port_base + 1}/api/health", timeout=2)
 

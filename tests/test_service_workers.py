@@ -29,7 +29,7 @@ from prefect import flow
 from ppid.forms import render_form
 from ppid.settings import load_settings
 from ppid.worker import WarmWorker, hold_slots
-from tests.specimens import ppid_run_env, wait_for_line
+from tests.specimens import kill_tree, ppid_run_env, wait_for_line
 
 
 @flow(name="ppid-test-noop")
@@ -194,9 +194,7 @@ def test_ppid_run_executes_each_file_once_in_a_reused_warm_worker(ppid_home: Pat
         assert process.wait(timeout=120) == 0
         assert not any(psutil.pid_exists(pid) for pid in workers), "a worker outlived ppid run"
     finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
+        kill_tree(process)
 
 
 def _workers_of(pid: int) -> set[int]:
