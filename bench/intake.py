@@ -6,16 +6,19 @@ Phase 0: the OCR time of each probed bundle, extracted alone in this process (wa
 Tesseract children included), to judge "a scanned bundle within its OCR time + 3 s". Phase 1
 (one worker, nothing else queued, the machine otherwise idle as far as we can tell: the load
 average is printed): latency of a digital form + KTP and of a scanned bundle, one submission at
-a time. Phase 2, for each worker count: all files dropped at once; files per minute and latency
-per kind under load. Latencies come from the database's timestamps, not from polling:
-"registered" is the drop to the commit that created the case (register number), "done" the drop
-to the commit that finished the last file (receipt rendered, bag written, inbox emptied).
+a time. Phase 2, for each worker count: all files dropped at once; files per minute, latency
+per kind under load, and the CPU used by the workers, the Prefect server and `ppid run` (how many
+cores were busy: whether the machine or the intake limits the throughput). Latencies come from
+the database's timestamps, not from polling: "registered" is the drop to the commit that created
+the case (register number), "done" the drop to the commit that finished the last file (receipt
+rendered, bag written, inbox emptied).
 The sweep runs every 30 minutes here so a scheduled sweep does not take the single worker.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import random
 import resource
@@ -121,6 +124,24 @@ class System:
                 break
         else:
             raise SystemExit("ppid run did not start:\n" + "".join(said[-30:]))
+
+    def cpu_seconds(self) -> dict[str, float]:
+        """CPU used so far by `ppid run` itself, its Prefect server and its workers (with their
+        Tesseract children): whether the machine, not the intake, is what limits throughput."""
+        import psutil
+
+        def used(process: psutil.Process) -> float:
+            times = process.cpu_times()
+            return times.user + times.system + times.children_user + times.children_system
+
+        parts = {"run": 0.0, "server": 0.0, "workers": 0.0}
+        root = psutil.Process(self.process.pid)
+        parts["run"] = used(root)
+        for child in root.children():
+            with contextlib.suppress(psutil.NoSuchProcess):
+                part = "server" if "server" in child.cmdline() else "workers"
+                parts[part] += used(child)
+        return parts
 
     def stop(self) -> None:
         self.process.send_signal(signal.SIGINT)
@@ -350,15 +371,21 @@ def run_phase(batch: Batch, workers: int, sequential: list[Submission] | None) -
                 latency_table("Latency, one submission at a time (1 worker)", sequential)
                 stage_table(system, sequential, inbox)
                 return None
-            started = time.time()
+            started, cpu_before = time.time(), system.cpu_seconds()
             for sub in batch.submissions:
                 drop(batch, sub, inbox)
             wait(system, batch.submissions, inbox, timeout=1800)
+            cpu = {part: used - cpu_before[part] for part, used in system.cpu_seconds().items()}
             ended = max(s.finished or time.time() for s in batch.submissions)
             files = sum(len(s.files) for s in batch.submissions)
             rate = files / ((ended - started) / 60)
             latency_table(f"All {files} files at once, {workers} worker(s)", batch.submissions)
             print(f"  throughput: {rate:.1f} files/min ({ended - started:.0f} s)")
+            busy = sum(cpu.values()) / (time.time() - started)
+            print(
+                f"  CPU: workers {cpu['workers']:.0f} s, Prefect server {cpu['server']:.0f} s, "
+                f"ppid run {cpu['run']:.0f} s; {busy:.2f} of {os.cpu_count()} cores busy"
+            )
             return rate
         finally:
             system.stop()
