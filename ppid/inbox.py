@@ -191,6 +191,28 @@ class QuarantineNote:
     reason_en: str
 
 
+def prune_empty_folders(folder: Path, inbox: Path) -> None:
+    """Remove a clerk's applicant folder once intake has taken its last file, and its parents.
+
+    A folder holding only what the desktop leaves behind (Thumbs.db, desktop.ini, .DS_Store) counts
+    as empty; one with anything else, a lock or temporary file included (a document still open or
+    being copied), stays. The inbox itself always stays. Failing to remove is never an error.
+    """
+    folder, inbox = folder.resolve(), inbox.resolve()  # a symlinked folder resolves outside
+    while folder != inbox and folder.is_relative_to(inbox):
+        try:
+            leftovers = list(folder.iterdir())
+            if any(entry.name.lower() not in IGNORED_NAMES for entry in leftovers):
+                return
+            for entry in leftovers:
+                entry.unlink()
+            folder.rmdir()
+        except OSError:  # a file arriving this instant, or no right to remove: leave it
+            return
+        log.info("removed the emptied inbox folder %s", folder)
+        folder = folder.parent
+
+
 def quarantine_file(path: Path, quarantine_dir: Path, note: QuarantineNote, inbox: Path) -> Path:
     """Move an unprocessable file out of the inbox, with a note saying why and how to retry.
 
@@ -205,6 +227,7 @@ def quarantine_file(path: Path, quarantine_dir: Path, note: QuarantineNote, inbo
     write_quarantine_note(target, note, original=str(relative))
     shutil.move(str(path), str(target))
     fsync_dir(target.parent)
+    prune_empty_folders(path.parent, inbox)
     return target
 
 

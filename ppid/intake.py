@@ -25,7 +25,14 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 from parsers.extract import extract_file
 from ppid.calendar import WorkCalendar, calendar_from_settings
 from ppid.db import open_db, write_session
-from ppid.inbox import QuarantineNote, fsync_copy, quarantine_file, safe_name, sha256_file
+from ppid.inbox import (
+    QuarantineNote,
+    fsync_copy,
+    prune_empty_folders,
+    quarantine_file,
+    safe_name,
+    sha256_file,
+)
 from ppid.models import Base, Case, CaseDocument, CaseEvent, DocumentKind, fit_to_columns, utcnow
 from ppid.register import mask_nik, register_case
 from ppid.settings import Settings
@@ -613,6 +620,7 @@ def finish(ctx: IntakeContext, intake_id: int, path: Path) -> None:
         row = session.get_one(IntakeFile, intake_id)
         if _is_inside(path, ctx.settings.inbox) and _same_bytes(path, row.sha256):
             path.unlink()
+            prune_empty_folders(path.parent, ctx.settings.inbox)
         if row.status != IntakeStatus.DUPLICATE:
             row.status = IntakeStatus.DONE
         row.claimed_by, row.error = None, None  # a "retry later" of an earlier run is over

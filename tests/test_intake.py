@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import func, select
 
 from ppid.forms import render_filled_form
-from ppid.inbox import is_ignored, list_quarantine
+from ppid.inbox import is_ignored, list_quarantine, prune_empty_folders
 from ppid.intake import (
     IntakeContext,
     IntakeFile,
@@ -110,6 +110,33 @@ def test_form_and_id_in_one_folder_register_one_case_with_receipt(ctx, specimens
     assert number in text
     assert case.applicant_name in text
     assert (receipt.parent / "02-salinan-formulir.pdf").exists()
+
+
+def test_the_last_file_taken_from_an_applicant_folder_removes_the_folder(ctx, specimens) -> None:
+    inbox = ctx.settings.inbox
+    form = drop(ctx, specimens["form"], "pemohon-b/scan/formulir.pdf")
+    ktp = drop(ctx, specimens["ktp"], "pemohon-b/scan/ktp.jpg")
+    (inbox / "pemohon-b/scan/Thumbs.db").write_bytes(b"left by Windows Explorer")
+    finish(ctx, run_steps(ctx, form)[0], form)
+    assert ktp.exists()  # the folder still holds the KTP
+    finish(ctx, run_steps(ctx, ktp)[0], ktp)
+    assert not (inbox / "pemohon-b").exists()
+    assert inbox.is_dir()
+
+
+def test_a_folder_with_anything_but_desktop_leftovers_stays(tmp_path: Path) -> None:
+    inbox, outside = tmp_path / "inbox", tmp_path / "elsewhere"
+    busy = inbox / "pemohon-c"
+    busy.mkdir(parents=True)
+    (busy / ".~lock.formulir.odt#").write_text("a document still open")
+    outside.mkdir()
+    prune_empty_folders(busy, inbox)
+    prune_empty_folders(outside, inbox)
+    prune_empty_folders(inbox, inbox)
+    assert busy.is_dir() and outside.is_dir() and inbox.is_dir()
+    (busy / ".~lock.formulir.odt#").unlink()
+    prune_empty_folders(busy, inbox)
+    assert not busy.exists() and inbox.is_dir()
 
 
 def test_form_alone_waits_as_pending_and_pairs_with_a_later_id_by_nik(ctx, specimens) -> None:
