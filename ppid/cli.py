@@ -212,14 +212,16 @@ def ingest(
     service.use_prefect(settings)
     from flows.intake import sweep_inbox
     from ppid.inbox import utf8_name
+    from ppid.worker import without_heartbeats
 
     # a name that is not UTF-8 cannot be a flow parameter: rename it first, as the sweep does
     named = [p.parent / (utf8_name(p.parent, p.name) or p.name) for p in paths or []]
-    outcomes = sweep_inbox([str(p) for p in named] if paths else None)
-    if not paths and (settings.mail_url or settings.mail.urls):
-        from flows.mail import check_mailboxes
+    with without_heartbeats():
+        outcomes = sweep_inbox([str(p) for p in named] if paths else None)
+        if not paths and (settings.mail_url or settings.mail.urls):
+            from flows.mail import check_mailboxes
 
-        outcomes += check_mailboxes()  # the configured mailboxes are drained as well
+            outcomes += check_mailboxes()  # the configured mailboxes are drained as well
     for outcome in outcomes:
         if as_json:
             typer.echo(json.dumps(outcome, ensure_ascii=False))

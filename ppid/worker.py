@@ -101,16 +101,9 @@ class WarmWorker:
         return state.is_pending()
 
     def execute(self, client: Any, run: Any) -> Any:
-        """Run the claimed flow run here; a failure is its state, never the worker's end.
-
-        Without Prefect's flow-run heartbeats: their thread sleeps in one-second steps and the
-        engine joins it when the run ends, which cost every run up to a second (a digital form's
-        whole run takes 0.1-0.4 s). They serve Prefect's zombie detection, which we do not use:
-        `ppid run` marks a vanished worker's runs Crashed itself (`crash_runs_of`).
-        """
+        """Run the claimed flow run here; a failure is its state, never the worker's end."""
         from prefect.exceptions import TerminationSignal
         from prefect.flow_engine import run_flow
-        from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
         from prefect.states import Crashed
         from prefect.utilities.engine import propose_state_sync
 
@@ -118,7 +111,7 @@ class WarmWorker:
         flow = self.flows[run.deployment_id]
         try:
             client.update_flow_run(run.id, infrastructure_pid=self.name)
-            with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+            with without_heartbeats():
                 return run_flow(flow, flow_run=run, return_type="state")
         except TerminationSignal:  # SIGTERM mid-run: the engine has marked the run Crashed
             self.stopping = True
@@ -131,6 +124,21 @@ class WarmWorker:
             except Exception:
                 log.exception("worker %s: could not mark flow run %s crashed", self.name, run.id)
                 return None
+
+
+@contextmanager
+def without_heartbeats() -> Iterator[None]:
+    """Flow runs started in this block send no Prefect heartbeats.
+
+    The engine joins its heartbeat thread when a run ends, and that thread sleeps in one-second
+    steps: every run paid up to a second after its last task (a digital form's whole run takes
+    0.1-0.4 s), subflows of a sweep included. Heartbeats serve Prefect's zombie detection, which
+    we do not use: `ppid run` marks a vanished worker's runs Crashed itself (`crash_runs_of`).
+    """
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+
+    with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+        yield
 
 
 def ocr_slots(settings: Settings) -> int:
