@@ -134,9 +134,8 @@ class System:
             times = process.cpu_times()
             return times.user + times.system + times.children_user + times.children_system
 
-        parts = {"run": 0.0, "server": 0.0, "workers": 0.0}
         root = psutil.Process(self.process.pid)
-        parts["run"] = used(root)
+        parts = {"run": used(root), "server": 0.0, "workers": 0.0}
         for child in root.children():
             with contextlib.suppress(psutil.NoSuchProcess):
                 part = "server" if "server" in child.cmdline() else "workers"

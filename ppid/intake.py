@@ -620,10 +620,10 @@ def finish(ctx: IntakeContext, intake_id: int, path: Path) -> None:
         row = session.get_one(IntakeFile, intake_id)
         if _is_inside(path, ctx.settings.inbox) and _same_bytes(path, row.sha256):
             path.unlink()
-            prune_empty_folders(path.parent, ctx.settings.inbox)
         if row.status != IntakeStatus.DUPLICATE:
             row.status = IntakeStatus.DONE
         row.claimed_by, row.error = None, None  # a "retry later" of an earlier run is over
+    prune_empty_folders(path.parent, ctx.settings.inbox)  # a folder still holding it stays
 
 
 def release_for_retry(ctx: IntakeContext, intake_id: int | None, reason: str) -> None:

@@ -28,8 +28,6 @@ def immediate_sqlite_transactions() -> None:
     from prefect.server.database.configurations import AioSqliteConfiguration
 
     begin = AioSqliteConfiguration.begin_transaction
-    if getattr(begin, "ppid_immediate", False):
-        return
 
     @asynccontextmanager
     async def begin_immediate(
@@ -38,7 +36,6 @@ def immediate_sqlite_transactions() -> None:
         async with begin(self, session, with_for_update=True) as transaction:
             yield transaction
 
-    begin_immediate.ppid_immediate = True  # type: ignore[attr-defined]
     AioSqliteConfiguration.begin_transaction = begin_immediate  # type: ignore[method-assign]
 
 

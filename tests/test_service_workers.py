@@ -67,7 +67,6 @@ def test_two_workers_claiming_at_once_never_take_the_same_flow_run(prefect_api: 
     assert set(both) == created, "every scheduled run is claimed by one of the workers"
 
 
-@pytest.mark.slow
 def test_prefect_server_queues_simultaneous_flow_run_creations(prefect_api: str) -> None:
     """Ours begins SQLite transactions IMMEDIATE: Prefect's own answered 503 to most of these."""
     import httpx
@@ -142,6 +141,7 @@ def test_a_killed_holder_leaves_no_ocr_slot_taken(tmp_path: Path) -> None:
     release.set()
 
 
+@pytest.mark.slow
 def test_ppid_run_executes_each_file_once_in_a_reused_warm_worker(ppid_home: Path) -> None:
     port_base = 22000 + os.getpid() % 20000
     env = ppid_run_env(
