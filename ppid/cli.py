@@ -212,11 +212,11 @@ def ingest(
     service.use_prefect(settings)
     from flows.intake import sweep_inbox
     from ppid.inbox import utf8_name
-    from ppid.worker import without_heartbeats
+    from ppid.worker import lean_flow_runs
 
     # a name that is not UTF-8 cannot be a flow parameter: rename it first, as the sweep does
     named = [p.parent / (utf8_name(p.parent, p.name) or p.name) for p in paths or []]
-    with without_heartbeats():
+    with lean_flow_runs():
         outcomes = sweep_inbox([str(p) for p in named] if paths else None)
         if not paths and (settings.mail_url or settings.mail.urls):
             from flows.mail import check_mailboxes

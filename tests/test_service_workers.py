@@ -67,6 +67,36 @@ def test_two_workers_claiming_at_once_never_take_the_same_flow_run(prefect_api: 
     assert set(both) == created, "every scheduled run is claimed by one of the workers"
 
 
+THREADS_SEEN: list[list[str]] = []
+
+
+@flow
+def note_threads() -> None:
+    """A flow that notes which threads run beside its body."""
+    THREADS_SEEN.append([thread.name for thread in threading.enumerate()])
+
+
+def test_warm_workers_run_flows_without_prefects_watcher_threads(prefect_api: str) -> None:
+    """Prefect's suspension observer costs a run a websocket and ~0.1 s; heartbeats: see below."""
+    from prefect.client.orchestration import get_client
+    from prefect.flow_engine import run_flow
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    with temporary_settings(updates={PREFECT_API_URL: prefect_api}):
+        deployment_id = note_threads.to_deployment(name=f"threads-{os.getpid()}").apply()
+        worker = WarmWorker({deployment_id: note_threads})
+        with get_client(sync_client=True) as client:
+            client.create_flow_run_from_deployment(deployment_id)
+            run = worker.claim_next(client)
+            assert run is not None
+            assert worker.execute(client, run).is_completed()
+            plain = client.create_flow_run_from_deployment(deployment_id)
+            run_flow(note_threads, flow_run=client.read_flow_run(plain.id))  # Prefect's way
+    lean, stock = THREADS_SEEN[-2:]
+    assert any("observer_thread" in name for name in stock), "Prefect no longer observes runs"
+    assert not any("observer_thread" in name for name in lean), lean
+
+
 def test_prefect_server_queues_simultaneous_flow_run_creations(prefect_api: str) -> None:
     """Ours begins SQLite transactions IMMEDIATE: Prefect's own answered 503 to most of these."""
     import httpx
