@@ -25,7 +25,7 @@ from ppid.hardcopy import file_by_qr
 from ppid.inbox import is_stable, iter_inbox, quarantine_link
 from ppid.intake import IntakeContext, Outcome, Quarantined
 from ppid.settings import Settings, load_settings
-from ppid.worker import ocr_slots_held
+from ppid.worker import ocr_slot, ocr_slots
 
 log = logging.getLogger(__name__)
 
@@ -64,9 +64,12 @@ def store_original(ctx: IntakeContext, intake_id: int, path: Path) -> Path:
 def extract(ctx: IntakeContext, intake_id: int, stored: Path) -> dict[str, Any]:
     """Read forms and ID cards from the archived copy, within this machine's OCR capacity.
 
-    The file holds up to one of the machine's OCR slots per page it may OCR and reads that many
-    pages in parallel, so many files at once never run more OCR than the machine has cores. A
-    retry (database locked longer than the busy timeout) reads the file again: the result is
+    Each page holds one of the machine's OCR slots while it is read, and a file reads as many
+    pages at once as the machine has slots: alone, a bundle's pages share the cores; beside
+    other files, the pages of all of them queue for the same slots, so many files at once never
+    run more OCR than the machine has cores, and a slot freed by a short page goes to the next
+    page waiting, whichever file it belongs to. A retry
+    (database locked longer than the busy timeout) reads the file again: the result is
     committed only at the end.
     """
     from parsers.scan import page_threads  # here: digital-only runs need no OpenCV
@@ -74,7 +77,7 @@ def extract(ctx: IntakeContext, intake_id: int, stored: Path) -> dict[str, Any]:
     pages = _ocr_pages(stored, ctx.settings.limits.max_file_mb)
     if pages == 0:  # a fillable form: its values are read, not OCR'd
         return intake.extract(ctx, intake_id)
-    with ocr_slots_held(ctx.settings, wanted=pages) as held, page_threads(held):
+    with page_threads(min(pages, ocr_slots(ctx.settings)), slot=lambda: ocr_slot(ctx.settings)):
         return intake.extract(ctx, intake_id)
 
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 
@@ -62,19 +62,28 @@ class _Page:
     warnings: list[str] = field(default_factory=list)
 
 
-# Pages of one file read at once (threads: the OCR runs in Tesseract subprocesses). A caller that
-# holds more of the machine's OCR capacity grants it with `page_threads` (parsers read no settings).
+# Pages of one file read at once (threads: the OCR runs in Tesseract subprocesses), and what each
+# page holds while it is read. A caller sharing the machine's OCR capacity with other files grants
+# threads and a slot with `page_threads` (parsers read no settings).
 PAGE_THREADS: ContextVar[int] = ContextVar("PAGE_THREADS", default=1)
+PAGE_SLOT: ContextVar[Callable[[], AbstractContextManager[object]]] = ContextVar(
+    "PAGE_SLOT", default=nullcontext
+)
 
 
 @contextmanager
-def page_threads(count: int) -> Iterator[None]:
-    """Let `read_scanned_pages` read up to `count` pages of a file in parallel in this block."""
-    token = PAGE_THREADS.set(max(1, count))
+def page_threads(
+    count: int, slot: Callable[[], AbstractContextManager[object]] = nullcontext
+) -> Iterator[None]:
+    """Let `read_scanned_pages` read up to `count` pages of a file in parallel in this block,
+    each page inside a `slot()` block: capacity is taken page by page, so a page that ends
+    early frees its share for another file at once, not when this file is done."""
+    threads, slots = PAGE_THREADS.set(max(1, count)), PAGE_SLOT.set(slot)
     try:
         yield
     finally:
-        PAGE_THREADS.reset(token)
+        PAGE_THREADS.reset(threads)
+        PAGE_SLOT.reset(slots)
 
 
 def read_scanned_pages(images: Iterable[Image.Image], page_numbers: list[int]) -> list[Document]:
@@ -85,20 +94,24 @@ def read_scanned_pages(images: Iterable[Image.Image], page_numbers: list[int]) -
     more page images alive than pages being read; only the small readings are kept.
     """
     source = iter(images)
-    threads = min(PAGE_THREADS.get(), len(page_numbers))
+    threads, slot = min(PAGE_THREADS.get(), len(page_numbers)), PAGE_SLOT.get()
     if threads > 1:
-        return _group(_continue_forms(_read_in_parallel(source, page_numbers, threads)))
+        return _group(_continue_forms(_read_in_parallel(source, page_numbers, threads, slot)))
     pages: list[_Page] = []
     for number in page_numbers:
         after_form = bool(pages) and pages[-1].kind == "objection_form" and not pages[-1].form
-        # never bound to a name here (nor kept in a zip tuple): gone when _read_page returns
-        pages.append(_read_page(_next_page(source, number), number, after_form))
+        with slot():  # drawn inside: rasterising a page is work too
+            # never bound to a name here (nor kept in a zip tuple): gone when _read_page returns
+            pages.append(_read_page(_next_page(source, number), number, after_form))
     _no_more_pages(source)
     return _group(pages)
 
 
 def _read_in_parallel(
-    images: Iterator[Image.Image], numbers: list[int], threads: int
+    images: Iterator[Image.Image],
+    numbers: list[int],
+    threads: int,
+    slot: Callable[[], AbstractContextManager[object]],
 ) -> list[_Page]:
     """Up to `threads` pages read at once; the next page is taken only when one of them is done,
     so at most `threads` page images are alive (not `pool.map`, which takes every page first)."""
@@ -112,7 +125,7 @@ def _read_in_parallel(
                 running = set(pending)
                 for finished in done:
                     finished.result()  # a page that failed stops the file now, not at the end
-            futures.append(pool.submit(_read_taken, [_next_page(images, number)], number))
+            futures.append(pool.submit(_read_taken, [_next_page(images, number)], number, slot))
             running.add(futures[-1])
         _no_more_pages(images)
         return [future.result() for future in futures]
@@ -120,10 +133,13 @@ def _read_in_parallel(
         pool.shutdown(wait=False, cancel_futures=True)
 
 
-def _read_taken(held: list[Image.Image], number: int) -> _Page:
+def _read_taken(
+    held: list[Image.Image], number: int, slot: Callable[[], AbstractContextManager[object]]
+) -> _Page:
     """A pool thread's page: taken out of `held`, so once read neither the work item nor the
     future keeps the image alive while the next page is drawn."""
-    return _read_page(held.pop(), number)
+    with slot():
+        return _read_page(held.pop(), number)
 
 
 def _next_page(images: Iterator[Image.Image], number: int) -> Image.Image:

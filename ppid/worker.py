@@ -170,8 +170,8 @@ def ocr_slot_folder(settings: Settings) -> Path:
 
 
 @contextmanager
-def ocr_slots_held(settings: Settings, wanted: int) -> Iterator[int]:
-    """Hold one to `wanted` of this machine's OCR slots while the block runs; yields how many.
+def ocr_slot(settings: Settings) -> Iterator[None]:
+    """Hold one of this machine's OCR slots while the block (one page's reading) runs.
 
     The slots are locked files, not Prefect's global concurrency limit (used until 2026-12-06):
     taking a slot there is a write in the Prefect server's SQLite, which fails at once ("database
@@ -180,35 +180,31 @@ def ocr_slots_held(settings: Settings, wanted: int) -> Iterator[int]:
     benchmark lost 2 s on most scanned files to it. A locked file costs no round trip, and the
     kernel frees it when its holder dies, so a killed worker never leaks a slot.
     """
-    with hold_slots(ocr_slot_folder(settings), ocr_slots(settings), wanted) as held:
-        yield held
+    with hold_slot(ocr_slot_folder(settings), ocr_slots(settings)):
+        yield
 
 
 @contextmanager
-def hold_slots(folder: Path, size: int, wanted: int, poll_seconds: float = 0.05) -> Iterator[int]:
-    """Take what is free, at least one: a file does not wait for a second slot while one idles.
+def hold_slot(folder: Path, size: int, poll_seconds: float = 0.05) -> Iterator[int]:
+    """Hold one of `size` slots (locked files in `folder`), waiting while none is free.
 
-    One process at a time gathers slots (the gate), so a file wanting two is not starved by files
-    wanting one, and two gatherers never deadlock holding half each.
+    Waiters take their turn at the gate (one lock all of them queue on), so a page waiting
+    since long is not overtaken again and again by newcomers polling at the right moment.
     """
     folder.mkdir(parents=True, exist_ok=True)
-    wanted = max(1, min(wanted, size))
-    held: list[int] = []
+    held: int | None = None
     try:
         with _locked(folder / "gate"):
-            while not held:
+            while held is None:
                 for index in range(size):
-                    descriptor = _try_lock(folder / f"slot-{index}")
-                    if descriptor is not None:
-                        held.append(descriptor)
-                        if len(held) == wanted:
-                            break
-                if not held:
+                    if (held := _try_lock(folder / f"slot-{index}")) is not None:
+                        break
+                else:
                     time.sleep(poll_seconds)
-        yield len(held)
+        yield index
     finally:
-        for descriptor in held:
-            os.close(descriptor)  # closing the file releases its lock
+        if held is not None:
+            os.close(held)  # closing the file releases its lock
 
 
 @contextmanager

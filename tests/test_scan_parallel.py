@@ -6,6 +6,10 @@ is taken after the parallel reading; this bundle exercises it.
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from PIL import Image, ImageDraw, ImageFont
 
 from parsers.scan import page_threads, read_scanned_pages
@@ -54,3 +58,30 @@ def test_pages_read_in_parallel_give_the_same_documents_as_one_at_a_time() -> No
     assert [(d.document_type, d.pages) for d in parallel] == kinds
     assert [d.fields for d in parallel] == [d.fields for d in one_at_a_time]
     assert [d.text for d in parallel] == [d.text for d in one_at_a_time]
+
+
+def test_each_page_is_read_inside_its_own_slot() -> None:
+    """Capacity is taken page by page (`slot`), never more pages at once than threads."""
+    held, most, entered = [0], [0], []
+    lock = threading.Lock()
+
+    @contextmanager
+    def slot() -> Iterator[None]:
+        with lock:
+            held[0] += 1
+            most[0] = max(most[0], held[0])
+            entered.append(held[0])
+        try:
+            yield
+        finally:
+            with lock:
+                held[0] -= 1
+
+    pages = [_page(LETTER), _page(CLOSING), _page(LETTER)]
+    for threads in (1, 2):
+        entered.clear()
+        most[0] = 0
+        with page_threads(threads, slot=slot):
+            read_scanned_pages(pages, [1, 2, 3])
+        assert len(entered) == 3, f"{threads} thread(s): a page was read outside a slot"
+        assert most[0] <= threads and held[0] == 0

@@ -28,7 +28,7 @@ from prefect import flow
 
 from ppid.forms import render_form
 from ppid.settings import load_settings
-from ppid.worker import WarmWorker, hold_slots
+from ppid.worker import WarmWorker, hold_slot
 from tests.specimens import kill_tree, ppid_run_env, wait_for_line
 
 
@@ -123,30 +123,27 @@ def test_prefect_server_queues_simultaneous_flow_run_creations(prefect_api: str)
     assert Counter(codes) == {201: 24}
 
 
-def _hold_in_thread(
-    folder: Path, wanted: int
-) -> tuple[threading.Event, threading.Event, list[int]]:
-    """Take slots in another thread; returns (taken, release, [how many]): set `release` to end."""
-    taken, release, granted = threading.Event(), threading.Event(), []
+def _hold_in_thread(folder: Path) -> tuple[threading.Event, threading.Event]:
+    """Take a slot in another thread; returns (taken, release): set `release` to end."""
+    taken, release = threading.Event(), threading.Event()
 
     def hold() -> None:
-        with hold_slots(folder, size=2, wanted=wanted) as held:
-            granted.append(held)
+        with hold_slot(folder, size=2):
             taken.set()
             release.wait(30)
 
     threading.Thread(target=hold, daemon=True).start()
-    return taken, release, granted
+    return taken, release
 
 
-def test_ocr_slots_give_what_is_free_and_wait_while_none_is(tmp_path: Path) -> None:
-    with hold_slots(tmp_path, size=2, wanted=5) as held:
-        assert held == 2  # never more than there are
-        taken, release, granted = _hold_in_thread(tmp_path, wanted=1)
+def test_ocr_slots_wait_while_none_is_free(tmp_path: Path) -> None:
+    with hold_slot(tmp_path, size=2) as first, hold_slot(tmp_path, size=2) as second:
+        assert {first, second} == {0, 1}
+        taken, release = _hold_in_thread(tmp_path)
         assert not taken.wait(0.5), "a slot was granted while all were held"
-    assert taken.wait(10) and granted == [1]
-    with hold_slots(tmp_path, size=2, wanted=2) as held:
-        assert held == 1  # one is still taken: start with the free one rather than wait
+    assert taken.wait(10), "a freed slot was not granted"
+    with hold_slot(tmp_path, size=2):  # one of two still taken: the other is free
+        pass
     release.set()
 
 
@@ -155,15 +152,16 @@ def test_a_killed_holder_leaves_no_ocr_slot_taken(tmp_path: Path) -> None:
         [
             sys.executable,
             "-c",
-            "import pathlib, time; from ppid.worker import hold_slots\n"
-            f"with hold_slots(pathlib.Path({str(tmp_path)!r}), 2, 2):\n"
+            "import pathlib, time; from ppid.worker import hold_slot\n"
+            f"folder = pathlib.Path({str(tmp_path)!r})\n"
+            "with hold_slot(folder, 2), hold_slot(folder, 2):\n"
             "    print('held', flush=True); time.sleep(600)",
         ],
         stdout=subprocess.PIPE,
         text=True,
     )
     assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
-    taken, release, _ = _hold_in_thread(tmp_path, wanted=1)
+    taken, release = _hold_in_thread(tmp_path)
     assert not taken.wait(0.5), "a slot was granted while another process held them all"
     holder.kill()
     holder.wait()
