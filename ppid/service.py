@@ -1,10 +1,11 @@
 """`ppid run`: the whole system on one machine — Prefect server, intake deployments, watcher, web.
 
 The Prefect server runs as a child process (SQLite under `var/prefect/`); the deployments are
-registered there and their flow runs executed by `intake.workers` warm `ppid worker` child
-processes (ppid/worker.py), or, with `prefect.work_pool` set, by Prefect process workers on
-that pool (any machine); the watcher turns new inbox files into Prefect events; the web app
-runs in a thread. One lock per home keeps a second `ppid run` from starting beside the first.
+registered there and their flow runs executed by warm `ppid worker` child processes
+(ppid/worker.py; one per core unless `intake.workers` says), or, with `prefect.work_pool` set,
+by Prefect process workers on that pool (any machine); the watcher turns new inbox files into
+Prefect events; the web app runs in a thread. One lock per home keeps a second `ppid run` from
+starting beside the first.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from typing import IO, Any
 from ppid.errors import AlreadyRunningError, ConfigError, PpidError
 from ppid.inbox import is_ignored, iter_inbox, utf8_name, wait_until_stable
 from ppid.settings import Settings
-from ppid.worker import WarmWorker, crash_runs_of
+from ppid.worker import WarmWorker, crash_runs_of, worker_count
 
 log = logging.getLogger(__name__)
 
@@ -295,7 +296,7 @@ def run(settings: Settings, out: IO[str] = sys.stdout) -> None:
         _state_file(settings).write_text(json.dumps({"pid": os.getpid(), "prefect_api_url": api}))
         os.chdir(REPO_ROOT)  # flow runs load the flows by their path relative to the repository
         register_deployments(build_deployments(settings), work_pool=pool)  # triggers first
-        workers = [] if pool else start_workers(settings, settings.intake.workers)
+        workers = [] if pool else start_workers(settings, worker_count(settings))
         web_thread, web_server = serve_web(settings)
         stop = threading.Event()
         watcher = threading.Thread(target=watch_inbox, args=(settings, stop), daemon=True)

@@ -107,7 +107,7 @@ class Intake(BaseModel):
     pairing_days: int = 7  # a form and an ID with the same NIK pair within this window
     duplicate_days: int = 30  # same NIK + request number within this window → flagged
     lease_minutes: float = 15.0  # a stale claim by a vanished process is taken over after this
-    workers: int = 1  # process workers serving the intake deployments in `ppid run`
+    workers: int = 0  # warm worker processes in `ppid run`; 0: one per core, at most 4
     prefect_port: int = 4200
 
 

@@ -106,9 +106,10 @@ def ppid_run_env(home: Path, port: int, **settings: str) -> dict[str, str]:
     """The environment of a `ppid run` child on a throw-away home: its own web port (`port`) and
     Prefect server (`port + 1`), never a Prefect API inherited from the test session.
 
-    `settings` are extra `PPID_*` variables, e.g. PPID_INTAKE__WORKERS="2".
+    `settings` are extra `PPID_*` variables, e.g. PPID_INTAKE__WORKERS="2" (one unless given:
+    a test's `ppid run` should not warm up a worker per core of a shared CI machine).
     """
-    env = {**os.environ, "PPID_HOME": str(home)}
+    env = {**os.environ, "PPID_HOME": str(home), "PPID_INTAKE__WORKERS": "1"}
     env.pop("PREFECT_API_URL", None)
     env.update(PPID_WEB_PORT=str(port), PPID_INTAKE__PREFECT_PORT=str(port + 1), **settings)
     return env

@@ -27,8 +27,8 @@ import pytest
 from prefect import flow
 
 from ppid.forms import render_form
-from ppid.settings import load_settings
-from ppid.worker import WarmWorker, hold_slot
+from ppid.settings import Settings, load_settings
+from ppid.worker import WarmWorker, hold_slot, worker_count
 from tests.specimens import kill_tree, ppid_run_env, wait_for_line
 
 
@@ -121,6 +121,17 @@ def test_prefect_server_queues_simultaneous_flow_run_creations(prefect_api: str)
     for thread in threads:
         thread.join()
     assert Counter(codes) == {201: 24}
+
+
+def test_ppid_run_starts_a_worker_per_core_unless_told(tmp_path: Path) -> None:
+    settings = load_settings(home=tmp_path)
+
+    def with_workers(count: int) -> Settings:
+        intake = settings.intake.model_copy(update={"workers": count})
+        return settings.model_copy(update={"intake": intake})
+
+    assert worker_count(with_workers(0)) == min(os.cpu_count() or 1, 4)
+    assert worker_count(with_workers(3)) == 3
 
 
 def _hold_in_thread(folder: Path) -> tuple[threading.Event, threading.Event]:
