@@ -8,10 +8,12 @@ Tesseract children included), to judge "a scanned bundle within its OCR time + 3
 average is printed): latency of a digital form + KTP and of a scanned bundle, one submission at
 a time. Phase 2, for each worker count: all files dropped at once; files per minute, latency
 per kind under load, and the CPU used by the workers, the Prefect server and `ppid run` (how many
-cores were busy: whether the machine or the intake limits the throughput). Latencies come from
-the database's timestamps, not from polling: "registered" is the drop to the commit that created
-the case (register number), "done" the drop to the commit that finished the last file (receipt
-rendered, bag written, inbox emptied).
+cores were busy: whether the machine or the intake limits the throughput). Then once more with one
+worker and one OCR slot (`--no-one-page-baseline` skips it): a worker that reads a file's pages
+one at a time, so the speed-up of two workers shows without one worker's own parallel pages.
+Latencies come from the database's timestamps, not from polling: "registered" is the drop to the
+commit that created the case (register number), "done" the drop to the commit that finished the
+last file (receipt rendered, bag written, inbox emptied).
 The sweep runs every 30 minutes here so a scheduled sweep does not take the single worker.
 """
 
@@ -100,9 +102,10 @@ def make_batch(folder: Path, pairs: int, bundles: int, lone: int, seed: int) -> 
 class System:
     """`ppid run` in a subprocess on a fresh home."""
 
-    def __init__(self, home: Path, workers: int) -> None:
+    def __init__(self, home: Path, workers: int, ocr_slots: int = 0) -> None:
         port = 21000 + os.getpid() % 10000
         env = {**os.environ, "PPID_HOME": str(home), "PPID_INTAKE__WORKERS": str(workers)}
+        env["PPID_PREFECT__OCR_SLOTS"] = str(ocr_slots)
         env.update(PPID_WEB_PORT=str(port), PPID_INTAKE__PREFECT_PORT=str(port + 1))
         env["PPID_INTAKE__STABLE_SECONDS"] = "1"
         env["PPID_INTAKE__SWEEP_MINUTES"] = "30"
@@ -141,6 +144,14 @@ class System:
                 part = "server" if "server" in child.cmdline() else "workers"
                 parts[part] += used(child)
         return parts
+
+    def worker_memory_mb(self) -> list[float]:
+        """Resident memory of each worker process now (warm, after the batch)."""
+        import psutil
+
+        root = psutil.Process(self.process.pid)
+        workers = [c for c in root.children() if "worker" in c.cmdline()]
+        return [round(w.memory_info().rss / 2**20) for w in workers]
 
     def stop(self) -> None:
         self.process.send_signal(signal.SIGINT)
@@ -356,10 +367,12 @@ def _cpu_seconds() -> float:
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
-def run_phase(batch: Batch, workers: int, sequential: list[Submission] | None) -> float | None:
+def run_phase(
+    batch: Batch, workers: int, sequential: list[Submission] | None, ocr_slots: int = 0
+) -> float | None:
     with tempfile.TemporaryDirectory(prefix="ppid-bench-") as scratch:
         home = Path(scratch)
-        system = System(home, workers)
+        system = System(home, workers, ocr_slots)
         inbox = home / "inbox"
         try:
             if sequential is not None:
@@ -378,13 +391,17 @@ def run_phase(batch: Batch, workers: int, sequential: list[Submission] | None) -
             ended = max(s.finished or time.time() for s in batch.submissions)
             files = sum(len(s.files) for s in batch.submissions)
             rate = files / ((ended - started) / 60)
-            latency_table(f"All {files} files at once, {workers} worker(s)", batch.submissions)
+            title = f"All {files} files at once, {workers} worker(s)"
+            if ocr_slots:
+                title += f", {ocr_slots} OCR slot(s): a file's pages read one at a time"
+            latency_table(title, batch.submissions)
             print(f"  throughput: {rate:.1f} files/min ({ended - started:.0f} s)")
             busy = sum(cpu.values()) / (time.time() - started)
             print(
                 f"  CPU: workers {cpu['workers']:.0f} s, Prefect server {cpu['server']:.0f} s, "
                 f"ppid run {cpu['run']:.0f} s; {busy:.2f} of {os.cpu_count()} cores busy"
             )
+            print(f"  worker memory (RSS, MB): {', '.join(map(str, system.worker_memory_mb()))}")
             return rate
         finally:
             system.stop()
@@ -398,6 +415,12 @@ def main() -> None:
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--probes", type=int, default=3, help="one-at-a-time drops per kind")
+    parser.add_argument(
+        "--one-page-baseline",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also one worker with one OCR slot: how workers scale without in-file parallelism",
+    )
     args = parser.parse_args()
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")
     with tempfile.TemporaryDirectory(prefix="ppid-bench-files-") as staging:
@@ -411,13 +434,19 @@ def main() -> None:
         picks += [s for s in probe if s.kind == "scanned bundle"][: args.probes]
         ocr_times(batch, [s for s in picks if s.kind == "scanned bundle"])
         run_phase(batch, 1, [Submission(s.kind, s.files) for s in picks])
-        rates = {}
-        for workers in args.workers:
+        rates: dict[tuple[int, int], float | None] = {}
+        phases = [(workers, 0) for workers in args.workers]
+        if args.one_page_baseline:
+            phases.append((1, 1))
+        for workers, slots in phases:
             for sub in batch.submissions:
                 sub.finished, sub.registered, sub.outcome = None, None, ""
-            rates[workers] = run_phase(batch, workers, None)
-        if 1 in rates and 2 in rates and rates[1]:
-            print(f"\nspeed-up with two workers: {rates[2] / rates[1]:.2f}x")
+            rates[workers, slots] = run_phase(batch, workers, None, ocr_slots=slots)
+        two = rates.get((2, 0))
+        for (workers, slots), rate in rates.items():
+            if two and rate and workers == 1:
+                what = "one page at a time" if slots else "pages in parallel on free slots"
+                print(f"\nspeed-up with two workers over one ({what}): {two / rate:.2f}x")
 
 
 if __name__ == "__main__":
