@@ -548,6 +548,8 @@ def run_worker(settings: Settings) -> None:
     ready.parent.mkdir(parents=True, exist_ok=True)
     ready.touch()
     worker = WarmWorker(flows)
+    signal.signal(signal.SIGINT, worker.stop)
+    signal.signal(signal.SIGTERM, worker.stop)
 
     def orphaned() -> None:  # `ppid run` was killed: do not poll a dead server forever
         if os.getppid() != parent:

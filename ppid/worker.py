@@ -3,11 +3,12 @@
 Prefect's own runner (`prefect.serve`) starts a fresh Python process for every flow run, which
 imports Prefect, OpenCV and WeasyPrint again and renders with a cold WeasyPrint: seconds per
 file before any work. A warm worker keeps the Prefect model (event-triggered deployments, one
-flow run per file, visible in the UI) but executes the runs itself: it polls the API for due
-runs of the deployments it was given, claims one the way Prefect's runner does (proposing
-Pending; the server aborts a second claimer, so two workers never run the same flow run) and
-runs it in-process with `prefect.flow_engine.run_flow`. The flow run records the worker in
-`infrastructure_pid` ("host:pid").
+flow run per file, visible in the UI) but executes the runs itself: woken by Prefect's event
+stream when a run is scheduled (and polling every few seconds for runs that come due later), it
+asks the API for due runs of the deployments it was given, claims one the way Prefect's runner
+does (proposing Pending; the server aborts a second claimer, so two workers never run the same
+flow run) and runs it in-process with `prefect.flow_engine.run_flow`. The flow run records the
+worker in `infrastructure_pid` ("host:pid").
 
 Stopping: SIGINT asks the worker to finish the flow run in hand and exit; SIGTERM during a run
 abandons it (Prefect's engine marks it Crashed; the intake ledger lets the sweep resume the
@@ -18,11 +19,12 @@ It also keeps the machine's OCR slots, which bound the pages read at once by all
 
 from __future__ import annotations
 
+import contextvars
 import fcntl
 import logging
 import os
-import signal
 import socket
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -35,38 +37,80 @@ from ppid.settings import Settings
 
 log = logging.getLogger(__name__)
 
-POLL_SECONDS = 0.5  # how often an idle worker asks for due runs (Prefect's runner: 10 s)
+POLL_SECONDS = 0.5  # how often an idle worker asks for due runs when it cannot listen
+LISTENING_POLL_SECONDS = 5.0  # ... when it listens: runs due later (schedules) raise no event
+SCHEDULED_EVENT = "prefect.flow-run.Scheduled"
 
 
 class WarmWorker:
     """Executes due flow runs of `flows` (deployment id → flow object), one at a time."""
 
-    def __init__(self, flows: Mapping[UUID, Any], poll_seconds: float = POLL_SECONDS) -> None:
+    def __init__(
+        self,
+        flows: Mapping[UUID, Any],
+        poll_seconds: float = POLL_SECONDS,
+        listening_poll_seconds: float = LISTENING_POLL_SECONDS,
+    ) -> None:
         self.flows = dict(flows)
         self.poll_seconds = poll_seconds
+        self.listening_poll_seconds = listening_poll_seconds
         self.name = f"{socket.gethostname()}:{os.getpid()}"
         self.stopping = False
         self.executed = 0
+        self.wake = threading.Event()  # a flow run was scheduled: look now
+        self.listening = False
 
     def serve(self, on_idle: Callable[[], None] | None = None) -> None:
-        """Claim and execute runs until asked to stop (SIGINT/SIGTERM between runs)."""
+        """Claim and execute runs until `stop()` (SIGINT/SIGTERM in `ppid worker`)."""
         from prefect.client.orchestration import get_client
 
-        signal.signal(signal.SIGINT, self._stop)
-        signal.signal(signal.SIGTERM, self._stop)
+        here = contextvars.copy_context()  # Prefect's settings (API URL) are context-local
+        listener = threading.Thread(target=here.run, args=(self._listen,), daemon=True)
+        listener.start()
         with get_client(sync_client=True) as client:
             while not self.stopping:
+                self.wake.clear()  # before looking: a run scheduled meanwhile wakes the next wait
                 run = self.claim_next(client)
                 if run is None:
                     if on_idle is not None:
                         on_idle()
-                    time.sleep(self.poll_seconds)
+                    listening = self.listening
+                    self.wake.wait(self.listening_poll_seconds if listening else self.poll_seconds)
                     continue
                 self.execute(client, run)
         log.info("worker %s stopped after %d flow run(s)", self.name, self.executed)
 
-    def _stop(self, signum: int, frame: object) -> None:
+    def stop(self, signum: int = 0, frame: object = None) -> None:
+        """Finish the run in hand, then leave (a signal handler)."""
         self.stopping = True
+        self.wake.set()
+
+    def _listen(self) -> None:
+        """Wake the worker as soon as a flow run is scheduled (Prefect's event stream), instead
+        of polling twice a second: a run starts ~0.4 s sooner, and an idle worker costs the
+        server a request every 5 s instead of two a second. Polling resumes while the stream is
+        down; it is reopened every few seconds."""
+        import asyncio
+
+        from prefect.events.clients import get_events_subscriber
+        from prefect.events.filters import EventFilter, EventNameFilter
+
+        wanted = EventFilter(event=EventNameFilter(name=[SCHEDULED_EVENT]))
+
+        async def listen() -> None:
+            while not self.stopping:
+                try:
+                    async with get_events_subscriber(wanted, reconnection_attempts=0) as events:
+                        self.listening = True
+                        self.wake.set()  # whatever was scheduled while nobody listened
+                        async for _event in events:
+                            self.wake.set()
+                except Exception as error:  # the server restarting: poll meanwhile
+                    log.debug("worker %s: event stream closed (%s)", self.name, error)
+                self.listening = False
+                await asyncio.sleep(self.listening_poll_seconds)
+
+        asyncio.run(listen())
 
     def claim_next(self, client: Any) -> Any | None:
         """The earliest due run of our deployments that this worker managed to claim, if any."""

@@ -11,6 +11,7 @@ our Prefect server queues simultaneous writes instead of refusing them.
 
 from __future__ import annotations
 
+import contextvars
 import json
 import os
 import signal
@@ -95,6 +96,33 @@ def test_warm_workers_run_flows_without_prefects_watcher_threads(prefect_api: st
     lean, stock = THREADS_SEEN[-2:]
     assert any("observer_thread" in name for name in stock), "Prefect no longer observes runs"
     assert not any("observer_thread" in name for name in lean), lean
+
+
+def test_an_idle_worker_is_woken_by_the_scheduled_event_not_by_polling(prefect_api: str) -> None:
+    from prefect.client.orchestration import get_client
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    with temporary_settings(updates={PREFECT_API_URL: prefect_api}):
+        deployment_id = note_threads.to_deployment(name=f"wake-{os.getpid()}").apply()
+        worker = WarmWorker({deployment_id: note_threads}, 600, listening_poll_seconds=600)
+        here = contextvars.copy_context()  # the API URL set above
+        serving = threading.Thread(target=here.run, args=(worker.serve,), daemon=True)
+        serving.start()
+        try:
+            deadline = time.monotonic() + 60
+            while not worker.listening:
+                assert time.monotonic() < deadline, "the worker never opened the event stream"
+                time.sleep(0.1)
+            time.sleep(1)  # idle now, in a 600 s wait
+            with get_client(sync_client=True) as client:
+                client.create_flow_run_from_deployment(deployment_id)
+            while worker.executed == 0:  # polling alone would take 600 s
+                assert time.monotonic() < deadline, "the scheduled run did not wake the worker"
+                time.sleep(0.1)
+        finally:
+            worker.stop()
+            serving.join(timeout=60)
+    assert not serving.is_alive(), "stop() did not end the idle wait"
 
 
 def test_prefect_server_queues_simultaneous_flow_run_creations(prefect_api: str) -> None:
