@@ -94,7 +94,10 @@ class WarmWorker:
 
         from prefect.events.clients import get_events_subscriber
         from prefect.events.filters import EventFilter, EventNameFilter
+        from prefect.settings import PREFECT_API_URL
 
+        if not PREFECT_API_URL.value():  # Prefect would start a server of its own to listen to
+            return
         wanted = EventFilter(event=EventNameFilter(name=[SCHEDULED_EVENT]))
 
         async def listen() -> None:
