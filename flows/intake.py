@@ -12,14 +12,12 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from PIL import Image
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 from pypdf import PdfReader
 from sqlalchemy.exc import OperationalError
 
-from parsers.files import has_more_frames_than
 from ppid import intake
 from ppid.hardcopy import file_by_qr
 from ppid.inbox import is_stable, iter_inbox, quarantine_link
@@ -68,16 +66,15 @@ def extract(ctx: IntakeContext, intake_id: int, stored: Path) -> dict[str, Any]:
     pages at once as the machine has slots: alone, a bundle's pages share the cores; beside
     other files, the pages of all of them queue for the same slots, so many files at once never
     run more OCR than the machine has cores, and a slot freed by a short page goes to the next
-    page waiting, whichever file it belongs to. A retry
-    (database locked longer than the busy timeout) reads the file again: the result is
-    committed only at the end.
+    page waiting, whichever file it belongs to. A retry (database locked longer than the busy
+    timeout) reads the file again: the result is committed only at the end.
     """
     from parsers.scan import page_threads  # here: digital-only runs need no OpenCV
 
-    pages = _ocr_pages(stored, ctx.settings.limits.max_file_mb)
-    if pages == 0:  # a fillable form: its values are read, not OCR'd
+    if _is_fillable_form(stored, ctx.settings.limits.max_file_mb):  # values read, no OCR
         return intake.extract(ctx, intake_id)
-    with page_threads(min(pages, ocr_slots(ctx.settings)), slot=lambda: ocr_slot(ctx.settings)):
+    # no more threads than the file has pages: `read_scanned_pages` counts them as it reads
+    with page_threads(ocr_slots(ctx.settings), slot=lambda: ocr_slot(ctx.settings)):
         return intake.extract(ctx, intake_id)
 
 
@@ -174,7 +171,6 @@ def process_file(path: str, group_key: str | None = None, source: str = "inbox")
 
 
 _CONTEXTS: dict[str, IntakeContext] = {}
-OCR_PAGES_CAP = 16  # more pages than any machine has cores: the slots' number decides
 
 
 def _context(settings: Settings) -> IntakeContext:
@@ -185,25 +181,17 @@ def _context(settings: Settings) -> IntakeContext:
     return _CONTEXTS[key]
 
 
-def _ocr_pages(path: Path, max_mb: float) -> int:
-    """Pages a file may need OCR'd (a cheap look, no decoding): 0 for a fillable form's PDF,
-    1 when unsure or too big."""
+def _is_fillable_form(path: Path, max_mb: float) -> bool:
+    """A PDF with form fields: its values are read, never OCR'd (a cheap look, no decoding)."""
     try:
         if path.stat().st_size > max_mb * 1024 * 1024:
-            return 1  # refused by the extraction's limits anyway
+            return False  # refused by the extraction's limits anyway
         with path.open("rb") as head:
-            is_pdf = head.read(5) == b"%PDF-"
-        if is_pdf:
-            reader = PdfReader(path, strict=False)
-            if "/AcroForm" in reader.trailer["/Root"]:
-                return 0
-            return max(1, len(reader.pages))
-        with Image.open(path) as image:  # headers only; never walk a 1000-page TIFF here
-            if has_more_frames_than(image, OCR_PAGES_CAP):
-                return OCR_PAGES_CAP
-            return max(1, getattr(image, "n_frames", 1))
+            if head.read(5) != b"%PDF-":
+                return False
+        return "/AcroForm" in PdfReader(path, strict=False).trailer["/Root"]
     except Exception:  # extraction itself reports what is wrong with the file
-        return 1
+        return False
 
 
 def _after_failure(
