@@ -14,8 +14,15 @@ import zxingcpp
 from parsers import form_layout as layout
 from ppid.cli import main
 from ppid.errors import BadInputError
-from ppid.forms import ink_layer, printed_text, render_filled_form, render_form
-from ppid.render import render_html
+from ppid.forms import (
+    TEMPLATE,
+    form_context,
+    ink_layer,
+    printed_text,
+    render_filled_form,
+    render_form,
+)
+from ppid.render import render_html, render_pdf
 from ppid.settings import Office, load_settings
 
 DPI = 150
@@ -206,6 +213,21 @@ def test_typed_specimen_puts_ink_only_in_the_filled_zones(typed_pages: list[np.n
         assert ink_ratio(page1, layout.ZONES[name].rect) == 0, name
     assert ticked_boxes(page2) == {"reasons.c", "reasons.e"}
     assert ink_ratio(page2, layout.ZONES["signature"].rect) > 0.01
+
+
+def test_ink_stamped_on_the_blank_form_looks_like_the_form_laid_out_whole(
+    settings, tmp_path: Path
+) -> None:
+    """The specimen is the ink stamped on a cached blank; the template laid out in one piece
+    (boxes and ink together) must rasterise the same, so neither part is lost or shifted."""
+    stamped = render_filled_form(settings, VALUES, tmp_path / "stamped.pdf", style="hand", seed=7)
+    ink = ink_layer(VALUES, printed_text(VALUES), style="hand", font=None, seed=7)
+    whole = tmp_path / "whole.pdf"
+    whole.write_bytes(render_pdf(TEMPLATE, form_context(settings.office, ink=ink)))
+    pairs = zip(rasterise(stamped, tmp_path), rasterise(whole, tmp_path), strict=True)
+    for stamped_page, whole_page in pairs:
+        differing = np.abs(stamped_page.astype(int) - whole_page.astype(int)) > 64
+        assert differing.mean() < 0.0005
 
 
 def test_typed_specimen_name_is_read_back_by_tesseract(typed_pages: list[np.ndarray]) -> None:
