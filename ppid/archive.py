@@ -11,14 +11,12 @@ and anything later goes into a new version beside it (`<slug>_v2`).
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 import logging
 import os
 import shutil
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,6 +38,7 @@ from ppid.calendar import calendar_from_settings
 from ppid.db import write_session
 from ppid.errors import ConflictError, NotFoundError, PpidError
 from ppid.inbox import safe_name, sha256_file
+from ppid.locks import locked
 from ppid.models import Case, CaseDocument, CaseEvent, CaseStatus, DocumentKind, utcnow
 from ppid.pdfa import has_attachment, make_archival
 from ppid.register import mask_nik
@@ -116,7 +115,7 @@ def update_bag(settings: Settings, session: Session, case: Case) -> Path:
     new version. Existing payload is checked against the old manifest first, so a rewrite can
     never launder a corrupted file into fresh checksums.
     """
-    with case_lock(settings, case):
+    with locked(settings.var_dir / "locks" / f"archive-{case.id}.lock"):  # one writer per bag
         bag = current_bag(settings, case)
         if is_sealed(bag):
             if bag_info(bag).get(FINGERPRINT_KEY) == fingerprint(case):
@@ -180,19 +179,6 @@ def _next_version(settings: Settings, case: Case) -> Path:
     assert settings.archive is not None
     number = len(bag_versions(settings, case)) + 1
     return settings.archive / str(case.year) / f"{case_slug(case)}_v{number}"
-
-
-@contextmanager
-def case_lock(settings: Settings, case: Case) -> Iterator[None]:
-    """One writer per case bag at a time, across processes (an flock under var/locks)."""
-    folder = settings.var_dir / "locks"
-    folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / f"archive-{case.id}.lock", "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _check_unchanged(settings: Settings, case: Case, bag: Path) -> None:

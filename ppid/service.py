@@ -11,7 +11,6 @@ starting beside the first.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import json
 import logging
@@ -30,6 +29,7 @@ from typing import IO, Any
 
 from ppid.errors import AlreadyRunningError, ConfigError, PpidError
 from ppid.inbox import is_ignored, iter_inbox, utf8_name, wait_until_stable
+from ppid.locks import try_lock
 from ppid.settings import Settings
 from ppid.worker import WarmWorker, crash_runs_of, worker_count
 
@@ -94,29 +94,21 @@ def _healthy(api_url: str) -> bool:
 def single_instance(settings: Settings) -> Iterator[None]:
     """Hold the home's run lock; a second `ppid run` gets a polite refusal."""
     lock_path = settings.var_dir / "run" / "ppid-run.lock"
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
-    handle = lock_path.open("a+")
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError as error:
-        handle.seek(0)
-        holder = handle.read().strip() or "another process"
-        handle.close()
+    held = try_lock(lock_path)
+    if held is None:
+        holder = lock_path.read_text(errors="replace").strip() or "another process"
         raise AlreadyRunningError(
             f"ppid is already running for {settings.home} ({holder}); "
             "stop it with Ctrl-C in its terminal before starting another"
-        ) from error
-    handle.seek(0)
-    handle.truncate()
-    handle.write(f"pid {os.getpid()}")
-    handle.flush()
+        )
     try:
+        os.ftruncate(held, 0)
+        os.write(held, f"pid {os.getpid()}".encode())
         yield
     finally:
         with contextlib.suppress(OSError):
             _state_file(settings).unlink()
-        fcntl.flock(handle, fcntl.LOCK_UN)
-        handle.close()
+        os.close(held)  # releases the lock
 
 
 @contextlib.contextmanager

@@ -20,7 +20,6 @@ It also keeps the machine's OCR slots, which bound the pages read at once by all
 from __future__ import annotations
 
 import contextvars
-import fcntl
 import logging
 import os
 import socket
@@ -33,6 +32,7 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+from ppid.locks import locked, try_lock
 from ppid.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -248,13 +248,12 @@ def hold_slot(folder: Path, size: int, poll_seconds: float = 0.05) -> Iterator[i
     Waiters take their turn at the gate (one lock all of them queue on), so a page waiting
     since long is not overtaken again and again by newcomers polling at the right moment.
     """
-    folder.mkdir(parents=True, exist_ok=True)
     held: int | None = None
     try:
-        with _locked(folder / "gate"):
+        with locked(folder / "gate"):
             while held is None:
                 for index in range(size):
-                    if (held := _try_lock(folder / f"slot-{index}")) is not None:
+                    if (held := try_lock(folder / f"slot-{index}")) is not None:
                         break
                 else:
                     time.sleep(poll_seconds)
@@ -262,26 +261,6 @@ def hold_slot(folder: Path, size: int, poll_seconds: float = 0.05) -> Iterator[i
     finally:
         if held is not None:
             os.close(held)  # closing the file releases its lock
-
-
-@contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        fcntl.flock(descriptor, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(descriptor)
-
-
-def _try_lock(path: Path) -> int | None:
-    descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        os.close(descriptor)
-        return None
-    return descriptor
 
 
 def crash_runs_of(worker: str) -> int:

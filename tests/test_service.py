@@ -50,6 +50,7 @@ def test_run_starts_everything_refuses_a_second_copy_and_stops_on_ctrl_c(ppid_ho
         second = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
         assert second.returncode == 7
         assert "already running" in second.stderr and "Traceback" not in second.stderr
+        assert f"(pid {process.pid})" in second.stderr  # who holds the home, as written
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=60) == 0
     finally:
