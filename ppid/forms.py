@@ -77,16 +77,14 @@ def _write(
     values: dict[str, Any],
     ink: dict[int, list[dict[str, Any]]],
 ) -> Path:
-    if ink and not fillable:
-        return save(_ink_over_blank(settings, ink), out)
-    context = form_context(settings.office, fillable=fillable, values=values, ink=ink)
-    pdf = render_pdf(TEMPLATE, context, pdf_forms=fillable)
     if fillable:
-        pdf = _finish_acroform(pdf)
-    return save(pdf, out)
+        context = form_context(settings.office, fillable=True, values=values)
+        return save(_finish_acroform(render_pdf(TEMPLATE, context, pdf_forms=True)), out)
+    blank = _blank_form(settings.office.model_dump_json())
+    return save(_ink_over_blank(settings.office, blank, ink) if ink else blank, out)
 
 
-def _ink_over_blank(settings: Settings, ink: dict[int, list[dict[str, Any]]]) -> bytes:
+def _ink_over_blank(office: Office, blank: bytes, ink: dict[int, list[dict[str, Any]]]) -> bytes:
     """Only the ink is laid out; it is stamped on a blank form rendered once per process.
 
     Every registered case gets a numbered copy of the form, and the form's ~250 placed boxes
@@ -95,9 +93,8 @@ def _ink_over_blank(settings: Settings, ink: dict[int, list[dict[str, Any]]]) ->
     """
     from pypdf import PdfReader, PdfWriter
 
-    context = form_context(settings.office, ink=ink, ink_only=True)
+    context = form_context(office, ink=ink, ink_only=True)
     ink_pages = PdfReader(BytesIO(render_pdf(TEMPLATE, context))).pages
-    blank = _blank_form(settings.office.model_dump_json())
     writer = PdfWriter(clone_from=PdfReader(BytesIO(blank)))
     for page, ink_page in zip(writer.pages, ink_pages, strict=True):
         page.merge_page(ink_page)
