@@ -154,14 +154,20 @@ def _stop(child: subprocess.Popen[bytes]) -> None:
 
 
 FOLDER_RESCANS = (1.0, 3.0, 10.0)  # seconds after a new folder appears: walk it again
+WATCH_TIMEOUT_MS = 500  # the watcher yields this often when nothing changes
 
 
-def watch_inbox(settings: Settings, stop: threading.Event) -> None:
+def watch_inbox(
+    settings: Settings, stop: threading.Event, ready: threading.Event | None = None
+) -> None:
     """Turn each new, stable inbox file into a Prefect event the per-file deployment reacts to.
 
-    A folder dropped whole (a clerk's folder per applicant) is walked when it appears and again
-    a few times after: inotify reports the folder, not the files moved into it before the watch
-    on it existed. A file already announced with the same size and mtime is not announced twice.
+    Once the watch is in place, the whole inbox is walked and `ready` set: files that came
+    while the system was down, or while it started, are taken now rather than at the first
+    sweep (minutes later), and nothing dropped after `ready` can be missed. A folder dropped
+    whole (a clerk's folder per applicant) is walked when it appears and again a few times
+    after: inotify reports the folder, not the files moved into it before the watch on it
+    existed. A file already announced with the same size and mtime is not announced twice.
     """
     from prefect.events import emit_event  # already imported by `run` (parallel imports deadlock)
     from watchfiles import Change, watch
@@ -194,9 +200,21 @@ def watch_inbox(settings: Settings, stop: threading.Event) -> None:
                 daemon=True,
             ).start()
 
-    for changes in watch(
-        inbox, stop_event=stop, force_polling=settings.intake.polling, recursive=True
-    ):
+    watching = watch(
+        inbox,
+        stop_event=stop,
+        force_polling=settings.intake.polling,
+        recursive=True,
+        rust_timeout=WATCH_TIMEOUT_MS,
+        yield_on_timeout=True,  # the first yield, changes or none, says the watch is in place
+    )
+    walked = False
+    for changes in watching:
+        if not walked:
+            consider(inbox)
+            walked = True
+            if ready is not None:
+                ready.set()
         for change, raw in changes:
             path = Path(raw)
             if change == Change.deleted:
@@ -290,9 +308,11 @@ def run(settings: Settings, out: IO[str] = sys.stdout) -> None:
         register_deployments(build_deployments(settings), work_pool=pool)  # triggers first
         workers = [] if pool else start_workers(settings, worker_count(settings))
         web_thread, web_server = serve_web(settings)
-        stop = threading.Event()
-        watcher = threading.Thread(target=watch_inbox, args=(settings, stop), daemon=True)
+        stop, watching = threading.Event(), threading.Event()
+        watcher = threading.Thread(target=watch_inbox, args=(settings, stop, watching), daemon=True)
         watcher.start()
+        if not watching.wait(timeout=60):  # "Press Ctrl-C" promises that drops are seen
+            log.warning("the inbox watcher is not ready yet; the sweep takes files meanwhile")
         base = api.removesuffix("/api")
         print(f"Prefect:   {base}", file=out)
         print(f"Web app:   http://{settings.web_host}:{settings.web_port}", file=out)
@@ -468,7 +488,7 @@ def supervise(settings: Settings, workers: list[subprocess.Popen[bytes]], api: s
 
     A Prefect server that stops answering ends `ppid run` with an error rather than leaving a
     system that looks up but takes nothing: a service manager (or the operator) starts it again,
-    and the sweep at start-up catches whatever came meanwhile.
+    and the watcher's walk of the inbox at start-up takes whatever came meanwhile.
     """
     started = [time.monotonic()] * len(workers)
     silent_since: float | None = None

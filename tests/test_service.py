@@ -21,7 +21,12 @@ from tests.specimens import kill_tree, ppid_run_env, wait_for_line
 @pytest.mark.slow
 def test_run_starts_everything_refuses_a_second_copy_and_stops_on_ctrl_c(ppid_home: Path) -> None:
     port_base = 20000 + os.getpid() % 20000
-    env = ppid_run_env(ppid_home, port_base)
+    # an hour between sweeps: what is taken below, the watcher took
+    env = ppid_run_env(ppid_home, port_base, PPID_INTAKE__SWEEP_MINUTES="60")
+    # a file that came while the system was down (other bytes than the form dropped below)
+    waiting = ppid_home / "inbox" / "sudah-ada.pdf"
+    render_form(load_settings(home=ppid_home), waiting, fillable=True)
+    waiting.write_bytes(waiting.read_bytes() + b"\n% came while ppid was down\n")
     command = [sys.executable, "-m", "ppid", "run"]
     process = subprocess.Popen(
         command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
@@ -39,6 +44,10 @@ def test_run_starts_everything_refuses_a_second_copy_and_stops_on_ctrl_c(ppid_ho
         while form.exists() and time.monotonic() < deadline:
             time.sleep(0.5)
         assert not form.exists(), "the dropped file was never taken"
+        deadline = time.monotonic() + 60
+        while waiting.exists() and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert not waiting.exists(), "a file waiting in the inbox at start-up was not taken"
         listed = subprocess.run(
             [sys.executable, "-m", "ppid", "pending", "--json"],
             env=env,
