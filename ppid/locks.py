@@ -15,16 +15,13 @@ from pathlib import Path
 
 
 @contextmanager
-def locked(path: Path) -> Iterator[int]:
-    """Hold the lock on `path` (created if missing) for the block, waiting while another has it.
-
-    The block gets the open descriptor (the holder may write who it is into the file).
-    """
+def locked(path: Path) -> Iterator[None]:
+    """Hold the lock on `path` (created if missing) for the block, waiting while another has it."""
     path.parent.mkdir(parents=True, exist_ok=True)
     descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     try:
         fcntl.flock(descriptor, fcntl.LOCK_EX)
-        yield descriptor
+        yield
     finally:
         os.close(descriptor)  # closing the file releases its lock
 

@@ -210,8 +210,9 @@ def worker_count(settings: Settings) -> int:
     """Warm workers `ppid run` starts: `intake.workers`, else one per core, at most four.
 
     One worker already reads a lone bundle's pages on every core (the OCR slots), but a batch
-    is faster with more: the intake benchmark's 50 files went at 55-65 files/min with one worker
-    and 71-80 with two on two cores. Beyond four, each worker's memory (~0.3 GB warm) buys little.
+    is faster with more: the intake benchmark's 50 files went 1.2-1.3 times as fast with two
+    workers as with one on two cores (README, "Intake"). Beyond four, each worker's memory
+    (~0.3 GB warm) buys little.
     """
     return max(1, settings.intake.workers or min(os.cpu_count() or 1, 4))
 
