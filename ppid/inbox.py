@@ -99,23 +99,6 @@ def is_stable(path: Path, stable_seconds: float, now: float | None = None) -> bo
     return now - stat.st_mtime >= stable_seconds
 
 
-def wait_until_stable(path: Path, stable_seconds: float, timeout: float = 600.0) -> bool:
-    """Wait until size and mtime hold still for `stable_seconds`; False if the file vanished."""
-    deadline = time.monotonic() + timeout
-    last: tuple[int, float] | None = None
-    while time.monotonic() < deadline:
-        try:
-            stat = path.lstat()
-        except FileNotFoundError:
-            return False
-        current = (stat.st_size, stat.st_mtime)
-        if current == last and is_stable(path, stable_seconds):
-            return True
-        last = current
-        time.sleep(min(max(stable_seconds / 2, 0.1), 2.0))
-    return False
-
-
 def sha256_file(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:

@@ -22,13 +22,13 @@ import sys
 import threading
 import time
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import IO, Any
 
 from ppid.errors import AlreadyRunningError, ConfigError, PpidError
-from ppid.inbox import is_ignored, iter_inbox, utf8_name, wait_until_stable
+from ppid.inbox import is_ignored, is_stable, iter_inbox, utf8_name
 from ppid.locks import try_lock
 from ppid.settings import Settings
 from ppid.worker import WarmWorker, crash_runs_of, worker_count
@@ -156,6 +156,8 @@ def _stop(child: subprocess.Popen[bytes]) -> None:
 FOLDER_RESCANS = (1.0, 3.0, 10.0)  # seconds after a new folder appears: walk it again
 WATCH_TIMEOUT_MS = 500  # the watcher yields this often when nothing changes
 
+Signature = tuple[int, float]  # size and mtime
+
 
 def watch_inbox(
     settings: Settings, stop: threading.Event, ready: threading.Event | None = None
@@ -167,7 +169,10 @@ def watch_inbox(
     sweep (minutes later), and nothing dropped after `ready` can be missed. A folder dropped
     whole (a clerk's folder per applicant) is walked when it appears and again a few times
     after: inotify reports the folder, not the files moved into it before the watch on it
-    existed. A file already announced with the same size and mtime is not announced twice.
+    existed. Files wait in one table, looked at on every yield of the watch (at least every
+    half second), until they hold still (`settled`): a thousand files left over a weekend cost
+    a thousand entries, not a thousand threads. A file already announced with the same size
+    and mtime is not announced twice.
     """
     from prefect.events import emit_event  # already imported by `run` (parallel imports deadlock)
     from watchfiles import Change, watch
@@ -175,9 +180,9 @@ def watch_inbox(
     inbox = settings.inbox
     assert inbox is not None
     inbox.mkdir(parents=True, exist_ok=True)
-    in_flight: set[Path] = set()
-    announced: dict[Path, tuple[int, float]] = {}
-    lock = threading.Lock()
+    waiting: dict[Path, Signature | None] = {}  # None: not looked at yet
+    announced: dict[Path, Signature] = {}
+    rescans: list[tuple[float, Path]] = []
 
     def consider(path: Path) -> None:
         if not path.is_dir():  # a name that is not UTF-8 cannot go into an event: rename first
@@ -190,15 +195,8 @@ def watch_inbox(
                 continue
             if is_ignored(candidate.relative_to(inbox)):
                 continue
-            with lock:
-                if candidate in in_flight or announced.get(candidate) == _signature(candidate):
-                    continue
-                in_flight.add(candidate)
-            threading.Thread(
-                target=_announce_when_stable,
-                args=(settings, candidate, in_flight, announced, lock, emit_event),
-                daemon=True,
-            ).start()
+            if candidate not in waiting and announced.get(candidate) != _signature(candidate):
+                waiting[candidate] = None
 
     watching = watch(
         inbox,
@@ -215,39 +213,20 @@ def watch_inbox(
             walked = True
             if ready is not None:
                 ready.set()
+        now = time.monotonic()
         for change, raw in changes:
             path = Path(raw)
             if change == Change.deleted:
-                with lock:
-                    announced.pop(path, None)
+                announced.pop(path, None)
+                waiting.pop(path, None)
                 continue
             consider(path)
             if change == Change.added and path.is_dir():
-                for delay in FOLDER_RESCANS:
-                    rescan = threading.Timer(delay, consider, args=(path,))
-                    rescan.daemon = True
-                    rescan.start()
-
-
-def _signature(path: Path) -> tuple[int, float] | None:
-    try:
-        stat = path.lstat()
-    except OSError:
-        return None
-    return stat.st_size, stat.st_mtime
-
-
-def _announce_when_stable(
-    settings: Settings,
-    path: Path,
-    in_flight: set[Path],
-    announced: dict[Path, tuple[int, float]],
-    lock: threading.Lock,
-    emit_event: Callable[..., object],
-) -> None:
-    try:
-        if wait_until_stable(path, settings.intake.stable_seconds, timeout=600):
-            signature = _signature(path)
+                rescans.extend((now + delay, path) for delay in FOLDER_RESCANS)
+        for due, folder in [item for item in rescans if item[0] <= now]:
+            rescans.remove((due, folder))
+            consider(folder)
+        for path, signature in settled(waiting, settings.intake.stable_seconds):
             emit_event(
                 event=FILE_READY_EVENT,
                 resource={
@@ -255,12 +234,37 @@ def _announce_when_stable(
                     "ppid.path": str(path),
                 },
             )
-            if signature is not None:
-                with lock:
-                    announced[path] = signature
-    finally:
-        with lock:
-            in_flight.discard(path)
+            announced[path] = signature
+
+
+def settled(
+    waiting: dict[Path, Signature | None], stable_seconds: float
+) -> list[tuple[Path, Signature]]:
+    """Take out of `waiting` the files whose size and mtime held still since the last look.
+
+    A file settles on the second look at the earliest, and only once nothing has written to
+    it for `stable_seconds` (`is_stable`); a file that vanished is dropped. Others stay, with
+    what was seen now, for the next look.
+    """
+    done: list[tuple[Path, Signature]] = []
+    for path, last in list(waiting.items()):
+        current = _signature(path)
+        if current is None:
+            del waiting[path]
+        elif current == last and is_stable(path, stable_seconds):
+            del waiting[path]
+            done.append((path, current))
+        else:
+            waiting[path] = current
+    return done
+
+
+def _signature(path: Path) -> Signature | None:
+    try:
+        stat = path.lstat()
+    except OSError:
+        return None
+    return stat.st_size, stat.st_mtime
 
 
 def _path_id(path: Path) -> str:

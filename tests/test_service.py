@@ -103,3 +103,28 @@ def test_flow_run_workers_get_the_malloc_and_tesseract_settings_unless_the_opera
     assert env["MALLOC_ARENA_MAX"] == WORKER_ENVIRONMENT["MALLOC_ARENA_MAX"]
     assert env["MALLOC_MMAP_THRESHOLD_"] == "65536"  # the operator's own choice stands
     assert env["OMP_THREAD_LIMIT"] == "1"
+
+
+def test_a_waiting_file_settles_once_it_held_still_and_a_vanished_one_is_dropped(
+    tmp_path: Path,
+) -> None:
+    """The watcher's stability rule: two equal looks, and nothing written for stable_seconds."""
+    from ppid.service import settled
+
+    old = int(time.time()) - 60  # whole seconds: the mtime reads back exactly
+    still, growing, gone = (tmp_path / name for name in ("still.pdf", "growing.pdf", "gone.pdf"))
+    for path in (still, growing, gone):
+        path.write_bytes(b"%PDF-1.7\n")
+        os.utime(path, (old, old))
+    waiting: dict[Path, tuple[int, float] | None] = {still: None, growing: None, gone: None}
+    assert settled(waiting, stable_seconds=2.0) == []  # the first look only notes what it saw
+    with growing.open("ab") as handle:  # still being copied in
+        handle.write(b"more")
+    gone.unlink()
+    assert settled(waiting, stable_seconds=2.0) == [(still, (9, old))]
+    assert set(waiting) == {growing}  # the vanished file is dropped, the growing one waits
+    assert settled(waiting, stable_seconds=2.0) == []  # equal looks, but written just now
+    os.utime(growing, (old, old))
+    assert settled(waiting, stable_seconds=2.0) == []  # mtime moved back: a changed signature
+    assert settled(waiting, stable_seconds=2.0) == [(growing, (13, old))]
+    assert waiting == {}
