@@ -4,13 +4,14 @@
 
 Phase 0: the OCR time of each probed bundle, extracted alone in this process (wall and CPU,
 Tesseract children included), to judge "a scanned bundle within its OCR time + 3 s". Phase 1
-(one worker, nothing else queued, the machine otherwise idle as far as we can tell: the load
-average is printed): latency of a digital form + KTP and of a scanned bundle, one submission at
-a time. Phase 2, for each worker count: all files dropped at once; files per minute, latency
-per kind under load, and the CPU used by the workers, the Prefect server and `ppid run` (how many
-cores were busy: whether the machine or the intake limits the throughput). Then once more with one
-worker and one OCR slot (`--no-one-page-baseline` skips it): a worker that reads a file's pages
-one at a time, so the speed-up of two workers shows without one worker's own parallel pages.
+(the workers `ppid run` starts by default, nothing else queued, the machine otherwise idle as
+far as we can tell: the load average is printed): latency of a digital form + KTP and of a
+scanned bundle, one submission at a time. Phase 2, for each worker count: all files dropped at
+once; files per minute, latency per kind under load, and the CPU used by the workers, the Prefect
+server and `ppid run` (how many cores were busy: whether the machine or the intake limits the
+throughput). `ppid run` gives its workers one OCR slot each, so one worker reads a file's pages
+one at a time. Then once more with one worker given an OCR slot per core (its pages read in
+parallel, as `ppid run` did before 2026-12-06; `--no-all-cores-baseline` skips it).
 Latencies come from the database's timestamps, not from polling: "registered" is the drop to the
 commit that created the case (register number), "done" the drop to the commit that finished the
 last file (receipt rendered, bag written, inbox emptied).
@@ -380,7 +381,8 @@ def run_phase(
                     time.sleep(3)  # the previous submission's flow runs have all ended
                     drop(batch, sub, inbox)
                     wait(system, [sub], inbox, timeout=300)
-                latency_table("Latency, one submission at a time (1 worker)", sequential)
+                said = f"{workers} worker(s)" if workers else "workers as `ppid run` starts them"
+                latency_table(f"Latency, one submission at a time ({said})", sequential)
                 stage_table(system, sequential, inbox)
                 return None
             started, cpu_before = time.time(), system.cpu_seconds()
@@ -393,7 +395,7 @@ def run_phase(
             rate = files / ((ended - started) / 60)
             title = f"All {files} files at once, {workers} worker(s)"
             if ocr_slots:
-                title += f", {ocr_slots} OCR slot(s): a file's pages read one at a time"
+                title += f", {ocr_slots} OCR slot(s): a file's pages read on {ocr_slots} cores"
             latency_table(title, batch.submissions)
             print(f"  throughput: {rate:.1f} files/min ({ended - started:.0f} s)")
             busy = sum(cpu.values()) / (time.time() - started)
@@ -416,10 +418,10 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--probes", type=int, default=3, help="one-at-a-time drops per kind")
     parser.add_argument(
-        "--one-page-baseline",
+        "--all-cores-baseline",
         action=argparse.BooleanOptionalAction,
         default=True,
-        help="also one worker with one OCR slot: how workers scale without in-file parallelism",
+        help="also one worker given an OCR slot per core (pages in parallel), as before 2026-12-06",
     )
     args = parser.parse_args()
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")
@@ -433,11 +435,12 @@ def main() -> None:
         picks = [s for s in probe if s.kind.startswith("digital")][: args.probes]
         picks += [s for s in probe if s.kind == "scanned bundle"][: args.probes]
         ocr_times(batch, [s for s in picks if s.kind == "scanned bundle"])
-        run_phase(batch, 1, [Submission(s.kind, s.files) for s in picks])
+        run_phase(batch, 0, [Submission(s.kind, s.files) for s in picks])
         rates: dict[tuple[int, int], float | None] = {}
         phases = [(workers, 0) for workers in args.workers]
-        if args.one_page_baseline:
-            phases.append((1, 1))
+        cores = os.cpu_count() or 1
+        if args.all_cores_baseline and cores > 1:
+            phases.append((1, cores))
         for workers, slots in phases:
             for sub in batch.submissions:
                 sub.finished, sub.registered, sub.outcome = None, None, ""
@@ -445,7 +448,7 @@ def main() -> None:
         two = rates.get((2, 0))
         for (workers, slots), rate in rates.items():
             if two and rate and workers == 1:
-                what = "one page at a time" if slots else "pages in parallel on free slots"
+                what = f"given {slots} OCR slots" if slots else "one OCR slot each, the default"
                 print(f"\nspeed-up with two workers over one ({what}): {two / rate:.2f}x")
 
 

@@ -209,16 +209,21 @@ def _no_observer(flow_run_id: UUID, request: object, **options: object) -> Itera
 def worker_count(settings: Settings) -> int:
     """Warm workers `ppid run` starts: `intake.workers`, else one per core, at most four.
 
-    One worker already reads a lone bundle's pages on every core (the OCR slots), but a batch
-    is faster with more: the intake benchmark's 50 files went 1.2-1.3 times as fast with two
-    workers as with one on two cores (README, "Intake"). Beyond four, each worker's memory
+    The count is the intake's share of the machine: unless `prefect.ocr_slots` says otherwise,
+    `ppid run` gives its workers as many OCR slots as there are workers, so `workers = 1` on a
+    server shared with other work keeps the intake to one core, and the default (one per core)
+    still lets a lone bundle's pages be read on every core. Beyond four, each worker's memory
     (~0.3 GB warm) buys little.
     """
     return max(1, settings.intake.workers or min(os.cpu_count() or 1, 4))
 
 
 def ocr_slots(settings: Settings) -> int:
-    """Pages this machine OCRs at once: `prefect.ocr_slots`, else its cores."""
+    """Pages this machine OCRs at once: `prefect.ocr_slots`, else its cores.
+
+    `ppid run` sets `prefect.ocr_slots` to its worker count for its workers (`worker_count`);
+    the cores are the default of Prefect's own process workers on a work pool.
+    """
     return max(1, settings.prefect.ocr_slots or os.cpu_count() or 1)
 
 
