@@ -47,19 +47,19 @@ def _is_transient(task: Any, task_run: Any, state: Any) -> bool:
 
 
 @task(**RETRY, retry_condition_fn=_is_transient)
-def claim(ctx: IntakeContext, path: Path, group_key: str | None, source: str) -> tuple[int, str]:
-    """Take the file by its content hash (exactly once across workers)."""
-    return intake.claim(ctx, path, group_key=group_key, source=source)
+def take(
+    ctx: IntakeContext, path: Path, group_key: str | None, source: str
+) -> tuple[int, str, Path | None]:
+    """Claim the file by its content hash (exactly once across workers) and keep the original,
+    untouched and fsynced, in the archive; a file another run holds, or has taken, is left."""
+    intake_id, state = intake.claim(ctx, path, group_key=group_key, source=source)
+    if state in ("busy", "duplicate"):
+        return intake_id, state, None
+    return intake_id, state, intake.store_original(ctx, intake_id, path)
 
 
 @task(**RETRY, retry_condition_fn=_is_transient)
-def store_original(ctx: IntakeContext, intake_id: int, path: Path) -> Path:
-    """Copy the original, untouched and fsynced, into the archive."""
-    return intake.store_original(ctx, intake_id, path)
-
-
-@task(**RETRY, retry_condition_fn=_is_transient)
-def extract(ctx: IntakeContext, intake_id: int, stored: Path) -> dict[str, Any]:
+def extract(ctx: IntakeContext, intake_id: int, stored: Path) -> Outcome | None:
     """Read forms and ID cards from the archived copy, within this machine's OCR capacity.
 
     Each page holds one of the machine's OCR slots while it is read, and a file reads as many
@@ -72,22 +72,17 @@ def extract(ctx: IntakeContext, intake_id: int, stored: Path) -> dict[str, Any]:
     from parsers.scan import page_threads  # here: digital-only runs need no OpenCV
 
     if _is_fillable_form(stored, ctx.settings.limits.max_file_mb):  # values read, no OCR
-        return intake.extract(ctx, intake_id)
-    # no more threads than the file has pages: `read_scanned_pages` counts them as it reads
-    with page_threads(ocr_slots(ctx.settings), slot=lambda: ocr_slot(ctx.settings)):
-        return intake.extract(ctx, intake_id)
+        intake.extract(ctx, intake_id)
+    else:  # no more threads than the file has pages: `read_scanned_pages` counts them
+        with page_threads(ocr_slots(ctx.settings), slot=lambda: ocr_slot(ctx.settings)):
+            intake.extract(ctx, intake_id)
+    return file_by_qr(ctx, intake_id)
 
 
 @task(**RETRY, retry_condition_fn=_is_transient)
 def record_duplicate(ctx: IntakeContext, intake_id: int, path: Path) -> Outcome:
     """The same bytes again: a note on the first submission's case."""
     return intake.record_duplicate(ctx, intake_id, path)
-
-
-@task(**RETRY, retry_condition_fn=_is_transient)
-def file_hardcopy(ctx: IntakeContext, intake_id: int) -> Outcome | None:
-    """A signed copy or separator sheet (by its QR code) is filed with its case."""
-    return file_by_qr(ctx, intake_id)
 
 
 @task(**RETRY, retry_condition_fn=_is_transient)
@@ -99,15 +94,10 @@ def quarantine(
 
 
 @task(**RETRY, retry_condition_fn=_is_transient)
-def assemble(ctx: IntakeContext, intake_id: int) -> int:
-    """Attach the file to its submission (same file, folder, e-mail, or NIK)."""
-    return intake.assemble(ctx, intake_id)
-
-
-@task(**RETRY, retry_condition_fn=_is_transient)
-def check_and_register(ctx: IntakeContext, submission_id: int) -> Outcome:
-    """SOP steps 1–2: completeness, register number, deadline, the desk officer's first task."""
-    return intake.check_and_register(ctx, submission_id)
+def register(ctx: IntakeContext, intake_id: int) -> Outcome:
+    """Attach the file to its submission (same file, folder, e-mail, or NIK), then SOP steps
+    1–2: completeness, register number, deadline, the desk officer's first task."""
+    return intake.check_and_register(ctx, intake.assemble(ctx, intake_id))
 
 
 @task(**RETRY, retry_condition_fn=_is_transient)
@@ -130,7 +120,11 @@ def _run_name() -> str:
 def process_file(path: str, group_key: str | None = None, source: str = "inbox") -> dict[str, Any]:
     """One file: claim → keep original → extract → assemble → register → receipt → done.
 
-    Files of one e-mail (source "mail") share a `group_key`, so they form one submission.
+    Five tasks carry these steps (take, extract, register, issue_receipt, finish), not one
+    each: every task costs the Prefect server three state events to record, and the three
+    folded in (claim and copy, the QR check, assembling) take a hundredth of a second each;
+    eight tasks cost the server a quarter more CPU per file (README, "Intake"). Files of one
+    e-mail (source "mail") share a `group_key`, so they form one submission.
     """
     ctx = _context(load_settings())
     file = Path(path)
@@ -143,18 +137,16 @@ def process_file(path: str, group_key: str | None = None, source: str = "inbox")
         return Outcome(path, "skipped", reason="not a regular file (gone meanwhile)").to_json()
     intake_id: int | None = None
     try:
-        intake_id, state = claim(ctx, file, group_key, source)
+        intake_id, state, stored = take(ctx, file, group_key, source)
         if state == "busy":
             return Outcome(path, "busy", intake_id=intake_id).to_json()
         if state == "duplicate":
             return record_duplicate(ctx, intake_id, file).to_json()
-        stored = store_original(ctx, intake_id, file)
-        extract(ctx, intake_id, stored)
-        if (filed := file_hardcopy(ctx, intake_id)) is not None:  # signed copy / separator sheet
+        assert stored is not None
+        if (filed := extract(ctx, intake_id, stored)) is not None:  # signed copy, separator
             finish(ctx, intake_id, file)
             return {**filed.to_json(), "file": path}
-        submission_id = assemble(ctx, intake_id)
-        outcome = check_and_register(ctx, submission_id)
+        outcome = register(ctx, intake_id)
         outcome.file = path
         if outcome.register_number:
             _rename_run(f"{file.name} → {outcome.register_number}")
