@@ -1,6 +1,7 @@
 """Intake benchmark: drop mixed files into a running `ppid run`, measure drop-to-registered.
 
-    .venv/bin/python bench/intake.py [--pairs 15] [--bundles 10] [--lone-ktp 10] [--workers 1 2] [--rounds 2]
+    .venv/bin/python bench/intake.py [--pairs 15] [--bundles 10] [--lone-ktp 10]
+        [--workers 1 2] [--rounds 2]
 
 Phase 0: the OCR time of each probed bundle, extracted alone in this process (wall and CPU,
 Tesseract children included), to judge "a scanned bundle within its OCR time + 3 s". Phase 1
