@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import itertools
 import os
 import random
 import resource
@@ -342,6 +343,40 @@ def _stage_marks(
     return marks
 
 
+def idle_table(system: System, started: float, ended: float) -> None:
+    """Where the workers were not running a file's flow run, from Prefect's start and end times:
+    before their first run, between runs (claiming the next), after their last one."""
+    import httpx
+
+    client = httpx.Client(base_url=system.api, timeout=30)
+    runs = client.post("/flow_runs/filter", json={"limit": 200}).json()
+    spans: dict[str, list[tuple[float, float]]] = {}
+    for run in runs:
+        if (
+            "path" in (run.get("parameters") or {})
+            and run.get("start_time")
+            and run.get("end_time")
+        ):
+            spans.setdefault(run.get("infrastructure_pid") or "?", []).append(
+                (_iso(run["start_time"]), _iso(run["end_time"]))
+            )
+    if not spans:
+        return
+    before = between = after = 0.0
+    count = 0
+    for worker_spans in spans.values():
+        worker_spans.sort()
+        before += worker_spans[0][0] - started
+        after += ended - worker_spans[-1][1]
+        between += sum(b[0] - a[1] for a, b in itertools.pairwise(worker_spans))
+        count += len(worker_spans)
+    print(
+        f"  workers idle (summed over {len(spans)}): {before:.1f} s before their first run, "
+        f"{between:.1f} s between runs ({between / max(count - len(spans), 1):.2f} s each), "
+        f"{after:.1f} s after their last"
+    )
+
+
 def _iso(text: str) -> float:
     return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
 
@@ -405,6 +440,7 @@ def run_phase(
                 f"ppid run {cpu['run']:.0f} s; {busy:.2f} of {os.cpu_count()} cores busy"
             )
             print(f"  worker memory (RSS, MB): {', '.join(map(str, system.worker_memory_mb()))}")
+            idle_table(system, started, ended)
             return rate
         finally:
             system.stop()
