@@ -310,10 +310,7 @@ def run(settings: Settings, out: IO[str] = sys.stdout) -> None:
         _state_file(settings).write_text(json.dumps({"pid": os.getpid(), "prefect_api_url": api}))
         os.chdir(REPO_ROOT)  # flow runs load the flows by their path relative to the repository
         register_deployments(build_deployments(settings), work_pool=pool)  # triggers first
-        count = worker_count(settings)
-        if not pool and not settings.prefect.ocr_slots:  # the workers are the intake's cores
-            os.environ["PPID_PREFECT__OCR_SLOTS"] = str(count)
-        workers = [] if pool else start_workers(settings, count)
+        workers = [] if pool else start_workers(settings, worker_count(settings))
         web_thread, web_server = serve_web(settings)
         stop, watching = threading.Event(), threading.Event()
         watcher = threading.Thread(target=watch_inbox, args=(settings, stop, watching), daemon=True)

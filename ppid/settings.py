@@ -115,7 +115,7 @@ class Prefect(BaseModel):
     """How flow runs are executed: `ppid run`'s own warm workers, or a Prefect work pool."""
 
     work_pool: str = ""  # set: deployments go on this process work pool; `ppid run` runs none
-    ocr_slots: int = 0  # pages OCR'd at once per machine; 0: `ppid run`'s workers, else cores
+    ocr_slots: int = 0  # pages OCR'd at once per machine; 0: intake.workers' count, pool: cores
 
 
 class Mail(BaseModel):

@@ -210,7 +210,7 @@ def worker_count(settings: Settings) -> int:
     """Warm workers `ppid run` starts: `intake.workers`, else one per core, at most four.
 
     The count is the intake's share of the machine: unless `prefect.ocr_slots` says otherwise,
-    `ppid run` gives its workers as many OCR slots as there are workers, so `workers = 1` on a
+    the workers have as many OCR slots as there are workers (`ocr_slots`), so `workers = 1` on a
     server shared with other work keeps the intake to one core, and the default (one per core)
     still lets a lone bundle's pages be read on every core. Beyond four, each worker's memory
     (~0.3 GB warm) buys little.
@@ -219,12 +219,17 @@ def worker_count(settings: Settings) -> int:
 
 
 def ocr_slots(settings: Settings) -> int:
-    """Pages this machine OCRs at once: `prefect.ocr_slots`, else its cores.
+    """Pages this machine OCRs at once: `prefect.ocr_slots`, else the intake's workers.
 
-    `ppid run` sets `prefect.ocr_slots` to its worker count for its workers (`worker_count`);
-    the cores are the default of Prefect's own process workers on a work pool.
+    Without a setting the slots follow `worker_count`, the intake's share of the machine, for
+    `ppid run`'s workers and `ppid ingest` alike. Prefect's own process workers on a work pool
+    start as many runs as the pool lets them, so there the slots are the cores.
     """
-    return max(1, settings.prefect.ocr_slots or os.cpu_count() or 1)
+    if settings.prefect.ocr_slots:
+        return max(1, settings.prefect.ocr_slots)
+    if settings.prefect.work_pool:
+        return max(1, os.cpu_count() or 1)
+    return worker_count(settings)
 
 
 def ocr_slot_folder(settings: Settings) -> Path:

@@ -29,7 +29,7 @@ from prefect import flow
 
 from ppid.forms import render_form
 from ppid.settings import Settings, load_settings
-from ppid.worker import WarmWorker, hold_slot, worker_count
+from ppid.worker import WarmWorker, hold_slot, ocr_slots, worker_count
 from tests.specimens import kill_tree, ppid_run_env, wait_for_line
 
 
@@ -160,6 +160,23 @@ def test_ppid_run_starts_a_worker_per_core_unless_told(tmp_path: Path) -> None:
 
     assert worker_count(with_workers(0)) == min(os.cpu_count() or 1, 4)
     assert worker_count(with_workers(3)) == 3
+
+
+def test_ocr_slots_are_the_intakes_workers_unless_set_or_on_a_pool(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(os, "cpu_count", lambda: 8)
+    settings = load_settings(home=tmp_path)
+
+    def configured(workers: int, slots: int = 0, pool: str = "") -> Settings:
+        intake = settings.intake.model_copy(update={"workers": workers})
+        prefect = settings.prefect.model_copy(update={"ocr_slots": slots, "work_pool": pool})
+        return settings.model_copy(update={"intake": intake, "prefect": prefect})
+
+    assert ocr_slots(configured(workers=1)) == 1  # a shared server: the intake keeps to a core
+    assert ocr_slots(configured(workers=0)) == 4  # a worker per core, at most four
+    assert ocr_slots(configured(workers=1, slots=3)) == 3
+    assert ocr_slots(configured(workers=1, pool="ppid")) == 8  # pool workers: every core
 
 
 def _hold_in_thread(folder: Path) -> tuple[threading.Event, threading.Event]:
