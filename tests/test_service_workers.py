@@ -25,7 +25,7 @@ from uuid import UUID
 
 import psutil
 import pytest
-from prefect import flow
+from prefect import flow, task
 
 from ppid.forms import render_form
 from ppid.settings import Settings, load_settings
@@ -123,6 +123,45 @@ def test_an_idle_worker_is_woken_by_the_scheduled_event_not_by_polling(prefect_a
             worker.stop()
             serving.join(timeout=60)
     assert not serving.is_alive(), "stop() did not end the idle wait"
+
+
+@task
+def noted(number: int) -> int:
+    return number
+
+
+@flow(name="ppid-test-three-tasks")
+def three_tasks() -> None:
+    for number in range(3):
+        noted(number)
+
+
+def test_prefect_server_records_task_runs_in_batches_that_still_show_within_seconds(
+    prefect_api: str,
+) -> None:
+    """Batched (`ppid.prefect_server`): a task costs the server a third of the CPU. Batching must
+    not hide task runs: a flush every second, whatever the batch holds."""
+    import httpx
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    recorder = httpx.get(f"{prefect_api}/admin/settings", timeout=30).json()["server"]
+    recorder = recorder["services"]["task_run_recorder"]
+    assert (recorder["batch_size"], recorder["flush_interval"]) == (50, 1)
+    with temporary_settings(updates={PREFECT_API_URL: prefect_api}):
+        state = three_tasks(return_state=True)
+    run_id = str(state.state_details.flow_run_id)
+    deadline = time.monotonic() + 30
+    while True:
+        answer = httpx.post(
+            f"{prefect_api}/task_runs/filter",
+            json={"flow_runs": {"id": {"any_": [run_id]}}},
+            timeout=30,
+        ).json()
+        completed = [run for run in answer if run["state_type"] == "COMPLETED"]
+        if len(completed) == 3:
+            break
+        assert time.monotonic() < deadline, f"task runs not recorded: {answer}"
+        time.sleep(0.2)
 
 
 def test_prefect_server_queues_simultaneous_flow_run_creations(prefect_api: str) -> None:
