@@ -478,8 +478,9 @@ def main() -> None:
         probe = [s for s in batch.submissions if s.kind != "KTP alone"]
         picks = [s for s in probe if s.kind.startswith("digital")][: args.probes]
         picks += [s for s in probe if s.kind == "scanned bundle"][: args.probes]
-        ocr_times(batch, [s for s in picks if s.kind == "scanned bundle"])
-        run_phase(batch, 0, [Submission(s.kind, s.files) for s in picks])
+        if picks:  # --probes 0: throughput only
+            ocr_times(batch, [s for s in picks if s.kind == "scanned bundle"])
+            run_phase(batch, 0, [Submission(s.kind, s.files) for s in picks])
         phases = [(workers, 0) for _ in range(args.rounds) for workers in args.workers]
         cores = os.cpu_count() or 1
         if args.all_cores_baseline and cores > 1:
