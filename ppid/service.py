@@ -559,6 +559,7 @@ def run_worker(settings: Settings) -> None:
             deployment = client.read_deployment_by_name(f"{flow.name}/{spec['name']}")
             flows[deployment.id] = flow
     _warm_up(settings)
+    os.nice(max(0, settings.intake.worker_nice))  # see `worker_nice`; Tesseract inherits it
     parent = os.getppid()
     ready = _ready_file(settings, os.getpid())
     ready.parent.mkdir(parents=True, exist_ok=True)

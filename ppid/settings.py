@@ -108,6 +108,7 @@ class Intake(BaseModel):
     duplicate_days: int = 30  # same NIK + request number within this window → flagged
     lease_minutes: float = 15.0  # a stale claim by a vanished process is taken over after this
     workers: int = 0  # warm worker processes in `ppid run`; 0: one per core, at most 4
+    worker_nice: int = 5  # the workers' niceness, added: the web app and Prefect answer first
     prefect_port: int = 4200
 
 

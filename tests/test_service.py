@@ -44,6 +44,8 @@ def test_run_starts_everything_refuses_a_second_copy_and_stops_on_ctrl_c(ppid_ho
             if child.cmdline()[-1:] == ["worker"]
         ]
         assert len(workers) == 1
+        # below the web app and the Prefect server, which answer clerks and the workers
+        assert workers[0].nice() == min(19, psutil.Process(process.pid).nice() + 5)
         # The watcher notices a dropped file; the event-triggered deployment takes it.
         form = ppid_home / "inbox" / "formulir.pdf"
         render_form(load_settings(), ppid_home / "blank.pdf", fillable=True)
