@@ -354,9 +354,18 @@ def prefect_api(settings: Settings) -> Iterator[str]:
 
 
 def _stop_on_signals() -> None:
-    """Ctrl-C and a service manager's SIGTERM both end `ppid run` through the same clean path."""
+    """Ctrl-C and a service manager's SIGTERM both end `ppid run` through the same clean path.
+
+    Only the first signal interrupts: a second one (Ctrl-C pressed twice, or SIGTERM to the
+    whole process group after a Ctrl-C) used to break off the clean-up halfway, after the
+    Prefect server had stopped and before the workers had, and left them running without it.
+    """
+    stopping = threading.Event()
 
     def interrupt(signum: int, frame: object) -> None:
+        if stopping.is_set():
+            return  # already stopping: the workers get their grace, then are stopped
+        stopping.set()
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGINT, interrupt)

@@ -71,7 +71,13 @@ def test_run_starts_everything_refuses_a_second_copy_and_stops_on_ctrl_c(ppid_ho
         assert "already running" in second.stderr and "Traceback" not in second.stderr
         assert f"(pid {process.pid})" in second.stderr  # who holds the home, as written
         process.send_signal(signal.SIGINT)
+        time.sleep(0.2)
+        process.send_signal(signal.SIGTERM)  # a second signal must not cut the clean-up short
         assert process.wait(timeout=60) == 0
+        assert process.stdout is not None
+        assert "stopped" in process.stdout.read(), "the clean-up was cut short"
+        psutil.wait_procs(workers, timeout=10)
+        assert not any(worker.is_running() for worker in workers), "a worker outlived ppid run"
     finally:
         kill_tree(process)
     with pytest.raises(OSError):
