@@ -190,32 +190,28 @@ def test_prefect_server_queues_simultaneous_flow_run_creations(prefect_api: str)
     assert Counter(codes) == {201: 24}
 
 
+def _configured(home: Path, workers: int, slots: int = 0, pool: str = "") -> Settings:
+    """Settings of `home` with these intake workers, OCR slots and work pool."""
+    settings = load_settings(home=home)
+    intake = settings.intake.model_copy(update={"workers": workers})
+    prefect = settings.prefect.model_copy(update={"ocr_slots": slots, "work_pool": pool})
+    return settings.model_copy(update={"intake": intake, "prefect": prefect})
+
+
 def test_ppid_run_starts_a_worker_per_core_unless_told(tmp_path: Path) -> None:
-    settings = load_settings(home=tmp_path)
-
-    def with_workers(count: int) -> Settings:
-        intake = settings.intake.model_copy(update={"workers": count})
-        return settings.model_copy(update={"intake": intake})
-
-    assert worker_count(with_workers(0)) == min(os.cpu_count() or 1, 4)
-    assert worker_count(with_workers(3)) == 3
+    assert worker_count(_configured(tmp_path, workers=0)) == min(os.cpu_count() or 1, 4)
+    assert worker_count(_configured(tmp_path, workers=3)) == 3
 
 
 def test_ocr_slots_are_the_intakes_workers_unless_set_or_on_a_pool(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(os, "cpu_count", lambda: 8)
-    settings = load_settings(home=tmp_path)
-
-    def configured(workers: int, slots: int = 0, pool: str = "") -> Settings:
-        intake = settings.intake.model_copy(update={"workers": workers})
-        prefect = settings.prefect.model_copy(update={"ocr_slots": slots, "work_pool": pool})
-        return settings.model_copy(update={"intake": intake, "prefect": prefect})
-
-    assert ocr_slots(configured(workers=1)) == 1  # a shared server: the intake keeps to a core
-    assert ocr_slots(configured(workers=0)) == 4  # a worker per core, at most four
-    assert ocr_slots(configured(workers=1, slots=3)) == 3
-    assert ocr_slots(configured(workers=1, pool="ppid")) == 8  # pool workers: every core
+    # a shared server (one worker): the intake keeps to one core
+    assert ocr_slots(_configured(tmp_path, workers=1)) == 1
+    assert ocr_slots(_configured(tmp_path, workers=0)) == 4  # a worker per core, at most four
+    assert ocr_slots(_configured(tmp_path, workers=1, slots=3)) == 3
+    assert ocr_slots(_configured(tmp_path, workers=1, pool="ppid")) == 8  # pool workers: every core
 
 
 def _hold_in_thread(folder: Path) -> tuple[threading.Event, threading.Event]:
