@@ -189,12 +189,15 @@ def _timestamp(text: str) -> float:
 
 
 def drop(batch: Batch, submission: Submission, inbox: Path) -> None:
-    """Copy beside the inbox, then rename into place: the watcher sees whole files only."""
+    """Copy beside the inbox keeping the file's times (`cp -p`), then rename into place, as a
+    clerk's move of a finished download is: the watcher takes such a file at once
+    (`renamed_into_place`). A rename in the same clock tick as the copy would look written in
+    place and wait `intake.stable_seconds`."""
     for relative in submission.files:
         target = inbox / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         partial = target.with_name(target.name + ".part")
-        shutil.copy(batch.staging / relative, partial)
+        shutil.copy2(batch.staging / relative, partial)
         partial.rename(target)
     submission.dropped = time.time()
 

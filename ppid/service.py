@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from ppid.errors import AlreadyRunningError, ConfigError, PpidError
-from ppid.inbox import is_ignored, is_stable, iter_inbox, utf8_name
+from ppid.inbox import held_still, is_ignored, iter_inbox, renamed_into_place, utf8_name
 from ppid.locks import try_lock
 from ppid.settings import Settings
 from ppid.worker import WarmWorker, crash_runs_of, worker_count
@@ -170,7 +170,8 @@ def watch_inbox(
     whole (a clerk's folder per applicant) is walked when it appears and again a few times
     after: inotify reports the folder, not the files moved into it before the watch on it
     existed. Files wait in one table, looked at on every yield of the watch (at least every
-    half second), until they hold still (`settled`): a thousand files left over a weekend cost
+    half second), until they are whole (`settled`: renamed into place, or held still): a
+    thousand files left over a weekend cost
     a thousand entries, not a thousand threads. A file already announced with the same size
     and mtime is not announced twice.
     """
@@ -226,7 +227,9 @@ def watch_inbox(
         for due, folder in [item for item in rescans if item[0] <= now]:
             rescans.remove((due, folder))
             consider(folder)
-        for path, signature in settled(waiting, settings.intake.stable_seconds):
+        for path, signature in settled(
+            waiting, settings.intake.stable_seconds, renames=not settings.intake.polling
+        ):
             emit_event(
                 event=FILE_READY_EVENT,
                 resource={
@@ -238,20 +241,27 @@ def watch_inbox(
 
 
 def settled(
-    waiting: dict[Path, Signature | None], stable_seconds: float
+    waiting: dict[Path, Signature | None], stable_seconds: float, renames: bool = True
 ) -> list[tuple[Path, Signature]]:
-    """Take out of `waiting` the files whose size and mtime held still since the last look.
+    """Take out of `waiting` the files that are whole; a file that vanished is dropped.
 
-    A file settles on the second look at the earliest, and only once nothing has written to
-    it for `stable_seconds` (`is_stable`); a file that vanished is dropped. Others stay, with
-    what was seen now, for the next look.
+    A file renamed into place after its last write is whole at the first look
+    (`renamed_into_place`; with `renames`). Any other file settles on the second look at the
+    earliest, once its size and mtime held still since the last look and nothing has written
+    to it for `stable_seconds`. Others stay, with what was seen now, for the next look.
     """
     done: list[tuple[Path, Signature]] = []
+    now = time.time()
     for path, last in list(waiting.items()):
-        current = _signature(path)
-        if current is None:
+        try:
+            stat = path.lstat()
+        except OSError:
             del waiting[path]
-        elif current == last and is_stable(path, stable_seconds):
+            continue
+        current = (stat.st_size, stat.st_mtime)
+        if (renames and renamed_into_place(stat)) or (
+            current == last and held_still(stat, stable_seconds, now)
+        ):
             del waiting[path]
             done.append((path, current))
         else:

@@ -101,7 +101,7 @@ class Limits(BaseModel):
 class Intake(BaseModel):
     """How the inbox and the intake pipeline behave."""
 
-    stable_seconds: float = 2.0  # a file is taken once its size and mtime held still this long
+    stable_seconds: float = 2.0  # a file written in place is taken once it held still this long
     sweep_minutes: float = 3.0  # the scheduled sweep catches what the watcher missed
     polling: bool = False  # poll instead of inotify (network shares where inotify is silent)
     pairing_days: int = 7  # a form and an ID with the same NIK pair within this window

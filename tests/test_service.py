@@ -22,12 +22,17 @@ from tests.specimens import kill_tree, ppid_run_env, wait_for_line
 @pytest.mark.slow
 def test_run_starts_everything_refuses_a_second_copy_and_stops_on_ctrl_c(ppid_home: Path) -> None:
     port_base = 20000 + os.getpid() % 20000
-    # an hour between sweeps: what is taken below, the watcher took
-    env = ppid_run_env(ppid_home, port_base, PPID_INTAKE__SWEEP_MINUTES="60")
+    # An hour between sweeps: what is taken below, the watcher took. An hour's stability wait:
+    # a file renamed into place is taken at once (`renamed_into_place`), others wait.
+    env = ppid_run_env(
+        ppid_home, port_base, PPID_INTAKE__SWEEP_MINUTES="60", PPID_INTAKE__STABLE_SECONDS="3600"
+    )
     # a file that came while the system was down (other bytes than the form dropped below)
     waiting = ppid_home / "inbox" / "sudah-ada.pdf"
     render_form(load_settings(home=ppid_home), waiting, fillable=True)
     waiting.write_bytes(waiting.read_bytes() + b"\n% came while ppid was down\n")
+    two_hours_ago = time.time() - 7200
+    os.utime(waiting, (two_hours_ago, two_hours_ago))
     command = [sys.executable, "-m", "ppid", "run"]
     process = subprocess.Popen(
         command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
@@ -49,6 +54,7 @@ def test_run_starts_everything_refuses_a_second_copy_and_stops_on_ctrl_c(ppid_ho
         # The watcher notices a dropped file; the event-triggered deployment takes it.
         form = ppid_home / "inbox" / "formulir.pdf"
         render_form(load_settings(), ppid_home / "blank.pdf", fillable=True)
+        time.sleep(0.05)  # the rename a clock tick after the last write, as any clerk's is
         (ppid_home / "blank.pdf").rename(form)
         deadline = time.monotonic() + 120
         while form.exists() and time.monotonic() < deadline:
@@ -125,7 +131,10 @@ def test_a_waiting_file_settles_once_it_held_still_and_a_vanished_one_is_dropped
     tmp_path: Path,
 ) -> None:
     """The watcher's stability rule: two equal looks, and nothing written for stable_seconds."""
-    from ppid.service import settled
+    from ppid.service import settled as settled_by_renames
+
+    def settled(waiting: dict[Path, tuple[int, float] | None], stable_seconds: float) -> list:
+        return settled_by_renames(waiting, stable_seconds, renames=False)  # utime looks like one
 
     old = int(time.time()) - 60  # whole seconds: the mtime reads back exactly
     still, growing, gone = (tmp_path / name for name in ("still.pdf", "growing.pdf", "gone.pdf"))
@@ -144,3 +153,35 @@ def test_a_waiting_file_settles_once_it_held_still_and_a_vanished_one_is_dropped
     assert settled(waiting, stable_seconds=2.0) == []  # mtime moved back: a changed signature
     assert settled(waiting, stable_seconds=2.0) == [(growing, (13, old))]
     assert waiting == {}
+
+
+def test_a_file_renamed_into_place_after_its_last_write_is_taken_at_the_first_look(
+    tmp_path: Path,
+) -> None:
+    """No stability wait for a file that was whole before it arrived; a file written where it
+    lies, or an empty one, still waits."""
+    from ppid.service import settled
+
+    inbox, beside = tmp_path / "inbox", tmp_path / "unduhan"
+    inbox.mkdir()
+    beside.mkdir()
+    (beside / "formulir.pdf").write_bytes(b"%PDF-1.7\n")
+    (beside / "kosong.pdf").touch()
+    time.sleep(0.05)  # a later clock tick than the writes (ticks are 1-10 ms)
+    moved, empty = inbox / "formulir.pdf", inbox / "kosong.pdf"
+    (beside / "formulir.pdf").rename(moved)
+    (beside / "kosong.pdf").rename(empty)
+    written = inbox / "dipindai.pdf"
+    written.write_bytes(b"%PDF-1.7\n")
+    waiting: dict[Path, tuple[int, float] | None] = {moved: None, empty: None, written: None}
+    taken = settled(waiting, stable_seconds=3600)
+    assert [path for path, _ in taken] == [moved]
+    assert set(waiting) == {empty, written}
+    assert settled(waiting, stable_seconds=3600, renames=False) == []
+    # renamed in, then written to: still being written, so it waits
+    (beside / "lain.pdf").write_bytes(b"%PDF-1.7\n")
+    time.sleep(0.05)
+    (beside / "lain.pdf").rename(inbox / "lain.pdf")
+    with (inbox / "lain.pdf").open("ab") as handle:
+        handle.write(b"% masih ditulis\n")
+    assert settled({inbox / "lain.pdf": None}, stable_seconds=3600) == []
