@@ -130,7 +130,8 @@ class WarmWorker:
 
         It asks for a page of the earliest due runs (a full inbox has hundreds, and the server
         would read and send them all on every poll), and for the next page only when other
-        workers took every run of this one.
+        workers took every run of this one. An error from the API ends the look: the worker
+        waits before the next, as it does when nothing is due.
         """
         from prefect.client.schemas.objects import FlowRun
 
@@ -142,22 +143,24 @@ class WarmWorker:
                     scheduled_before=datetime.now(UTC),
                     limit=self.page,
                 )
+                for run in sorted(due, key=lambda r: r.next_scheduled_start_time or far_past):
+                    if self.stopping:
+                        return None
+                    if (state := self.claim(client, run.id)) is not None:
+                        claimed = FlowRun.model_validate(run, from_attributes=True)
+                        claimed.state = state  # as the server has it now: no read-back
+                        return claimed
             except Exception as error:  # the server restarting or briefly unreachable
-                log.warning("worker %s: cannot poll the Prefect API (%s)", self.name, error)
+                log.warning("worker %s: cannot take a flow run (%s)", self.name, error)
                 return None
-            for run in sorted(due, key=lambda r: r.next_scheduled_start_time or far_past):
-                if self.stopping:
-                    return None
-                if (state := self.claim(client, run.id)) is not None:
-                    claimed = FlowRun.model_validate(run, from_attributes=True)
-                    claimed.state = state  # as the server has it now: no need to read it back
-                    return claimed
             if len(due) < self.page:
                 return None
         return None
 
     def claim(self, client: Any, run_id: UUID) -> Any | None:
-        """Propose Pending, as Prefect's runner does: only one claimer gets it (its state)."""
+        """Propose Pending, as Prefect's runner does: only one claimer gets it (its state).
+
+        None when another worker was faster or the run is gone; other errors are raised."""
         from prefect.exceptions import Abort, ObjectNotFound
         from prefect.states import Pending
         from prefect.utilities.engine import propose_state_sync
@@ -166,9 +169,6 @@ class WarmWorker:
             state = propose_state_sync(client, Pending(), flow_run_id=run_id)
         except (Abort, ObjectNotFound):
             return None  # another worker was faster, or the run was deleted
-        except Exception as error:
-            log.warning("worker %s: could not claim flow run %s (%s)", self.name, run_id, error)
-            return None
         return state if state.is_pending() else None
 
     def execute(self, client: Any, run: Any) -> Any:

@@ -21,7 +21,8 @@ import threading
 import time
 from collections import Counter
 from pathlib import Path
-from uuid import UUID
+from types import SimpleNamespace
+from uuid import UUID, uuid4
 
 import psutil
 import pytest
@@ -97,6 +98,30 @@ def test_warm_workers_run_flows_without_prefects_watcher_threads(prefect_api: st
     lean, stock = THREADS_SEEN[-2:]
     assert any("observer_thread" in name for name in stock), "Prefect no longer observes runs"
     assert not any("observer_thread" in name for name in lean), lean
+
+
+class _FailingServer:
+    """A Prefect API that lists a full page of due runs but fails every claim (a stub client:
+    what is tested is the worker's loop, not Prefect)."""
+
+    def __init__(self, due: int) -> None:
+        self.due, self.polls = due, 0
+
+    def get_scheduled_flow_runs_for_deployments(self, **query: object) -> list[object]:
+        self.polls += 1
+        if self.polls > 5:  # the worker keeps asking: end it (it counts as an API error)
+            raise RuntimeError("asked again and again")
+        return [SimpleNamespace(id=uuid4(), next_scheduled_start_time=None)] * self.due
+
+    def set_flow_run_state(self, *args: object, **options: object) -> object:
+        raise RuntimeError("database is locked")
+
+
+def test_a_worker_whose_claims_fail_waits_instead_of_asking_again_at_once() -> None:
+    worker = WarmWorker({uuid4(): noop}, page=2)
+    server = _FailingServer(due=2)  # a full page: had others taken it, the worker would ask again
+    assert worker.claim_next(server) is None
+    assert server.polls == 1
 
 
 def test_an_idle_worker_is_woken_by_the_scheduled_event_not_by_polling(prefect_api: str) -> None:
