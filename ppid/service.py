@@ -253,12 +253,11 @@ def settled(
     done: list[tuple[Path, Signature]] = []
     now = time.time()
     for path, last in list(waiting.items()):
-        try:
-            stat = path.lstat()
-        except OSError:
+        stat = _lstat(path)
+        if stat is None:
             del waiting[path]
             continue
-        current = (stat.st_size, stat.st_mtime)
+        current = _signature_of(stat)
         if (renames and renamed_into_place(stat)) or (
             current == last and held_still(stat, stable_seconds, now)
         ):
@@ -270,11 +269,19 @@ def settled(
 
 
 def _signature(path: Path) -> Signature | None:
+    stat = _lstat(path)
+    return None if stat is None else _signature_of(stat)
+
+
+def _signature_of(stat: os.stat_result) -> Signature:
+    return stat.st_size, stat.st_mtime
+
+
+def _lstat(path: Path) -> os.stat_result | None:
     try:
-        stat = path.lstat()
+        return path.lstat()
     except OSError:
         return None
-    return stat.st_size, stat.st_mtime
 
 
 def _path_id(path: Path) -> str:
