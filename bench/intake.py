@@ -316,10 +316,9 @@ def _stage_marks(
         path = event["resource"].get("ppid.path")
         if path in marks:
             marks[path]["event"] = _iso(event["occurred"]) - dropped[path]
-    runs = client.post("/flow_runs/filter", json={"limit": 200}).json()
-    for run in runs:
-        path = (run.get("parameters") or {}).get("path")
-        if path not in marks or not run.get("start_time"):
+    for run in _file_runs(client):
+        path = run["parameters"]["path"]
+        if path not in marks:
             continue
         mark, base = marks[path], dropped[path]
         mark["run_created"] = _iso(run["created"]) - base
@@ -351,15 +350,9 @@ def idle_table(system: System, started: float, ended: float) -> None:
     before their first run, between runs (claiming the next), after their last one."""
     import httpx
 
-    client = httpx.Client(base_url=system.api, timeout=30)
-    runs = client.post("/flow_runs/filter", json={"limit": 200}).json()
     spans: dict[str, list[tuple[float, float]]] = {}
-    for run in runs:
-        if (
-            "path" in (run.get("parameters") or {})
-            and run.get("start_time")
-            and run.get("end_time")
-        ):
+    for run in _file_runs(httpx.Client(base_url=system.api, timeout=30)):
+        if run.get("end_time"):
             spans.setdefault(run.get("infrastructure_pid") or "?", []).append(
                 (_iso(run["start_time"]), _iso(run["end_time"]))
             )
@@ -378,6 +371,14 @@ def idle_table(system: System, started: float, ended: float) -> None:
         f"{between:.1f} s between runs ({between / max(count - len(spans), 1):.2f} s each), "
         f"{after:.1f} s after their last"
     )
+
+
+def _file_runs(client: Any) -> list[dict[str, Any]]:
+    """The flow runs of dropped files (their `path` parameter) that have started."""
+    runs = client.post("/flow_runs/filter", json={"limit": 200}).json()
+    return [
+        run for run in runs if "path" in (run.get("parameters") or {}) and run.get("start_time")
+    ]
 
 
 def _iso(text: str) -> float:
