@@ -327,36 +327,41 @@ def run(settings: Settings, out: IO[str] = sys.stdout) -> None:
         _state_file(settings).write_text(json.dumps({"pid": os.getpid(), "prefect_api_url": api}))
         os.chdir(REPO_ROOT)  # flow runs load the flows by their path relative to the repository
         register_deployments(build_deployments(settings), work_pool=pool)  # triggers first
-        workers = [] if pool else start_workers(settings, worker_count(settings))
-        web_thread, web_server = serve_web(settings)
+        workers: list[subprocess.Popen[bytes]] = []
+        web: tuple[threading.Thread, Any] | None = None
         stop, watching = threading.Event(), threading.Event()
         watcher = threading.Thread(target=watch_inbox, args=(settings, stop, watching), daemon=True)
-        watcher.start()
-        if not watching.wait(timeout=60):  # "Press Ctrl-C" promises that drops are seen
-            log.warning("the inbox watcher is not ready yet; the sweep takes files meanwhile")
-        base = api.removesuffix("/api")
-        print(f"Prefect:   {base}", file=out)
-        print(f"Web app:   http://{settings.web_host}:{settings.web_port}", file=out)
-        print(f"Inbox:     {settings.inbox}", file=out)
-        print(f"Archive:   {settings.archive}", file=out)
-        if pool:
-            print(
-                f"Work pool: {pool} (prefect worker start --pool {pool} --type process)", file=out
-            )
-        else:
-            print(f"Workers:   {len(workers)} (logs in {settings.var_dir / 'log'})", file=out)
-        print("Press Ctrl-C to stop.", file=out, flush=True)
-        try:
+        try:  # from here on, Ctrl-C (even during start-up) stops whatever has started
+            workers = [] if pool else start_workers(settings, worker_count(settings))
+            web = serve_web(settings)
+            watcher.start()
+            if not watching.wait(timeout=60):  # "Press Ctrl-C" promises that drops are seen
+                log.warning("the inbox watcher is not ready yet; the sweep takes files meanwhile")
+            _print_addresses(settings, api, pool, len(workers), out)
             supervise(settings, workers, api)
         except KeyboardInterrupt:
             pass
         finally:
             stop.set()
             stop_workers(workers)
-            web_server.should_exit = True  # type: ignore[attr-defined]
-            web_thread.join(timeout=10)
-            watcher.join(timeout=10)
+            if web is not None:
+                web[1].should_exit = True
+                web[0].join(timeout=10)
+            if watcher.is_alive():
+                watcher.join(timeout=10)
             print("stopped", file=out, flush=True)
+
+
+def _print_addresses(settings: Settings, api: str, pool: str, workers: int, out: IO[str]) -> None:
+    print(f"Prefect:   {api.removesuffix('/api')}", file=out)
+    print(f"Web app:   http://{settings.web_host}:{settings.web_port}", file=out)
+    print(f"Inbox:     {settings.inbox}", file=out)
+    print(f"Archive:   {settings.archive}", file=out)
+    if pool:
+        print(f"Work pool: {pool} (prefect worker start --pool {pool} --type process)", file=out)
+    else:
+        print(f"Workers:   {workers} (logs in {settings.var_dir / 'log'})", file=out)
+    print("Press Ctrl-C to stop.", file=out, flush=True)
 
 
 @contextlib.contextmanager
@@ -467,13 +472,16 @@ def start_workers(settings: Settings, count: int) -> list[subprocess.Popen[bytes
     """`count` warm `ppid worker` processes; returns once each has warmed up."""
     workers = [_start_worker(settings, index) for index in range(1, max(1, count) + 1)]
     deadline = time.monotonic() + 300
-    for index, worker in enumerate(workers, start=1):
-        while not _ready_file(settings, worker.pid).exists():
-            if worker.poll() is not None or time.monotonic() > deadline:
-                stop_workers(workers)
-                log_path = settings.var_dir / "log" / f"worker-{index}.log"
-                raise ConfigError(f"a flow-run worker did not start; see {log_path}")
-            time.sleep(0.2)
+    try:  # interrupted while they warm up: none is left behind to notice alone
+        for index, worker in enumerate(workers, start=1):
+            while not _ready_file(settings, worker.pid).exists():
+                if worker.poll() is not None or time.monotonic() > deadline:
+                    log_path = settings.var_dir / "log" / f"worker-{index}.log"
+                    raise ConfigError(f"a flow-run worker did not start; see {log_path}")
+                time.sleep(0.2)
+    except BaseException:
+        stop_workers(workers)
+        raise
     return workers
 
 

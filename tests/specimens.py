@@ -132,6 +132,17 @@ def kill_tree(process: subprocess.Popen[str]) -> None:
             child.kill()
 
 
+def workers_of(pid: int) -> set[int]:
+    """`ppid worker` children of `ppid run` (not the Prefect server, not a zombie)."""
+    import psutil
+
+    return {
+        child.pid
+        for child in psutil.Process(pid).children()
+        if child.status() != psutil.STATUS_ZOMBIE and "worker" in child.cmdline()
+    }
+
+
 def wait_for_line(process: subprocess.Popen[str], text: str, timeout: float) -> list[str]:
     """The child's output lines until one holds `text`; fails when it times out or exits."""
     lines: list[str] = []

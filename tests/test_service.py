@@ -16,7 +16,7 @@ import pytest
 
 from ppid.forms import render_form
 from ppid.settings import load_settings
-from tests.specimens import kill_tree, ppid_run_env, wait_for_line
+from tests.specimens import kill_tree, ppid_run_env, wait_for_line, workers_of
 
 
 @pytest.mark.slow
@@ -88,6 +88,34 @@ def test_run_starts_everything_refuses_a_second_copy_and_stops_on_ctrl_c(ppid_ho
         kill_tree(process)
     with pytest.raises(OSError):
         urllib.request.urlopen(f"http://127.0.0.1:{port_base + 1}/api/health", timeout=2)
+
+
+@pytest.mark.slow
+def test_ctrl_c_while_the_workers_warm_up_stops_them_too(ppid_home: Path) -> None:
+    """Workers run in sessions of their own (a terminal's Ctrl-C reaches them only through
+    `ppid run`), so one still warming up when `ppid run` is interrupted must be stopped by it."""
+    port_base = 20000 + (os.getpid() + 7) % 20000
+    process = subprocess.Popen(
+        [sys.executable, "-m", "ppid", "run"],
+        env=ppid_run_env(ppid_home, port_base),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 180
+        while not (workers := workers_of(process.pid)) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert workers, "ppid run started no worker"
+        process.send_signal(signal.SIGINT)  # the worker is importing and rendering: seconds
+        assert process.wait(timeout=60) == 0
+        assert process.stdout is not None
+        output = process.stdout.read()
+        assert "Ctrl-C" not in output, "start-up had finished: this test missed its moment"
+        assert "stopped" in output
+        assert not any(psutil.pid_exists(pid) for pid in workers), "a worker outlived ppid run"
+    finally:
+        kill_tree(process)
 
 
 def test_cron_settings_become_rrules_that_prefects_server_can_schedule() -> None:

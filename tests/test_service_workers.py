@@ -31,7 +31,7 @@ from prefect import flow, task
 from ppid.forms import render_form
 from ppid.settings import Settings, load_settings
 from ppid.worker import WarmWorker, hold_slot, ocr_slots, worker_count
-from tests.specimens import kill_tree, ppid_run_env, wait_for_line
+from tests.specimens import kill_tree, ppid_run_env, wait_for_line, workers_of
 
 
 @flow(name="ppid-test-noop")
@@ -304,7 +304,7 @@ def test_ppid_run_executes_each_file_once_in_a_reused_warm_worker(ppid_home: Pat
     try:
         lines = wait_for_line(process, "Ctrl-C", timeout=300)
         assert any(line.startswith("Workers:   2") for line in lines)
-        workers = _workers_of(process.pid)
+        workers = workers_of(process.pid)
         names = [f"formulir-{n}.pdf" for n in range(5)]
         for number, name in enumerate(names):  # distinct bytes: each is a file of its own
             staged = ppid_home / f"{name}.part"
@@ -331,25 +331,15 @@ def test_ppid_run_executes_each_file_once_in_a_reused_warm_worker(ppid_home: Pat
         killed = max(executors, key=executors.__getitem__)
         os.kill(killed, signal.SIGKILL)  # out of memory, say: `ppid run` starts another
         deadline = time.monotonic() + 240
-        while len(_workers_of(process.pid) - {killed}) < 2:
+        while len(workers_of(process.pid) - {killed}) < 2:
             assert time.monotonic() < deadline, "the killed worker was not replaced"
             time.sleep(1)
-        workers = _workers_of(process.pid)
+        workers = workers_of(process.pid)
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=120) == 0
         assert not any(psutil.pid_exists(pid) for pid in workers), "a worker outlived ppid run"
     finally:
         kill_tree(process)
-
-
-def _workers_of(pid: int) -> set[int]:
-    """`ppid worker` children of `ppid run` (not the Prefect server, not a zombie)."""
-    children = psutil.Process(pid).children()
-    return {
-        child.pid
-        for child in children
-        if child.status() != psutil.STATUS_ZOMBIE and "worker" in child.cmdline()
-    }
 
 
 def _flow_run_event_names(api: str, until_seen: str) -> set[str]:
