@@ -14,12 +14,20 @@ So here every SQLite transaction begins IMMEDIATE: writers queue under the 60 s 
 instead of failing. Reads outside transactions are untouched (WAL lets them run beside a writer).
 With PostgreSQL (`PREFECT_API_DATABASE_CONNECTION_URL`) nothing changes.
 
-And task runs are recorded in batches (`BATCHED_TASK_RUN_RECORDING`). Prefect's task-run recorder
+And task runs are recorded in batches (`SERVER_DEFAULTS`). Prefect's task-run recorder
 writes each task state event in a transaction of its own by default: ~25 ms of server CPU per
 event, three events per task, five tasks per file, which made it the largest part of the server's
 work on a batch of files. That work is done beside the workers, on the cores they need once two of
 them run. Batched, a task costs the server ~10 ms; the UI shows a task's state up to a second
-late. An operator's own PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_* settings win.
+late.
+
+A flow run is marked Late only five minutes after its time (Prefect: 15 s). Every run of the
+intake is due at once, so a batch of fifty files dropped together showed twenty to thirty runs
+Late (orange, in the UI) that were only waiting their turn behind the others, and each marking
+was one more state change and event for the server beside the workers. A run still waiting
+after five minutes does mean something: no worker is taking runs.
+
+An operator's own PREFECT_SERVER_SERVICES_* settings win over these.
 """
 
 from __future__ import annotations
@@ -30,9 +38,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-BATCHED_TASK_RUN_RECORDING = {
+SERVER_DEFAULTS = {
     "PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_BATCH_SIZE": "50",  # Prefect's default: 1
     "PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_FLUSH_INTERVAL": "1",  # seconds; default 5
+    "PREFECT_SERVER_SERVICES_LATE_RUNS_AFTER_SECONDS": "300",  # default 15
 }
 
 
@@ -54,7 +63,7 @@ def immediate_sqlite_transactions() -> None:
 
 def main() -> None:
     """Prefect's command line, in this process, after the changes above."""
-    for key, value in BATCHED_TASK_RUN_RECORDING.items():
+    for key, value in SERVER_DEFAULTS.items():
         os.environ.setdefault(key, value)  # before Prefect reads its settings
     immediate_sqlite_transactions()
     from prefect.cli import app

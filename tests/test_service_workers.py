@@ -20,6 +20,7 @@ import sys
 import threading
 import time
 from collections import Counter
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 from uuid import UUID, uuid4
@@ -188,6 +189,26 @@ def test_prefect_server_records_task_runs_in_batches_that_still_show_within_seco
             break
         assert time.monotonic() < deadline, f"task runs not recorded: {answer}"
         time.sleep(0.2)
+
+
+def test_prefect_server_marks_a_run_late_only_after_five_minutes(prefect_api: str) -> None:
+    """A run waiting behind a batch of files is not late (`ppid.prefect_server`); Prefect's own
+    server marks it Late 15 s after its time, and its late-runs check comes every 5 s."""
+    import httpx
+
+    late_runs = httpx.get(f"{prefect_api}/admin/settings", timeout=30).json()["server"]
+    assert late_runs["services"]["late_runs"]["after_seconds"] == "PT5M"  # 300 s
+    flow_id = httpx.post(f"{prefect_api}/flows/", json={"name": "waiting"}, timeout=30).json()
+    minute_ago = (datetime.now(UTC) - timedelta(seconds=60)).isoformat()
+    scheduled = {"type": "SCHEDULED", "state_details": {"scheduled_time": minute_ago}}
+    run = httpx.post(
+        f"{prefect_api}/flow_runs/",
+        json={"flow_id": flow_id["id"], "name": "behind-the-batch", "state": scheduled},
+        timeout=30,
+    ).json()
+    time.sleep(7)  # more than one pass of the late-runs check
+    state = httpx.get(f"{prefect_api}/flow_runs/{run['id']}", timeout=30).json()["state"]
+    assert state["name"] == "Scheduled"
 
 
 def test_prefect_server_queues_simultaneous_flow_run_creations(prefect_api: str) -> None:
