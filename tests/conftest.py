@@ -42,3 +42,8 @@ def prefect_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port = 4300 + os.getpid() % 500
     with prefect_server(settings, port) as api:
         yield api
+        # send the flow runs' last logs while the server still answers: Prefect's log worker
+        # would otherwise send them at exit and print "--- Error logging to API ---"
+        from prefect.logging.handlers import APILogWorker
+
+        APILogWorker.drain_all(timeout=10)
