@@ -1,6 +1,6 @@
 """Fixity benchmark: verify a generated archive of BagIt bags the way `ppid archive verify` does.
 
-    .venv/bin/python bench/fixity.py [--bags 100] [--quick]
+    .venv/bin/python bench/fixity.py [--bags 100] [--quick] [--index-cases 300,2000]
 
 Each bag has the payload of a typical case — the original scans (a multi-page scan of 1–4 MB, a
 KTP photo of ~300 kB, incompressible like JPEG), the receipt and numbered form (~60 and ~150 kB)
@@ -8,6 +8,9 @@ and the metadata files — with SHA-256 and SHA-512 manifests written by `ppid.a
 `ppid.archive.check_fixity` (the command's code path: every bag validated by the `bagit` package,
 both algorithms) is timed twice: with the bags' pages dropped from the page cache first (read
 from disk; only this benchmark's files are evicted, with posix_fadvise) and then again warm.
+
+It also times the offline index (`archive/index.html`, rewritten after every case's bag is
+updated) over registers of --index-cases cases, each with its bag folder.
 """
 
 from __future__ import annotations
@@ -22,8 +25,9 @@ from pathlib import Path
 
 from _common import machine, table
 
-from ppid.archive import check_fixity, write_tags
+from ppid.archive import case_slug, check_fixity, refresh_index, write_tags
 from ppid.db import open_db
+from ppid.models import Case, utcnow
 from ppid.settings import load_settings
 
 
@@ -67,6 +71,32 @@ def evict(folder: Path) -> None:
                 os.close(fd)
 
 
+def index_seconds(cases: int) -> float:
+    """Seconds to write archive/index.html over `cases` registered cases with a bag each."""
+    with tempfile.TemporaryDirectory(prefix="ppid-bench-index-") as scratch:
+        settings = load_settings(home=Path(scratch))
+        sessions = open_db(settings)
+        assert settings.archive is not None
+        with sessions() as session, session.begin():
+            for seq in range(1, cases + 1):
+                case = Case(
+                    number=f"{seq:03d}/KEB/PPID-DKUKM/XI/2026",
+                    year=2026,
+                    seq=seq,
+                    received_at=utcnow(),
+                    applicant_name=f"Pemohon {seq}",
+                    applicant_nik=f"6171{seq:012d}",
+                )
+                session.add(case)
+                bag = settings.archive / "2026" / case_slug(case)
+                bag.mkdir(parents=True)
+                (bag / "bag-info.txt").write_text(f"External-Identifier: {case.number}\n")
+        refresh_index(settings, sessions)  # warm: templates compiled, tables cached
+        started = time.perf_counter()
+        refresh_index(settings, sessions)
+        return time.perf_counter() - started
+
+
 def verify(settings: object, sessions: object) -> tuple[float, float, int]:
     """(wall seconds, CPU seconds, bags) of one `check_fixity` over the whole archive."""
     wall, cpu = time.perf_counter(), time.process_time()
@@ -84,6 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--bags", type=int, default=100, help="bags (cases) to generate")
     parser.add_argument("--quick", action="store_true", help="20 bags")
     parser.add_argument("--seed", type=int, default=3)
+    parser.add_argument("--index-cases", default="300,2000", help="register sizes for the index")
     args = parser.parse_args(argv)
     if args.quick:
         args.bags = min(args.bags, 20)
@@ -115,6 +146,10 @@ def main(argv: list[str] | None = None) -> int:
     print(machine())
     headers = ["page cache", "bags", "MB", "seconds", "MB/s", "MB per CPU-s", "bags/s"]
     print(table(headers, rows))
+    sizes = [int(n) for n in args.index_cases.split(",") if n]
+    index_rows = [[str(n), f"{index_seconds(n):.2f}"] for n in sizes]
+    print("\nThe offline index (archive/index.html), written after each case's bag is updated")
+    print(table(["cases", "seconds"], index_rows))
     return 0
 
 

@@ -20,11 +20,13 @@ from ppid.archive import (
     FixityError,
     bag_info,
     bag_versions,
+    bags_by_slug,
     check_fixity,
     current_bag,
     fixity_alerts,
     fixity_failure,
     is_sealed,
+    refresh_index,
     update_bag,
 )
 from ppid.cli import main
@@ -183,6 +185,17 @@ def test_a_flipped_byte_is_caught_loudly_and_recorded(ctx, number, capsys) -> No
     assert "failed the fixity check" in printed.err
 
 
+def test_a_year_folder_listed_once_gives_each_case_its_bags_in_version_order() -> None:
+    names = ["002-X", "001-X_v10", "001-X", "001-X_v2", "001-X_vx", "010-X_v3", ".tmp-001-X"]
+    assert bags_by_slug(names) == {
+        "001-X": ["001-X", "001-X_v2", "001-X_v10"],
+        "002-X": ["002-X"],
+        "010-X": ["010-X_v3"],
+        "001-X_vx": ["001-X_vx"],
+        ".tmp-001-X": [".tmp-001-X"],
+    }
+
+
 def test_a_closed_case_is_sealed_with_a_dossier_and_never_changed_after(ctx, number) -> None:
     with ctx.sessions() as session, session.begin():
         case = _case(session, number)
@@ -219,6 +232,9 @@ def test_a_closed_case_is_sealed_with_a_dossier_and_never_changed_after(ctx, num
     assert "01-tanda-terima.pdf" in outputs and any("surat-susulan" in n for n in outputs)
     assert all(pdfa_problems(later / "data" / "outputs" / n) == [] for n in outputs)
     assert bag_versions(ctx.settings, case) == [sealed, later]
+    refresh_index(ctx.settings, ctx.sessions)
+    index = (ctx.archive / "index.html").read_text()
+    assert all(f"{bag.parent.name}/{bag.name}/README.html" in index for bag in (sealed, later))
     assert {p: p.read_bytes() for p in sealed.rglob("*") if p.is_file()} == before
     bagit.Bag(str(later)).validate()
     assert "susulan" in (later / "data/metadata/events.json").read_text()
