@@ -43,11 +43,7 @@ def test_run_starts_everything_refuses_a_second_copy_and_stops_on_ctrl_c(ppid_ho
         with urllib.request.urlopen(f"http://127.0.0.1:{port_base}/", timeout=10) as page:
             assert "Meja Keberatan PPID" in page.read().decode()
         # one worker (ppid_run_env), and so one OCR slot (`ocr_slots`, unit-tested)
-        workers = [
-            child
-            for child in psutil.Process(process.pid).children()
-            if child.cmdline()[-1:] == ["worker"]
-        ]
+        workers = [psutil.Process(pid) for pid in workers_of(process.pid)]
         assert len(workers) == 1
         # below the web app and the Prefect server, which answer clerks and the workers
         assert workers[0].nice() == min(19, psutil.Process(process.pid).nice() + 5)
