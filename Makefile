@@ -14,7 +14,7 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 help:
 	@echo "make run    start the system (Prefect server, flows, inbox watcher, web app)"
 	@echo "make test   lint, format check and the whole test suite with coverage"
-	@echo "make bench  benchmarks (figures go in README.md)"
+	@echo "make bench  benchmarks (figures in docs/benchmarks.md)"
 	@echo "make scale-test  PostgreSQL + Prefect server + 2 workers, 100 files, invariants checked"
 	@echo "make torture  crash torture: 100 files, workers and Prefect server killed (seed printed)"
 
@@ -57,7 +57,7 @@ torture: setup
 	nice -n 10 $(VENV)/bin/python -m tests.torture --files 100 --kills 8
 
 # `make bench` runs every benchmark at a size that takes minutes; `make bench FULL=1` the sizes
-# whose figures are in the README (an hour or more on two cores).
+# whose figures are in docs/benchmarks.md (an hour or more on two cores).
 BENCH_QUICK := "extract.py --count 2" "intake.py --pairs 3 --bundles 2 --lone-ktp 2" \
 	"render.py --quick" "search.py --quick" "fixity.py --quick" "memory.py --quick" \
 	"ocr_compare.py --quick" "load.py --files 12 --idle-seconds 20"

@@ -12,7 +12,7 @@ once; files per minute, latency per kind under load, and the CPU used by the wor
 server and `ppid run` (how many cores were busy: whether the machine or the intake limits the
 throughput). `ppid run` gives its workers one OCR slot each, so one worker reads a file's pages
 one at a time. Then once more with one worker given an OCR slot per core (its pages read in
-parallel, as `ppid run` did before 2026-12-06; `--no-all-cores-baseline` skips it).
+parallel; `--no-all-cores-baseline` skips it).
 `--rounds 2` alternates the worker counts (1, 2, 1, 2) and prints each round's speed-up: the
 VM's speed drifts within minutes, and phases run side by side share it.
 Latencies come from the database's timestamps, not from polling: "registered" is the drop to the
@@ -469,7 +469,7 @@ def main() -> None:
         "--all-cores-baseline",
         action=argparse.BooleanOptionalAction,
         default=True,
-        help="also one worker given an OCR slot per core (pages in parallel), as before 2026-12-06",
+        help="also one worker given an OCR slot per core (its pages read in parallel)",
     )
     args = parser.parse_args()
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")

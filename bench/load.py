@@ -1,7 +1,7 @@
 """Load: ten simulated users browse the web app while a batch ingests; page times vs. idle.
 
     .venv/bin/python bench/load.py [--files 24] [--users 10] [--idle-seconds 60] [--workers 1]
-    .venv/bin/python bench/load.py --files 200            # the issue's full run
+    .venv/bin/python bench/load.py --files 200            # the full run
 
 One `ppid run` on a fresh home. A few files are ingested first so there are cases to open.
 Phase 1 (idle): the users browse for `--idle-seconds` with nothing ingesting. Phase 2 (load):
@@ -177,7 +177,7 @@ def report(record: Recorder, loads: dict[str, float]) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--files", type=int, default=24, help="the batch (the issue: 200)")
+    parser.add_argument("--files", type=int, default=24, help="the batch (the full run: 200)")
     parser.add_argument("--seed-files", type=int, default=6, help="ingested before the idle phase")
     parser.add_argument("--users", type=int, default=10)
     parser.add_argument("--idle-seconds", type=float, default=60)

@@ -123,7 +123,7 @@ def process_file(path: str, group_key: str | None = None, source: str = "inbox")
     Five tasks carry these steps (take, extract, register, issue_receipt, finish), not one
     each: every task costs the Prefect server three state events to record, and the three
     folded in (claim and copy, the QR check, assembling) take a hundredth of a second each;
-    eight tasks cost the server a quarter more CPU per file (README, "Intake"). Files of one
+    eight tasks cost the server a quarter more CPU per file (docs/design.md). Files of one
     e-mail (source "mail") share a `group_key`, so they form one submission.
     """
     ctx = _context(load_settings())

@@ -155,9 +155,9 @@ def form_context(
 def _with_runs(item: dict[str, Any]) -> dict[str, Any]:
     """The item with neighbouring characters that carry no jitter merged into one plain run.
 
-    Each character used to be its own inline-block box; typed ink has no jitter at all, and
-    laying out ~400 one-glyph boxes was most of the cost of the numbered copy on the receipt.
-    A plain run of a monospace font puts the glyphs at the same places (no kerning).
+    Typed ink has no jitter at all, and laying out ~400 one-glyph inline-block boxes would be
+    most of the cost of the numbered copy on the receipt. A plain run of a monospace font puts
+    the glyphs at the same places (no kerning).
     """
     if "chars" not in item:
         return item

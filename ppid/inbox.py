@@ -44,7 +44,7 @@ def iter_inbox(inbox: Path) -> Iterator[Path]:
     `quarantine_link` sets it aside), so the person who put it there sees why it was not taken;
     a symlinked folder is not entered, with a warning in the log. A file or folder whose name is
     not valid UTF-8 is renamed first (`utf8_name`): such a name cannot be stored, logged or sent
-    to Prefect, and one of them used to stop the whole sweep.
+    to Prefect, and one of them would stop the whole sweep.
     """
     if not inbox.is_dir():
         return

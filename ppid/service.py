@@ -379,8 +379,8 @@ def _stop_on_signals() -> None:
     """Ctrl-C and a service manager's SIGTERM both end `ppid run` through the same clean path.
 
     Only the first signal interrupts: a second one (Ctrl-C pressed twice, or SIGTERM to the
-    whole process group after a Ctrl-C) used to break off the clean-up halfway, after the
-    Prefect server had stopped and before the workers had, and left them running without it.
+    whole process group after a Ctrl-C) would break off the clean-up halfway, after the Prefect
+    server has stopped and before the workers have, and leave them running without it.
     """
     stopping = threading.Event()
 

@@ -282,12 +282,12 @@ def ocr_slot_folder(settings: Settings) -> Path:
 def ocr_slot(settings: Settings) -> Iterator[None]:
     """Hold one of this machine's OCR slots while the block (one page's reading) runs.
 
-    The slots are locked files, not Prefect's global concurrency limit (used until 2026-12-06):
-    taking a slot there is a write in the Prefect server's SQLite, which fails at once ("database
-    is locked": a deferred transaction cannot upgrade) whenever the server is recording the
-    flow's own task states, and the client then waits 2 s before asking again; the intake
-    benchmark lost 2 s on most scanned files to it. A locked file costs no round trip, and the
-    kernel frees it when its holder dies, so a killed worker never leaks a slot.
+    The slots are locked files, not Prefect's global concurrency limit: taking a slot there is a
+    write in the Prefect server's SQLite, which fails at once ("database is locked": a deferred
+    transaction cannot upgrade) whenever the server is recording the flow's own task states, and
+    the client then waits 2 s before asking again, on most scanned files. A locked file costs no
+    round trip, and the kernel frees it when its holder dies, so a killed worker never leaks a
+    slot.
     """
     with hold_slot(ocr_slot_folder(settings), ocr_slots(settings)):
         yield

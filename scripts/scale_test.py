@@ -3,7 +3,7 @@
     .venv/bin/python scripts/scale_test.py [--files 100] [--workers 2] [--limit 1] [--keep]
 
 What `make scale-test` runs. It builds, under `var/scale-test/<run>/`, what a multi-machine
-deployment looks like (README, "Several machines"), only on one host:
+deployment looks like (docs/operations.md, "Several machines"), only on one host:
 
 1. a throw-away PostgreSQL cluster (the Debian `postgresql` package, installed when missing and
    run as root) on a free port, with one database for the register and one for Prefect;

@@ -301,7 +301,7 @@ def test_two_workers_never_take_the_same_file(ctx, specimens) -> None:
     assert sorted(states) == ["busy", "new"]
 
 
-# --- concurrent writers (issue #4: "database is locked" with two workers) ---------------------
+# --- concurrent writers ("database is locked" with two workers) ----------------------------
 
 
 class Interferer:

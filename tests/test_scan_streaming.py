@@ -2,8 +2,8 @@
 and let go once read, so a 50-page bundle costs the memory of a page or two, not of fifty.
 
 Each page source here is instrumented: at every page it draws it counts, by weak reference, how
-many earlier page images are still alive. Reading that first made a list of every page (as
-`rasterise_pages` and `load_images` used to) shows 0, 1, 2, ... instead of zeros. The pages are
+many earlier page images are still alive. A reader that first made a list of every page would
+show 0, 1, 2, ... instead of zeros. The pages are
 read for real (OpenCV, Tesseract); they are small so that the test stays fast.
 """
 

@@ -1,4 +1,4 @@
-"""Web security, proven by requests against the real app (issue 10, item 4).
+"""Web security, proven by requests against the real app.
 
 Every route of `app.routes` × every role × anonymous answers as the matrix below says (a route
 added without a matrix entry fails), every POST refuses a missing or foreign CSRF token, a login

@@ -413,7 +413,7 @@ def _ocr_disagrees(archive: Path, rows: dict, submission_id: int) -> bool:
 
 
 def check_invariants(home: Path, inputs: list[Input]) -> dict[str, int]:
-    """Every invariant of the issue, against the database and the files; raises on the first."""
+    """Every invariant of the torture, against the database and the files; raises on the first."""
     from sqlalchemy import select
 
     from ppid.archive import case_slug

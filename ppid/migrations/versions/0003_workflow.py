@@ -1,4 +1,4 @@
-"""Case workflow: DIP catalogue, letter sequences, letters (issue 6).
+"""Case workflow: DIP catalogue, letter sequences, letters.
 
 Revision ID: 0003
 Revises: 0002

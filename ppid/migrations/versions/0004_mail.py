@@ -1,4 +1,4 @@
-"""E-mail intake ledger (issue 5): one row per message per mailbox folder, exactly once.
+"""E-mail intake ledger: one row per message per mailbox folder, exactly once.
 
 Revision ID: 0004
 Revises: 0003

@@ -1,4 +1,4 @@
-"""Archive packages and fixity (issue 8).
+"""Archive packages and fixity.
 
 Revision ID: 0005
 Revises: 0004

@@ -1,4 +1,4 @@
-"""Web app: users, sessions, ID-scan view log (issue 7). The FTS5 index is built on demand.
+"""Web app: users, sessions, ID-scan view log. The FTS5 index is built on demand.
 
 Revision ID: 0006
 Revises: 0005

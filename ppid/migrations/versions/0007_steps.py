@@ -1,4 +1,4 @@
-"""Case steps as flow runs, the disposition sheet, waiting for signed copies (issues 6, 8).
+"""Case steps as flow runs, the disposition sheet, waiting for signed copies.
 
 No schema change: the flow run and the awaited letter live in the history events' JSON data,
 the "signed" step in `tasks.step`, the disposition sheet's numbers in `letter_counters`.
