@@ -19,7 +19,7 @@ for folder in (ROOT, ROOT / "bench"):
     if str(folder) not in sys.path:
         sys.path.insert(0, str(folder))
 
-from extract import table  # noqa: E402  (bench/extract.py: one table format for every bench)
+from extract_report import table  # noqa: E402  (one table format for every bench)
 
 from ppid.models import Case, CaseStatus  # noqa: E402
 from ppid.register import format_register_number  # noqa: E402

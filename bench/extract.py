@@ -1,11 +1,19 @@
-"""Extraction benchmark: generate a synthetic corpus, read it with parsers.extract, score per kind.
+"""Extraction benchmark: make the synthetic corpus, read it with `ppid extract --json`, score it.
 
-    .venv/bin/python bench/extract.py [--count 10] [--seed 1] [--jobs 2] [--kinds KIND ...]
+    .venv/bin/python bench/extract.py [--split tuning|heldout|all] [--families a b c]
+        [--kinds KIND ...] [--count 10] [--seed 1] [--jobs 2]
 
-Prints per input kind: field accuracy, NIK exact-match rate, document-type accuracy, seconds and
-CPU per page, peak memory, the share of wrong fields flagged (confidence < 0.7), and the OCR cost
-ratio (our CPU per page over one plain full-page `tesseract --oem 1 -l ind+eng` on the same
-pages); then a calibration table. Everything also goes to bench/out/extract.json.
+Scores exactly as the office's independent check does (bench/extract_scoring.py) and prints,
+per kind and family with tuning and held-out side by side: all fields right, non-handwritten
+fields right, NIK exact, document type found, silent errors (wrong, non-empty, confidence ≥ 0.7
+or none) as a share of all fields, the share of fields at ≥ 0.9 that are right, the share of
+wrong fields flagged below 0.7, seconds and CPU per page, and our CPU over one plain `tesseract`
+run on the same pages (process start included on both sides). Then a reliability table on the
+held-out split. The headline is the held-out figure.
+
+Held-out files are generated into a temporary folder and deleted after scoring; the report and
+bench/out/extract.json carry only their aggregates. Per-file failures are listed for the tuning
+split only.
 """
 
 from __future__ import annotations
@@ -18,154 +26,73 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+for folder in (ROOT, ROOT / "bench"):
+    if str(folder) not in sys.path:
+        sys.path.insert(0, str(folder))
 
-from parsers.model import ID_CARD_FIELDS, OBJECTION_FIELDS  # noqa: E402
-from tests.corpus.generate import KINDS, generate, read_truth  # noqa: E402
-from tests.corpus.people import flatten  # noqa: E402
+from extract_report import print_report, table  # noqa: E402
+from extract_scoring import FileScore, aggregate, reliability, score_file  # noqa: E402
+
+from tests.corpus.generate import (  # noqa: E402
+    FAMILIES,
+    KINDS,
+    SPLITS,
+    generate,
+    read_truth,
+    split_of,
+)
+
+__all__ = ["main", "table"]
 
 OUT = ROOT / "bench" / "out"
-EXACT = {"nik", "applicant.nik", "birth_date", "valid_until", "response_date", "date", "signed"}
-NIK_FIELDS = {"nik", "applicant.nik"}
 DIGITAL_KINDS = {"digital_acroform", "digital_text"}
-BANDS = ((0.9, 1.01, "≥ 0.9"), (0.7, 0.9, "0.7–0.9"), (0.5, 0.7, "0.5–0.7"), (0.0, 0.5, "< 0.5"))
-FLAG_BELOW = 0.7
 Record = dict[str, Any]
+SCORES = "_scores"  # a group's per-file scores, kept in memory, never written
 
 
-# --- scoring ---------------------------------------------------------------------------------
+# --- running `ppid extract --json` ------------------------------------------------------------
 
 
-def _norm_text(value: Any) -> Any:
-    if value is None or value == "" or value == []:
-        return None
-    if isinstance(value, str):
-        return " ".join(value.split()).casefold()
-    return value
+def children_usage() -> tuple[float, float]:
+    """(CPU seconds, peak RSS in MB) of every child process reaped so far, their children too."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
 
 
-def same_value(name: str, want: Any, got: Any) -> bool:
-    """Text: whitespace and case folded; NIK, dates, `signed` exact; `reasons` as a set."""
-    if name == "reasons":
-        return sorted(want or []) == sorted(got or [])
-    if name in EXACT:
-        return (None if want in ("", []) else want) == (None if got in ("", []) else got)
-    return _norm_text(want) == _norm_text(got)
+def run_extract(paths: list[Path], jobs: int) -> tuple[dict[str, Record], dict[str, float]]:
+    """`ppid extract --json` over `paths`: each file's JSON by path, and wall/CPU/peak memory.
 
-
-def confidence_of(name: str, value: Any, confidence: dict[str, float]) -> float:
-    """The field's confidence; sub-keys (`reasons.a`) give their minimum.
-
-    A field without any confidence counts as 0 when it is empty (visibly missing) and as 1 when it
-    carries a value (nothing warns the clerk).
+    The command's own process start is counted, as the office counts it. A file whose line is
+    missing (the command died) gets an error result, so it is scored as unread.
     """
-    if name in confidence:
-        return float(confidence[name])
-    parts = [float(v) for k, v in confidence.items() if k.startswith(name + ".")]
-    if parts:
-        return min(parts)
-    return 0.0 if value in (None, "", []) else 1.0
-
-
-def _overlap(a: list[int], b: list[int]) -> int:
-    return len(set(a) & set(b))
-
-
-def match_document(expected: Record, found: list[Record]) -> Record | None:
-    """The extracted document of the same type sharing most pages with the expected one."""
-    same = [d for d in found if d.get("document_type") == expected["document_type"]]
-    if not same:
-        return None
-    return max(same, key=lambda d: _overlap(expected["pages"], d.get("pages") or []))
-
-
-def field_names(document_type: str) -> tuple[str, ...]:
-    return {"objection_form": OBJECTION_FIELDS, "id_card": ID_CARD_FIELDS}.get(document_type, ())
-
-
-def score_file(truth: Record, result: Record) -> dict[str, Any]:
-    """Per-field outcomes (name, correct, confidence) and document-type hits for one file."""
-    found = result.get("documents") or []
-    fields: list[tuple[str, bool, float, Any, Any]] = []
-    doc_hits = 0
-    for expected in truth["documents"]:
-        match = match_document(expected, found)
-        if match is not None and _overlap(expected["pages"], match.get("pages") or []):
-            doc_hits += 1
-        want = flatten(expected["fields"])
-        got = flatten(match.get("fields") or {}) if match else {}
-        conf = match.get("confidence") or {} if match else {}
-        for name in field_names(expected["document_type"]):
-            ok = same_value(name, want.get(name), got.get(name))
-            fields.append(
-                (name, ok, confidence_of(name, got.get(name), conf), want.get(name), got.get(name))
-            )
-    return {
-        "fields": fields,
-        "documents": len(truth["documents"]),
-        "document_hits": doc_hits,
-        "error": result.get("error"),
-    }
-
-
-# --- running ---------------------------------------------------------------------------------
-
-
-def run_worker(paths: list[Path], jobs: int, results: Path) -> dict[str, float]:
-    """Extract `paths` in a child process; return its wall, CPU and peak memory.
-
-    Wall and CPU (Tesseract included) cover the extraction alone, measured inside the child so
-    interpreter start-up is not counted; peak is the RSS of the largest process in its tree.
-    CPU of pool workers is counted once they are reaped, which extract_files does on return.
-    """
-    command = [sys.executable, __file__, "--worker", str(results), "--jobs", str(jobs)]
+    command = [sys.executable, "-m", "ppid", "extract", "--json", "--jobs", str(jobs)]
     env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
-    returncode = subprocess.run([*command, *map(str, paths)], env=env, check=False).returncode
-    if returncode != 0:
-        raise SystemExit(f"extraction worker failed with exit code {returncode}")
-    return json.loads(results.with_suffix(".stats").read_text())
+    cpu_before, _ = children_usage()
+    started = time.perf_counter()
+    done = subprocess.run(
+        [*command, *map(str, paths)], env=env, cwd=ROOT, capture_output=True, text=True
+    )
+    wall = time.perf_counter() - started
+    cpu_after, peak = children_usage()
+    results: dict[str, Record] = {}
+    for line in done.stdout.splitlines():
+        if line.startswith("{"):
+            result = json.loads(line)
+            results[result["file"]] = result
+    for path in paths:
+        results.setdefault(
+            str(path), {"file": str(path), "documents": [], "error": done.stderr[-300:]}
+        )
+    return results, {"wall": wall, "cpu": cpu_after - cpu_before, "peak_mb": peak}
 
 
-def peak_mb() -> float:
-    """Peak RSS of this process or any child it reaped (pool workers, Tesseract), in MB.
-
-    This process's own peak comes from VmHWM: getrusage(RUSAGE_SELF) would also count the
-    parent's memory at fork time, which Linux carries across exec.
-    """
-    own_kb = 0
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            own_kb = int(line.split()[1])
-    kids_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return max(own_kb, kids_kb) / 1024
-
-
-def worker(results: Path, jobs: int, paths: list[str]) -> int:
-    """Child side: one FileResult JSON per line into `results`, timings into `results`.stats."""
-    from parsers.extract import extract_files
-
-    def cpu() -> float:
-        own = resource.getrusage(resource.RUSAGE_SELF)
-        kids = resource.getrusage(resource.RUSAGE_CHILDREN)
-        return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
-
-    started, cpu_started = time.perf_counter(), cpu()
-    with results.open("w", encoding="utf-8") as handle:
-        for result in extract_files([Path(p) for p in paths], jobs=jobs):
-            handle.write(json.dumps(result.to_json(), ensure_ascii=False) + "\n")
-    stats = {
-        "wall": time.perf_counter() - started,
-        "cpu": cpu() - cpu_started,
-        "peak_mb": peak_mb(),
-    }
-    results.with_suffix(".stats").write_text(json.dumps(stats))
-    return 0
+# --- the plain-Tesseract baseline ----------------------------------------------------------------
 
 
 def page_images(path: Path, work: Path) -> list[Path]:
@@ -191,10 +118,8 @@ def stamp_resolution(pdf: Path, images: list[Path]) -> list[Path]:
     """Write each extracted image's resolution in the PDF into its file.
 
     pdfimages' files say 72 dpi whatever the scan's resolution; Tesseract believes them, judges
-    300-dpi text four times too large and reads a fraction of the page (on one foreign scan 34
-    words in 0.35 s instead of 151 in 0.74 s), which made the baseline cheap by reading less.
-    Our own OCR passes no resolution and Tesseract estimates it from the text, as it does here
-    once the resolution is right.
+    300-dpi text four times too large and reads a fraction of the page, which would make the
+    baseline cheap by reading less.
     """
     listing = subprocess.run(
         ["pdfimages", "-list", str(pdf)], check=True, capture_output=True, text=True, timeout=120
@@ -210,9 +135,9 @@ def stamp_resolution(pdf: Path, images: list[Path]) -> list[Path]:
 
 
 def tesseract_cpu(image: Path, work: Path) -> float:
-    """CPU seconds of one plain full-page Tesseract run (RUSAGE_CHILDREN delta)."""
+    """CPU seconds of one plain full-page `tesseract` process, its start included."""
     env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    before, _ = children_usage()
     subprocess.run(
         ["tesseract", str(image), str(work / "baseline"), "--oem", "1", "-l", "ind+eng"],
         check=True,
@@ -220,221 +145,209 @@ def tesseract_cpu(image: Path, work: Path) -> float:
         env=env,
         timeout=300,
     )
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return children_usage()[0] - before
 
 
-def baseline(records: list[Record], corpus: Path, sample: int) -> float | None:
-    """Mean Tesseract CPU per page over up to `sample` pages of these files."""
+def baseline(paths: list[Path], limit: int) -> float | None:
+    """Mean plain-Tesseract CPU per page over up to `limit` pages of these files."""
     times: list[float] = []
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
         work = Path(tmp)
-        for record in records:
+        for path in paths:
             try:  # a loaded machine can starve pdfimages past its timeout: skip that file
-                images = page_images(corpus / record["file"], work)
+                images = page_images(path, work)
             except subprocess.SubprocessError as err:
-                print(f"  baseline skipped {record['file']}: {err}", file=sys.stderr)
+                print(f"  baseline skipped {path.name}: {err}", file=sys.stderr)
                 continue
-            for image in images:
-                if len(times) >= sample:
-                    break
+            for image in images[: max(0, limit - len(times))]:
                 times.append(tesseract_cpu(image, work))
     return sum(times) / len(times) if times else None
 
 
-# --- report ----------------------------------------------------------------------------------
+# --- one group: a family's files of one kind -----------------------------------------------------
 
 
 def pages_of(record: Record) -> int:
     return max((max(d["pages"]) for d in record["documents"] if d["pages"]), default=1)
 
 
-def summarise(kind: str, records: list[Record], scores: list[dict], run: dict, base: float | None):
-    fields = [f for s in scores for f in s["fields"]]
-    wrong = [f for f in fields if not f[1]]
-    niks = [f for f in fields if f[0] in NIK_FIELDS and f[3]]
-    high = [f for f in fields if f[2] >= 0.9]
+def run_group(
+    records: list[Record], corpus: Path, args: argparse.Namespace
+) -> tuple[dict[str, Any], list[FileScore]]:
+    """Extract, score and time one family's files of one kind."""
+    paths = [corpus / r["file"] for r in records]
+    results, run = run_extract(paths, args.jobs)
+    scores = [score_file(r, results[str(p)]) for r, p in zip(records, paths, strict=True)]
     pages = sum(pages_of(r) for r in records)
-    cpu_page = run["cpu"] / pages if pages else 0.0
-    return {
-        "kind": kind,
-        "files": len(records),
+    base = None
+    if records[0]["kind"] not in DIGITAL_KINDS and args.baseline_pages:
+        base = baseline(paths, args.baseline_pages)
+    cpu_page = run["cpu"] / pages if pages else None
+    summary = {
+        **aggregate(scores),
         "pages": pages,
-        "errors": sum(1 for s in scores if s["error"]),
-        "field_accuracy": _ratio(sum(f[1] for f in fields), len(fields)),
-        "nik_exact": _ratio(sum(f[1] for f in niks), len(niks)),
-        "doc_type_accuracy": _ratio(
-            sum(s["document_hits"] for s in scores), sum(s["documents"] for s in scores)
-        ),
         "seconds_per_page": run["wall"] / pages if pages else None,
-        "files_per_second": len(records) / run["wall"] if run["wall"] else None,
         "cpu_per_page": cpu_page,
         "peak_mb": run["peak_mb"],
-        "high_conf_accuracy": _ratio(sum(f[1] for f in high), len(high)),
-        "wrong_flagged": _ratio(sum(f[2] < FLAG_BELOW for f in wrong), len(wrong)),
-        "baseline_cpu_per_page": base,
-        "ocr_cost_ratio": cpu_page / base if base else None,
-        "calibration": calibration(fields),
+        "tesseract_cpu_per_page": base,
+        "cpu_ratio": cpu_page / base if cpu_page and base else None,
+        "cpu": run["cpu"],
+        "baseline_cpu": base * pages if base else None,
+    }
+    return summary, scores
+
+
+def failures(records: list[Record], scores: list[FileScore]) -> list[Record]:
+    """Per-file wrong fields (tuning split only)."""
+    out = []
+    for record, score in zip(records, scores, strict=True):
+        wrong = [
+            {"field": o.name, "want": o.want, "got": o.got, "confidence": o.confidence}
+            for o in score.outcomes
+            if not o.right
+        ]
+        if wrong or score.error:
+            out.append(
+                {
+                    "file": record["file"],
+                    "kind": record["kind"],
+                    "error": score.error,
+                    "wrong": wrong,
+                }
+            )
+    return out
+
+
+@contextmanager
+def corpus_folder(family: str, args: argparse.Namespace) -> Iterator[Path]:
+    """Tuning families live in bench/out/corpus-FAMILY; held-out ones only while scored."""
+    if split_of(family) == "heldout":
+        with tempfile.TemporaryDirectory(prefix="heldout-") as tmp:
+            yield Path(tmp)
+        return
+    yield args.out / f"corpus-{family}"
+
+
+def bench_family(family: str, args: argparse.Namespace) -> tuple[list[dict], list[Record]]:
+    """Every selected kind of one family: group summaries (with their scores), tuning failures."""
+    split = split_of(family)
+    groups, failed = [], []
+    with corpus_folder(family, args) as corpus:
+        kinds = tuple(k for k in args.kinds if k in FAMILIES[family].makers)
+        reuse = args.reuse and split == "tuning" and (corpus / "truth.jsonl").exists()
+        if not reuse:
+            print(f"generating family {family}: {args.count} per kind ...", file=sys.stderr)
+            generate(
+                corpus,
+                count=args.count,
+                seed=args.seed,
+                kinds=kinds,
+                families=(family,),
+                log=lambda m: print(f"  {m}", file=sys.stderr) if "skipped" in m else None,
+            )
+        records = [r for r in read_truth(corpus) if r["kind"] in kinds]
+        for kind in [k for k in KINDS if k in kinds]:
+            chosen = [r for r in records if r["kind"] == kind]
+            if not chosen:
+                continue
+            print(f"extracting {family}/{kind} ({len(chosen)} files) ...", file=sys.stderr)
+            summary, scores = run_group(chosen, corpus, args)
+            groups.append(
+                {"split": split, "family": family, "kind": kind, **summary, SCORES: scores}
+            )
+            if split == "tuning":
+                failed.extend(failures(chosen, scores))
+    return groups, failed
+
+
+def combine(groups: list[dict]) -> dict[str, Any]:
+    """Totals over several groups: accuracy from the pooled fields, costs over all their pages."""
+    pages = sum(g["pages"] for g in groups)
+    with_base = [g for g in groups if g["baseline_cpu"]]
+    base_cpu = sum(g["baseline_cpu"] for g in with_base)
+    return {
+        **aggregate(s for g in groups for s in g[SCORES]),
+        "pages": pages,
+        "cpu_per_page": sum(g["cpu"] for g in groups) / pages if pages else None,
+        "seconds_per_page": (
+            sum(g["seconds_per_page"] * g["pages"] for g in groups) / pages if pages else None
+        ),
+        "cpu_ratio": sum(g["cpu"] for g in with_base) / base_cpu if base_cpu else None,
     }
 
 
-def _ratio(num: float, den: float) -> float | None:
-    return num / den if den else None
-
-
-def calibration(fields: list[tuple]) -> list[dict[str, Any]]:
-    rows = []
-    for low, high, label in BANDS:
-        band = [f for f in fields if low <= f[2] < high]
-        rows.append(
-            {
-                "band": label,
-                "fields": len(band),
-                "accuracy": _ratio(sum(f[1] for f in band), len(band)),
-            }
+def build_report(
+    groups: list[dict], failed: list[Record], args: argparse.Namespace, families: list[str]
+) -> dict[str, Any]:
+    """Groups, totals per (split, kind) and per split, reliability tables, tuning failures."""
+    splits = [s for s in ("tuning", "heldout") if any(g["split"] == s for g in groups)]
+    by_kind = {
+        split: {
+            kind: combine([g for g in groups if g["split"] == split and g["kind"] == kind])
+            for kind in KINDS
+            if any(g["split"] == split and g["kind"] == kind for g in groups)
+        }
+        for split in splits
+    }
+    totals = {split: combine([g for g in groups if g["split"] == split]) for split in splits}
+    hand = {
+        split: combine([g for g in groups if g["split"] == split and g["kind"] == "hand_scan"])
+        for split in splits
+    }
+    reliability_tables = {
+        split: reliability(
+            o for g in groups if g["split"] == split for s in g[SCORES] for o in s.outcomes
         )
-    return rows
-
-
-def _fmt(value: Any, pct: bool = False, digits: int = 2) -> str:
-    if value is None:
-        return "-"
-    if pct:
-        return f"{100 * value:.1f}%"
-    if isinstance(value, float):
-        return f"{value:.{digits}f}"
-    return str(value)
-
-
-def table(headers: list[str], rows: list[list[str]]) -> str:
-    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
-
-    def line(cells: list[str]) -> str:
-        pairs = enumerate(zip(cells, widths, strict=True))
-        return "  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in pairs)
-
-    return "\n".join([line(headers), line(["-" * w for w in widths]), *map(line, rows)])
-
-
-def print_report(summaries: list[dict]) -> None:
-    headers = [
-        "kind",
-        "files",
-        "pages",
-        "err",
-        "fields",
-        "NIK",
-        "doctype",
-        "s/page",
-        "files/s",
-        "cpu/page",
-        "peak MB",
-        "acc@≥0.9",
-        "wrong flagged",
-        "OCR cost",
-    ]
-    rows = [
-        [
-            s["kind"],
-            str(s["files"]),
-            str(s["pages"]),
-            str(s["errors"]),
-            _fmt(s["field_accuracy"], True),
-            _fmt(s["nik_exact"], True),
-            _fmt(s["doc_type_accuracy"], True),
-            _fmt(s["seconds_per_page"]),
-            _fmt(s["files_per_second"], digits=1),
-            _fmt(s["cpu_per_page"]),
-            _fmt(s["peak_mb"], digits=0),
-            _fmt(s["high_conf_accuracy"], True),
-            _fmt(s["wrong_flagged"], True),
-            _fmt(s["ocr_cost_ratio"]) + ("×" if s["ocr_cost_ratio"] else ""),
-        ]
-        for s in summaries
-    ]
-    print(table(headers, rows))
-    print("\nCalibration: accuracy of fields by reported confidence (fields in band)")
-    headers = ["kind", *(label for _, _, label in BANDS)]
-    rows = [
-        [s["kind"], *(f"{_fmt(c['accuracy'], True)} ({c['fields']})" for c in s["calibration"])]
-        for s in summaries
-    ]
-    print(table(headers, rows))
-
-
-# --- main ------------------------------------------------------------------------------------
-
-
-def bench(args: argparse.Namespace) -> tuple[list[dict], list[dict]]:
-    corpus = args.out / "corpus"
-    if not (args.reuse and (corpus / "truth.jsonl").exists()):
-        print(f"generating {args.count} per kind into {corpus} (seed {args.seed}) ...", flush=True)
-        generate(
-            corpus,
-            count=args.count,
-            seed=args.seed,
-            kinds=tuple(args.kinds),
-            log=lambda msg: print(f"  {msg}", file=sys.stderr) if "skipped" in msg else None,
-        )
-    by_kind: dict[str, list[Record]] = defaultdict(list)
-    for record in read_truth(corpus):
-        if record["kind"] in args.kinds:
-            by_kind[record["kind"]].append(record)
-    summaries, details = [], []
-    for kind in [k for k in KINDS if k in by_kind]:
-        records = by_kind[kind]
-        print(f"extracting {kind} ({len(records)} files) ...", file=sys.stderr, flush=True)
-        results_path = args.out / f"results-{kind}.jsonl"
-        run = run_worker([corpus / r["file"] for r in records], args.jobs, results_path)
-        results = [json.loads(line) for line in results_path.read_text().splitlines()]
-        scores = [score_file(t, r) for t, r in zip(records, results, strict=True)]
-        base = None
-        if kind not in DIGITAL_KINDS and args.baseline_pages:
-            base = baseline(records, corpus, args.baseline_pages)
-        summaries.append(summarise(kind, records, scores, run, base))
-        for record, score in zip(records, scores, strict=True):
-            misses = [
-                {"field": f[0], "want": f[3], "got": f[4], "confidence": f[2]}
-                for f in score["fields"]
-                if not f[1]
-            ]
-            details.append(
-                {"file": record["file"], "kind": kind, "error": score["error"], "wrong": misses}
-            )
-    return summaries, details
+        for split in splits
+    }
+    return {
+        "seed": args.seed,
+        "count": args.count,
+        "jobs": args.jobs,
+        "families": families,
+        "splits": {k: list(v) for k, v in SPLITS.items()},
+        "groups": [{k: v for k, v in g.items() if k != SCORES} for g in groups],
+        "by_kind": by_kind,
+        "totals": totals,
+        "handwritten": hand,
+        "reliability": reliability_tables,
+        "tuning_failures": failed,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] == ["--worker"]:  # ["--worker", RESULTS, "--jobs", N, FILE...], see run_worker
-        return worker(Path(argv[1]), int(argv[3]), argv[4:])
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--count", type=int, default=10, help="files per kind (default 10)")
+    parser.add_argument("--split", choices=("tuning", "heldout", "all"), default="all")
+    parser.add_argument("--families", nargs="+", choices=list(FAMILIES), metavar="FAMILY")
+    parser.add_argument("--kinds", nargs="+", default=list(KINDS), choices=KINDS, metavar="KIND")
+    parser.add_argument("--count", type=int, default=10, help="files per kind and family")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--jobs", type=int, default=2, help="parallel extraction processes")
-    parser.add_argument("--kinds", nargs="+", default=list(KINDS), choices=KINDS, metavar="KIND")
     parser.add_argument("--out", type=Path, default=OUT)
-    parser.add_argument("--reuse", action="store_true", help="reuse bench/out/corpus if present")
+    parser.add_argument(
+        "--reuse", action="store_true", help="reuse bench/out/corpus-FAMILY (tuning families)"
+    )
     parser.add_argument(
         "--baseline-pages",
         type=int,
         default=10_000,
-        help="pages per kind for the plain-Tesseract baseline (default: every page, as ours; "
-        "0: skip)",
+        help="pages per kind and family for the plain-Tesseract baseline (default: all; 0: skip)",
     )
     args = parser.parse_args(argv)
+    wanted = SPLITS["tuning"] + SPLITS["heldout"] if args.split == "all" else SPLITS[args.split]
+    families = [f for f in (args.families or wanted) if f in wanted]
+    if not families:
+        parser.error(f"no family of split {args.split!r} among {args.families}; see {SPLITS}")
     args.out.mkdir(parents=True, exist_ok=True)
-    summaries, details = bench(args)
-    print_report(summaries)
-    report = {
-        "count": args.count,
-        "seed": args.seed,
-        "jobs": args.jobs,
-        "kinds": summaries,
-        "files": details,
-    }
+    groups, failed = [], []
+    for family in families:
+        more_groups, more_failed = bench_family(family, args)
+        groups += more_groups
+        failed += more_failed
+    report = build_report(groups, failed, args, families)
+    print_report(report)
     (args.out / "extract.json").write_text(json.dumps(report, ensure_ascii=False, indent=1))
     print(f"\nwrote {args.out / 'extract.json'}")
     return 0

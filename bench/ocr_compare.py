@@ -4,7 +4,7 @@
 
 The scans come from the corpus generator (seeded, with ground truth). Per kind, three readers:
 
-- ours: `parsers.extract` in a child process (bench/extract.py's worker), fields out;
+- ours: `ppid extract --json` in a child process (bench/extract.py's runner), fields out;
 - the floor: one plain `tesseract --oem 1 -l ind+eng` per page image (bench/extract.py's helper);
 - `ocrmypdf -l ind+eng --rotate-pages --deskew --force-ocr --output-type pdf -j 1 --sidecar`:
   what someone would otherwise run to make the scans searchable (no Ghostscript needed for
@@ -20,7 +20,6 @@ page text cannot give. OMP_THREAD_LIMIT=1 for everything.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
 import resource
@@ -33,7 +32,8 @@ from pathlib import Path
 from typing import Any
 
 from _common import machine, table
-from extract import page_images, run_worker, score_file, stamp_resolution, tesseract_cpu
+from extract import page_images, run_extract, stamp_resolution, tesseract_cpu
+from extract_scoring import score_file
 
 from tests.corpus.generate import generate
 from tests.corpus.people import flatten
@@ -70,10 +70,8 @@ def children_cpu() -> float:
 
 
 def ours(paths: list[Path], work: Path) -> tuple[dict[str, float], list[dict[str, Any]]]:
-    results_path = work / "ours.jsonl"
-    run = run_worker(paths, 1, results_path)
-    results = [json.loads(line) for line in results_path.read_text().splitlines()]
-    return run, results
+    results, run = run_extract(paths, 1)
+    return run, [results[str(path)] for path in paths]
 
 
 def our_words(result: dict[str, Any]) -> Counter[str]:
@@ -135,8 +133,8 @@ def compare(kind: str, records: list[dict[str, Any]], corpus: Path, work: Path) 
     for record, result in zip(records, results, strict=True):
         hit, total = recall(truth_words(record), our_words(result))
         found, wanted = found + hit, wanted + total
-        scored = score_file(record, result)["fields"]
-        right, fields = right + sum(f[1] for f in scored), fields + len(scored)
+        scored = score_file(record, result).outcomes
+        right, fields = right + sum(o.right for o in scored), fields + len(scored)
     rows = [_row(kind, "ours (parsers.extract)", pages, run["wall"], run["cpu"], found, wanted)]
     rows[-1].append(f"{100 * right / fields:.1f}%" if fields else "-")
     wall = cpu = 0.0

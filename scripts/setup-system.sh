@@ -10,6 +10,8 @@ packages=(
   libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0   # WeasyPrint
   fonts-dejavu-core fonts-liberation2
   fonts-humor-sans fonts-comic-neue fonts-dkg-handwriting # simulated handwriting in the corpus
+  fonts-breip fonts-bwht                           # more handwriting for the corpus families
+  fonts-urw-base35 fonts-freefont-ttf              # Nimbus Sans, FreeSans: other card fonts
   dovecot-imapd openssl                            # real IMAP server (+ TLS cert) for the e-mail tests
   chromium                                         # real browser for the web tests
 )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import random
@@ -18,7 +17,6 @@ from tests.corpus.ktp import card_size, render_ktp
 from tests.corpus.people import flatten, make_objection, make_person, nik_is_valid, title_case
 
 SAMPLES = Path(__file__).parent / "corpus" / "samples"
-BENCH = Path(__file__).parent.parent / "bench" / "extract.py"
 SAMPLE_SEED = 7  # the seed documented in tests/corpus/README.md
 FAST_KINDS = ("ktp_crop", "ktp_photocopy")
 
@@ -148,41 +146,6 @@ def test_a_clean_card_is_legible_to_tesseract(tmp_path: Path):
     ).stdout
     assert person.nik in text.replace(" ", "")
     assert "KALIMANTAN BARAT" in text
-
-
-def _bench():
-    spec = importlib.util.spec_from_file_location("bench_extract", BENCH)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def test_bench_compares_text_loosely_and_nik_dates_exactly():
-    bench = _bench()
-    assert bench.same_value("applicant.name", "Siti  Hasan", "SITI HASAN")
-    assert bench.same_value("proxy.name", None, "")
-    assert not bench.same_value("applicant.nik", "6171014101900001", "6171014101900007")
-    assert not bench.same_value("date", "2026-05-01", "01-05-2026")
-    assert bench.same_value("reasons", ["c", "a"], ["a", "c"])
-    assert not bench.same_value("signed", True, None)
-
-
-def test_bench_scores_a_perfect_and_a_wrong_reading():
-    bench = _bench()
-    truth = read_truth(SAMPLES)
-    card = next(r for r in truth if r["kind"] == "ktp_crop")
-    doc = card["documents"][0]
-    perfect = {"documents": [{**doc, "confidence": {"nik": 0.95}}], "error": None}
-    score = bench.score_file(card, perfect)
-    assert all(ok for _, ok, *_ in score["fields"])
-    assert score["document_hits"] == 1
-    wrong = {"documents": [{**doc, "fields": {**doc["fields"], "nik": "0"}, "confidence": {}}]}
-    outcome = {f[0]: f for f in bench.score_file(card, wrong)["fields"]}
-    assert outcome["nik"][1] is False
-    assert outcome["nik"][2] == 1.0  # a value with no confidence is not flagged
-    missing = bench.score_file(card, {"documents": [], "error": "unreadable"})
-    assert missing["document_hits"] == 0
-    assert not any(ok for _, ok, _, want, _ in missing["fields"] if want is not None)
 
 
 def test_written_addresses_keep_roman_numerals_upper_case():

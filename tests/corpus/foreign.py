@@ -35,6 +35,9 @@ OFFICES = (
     ("PEMERINTAH KABUPATEN KUBU RAYA", "DINAS PERDAGANGAN", "Jalan Arteri Supadio Km. 9"),
 )
 FONTS = ("DejaVu Sans", "Liberation Sans", "Liberation Serif", "DejaVu Serif")
+# Where glyphs a font lacks (ticks) come from, named so that more fonts on the system change
+# nothing: the fonts fontconfig chose when only DejaVu and Liberation were installed.
+FALLBACK = {"Liberation Serif": "DejaVu Math TeX Gyre", "DejaVu Serif": "DejaVu Math TeX Gyre"}
 
 
 def signature_img(rng: random.Random, width: int = 280, height: int = 100) -> str:
@@ -75,9 +78,11 @@ def render_foreign(
     from weasyprint import HTML
 
     office = rng.choice(OFFICES)
+    font = rng.choice(FONTS)
     context = {
         "f": fields,
-        "font": rng.choice(FONTS),
+        "font": font,
+        "fallback": FALLBACK.get(font, "DejaVu Sans"),
         "size": rng.choice((10, 10, 11)),
         "margin": rng.choice((15, 18, 20)),
         "boxed_case": rng.random() < 0.5,

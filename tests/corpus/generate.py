@@ -1,9 +1,11 @@
 """Write a seeded synthetic corpus of every input kind plus `truth.jsonl`, the expected documents.
 
-    python -m tests.corpus.generate OUT_DIR --count N --seed S [--kinds ktp_crop fax ...] [--small]
+    python -m tests.corpus.generate OUT_DIR --count N --seed S [--families a b]
+        [--kinds ktp_crop fax ...] [--small]
 
-Each truth line: {"file", "kind", "documents": [{"document_type", "pages", "fields"}], "meta"};
-fields follow parsers/model.py (nested `applicant`/`proxy`, NIK digits only, dates ISO).
+Each truth line: {"file", "kind", "family", "documents": [{"document_type", "pages", "fields"}],
+"meta"}; fields follow parsers/model.py (nested `applicant`/`proxy`, NIK digits only, dates ISO)
+and hold what the document prints (see README.md beside this file).
 """
 
 from __future__ import annotations
@@ -16,15 +18,34 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from .kinds import KINDS, MAKERS, Job
+from .families import FAMILIES, SPLITS, split_of
+from .kinds import KINDS, Job
 from .pages import CorpusError, Record, fields_on_pages
 
-__all__ = ["KINDS", "CorpusError", "fields_on_pages", "generate", "main", "read_truth"]
+__all__ = [
+    "FAMILIES",
+    "KINDS",
+    "SPLITS",
+    "CorpusError",
+    "fields_on_pages",
+    "generate",
+    "main",
+    "read_truth",
+    "split_of",
+]
 
 
-def item_rng(seed: int, kind: str, index: int) -> random.Random:
-    """One generator per file, so adding a kind or a file never changes the others."""
-    return random.Random(f"{seed}:{kind}:{index}")
+def item_rng(seed: int, kind: str, index: int, family: str = "a") -> random.Random:
+    """One generator per file, so adding a kind, a family or a file never changes the others."""
+    if family == "a":
+        return random.Random(f"{seed}:{kind}:{index}")
+    return random.Random(f"{seed}:{family}:{kind}:{index}")
+
+
+def file_stem(family: str, kind: str, index: int) -> str:
+    """`ktp_crop_003` for the first family, `b_ktp_crop_003` for the others."""
+    stem = f"{kind}_{index:03d}"
+    return stem if family == "a" else f"{family}_{stem}"
 
 
 def generate(
@@ -34,10 +55,12 @@ def generate(
     seed: int,
     kinds: tuple[str, ...] = KINDS,
     small: bool = False,
+    families: tuple[str, ...] = ("a",),
     log: Callable[[str], None] = lambda _msg: None,
 ) -> list[Record]:
-    """Write `count` files of each kind into `out_dir` and `truth.jsonl`; return the truth records.
+    """Write `count` files of each kind of each family into `out_dir` and `truth.jsonl`.
 
+    Returns the truth records. A kind a family does not make is left out for that family.
     Kinds whose renderer is unavailable (our form before ppid.forms exists) are skipped with a
     message through `log`, so the rest of the corpus is still usable. `small` caps resolution
     and JPEG quality so the committed samples stay small.
@@ -45,19 +68,27 @@ def generate(
     unknown = set(kinds) - set(KINDS)
     if unknown:
         raise CorpusError(f"unknown kind(s) {sorted(unknown)}; choose from {', '.join(KINDS)}")
+    strangers = set(families) - set(FAMILIES)
+    if strangers:
+        raise CorpusError(
+            f"unknown famil(ies) {sorted(strangers)}; choose from {', '.join(FAMILIES)}"
+        )
     out_dir.mkdir(parents=True, exist_ok=True)
     records: list[Record] = []
     with tempfile.TemporaryDirectory(prefix="corpus-") as tmp:
-        for kind in kinds:
-            for index in range(count):
-                job = Job(out=out_dir, name=f"{kind}_{index:03d}", work=Path(tmp), small=small)
-                try:
-                    record = MAKERS[kind](item_rng(seed, kind, index), job)
-                except CorpusError as exc:
-                    log(f"skipped {job.name}: {exc}")
-                    break
-                records.append({"kind": kind, **record})
-                log(f"wrote {record['file']}")
+        for family in families:
+            makers = FAMILIES[family].makers
+            for kind in [k for k in kinds if k in makers]:
+                for index in range(count):
+                    name = file_stem(family, kind, index)
+                    job = Job(out=out_dir, name=name, work=Path(tmp), small=small)
+                    try:
+                        record = makers[kind](item_rng(seed, kind, index, family), job)
+                    except CorpusError as exc:
+                        log(f"skipped {job.name}: {exc}")
+                        break
+                    records.append({"kind": kind, "family": family, **record})
+                    log(f"wrote {record['file']}")
     with (out_dir / "truth.jsonl").open("w", encoding="utf-8") as handle:
         for record in records:
             handle.write(json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n")
@@ -76,6 +107,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--count", type=int, default=2, help="files per kind (default 2)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--kinds", nargs="+", default=list(KINDS), choices=KINDS, metavar="KIND")
+    parser.add_argument(
+        "--families",
+        nargs="+",
+        default=["a"],
+        choices=list(FAMILIES),
+        metavar="FAMILY",
+        help=f"rendering families (default a); split: {SPLITS}",
+    )
     parser.add_argument("--small", action="store_true", help="≤ 200 dpi, smaller photos")
     args = parser.parse_args(argv)
     try:
@@ -85,6 +124,7 @@ def main(argv: list[str] | None = None) -> int:
             seed=args.seed,
             kinds=tuple(args.kinds),
             small=args.small,
+            families=tuple(args.families),
             log=lambda msg: print(msg, file=sys.stderr),
         )
     except CorpusError as exc:

@@ -122,7 +122,7 @@ def _scan_our_form(rng: random.Random, job: Job, style: str) -> Record:
     scans, metas = scan_pages(pages, rng, job, dpi, mode)
     path = save_scan(scans, job.out / job.name, rng, dpi, quality=job.quality)
     docs = [_form_doc(fields, list(range(1, len(scans) + 1)))]
-    return _record(path, docs, {"style": style, "pages": metas})
+    return {**_record(path, docs, {"style": style, "pages": metas}), "handwritten": style == "hand"}
 
 
 def make_typed_scan(rng: random.Random, job: Job) -> Record:
@@ -216,7 +216,7 @@ def make_ktp_crop(rng: random.Random, job: Job) -> Record:
     )
     path = job.path(".jpg")
     img.save(path, quality=meta["jpeg"] or 85, dpi=(dpi, dpi))
-    return _record(path, [_card_doc(person.id_card_fields())], meta)
+    return _record(path, [_card_doc(person.card_truth())], meta)
 
 
 def make_ktp_photocopy(rng: random.Random, job: Job) -> Record:
@@ -225,7 +225,7 @@ def make_ktp_photocopy(rng: random.Random, job: Job) -> Record:
     dpi = job.dpi(rng, (200, 300))
     img, meta = degrade.photocopy_card(card, rng, card_dpi=CARD_DPI, dpi=dpi)
     path = save_scan([img], job.out / job.name, rng, dpi, quality=job.quality)
-    return _record(path, [_card_doc(person.id_card_fields())], meta)
+    return _record(path, [_card_doc(person.card_truth())], meta)
 
 
 def make_ktp_photo(rng: random.Random, job: Job) -> Record:
@@ -240,7 +240,7 @@ def make_ktp_photo(rng: random.Random, job: Job) -> Record:
     )
     path = job.path(".jpg")
     img.save(path, quality=meta["jpeg"])
-    return _record(path, [_card_doc(person.id_card_fields())], meta)
+    return _record(path, [_card_doc(person.card_truth())], meta)
 
 
 # --- bundles ----------------------------------------------------------------------------------
@@ -251,8 +251,9 @@ def make_bundle(rng: random.Random, job: Job) -> Record:
     person = make_person(rng)
     fields = make_objection(rng, person)
     pdf = job.scratch(".pdf")
+    style = rng.choice(("typed", "typed", "hand"))
     try:
-        our_form(fields, pdf, rng, style=rng.choice(("typed", "typed", "hand")))
+        our_form(fields, pdf, rng, style=style)
         form_variant = "ours"
     except CorpusError:
         fields = render_foreign(fields, pdf, rng, variant="form")
@@ -270,7 +271,7 @@ def make_bundle(rng: random.Random, job: Job) -> Record:
         if role == "form":
             docs.append(_form_doc(fields, numbers))
         elif role == "card":
-            docs.append(_card_doc(person.id_card_fields(), numbers[0]))
+            docs.append(_card_doc(person.card_truth(), numbers[0]))
         else:
             docs.append({"document_type": "other", "pages": numbers, "fields": {}})
     if rng.random() < 0.5:
@@ -279,7 +280,8 @@ def make_bundle(rng: random.Random, job: Job) -> Record:
     else:
         path = job.path(".tif")
         save_tiff([p.convert("1") if p.mode != "1" else p for p in pages], path, 200)
-    return _record(path, docs, {"form": form_variant})
+    hand = form_variant == "ours" and style == "hand"
+    return {**_record(path, docs, {"form": form_variant}), "handwritten": hand}
 
 
 MAKERS: dict[str, Maker] = {

@@ -32,6 +32,7 @@ from .vocabulary import (
     STREETS,
 )
 
+LIFELONG = "SEUMUR HIDUP"
 ROMAN = re.compile(r"(?=[IVX]+$)(X{0,3})(IX|IV|V?I{0,3})")
 
 
@@ -79,8 +80,16 @@ class Person:
             f"Kec. {title_case(self.district)}, {title_case(self.regency)}"
         )
 
+    def card_truth(self) -> dict[str, Any]:
+        """Ground truth for the `id_card` document: what the card prints (the office's rules).
+
+        `valid_until` is `SEUMUR HIDUP` or the ISO date, `religion` as printed, `province`
+        without `PROVINSI`, `regency` with its `KABUPATEN`/`KOTA` word.
+        """
+        return {**self.id_card_fields(), "valid_until": self.valid_until or LIFELONG}
+
     def id_card_fields(self) -> dict[str, Any]:
-        """Ground truth for the `id_card` document, in the contract's form."""
+        """Like `card_truth()` but with `valid_until` null for SEUMUR HIDUP (the older reading)."""
         return {
             "nik": self.nik,
             "name": self.name,
