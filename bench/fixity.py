@@ -25,10 +25,10 @@ from pathlib import Path
 
 from _common import machine, table
 
-from ppid.archive import case_slug, check_fixity, refresh_index, write_tags
-from ppid.db import open_db
-from ppid.models import Case, utcnow
-from ppid.settings import load_settings
+from ppid.archive.bags import case_slug, check_fixity, refresh_index, write_tags
+from ppid.core.db import open_db
+from ppid.core.models import Case, utcnow
+from ppid.core.settings import load_settings
 
 
 def payload(rng: random.Random) -> dict[str, int]:

@@ -45,8 +45,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from ppid.forms import render_filled_form  # noqa: E402
-from ppid.settings import load_settings  # noqa: E402
+from ppid.core.settings import load_settings  # noqa: E402
+from ppid.output.forms import render_filled_form  # noqa: E402
 from tests.corpus.generate import generate  # noqa: E402
 from tests.corpus.ktp import render_ktp  # noqa: E402
 from tests.corpus.people import make_objection, make_person  # noqa: E402

@@ -73,9 +73,9 @@ class Recorder:
 
 def add_users(home: Path) -> list[tuple[str, str]]:
     """Two accounts per role; cheap password hashing so logins do not dominate."""
-    from ppid import auth
-    from ppid.db import open_db
-    from ppid.settings import load_settings
+    from ppid.core.db import open_db
+    from ppid.core.settings import load_settings
+    from ppid.web import auth
 
     auth.set_password_cost(1, 1024)
     users = [(f"{role}{n}", role) for n in (1, 2) for role in ROLES]

@@ -33,9 +33,9 @@ YEAR = 2026
 def child_letter(out: Path, repeats: int) -> dict[str, Any]:
     """In a fresh process: import time, the first (cold) render, then `repeats` warm ones."""
     imported = time.perf_counter()
-    from ppid.calendar import calendar_from_settings
-    from ppid.letters import render_receipt
-    from ppid.settings import load_settings
+    from ppid.casework.letters import render_receipt
+    from ppid.core.calendar import calendar_from_settings
+    from ppid.core.settings import load_settings
 
     import_seconds = time.perf_counter() - imported
     settings = load_settings(home=out)
@@ -61,9 +61,9 @@ def child_register(out: Path, cases: int) -> dict[str, Any]:
     """Render the register of YEAR over `cases` synthetic cases; returns seconds and pages."""
     from pypdf import PdfReader
 
-    from ppid.db import open_db
-    from ppid.reports import render_register
-    from ppid.settings import load_settings
+    from ppid.casework.reports import render_register
+    from ppid.core.db import open_db
+    from ppid.core.settings import load_settings
 
     settings = load_settings(home=out)
     sessions = open_db(settings)

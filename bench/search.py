@@ -25,9 +25,7 @@ from typing import Any
 from _common import machine, summary_ms, synthetic_case, table
 from sqlalchemy import insert, text
 
-from ppid.db import open_db
-from ppid.models import Case, CaseEvent, Role
-from ppid.search import (
+from ppid.casework.search import (
     _FIELDS,
     HIT_END,
     HIT_START,
@@ -37,8 +35,10 @@ from ppid.search import (
     refresh_if_stale,
     search_page,
 )
-from ppid.settings import load_settings
-from ppid.webarchive import case_years
+from ppid.core.db import open_db
+from ppid.core.models import Case, CaseEvent, Role
+from ppid.core.settings import load_settings
+from ppid.web.archive import case_years
 
 YEARS = (2024, 2025, 2026)
 # What an OCR'd objection form says besides the applicant's own words (about a page of text).

@@ -11,9 +11,9 @@ from typing import Any
 
 from prefect import flow, get_run_logger
 
-from ppid.archive import check_fixity, fixity_failure, update_all
-from ppid.db import open_db
-from ppid.settings import load_settings
+from ppid.archive.bags import check_fixity, fixity_failure, update_all
+from ppid.core.db import open_db
+from ppid.core.settings import load_settings
 
 log = logging.getLogger(__name__)
 

@@ -16,11 +16,11 @@ from prefect import flow, runtime, task
 from prefect.cache_policies import NO_CACHE
 from sqlalchemy.exc import OperationalError
 
-from ppid import workflow
-from ppid.db import open_db
-from ppid.notify import notify_role
-from ppid.settings import load_settings
-from ppid.steps import step_run_name
+from ppid.casework import workflow
+from ppid.casework.notify import notify_role
+from ppid.core.db import open_db
+from ppid.core.settings import load_settings
+from ppid.runtime.steps import step_run_name
 
 log = logging.getLogger(__name__)
 

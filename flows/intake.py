@@ -18,12 +18,12 @@ from prefect.runtime import flow_run
 from pypdf import PdfReader
 from sqlalchemy.exc import OperationalError
 
-from ppid import intake
-from ppid.hardcopy import file_by_qr
-from ppid.inbox import is_stable, iter_inbox, quarantine_link
-from ppid.intake import IntakeContext, Outcome, Quarantined
-from ppid.settings import Settings, load_settings
-from ppid.worker import ocr_slot, ocr_slots
+from ppid.archive.hardcopy import file_by_qr
+from ppid.core.settings import Settings, load_settings
+from ppid.intake import steps as intake
+from ppid.intake.inbox import is_stable, iter_inbox, quarantine_link
+from ppid.intake.steps import IntakeContext, Outcome, Quarantined
+from ppid.runtime.worker import ocr_slot, ocr_slots
 
 log = logging.getLogger(__name__)
 

@@ -14,10 +14,10 @@ from typing import Any
 from prefect import flow
 
 from flows.intake import process_file
-from ppid import mail
-from ppid.errors import PpidError
-from ppid.intake import IntakeContext
-from ppid.settings import load_settings
+from ppid.core.errors import PpidError
+from ppid.core.settings import load_settings
+from ppid.intake.mail import ledger as mail
+from ppid.intake.steps import IntakeContext
 
 log = logging.getLogger(__name__)
 

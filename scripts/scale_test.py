@@ -240,7 +240,8 @@ def start_prefect(rehearsal: Rehearsal, pg: str) -> str:
         "PREFECT_LOGGING_LEVEL": "WARNING",
     }
     env.pop("PREFECT_API_URL", None)
-    command = [PYTHON, "-m", "ppid.prefect_server", "server", "start", "--host", "127.0.0.1"]
+    command = [PYTHON, "-m", "ppid.runtime.prefect_server", "server", "start"]
+    command += ["--host", "127.0.0.1"]
     started = rehearsal.spawn("prefect-server", [*command, "--port", str(port)], env)
     api = f"http://127.0.0.1:{port}/api"
     wait_for("the Prefect server", lambda: http_ok(f"{api}/health"), started, 180)
@@ -269,7 +270,7 @@ def ppid_environment(rehearsal: Rehearsal, pg: str, api: str) -> dict[str, str]:
 
 
 def has_work_pool_setting() -> bool:
-    from ppid.settings import Settings
+    from ppid.core.settings import Settings
 
     prefect = Settings.model_fields.get("prefect")
     annotation = getattr(prefect, "annotation", None)
@@ -569,7 +570,7 @@ def check_runs(rehearsal: Rehearsal, api: str, workers: list[str]) -> None:
 
 
 def run(args: argparse.Namespace, rehearsal: Rehearsal) -> None:
-    from ppid.db import make_engine
+    from ppid.core.db import make_engine
 
     if importlib.util.find_spec("psycopg") is None:
         raise ScaleTestError(

@@ -28,8 +28,8 @@ import atheris  # type: ignore[import-not-found]
 INSTRUMENTED = {
     "pdf": ["pypdf", "parsers.files", "parsers.digital", "parsers.labels"],
     "image": ["PIL", "parsers.files"],
-    "mail": ["email", "ppid.mailparse", "ppid.inbox", "tnefparse"],
-    "tnef": ["tnefparse", "ppid.mailparse"],
+    "mail": ["email", "ppid.intake.mail.parse", "ppid.intake.inbox", "tnefparse"],
+    "tnef": ["tnefparse", "ppid.intake.mail.parse"],
 }
 FOLDER = Path(tempfile.mkdtemp(prefix="ppid-atheris-"))
 
@@ -43,8 +43,8 @@ def load(target: str) -> dict[str, Any]:
         modules = {
             "pdf": ["parsers.extract"],
             "image": ["parsers.files"],
-            "mail": ["ppid.mailparse", "ppid.inbox"],
-            "tnef": ["ppid.mailparse"],
+            "mail": ["ppid.intake.mail.parse", "ppid.intake.inbox"],
+            "tnef": ["ppid.intake.mail.parse"],
         }[target]
         return {name: importlib.import_module(name) for name in modules}
 
@@ -70,8 +70,8 @@ def fuzz_image(data: bytes) -> None:
 
 
 def fuzz_mail(data: bytes) -> None:
-    from ppid.inbox import safe_name
-    from ppid.mailparse import parse_mail
+    from ppid.intake.inbox import safe_name
+    from ppid.intake.mail.parse import parse_mail
 
     for attachment in parse_mail(data).attachments:
         name = safe_name(attachment.name, fallback="lampiran")
@@ -79,7 +79,7 @@ def fuzz_mail(data: bytes) -> None:
 
 
 def fuzz_tnef(data: bytes) -> None:
-    from ppid.mailparse import TnefError, unpack_tnef
+    from ppid.intake.mail.parse import TnefError, unpack_tnef
 
     with contextlib.suppress(TnefError):
         unpack_tnef(b"\x78\x9f\x3e\x22" + data)

@@ -56,7 +56,7 @@ def objection_values(
 
 def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
     """`ppid ARGS` in-process through the real entry point: (exit code, stdout, stderr)."""
-    from ppid.cli import main  # imported late: spawned test workers need not load the CLI
+    from ppid.cli.app import main  # imported late: spawned test workers need not load the CLI
 
     try:
         main(list(args))
@@ -86,7 +86,7 @@ def throwaway_pg_schema() -> Iterator[str]:
     from sqlalchemy import text
     from sqlalchemy.engine import make_url
 
-    from ppid.db import make_engine
+    from ppid.core.db import make_engine
 
     assert PG_URL, "PPID_TEST_DATABASE_URL is not set"
     schema = f"test_{uuid.uuid4().hex[:12]}"

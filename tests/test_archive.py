@@ -16,7 +16,7 @@ from PIL import Image, ImageFilter
 from pypdf import PdfReader, PdfWriter
 from sqlalchemy import select
 
-from ppid.archive import (
+from ppid.archive.bags import (
     FixityError,
     bag_info,
     bag_versions,
@@ -29,16 +29,22 @@ from ppid.archive import (
     refresh_index,
     update_bag,
 )
-from ppid.cli import main
-from ppid.hardcopy import file_by_qr, page_payload, parse_payload, print_version, separator_sheet
-from ppid.inbox import sha256_file
-from ppid.intake import IntakeContext, claim, extract, issue_receipt, store_original
-from ppid.letters import next_output_path, store_output
-from ppid.models import Case, CaseDocument, CaseEvent, CaseStatus, DocumentKind, utcnow
-from ppid.pdfa import pdfa_problems
-from ppid.records import destroy_due, due_for_destruction, export_archive, import_archive
-from ppid.register import register_case
-from ppid.settings import load_settings
+from ppid.archive.hardcopy import (
+    file_by_qr,
+    page_payload,
+    parse_payload,
+    print_version,
+    separator_sheet,
+)
+from ppid.archive.records import destroy_due, due_for_destruction, export_archive, import_archive
+from ppid.casework.letters import next_output_path, store_output
+from ppid.casework.register import register_case
+from ppid.cli.app import main
+from ppid.core.models import Case, CaseDocument, CaseEvent, CaseStatus, DocumentKind, utcnow
+from ppid.core.settings import load_settings
+from ppid.intake.inbox import sha256_file
+from ppid.intake.steps import IntakeContext, claim, extract, issue_receipt, store_original
+from ppid.output.pdfa import pdfa_problems
 
 SAMPLES = Path(__file__).parent / "corpus" / "samples"
 NIK = "6102054210528578"
@@ -327,7 +333,7 @@ def test_a_signed_print_scanned_back_lands_on_its_case(ctx, number, tmp_path) ->
 
 def _to_signature(ctx: IntakeContext, number: str) -> None:
     """Take the case down the dismissal branch: the Atasan's answer is signed and sent."""
-    from ppid import workflow
+    from ppid.casework import workflow
 
     with ctx.sessions() as session, session.begin():
         workflow.start(session, ctx.settings, _case(session, number))
@@ -368,7 +374,7 @@ def test_a_signed_answer_scanned_back_completes_the_step_that_waits_for_it(
 
 
 def test_a_clerk_confirms_a_signature_by_hand_with_a_reason(ctx, number) -> None:
-    from ppid import workflow
+    from ppid.casework import workflow
 
     _to_signature(ctx, number)
     with pytest.raises(Exception, match="without a scanned signed copy"):

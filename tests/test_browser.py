@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from ppid import auth
-from ppid.settings import Settings, load_settings
+from ppid.core.settings import Settings, load_settings
+from ppid.web import auth
 from tests.specimens import ktp_sample, objection_values
 
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -51,7 +51,7 @@ def _free_port() -> int:
 
 def _ingest(settings: Settings, source: Path, relative: str) -> str:
     """Intake's real steps on one file dropped into the inbox; returns the outcome."""
-    from ppid.intake import (
+    from ppid.intake.steps import (
         IntakeContext,
         assemble,
         check_and_register,
@@ -77,8 +77,8 @@ def _ingest(settings: Settings, source: Path, relative: str) -> str:
 
 def _pending_other(settings: Settings) -> None:
     """A submission holding a letter that is not an objection (as intake leaves it, no OCR)."""
-    from ppid.db import open_db
-    from ppid.intake import IntakeFile, Submission
+    from ppid.core.db import open_db
+    from ppid.intake.steps import IntakeFile, Submission
 
     reason = "Tidak ditemukan formulir keberatan maupun KTP dalam berkas ini."
     with open_db(settings)() as session, session.begin():
@@ -101,10 +101,10 @@ def _pending_other(settings: Settings) -> None:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Settings, dict]]:
     """The web app on a free port, a seeded home, and the specimens."""
-    from ppid.db import open_db
-    from ppid.dip import DipItem
-    from ppid.forms import render_filled_form
-    from ppid.service import serve_web
+    from ppid.casework.dip import DipItem
+    from ppid.core.db import open_db
+    from ppid.output.forms import render_filled_form
+    from ppid.runtime.service import serve_web
 
     home = tmp_path_factory.mktemp("browserhome")
     settings = load_settings(home=home, web_port=_free_port())
@@ -268,7 +268,7 @@ def test_a_case_goes_from_intake_to_the_answer_letter_through_the_pages(server, 
     ktp_ids = _ktp_document_ids(settings)
     assert petugas.request.get(f"{base}/dokumen/{ktp_ids[0]}").status == 200
     assert arsiparis.request.get(f"{base}/dokumen/{ktp_ids[0]}").status == 403
-    for path in ("/static/../../ppid/settings.py", "/static/%2e%2e/%2e%2e/pyproject.toml"):
+    for path in ("/static/../../ppid/core/settings.py", "/static/%2e%2e/%2e%2e/pyproject.toml"):
         response = arsiparis.request.get(base + path)
         body = response.text()
         assert response.status == 404 and "BaseSettings" not in body and "[project]" not in body
@@ -291,8 +291,8 @@ def test_a_case_goes_from_intake_to_the_answer_letter_through_the_pages(server, 
 
 
 def _ktp_document_ids(settings: Settings) -> list[int]:
-    from ppid.db import open_db
-    from ppid.models import CaseDocument
+    from ppid.core.db import open_db
+    from ppid.core.models import CaseDocument
 
     with open_db(settings)() as session:
         query = select(CaseDocument.id).where(CaseDocument.role == "id_card")

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel
 
-from ppid.calendar import (
+from ppid.core.calendar import (
     CUTI_BERSAMA,
     WorkCalendar,
     add_working_days,
@@ -27,8 +27,8 @@ from ppid.calendar import (
     non_working_reason,
     working_days_between,
 )
-from ppid.errors import ConfigError
-from ppid.settings import Settings, WorkingHours, load_settings
+from ppid.core.errors import ConfigError
+from ppid.core.settings import Settings, WorkingHours, load_settings
 
 WIB = ZoneInfo("Asia/Pontianak")
 UTC = ZoneInfo("UTC")

@@ -7,7 +7,7 @@ import json
 import pytest
 from typer.main import get_command
 
-from ppid.cli import app
+from ppid.cli.app import app
 from tests.specimens import run_cli
 
 

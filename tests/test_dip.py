@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from ppid import dip
-from ppid.cli import main
-from ppid.db import open_db
-from ppid.errors import BadInputError, ExitCode
-from ppid.settings import load_settings
+from ppid.casework import dip
+from ppid.cli.app import main
+from ppid.core.db import open_db
+from ppid.core.errors import BadInputError, ExitCode
+from ppid.core.settings import load_settings
 
 GOOD = (
     "title,description,category,pasal17,unit,year,link\n"

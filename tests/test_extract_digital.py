@@ -10,9 +10,9 @@ from weasyprint import HTML
 
 from parsers.extract import classify_text, cross_check, extract_file, extract_files
 from parsers.model import Document, ExtractionLimits
-from ppid.cli import main
-from ppid.forms import render_filled_form
-from ppid.settings import load_settings
+from ppid.cli.app import main
+from ppid.core.settings import load_settings
+from ppid.output.forms import render_filled_form
 
 STYLE = "@page{size:A4;margin:2cm} body{font-family:'DejaVu Sans';font-size:11pt}"
 

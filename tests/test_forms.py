@@ -12,9 +12,10 @@ import pytest
 import zxingcpp
 
 from parsers import form_layout as layout
-from ppid.cli import main
-from ppid.errors import BadInputError
-from ppid.forms import (
+from ppid.cli.app import main
+from ppid.core.errors import BadInputError
+from ppid.core.settings import Office, load_settings
+from ppid.output.forms import (
     TEMPLATE,
     form_context,
     ink_layer,
@@ -22,8 +23,7 @@ from ppid.forms import (
     render_filled_form,
     render_form,
 )
-from ppid.render import render_html, render_pdf
-from ppid.settings import Office, load_settings
+from ppid.output.render import render_html, render_pdf
 
 DPI = 150
 PX_PER_MM = DPI / 25.4
@@ -321,7 +321,7 @@ def test_cli_form_into_a_folder_is_one_readable_error(
 def test_typed_ink_is_drawn_as_runs_and_keeps_every_character() -> None:
     """The numbered copy's typed ink is laid out as plain runs (cheap); jittered ink stays per
     character, and no character is lost or reordered either way."""
-    from ppid.forms import _with_runs
+    from ppid.output.forms import _with_runs
 
     text = printed_text(VALUES)
     for style in ("typed", "hand"):

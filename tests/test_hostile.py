@@ -18,8 +18,9 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from ppid.forms import render_filled_form
-from ppid.inbox import (
+from ppid.core.models import Case
+from ppid.core.settings import load_settings
+from ppid.intake.inbox import (
     QuarantineNote,
     iter_inbox,
     list_quarantine,
@@ -27,9 +28,8 @@ from ppid.inbox import (
     quarantine_link,
     sha256_file,
 )
-from ppid.intake import IntakeContext, IntakeFile
-from ppid.models import Case
-from ppid.settings import load_settings
+from ppid.intake.steps import IntakeContext, IntakeFile
+from ppid.output.forms import render_filled_form
 from tests.corpus.hostile import Specimen, specimens, write_corpus
 from tests.specimens import SAMPLES, ktp_sample, objection_values
 
@@ -193,7 +193,7 @@ def test_a_name_that_is_not_utf8_is_renamed_in_the_inbox_before_it_is_taken(
 
 
 def test_quarantine_keeps_a_non_utf8_name_readable(tmp_path: Path) -> None:
-    from ppid.inbox import QuarantineNote
+    from ppid.intake.inbox import QuarantineNote
 
     inbox = tmp_path / "inbox"
     inbox.mkdir()

@@ -15,9 +15,10 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from ppid.forms import render_filled_form
-from ppid.inbox import is_ignored, list_quarantine, prune_empty_folders
-from ppid.intake import (
+from ppid.core.models import Case, Task
+from ppid.core.settings import load_settings
+from ppid.intake.inbox import is_ignored, list_quarantine, prune_empty_folders
+from ppid.intake.steps import (
     IntakeContext,
     IntakeFile,
     Quarantined,
@@ -34,8 +35,7 @@ from ppid.intake import (
     record_duplicate,
     store_original,
 )
-from ppid.models import Case, Task
-from ppid.settings import load_settings
+from ppid.output.forms import render_filled_form
 from tests.specimens import ktp_sample, objection_values
 
 PPID = [sys.executable, "-m", "ppid"]
@@ -204,7 +204,7 @@ def test_temporary_and_system_files_are_ignored(name: str) -> None:
 
 def test_unreadable_file_is_quarantined_with_a_bilingual_note(ctx, specimens) -> None:
     from flows.intake import _after_failure  # noqa: F401  (import check: flows stay importable)
-    from ppid.intake import Quarantined, mark_quarantined
+    from ppid.intake.steps import Quarantined, mark_quarantined
 
     bad = drop(ctx, specimens["form"], "rusak.pdf")
     bad.write_bytes(b"%PDF-1.7\n1 0 obj <<")  # truncated

@@ -10,15 +10,15 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy.orm import Session, sessionmaker
 
-from ppid import dip, workflow
-from ppid.cli import main
-from ppid.db import begin_write, open_db
-from ppid.errors import ConfigError
-from ppid.letters import letter_number
-from ppid.models import Case
-from ppid.register import get_case, register_case
-from ppid.reports import annual_report, render_register, render_report
-from ppid.settings import Settings, load_settings
+from ppid.casework import dip, workflow
+from ppid.casework.letters import letter_number
+from ppid.casework.register import get_case, register_case
+from ppid.casework.reports import annual_report, render_register, render_report
+from ppid.cli.app import main
+from ppid.core.db import begin_write, open_db
+from ppid.core.errors import ConfigError
+from ppid.core.models import Case
+from ppid.core.settings import Settings, load_settings
 
 WIB = timezone(timedelta(hours=7))
 MONDAY = datetime(2026, 11, 30, 9, 0, tzinfo=WIB)
@@ -170,7 +170,7 @@ def test_disposition_sheet_instructs_the_bidang_without_the_nik(office: dict[str
 def test_disposition_sheet_has_a_print_version_with_its_qr(
     office: dict[str, Any], tmp_path: Path
 ) -> None:
-    from ppid.hardcopy import print_version
+    from ppid.archive.hardcopy import print_version
 
     with office["sessions"]() as session:
         case = get_case(session, office["numbers"]["released"])

@@ -27,11 +27,11 @@ import pytest
 from imap_tools import MailBoxUnencrypted
 from sqlalchemy import select
 
-from ppid import intake
-from ppid.forms import render_filled_form
-from ppid.inbox import list_quarantine
-from ppid.intake import IntakeContext, IntakeFile, Quarantined, Submission
-from ppid.mail import (
+from ppid.core.models import Case
+from ppid.core.settings import load_settings, settings_for_display
+from ppid.intake import steps as intake
+from ppid.intake.inbox import list_quarantine
+from ppid.intake.mail.ledger import (
     MailError,
     MailMessage,
     MailStatus,
@@ -39,9 +39,9 @@ from ppid.mail import (
     drain_account,
     parse_mail_url,
 )
-from ppid.mailparse import body_objection, parse_mail
-from ppid.models import Case
-from ppid.settings import load_settings, settings_for_display
+from ppid.intake.mail.parse import body_objection, parse_mail
+from ppid.intake.steps import IntakeContext, IntakeFile, Quarantined, Submission
+from ppid.output.forms import render_filled_form
 from tests.corpus.tnef import TnefFile, corrupt, tnef_bytes
 from tests.specimens import SAMPLES, ktp_sample, objection_values, run_cli
 

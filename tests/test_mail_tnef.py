@@ -8,7 +8,7 @@ from email.message import EmailMessage
 import pytest
 from tnefparse.tnef import TNEF
 
-from ppid.mailparse import TnefError, parse_mail, tnef_framing_problem, unpack_tnef
+from ppid.intake.mail.parse import TnefError, parse_mail, tnef_framing_problem, unpack_tnef
 from tests.corpus.tnef import TnefFile, corrupt, tnef_bytes
 
 PDF = b"%PDF-1.4\n% formulir\n" + bytes(range(256)) * 4
@@ -87,7 +87,7 @@ def test_a_damaged_or_empty_winmail_dat_stays_one_attachment_with_its_problem() 
 
 
 def test_names_inside_a_winmail_dat_are_made_safe_like_any_attachment_name() -> None:
-    from ppid.inbox import safe_name
+    from ppid.intake.inbox import safe_name
 
     data = tnef_bytes(
         [

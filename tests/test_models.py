@@ -13,9 +13,9 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError, StatementError
 from sqlalchemy.orm import Session, sessionmaker
 
-from ppid.db import make_engine, migrate, model_metadata, session_factory
-from ppid.errors import ConfigError
-from ppid.models import (
+from ppid.core.db import make_engine, migrate, model_metadata, session_factory
+from ppid.core.errors import ConfigError
+from ppid.core.models import (
     STATUS_LABELS,
     AppendOnlyError,
     Case,
@@ -170,7 +170,7 @@ def test_unsupported_database_is_a_config_error() -> None:
 def test_text_read_from_a_file_is_clipped_to_its_column_so_postgresql_accepts_the_case(
     sessions,
 ) -> None:
-    from ppid.models import fit_to_columns
+    from ppid.core.models import fit_to_columns
 
     case = Case(applicant_name="Siti " * 60, applicant_phone="0812-" * 12, signed_place="Sintang")
     case.received_at = datetime(2026, 11, 27, 3, tzinfo=UTC)
@@ -184,7 +184,7 @@ def test_text_read_from_a_file_is_clipped_to_its_column_so_postgresql_accepts_th
 
 
 def test_a_misread_nik_of_the_wrong_length_pairs_nothing() -> None:
-    from ppid.intake import _nik_of
+    from ppid.intake.steps import _nik_of
 
     def card(nik: str) -> dict:
         return {"documents": [{"document_type": "id_card", "fields": {"nik": nik}}]}

@@ -16,8 +16,8 @@ from parsers import alignment, ourform
 from parsers import form_layout as layout
 from parsers.model import Document
 from parsers.ocr import Word, ZoneText
-from ppid.forms import render_filled_form
-from ppid.settings import Settings
+from ppid.core.settings import Settings
+from ppid.output.forms import render_filled_form
 from tests.corpus import degrade
 from tests.corpus.people import make_objection, make_person
 

@@ -14,10 +14,10 @@ from types import ModuleType
 
 import pytest
 
-from ppid.db import open_db
-from ppid.models import Case, CaseStatus
-from ppid.register import format_register_number
-from ppid.settings import load_settings
+from ppid.casework.register import format_register_number
+from ppid.core.db import open_db
+from ppid.core.models import Case, CaseStatus
+from ppid.core.settings import load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -14,8 +14,8 @@ from PIL import Image, ImageDraw, ImageFont
 from parsers.ocr import ocr_words
 from parsers.scan import read_scanned_pages
 from parsers.upright import updown_score
-from ppid.forms import render_filled_form
-from ppid.settings import Settings
+from ppid.core.settings import Settings
+from ppid.output.forms import render_filled_form
 from tests.corpus import degrade
 from tests.corpus.ktp import render_ktp
 from tests.corpus.people import make_objection, make_person

@@ -10,9 +10,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
-from ppid.db import make_engine, migrate, session_factory
-from ppid.models import Case, CaseEvent, Role
-from ppid.search import (
+from ppid.casework.search import (
     Filters,
     index_is_current,
     refresh_if_stale,
@@ -20,6 +18,8 @@ from ppid.search import (
     search_cases,
     search_page,
 )
+from ppid.core.db import make_engine, migrate, session_factory
+from ppid.core.models import Case, CaseEvent, Role
 
 
 @pytest.fixture
@@ -153,7 +153,7 @@ def test_pages_split_the_ranked_matches_and_count_them_all(sessions) -> None:
 
 
 def test_the_count_stops_at_the_cap_and_says_so(sessions, monkeypatch) -> None:
-    monkeypatch.setattr("ppid.search.COUNT_CAP", 4)
+    monkeypatch.setattr("ppid.casework.search.COUNT_CAP", 4)
     _cases(
         sessions, *(_case(f"{i}/KEB/2026", f"Pemohon {i}", purpose="koperasi") for i in range(1, 8))
     )
@@ -187,8 +187,8 @@ def test_an_index_in_the_old_layout_or_without_its_triggers_is_rebuilt(sessions)
 
 
 def test_page_links_keep_the_words_and_filters() -> None:
-    from ppid.search import Page
-    from ppid.webarchive import page_links
+    from ppid.casework.search import Page
+    from ppid.web.archive import page_links
 
     query = {"q": "koperasi pontianak", "tahun": "2026", "status": ""}
     middle = page_links(query, 2, Page(rows=[(None, None)] * 50, total=120, offset=50))
@@ -200,7 +200,7 @@ def test_page_links_keep_the_words_and_filters() -> None:
 
 
 def test_the_year_filter_offers_the_years_that_have_cases(sessions) -> None:
-    from ppid.webarchive import case_years
+    from ppid.web.archive import case_years
 
     _cases(
         sessions,
@@ -215,9 +215,9 @@ def test_the_year_filter_offers_the_years_that_have_cases(sessions) -> None:
 def test_the_archive_page_says_how_many_and_links_the_next_page() -> None:
     from types import SimpleNamespace
 
-    from ppid.render import render_html
-    from ppid.search import Page
-    from ppid.webarchive import page_links
+    from ppid.casework.search import Page
+    from ppid.output.render import render_html
+    from ppid.web.archive import page_links
 
     def render(found: Page, page_no: int) -> str:
         rows = [

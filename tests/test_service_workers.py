@@ -29,9 +29,9 @@ import psutil
 import pytest
 from prefect import flow, task
 
-from ppid.forms import render_form
-from ppid.settings import Settings, load_settings
-from ppid.worker import WarmWorker, hold_slot, ocr_slots, worker_count
+from ppid.core.settings import Settings, load_settings
+from ppid.output.forms import render_form
+from ppid.runtime.worker import WarmWorker, hold_slot, ocr_slots, worker_count
 from tests.specimens import kill_tree, ppid_run_env, wait_for_line, workers_of
 
 
@@ -290,7 +290,7 @@ def test_a_killed_holder_leaves_no_ocr_slot_taken(tmp_path: Path) -> None:
         [
             sys.executable,
             "-c",
-            "import pathlib, time; from ppid.worker import hold_slot\n"
+            "import pathlib, time; from ppid.runtime.worker import hold_slot\n"
             f"folder = pathlib.Path({str(tmp_path)!r})\n"
             "with hold_slot(folder, 2), hold_slot(folder, 2):\n"
             "    print('held', flush=True); time.sleep(600)",

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from ppid.settings import load_settings
+from ppid.core.settings import load_settings
 from tests.test_intake import ingest, specimens  # noqa: F401  (fixture: a form and a KTP)
 from tests.torture import TortureFailure, torture
 

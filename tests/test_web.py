@@ -14,12 +14,12 @@ from fastapi.testclient import TestClient
 from PIL import Image, ImageDraw
 from sqlalchemy import select
 
-from ppid import auth
-from ppid.auth import IdScanView, LoginLimiter, User
-from ppid.models import Case, CaseDocument, CaseStatus, DocumentKind
-from ppid.register import register_case
-from ppid.settings import Settings, load_settings
-from ppid.web import SECURITY_HEADERS, create_app
+from ppid.casework.register import register_case
+from ppid.core.models import Case, CaseDocument, CaseStatus, DocumentKind
+from ppid.core.settings import Settings, load_settings
+from ppid.web import auth
+from ppid.web.app import SECURITY_HEADERS, create_app
+from ppid.web.auth import IdScanView, LoginLimiter, User
 
 PASSWORD = "kata-sandi-uji-1"
 ROLES = ("petugas", "bidang", "atasan", "arsiparis", "admin")
@@ -61,8 +61,8 @@ def _document(case: Case, kind: str, path: str, extracted: dict | None, role: st
 
 def _seed(settings: Settings) -> tuple[int, int, int, int]:
     """One registered case at the verify step, with a form scan, a KTP scan and a bad path."""
-    from ppid import workflow
-    from ppid.db import open_db
+    from ppid.casework import workflow
+    from ppid.core.db import open_db
 
     assert settings.archive is not None
     _scan(settings.archive / "originals" / "aa" / "formulir.png", "Nama: Sari Contoh")
@@ -217,7 +217,7 @@ def test_post_without_the_right_csrf_token_is_refused_and_changes_nothing(world:
 
 
 def _status(world: World) -> str:
-    from ppid.db import open_db
+    from ppid.core.db import open_db
 
     with open_db(world.settings)() as session:
         return session.get_one(Case, world.case_id).status
@@ -248,7 +248,7 @@ def test_arsiparis_sees_masked_niks_and_others_the_full_number(world: World) -> 
 
 
 def test_every_id_scan_view_is_logged_with_who_and_which_document(world: World) -> None:
-    from ppid.db import open_db
+    from ppid.core.db import open_db
 
     def views() -> list[IdScanView]:
         with open_db(world.settings)() as session:
@@ -277,8 +277,8 @@ def test_no_route_serves_a_file_outside_the_archive(world: World) -> None:
     assert client.get(f"/dokumen/{world.evil_doc}").status_code == 404
     for path in (
         "/dokumen/..%2F..%2Fetc%2Fpasswd",
-        "/static/../../ppid/settings.py",
-        "/static/%2e%2e/%2e%2e/ppid/settings.py",
+        "/static/../../ppid/core/settings.py",
+        "/static/%2e%2e/%2e%2e/ppid/core/settings.py",
         "/dokumen/1/../../../etc/passwd",
     ):
         response = client.get(path)
@@ -365,8 +365,8 @@ def test_logout_ends_the_session(world: World) -> None:
 def test_users_are_added_from_the_command_line_with_the_password_on_stdin(ppid_home) -> None:
     from typer.testing import CliRunner
 
-    from ppid.cli import app
-    from ppid.db import open_db
+    from ppid.cli.app import app
+    from ppid.core.db import open_db
 
     result = CliRunner().invoke(
         app,
@@ -389,7 +389,7 @@ def test_the_command_line_search_finds_the_same_cases_with_nik_masked(
 ) -> None:
     from typer.testing import CliRunner
 
-    from ppid.cli import app
+    from ppid.cli.app import app
 
     monkeypatch.setenv("PPID_HOME", str(world.settings.home))
     result = CliRunner().invoke(app, ["search", "kopera", "--json"])
@@ -403,8 +403,8 @@ def test_the_command_line_search_finds_the_same_cases_with_nik_masked(
 def test_queues_put_the_soonest_due_first_and_mark_overdue_in_red(world: World) -> None:
     from datetime import date
 
-    from ppid.db import open_db
-    from ppid.models import Role, Task
+    from ppid.core.db import open_db
+    from ppid.core.models import Role, Task
 
     with open_db(world.settings)() as session, session.begin():
         case = session.get_one(Case, world.case_id)
@@ -434,9 +434,9 @@ def test_the_archive_shows_the_office_date_a_case_came_in(tmp_path: Path) -> Non
     from datetime import date
     from zoneinfo import ZoneInfo
 
-    from ppid.db import make_engine, migrate, session_factory
-    from ppid.search import Filters
-    from ppid.webarchive import archive_rows
+    from ppid.casework.search import Filters
+    from ppid.core.db import make_engine, migrate, session_factory
+    from ppid.web.archive import archive_rows
 
     engine = make_engine(f"sqlite:///{tmp_path / 'arsip.sqlite3'}")
     migrate(engine)
@@ -455,8 +455,8 @@ def test_the_dashboard_counts_a_case_in_the_office_month_it_came_in(tmp_path: Pa
     from datetime import date
     from zoneinfo import ZoneInfo
 
-    from ppid.db import make_engine, migrate, session_factory
-    from ppid.webstats import monthly
+    from ppid.core.db import make_engine, migrate, session_factory
+    from ppid.web.stats import monthly
 
     engine = make_engine(f"sqlite:///{tmp_path / 'dasbor.sqlite3'}")
     migrate(engine)

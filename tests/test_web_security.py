@@ -27,13 +27,13 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 from starlette.routing import Mount
 
-from ppid import auth
-from ppid.db import open_db
-from ppid.intake import IntakeFile, Submission, SubmissionStatus
-from ppid.models import Case, CaseDocument, CaseEvent, DocumentKind
-from ppid.register import register_case
-from ppid.settings import Settings, load_settings
-from ppid.web import PRELOGIN_COOKIE, SECURITY_HEADERS, SESSION_COOKIE, checked_form, create_app
+from ppid.casework.register import register_case
+from ppid.core.db import open_db
+from ppid.core.models import Case, CaseDocument, CaseEvent, DocumentKind
+from ppid.core.settings import Settings, load_settings
+from ppid.intake.steps import IntakeFile, Submission, SubmissionStatus
+from ppid.web import auth
+from ppid.web.app import PRELOGIN_COOKIE, SECURITY_HEADERS, SESSION_COOKIE, checked_form, create_app
 from tests.test_web import CSRF, PASSWORD, ROLES, _seed, login
 
 SCRIPT = "<script>alert(1)</script>"
@@ -560,8 +560,8 @@ def _pdf_text(path: Path) -> str:
 
 
 def test_hostile_text_prints_literally_in_the_receipt_and_a_letter(world: World) -> None:
-    from ppid.calendar import calendar_from_settings
-    from ppid.letters import issue_letter, render_receipt
+    from ppid.casework.letters import issue_letter, render_receipt
+    from ppid.core.calendar import calendar_from_settings
 
     cal = calendar_from_settings(world.settings)
     assert world.settings.archive is not None
@@ -654,7 +654,7 @@ def test_archive_filters_are_values_not_sql_or_wildcards(world: World) -> None:
 )
 @given(words=st.text(max_size=60))
 def test_any_text_typed_into_search_is_a_query_never_an_error(world: World, words: str) -> None:
-    from ppid.search import Filters, search_cases
+    from ppid.casework.search import Filters, search_cases
 
     with open_db(world.settings)() as session, session.begin():
         search_cases(session, words, Filters(), date(2026, 11, 27))
@@ -687,8 +687,8 @@ def test_no_download_leaves_the_archive_by_dots_encoding_absolute_paths_or_symli
         "/dokumen//etc/passwd",
         "/dokumen/%2Fetc%2Fpasswd",
         "/meja/berkas/..%2F..%2Fetc%2Fpasswd",
-        "/static/../../ppid/settings.py",
-        "/static/%2e%2e/%2e%2e/ppid/settings.py",
+        "/static/../../ppid/core/settings.py",
+        "/static/%2e%2e/%2e%2e/ppid/core/settings.py",
         "/static/..%2F..%2Fppid%2Fsettings.py",
         "/static/%2Fetc%2Fpasswd",
         "/static//etc/passwd",

@@ -17,14 +17,14 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from ppid import dip, workflow
-from ppid.cli import app
-from ppid.db import open_db
-from ppid.errors import BadInputError, ExitCode, ForbiddenError
-from ppid.models import AppendOnlyError, Case, CaseStatus, TaskStatus
-from ppid.notify import notify_role, warning_text
-from ppid.register import get_case, register_case
-from ppid.settings import Settings, load_settings
+from ppid.casework import dip, workflow
+from ppid.casework.notify import notify_role, warning_text
+from ppid.casework.register import get_case, register_case
+from ppid.cli.app import app
+from ppid.core.db import open_db
+from ppid.core.errors import BadInputError, ExitCode, ForbiddenError
+from ppid.core.models import AppendOnlyError, Case, CaseStatus, TaskStatus
+from ppid.core.settings import Settings, load_settings
 
 WIB = timezone(timedelta(hours=7))
 MONDAY = datetime(2026, 11, 30, 9, 0, tzinfo=WIB)
@@ -374,7 +374,7 @@ def test_deadline_warning_is_logged_without_smtp(
 def test_cli_advance_refuses_the_wrong_role_and_lists_tasks(
     sessions: sessionmaker[Session], settings: Settings, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from ppid.cli import main
+    from ppid.cli.app import main
 
     number = register(sessions, settings)
     with pytest.raises(SystemExit) as refused:
@@ -438,7 +438,7 @@ def test_verification_corrects_misread_fields_with_old_and_new_in_history(
     }
 
 
-# --- steps as Prefect flow runs (ppid/steps.py) -------------------------------------------------
+# --- steps as Prefect flow runs (ppid/runtime/steps.py) -------------------------------------------
 
 
 def test_without_prefect_a_cli_step_is_recorded_directly_and_says_so(
@@ -447,8 +447,8 @@ def test_without_prefect_a_cli_step_is_recorded_directly_and_says_so(
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from ppid.cli import main
-    from ppid.steps import NOT_RUNNING
+    from ppid.cli.app import main
+    from ppid.runtime.steps import NOT_RUNNING
 
     monkeypatch.setenv("PREFECT_API_URL", "http://127.0.0.1:9/api")  # nothing listens there
     number = register(sessions, settings)
@@ -463,7 +463,7 @@ def test_without_prefect_a_cli_step_is_recorded_directly_and_says_so(
 
 def _serve_step_deployment(settings: Settings, api: str, log: Path) -> subprocess.Popen[bytes]:
     """`advance-case/step` served in a background process, as `ppid run` serves it."""
-    from ppid.service import REPO_ROOT, prefect_environment
+    from ppid.runtime.service import REPO_ROOT, prefect_environment
 
     code = (
         "from flows.casework import advance_case\n"
@@ -510,7 +510,7 @@ def test_a_cli_step_runs_as_a_flow_run_named_after_the_case(
     from prefect import get_client
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
-    from ppid.cli import main
+    from ppid.cli.app import main
 
     monkeypatch.setenv("PREFECT_API_URL", prefect_api)
     number = register(sessions, settings)
@@ -566,8 +566,8 @@ def test_a_step_is_checked_in_process_before_any_flow_run(
 
 
 def test_a_failed_flow_run_comes_back_as_the_error_the_step_raised() -> None:
-    from ppid.errors import PpidError
-    from ppid.steps import _plain_error, step_run_name
+    from ppid.core.errors import PpidError
+    from ppid.runtime.steps import _plain_error, step_run_name
 
     message = "Flow run encountered an exception: ForbiddenError: case 001 waits for 'x'"
     error = _plain_error("001: verify (forward)", message)

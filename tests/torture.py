@@ -57,9 +57,9 @@ class Input:
 
 def stage_inputs(folder: Path, count: int, seed: int) -> list[Input]:
     """Write `count` files under `folder` (mirroring the inbox layout) and describe them."""
-    from ppid.forms import render_filled_form
-    from ppid.inbox import sha256_file
-    from ppid.settings import load_settings
+    from ppid.core.settings import load_settings
+    from ppid.intake.inbox import sha256_file
+    from ppid.output.forms import render_filled_form
     from tests.corpus.ktp import render_ktp
     from tests.corpus.people import make_objection, make_person
 
@@ -361,7 +361,7 @@ def ledger(home: Path) -> list[tuple[str, str]]:
 
 
 def inbox_files(inbox: Path) -> list[Path]:
-    from ppid.inbox import is_ignored, iter_inbox
+    from ppid.intake.inbox import is_ignored, iter_inbox
 
     return [p for p in iter_inbox(inbox) if not is_ignored(p.relative_to(inbox))]
 
@@ -416,11 +416,11 @@ def check_invariants(home: Path, inputs: list[Input]) -> dict[str, int]:
     """Every invariant of the torture, against the database and the files; raises on the first."""
     from sqlalchemy import select
 
-    from ppid.archive import case_slug
-    from ppid.inbox import list_quarantine, sha256_file
-    from ppid.intake import IntakeContext, IntakeFile, Submission
-    from ppid.models import Case, CaseDocument, DocumentKind
-    from ppid.settings import load_settings
+    from ppid.archive.bags import case_slug
+    from ppid.core.models import Case, CaseDocument, DocumentKind
+    from ppid.core.settings import load_settings
+    from ppid.intake.inbox import list_quarantine, sha256_file
+    from ppid.intake.steps import IntakeContext, IntakeFile, Submission
 
     settings = load_settings(home=home)
     ctx = IntakeContext.open(settings)

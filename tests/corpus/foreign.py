@@ -17,7 +17,7 @@ from typing import Any
 import jinja2
 from PIL import Image, ImageDraw
 
-from ppid.calendar import format_tanggal
+from ppid.core.calendar import format_tanggal
 
 TEMPLATES = Path(__file__).parent / "templates"
 REASONS = (

@@ -59,8 +59,8 @@ def our_form(
 ) -> None:
     """Our own objection form, filled, via the form engineer's renderer in ppid.forms."""
     try:
-        from ppid.forms import render_filled_form
-        from ppid.settings import Settings
+        from ppid.core.settings import Settings
+        from ppid.output.forms import render_filled_form
     except ImportError as exc:
         raise CorpusError(
             f"ppid.forms is not available yet ({exc}); skip the our-form kinds"

@@ -1,0 +1,1 @@
+"""The case archive: BagIt bags, fixity, dossier, print copies, records management."""

@@ -1,0 +1,539 @@
+"""The case archive: one BagIt bag per case, rebuilt from the database, sealed when it closes.
+
+`archive/<year>/<register number as a slug>/` holds `data/originals/` (every file as received,
+copied from the intake's content store `archive/originals/`), `data/outputs/` (every PDF we
+made, as PDF/A-3b with case.json attached), `data/metadata/` (case.json, dc.xml, events.json)
+and, beside the BagIt tag files, a README.html for whoever opens the folder. The bag is derived
+from the case's CaseDocuments and CaseEvents, so it picks up every document, whoever made it.
+A bag is rewritten as the case moves; once sealed (the case closed) it is never touched again
+and anything later goes into a new version beside it (`<slug>_v2`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import bagit
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ppid.archive.bagmeta import (
+    case_metadata,
+    dublin_core,
+    local_date,
+    local_time,
+    plain,
+    premis_events,
+    readme_html,
+)
+from ppid.casework.register import mask_nik
+from ppid.core.calendar import calendar_from_settings
+from ppid.core.db import write_session
+from ppid.core.errors import ConflictError, NotFoundError, PpidError
+from ppid.core.locks import locked
+from ppid.core.models import Case, CaseDocument, CaseEvent, CaseStatus, DocumentKind, utcnow
+from ppid.core.settings import Settings
+from ppid.intake.inbox import safe_name, sha256_file
+from ppid.output.pdfa import has_attachment, make_archival
+from ppid.output.render import render_html
+
+log = logging.getLogger(__name__)
+
+AGENT = "sistem-arsip"
+ALGORITHMS = ("sha256", "sha512")
+CLOSED = {CaseStatus.CLOSED}
+SEALED_KEY = "PPID-Sealed"
+FINGERPRINT_KEY = "PPID-Fingerprint"
+QUIET_ACTIONS = {"fixity_check"}  # recorded, but no reason to open a new version of a sealed bag
+
+
+# --- where bags live ------------------------------------------------------------------------------
+
+
+def case_slug(case: Case) -> str:
+    return safe_name((case.number or f"case-{case.id}").replace("/", "-"))
+
+
+def bag_versions(settings: Settings, case: Case) -> list[Path]:
+    """Existing bags of the case, oldest first: `<slug>`, `<slug>_v2`, ..."""
+    assert settings.archive is not None
+    folder = settings.archive / str(case.year)
+    slug = case_slug(case)
+    names = [p.name for p in folder.glob(slug + "*")] if folder.is_dir() else []
+    return [folder / name for name in bags_by_slug(names).get(slug, [])]
+
+
+def bags_by_slug(names: list[str]) -> dict[str, list[str]]:
+    """A year folder's entries grouped by case: slug → its bags' names, oldest version first
+    (`<slug>`, `<slug>_v2`, ...). One pass over the folder serves every case in it."""
+    numbered: dict[str, list[tuple[int, str]]] = {}
+    for name in names:
+        slug, version = name, 1
+        base, sep, digits = name.rpartition("_v")
+        if sep and base and digits.isdigit():
+            slug, version = base, int(digits)
+        numbered.setdefault(slug, []).append((version, name))
+    return {slug: [name for _, name in sorted(found)] for slug, found in numbered.items()}
+
+
+def current_bag(settings: Settings, case: Case) -> Path:
+    """The bag now written to: the latest version (the first path when none exists yet)."""
+    assert settings.archive is not None
+    versions = bag_versions(settings, case)
+    return versions[-1] if versions else settings.archive / str(case.year) / case_slug(case)
+
+
+def bag_info(bag: Path) -> dict[str, str]:
+    info: dict[str, str] = {}
+    path = bag / "bag-info.txt"
+    if path.is_file():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            key, sep, value = line.partition(":")
+            if sep and not line.startswith((" ", "\t")):
+                info[key.strip()] = value.strip()
+    return info
+
+
+def is_sealed(bag: Path) -> bool:
+    return SEALED_KEY in bag_info(bag)
+
+
+def iter_bags(settings: Settings, year: int | None = None) -> Iterator[Path]:
+    """Every bag in the archive (a folder `<year>/<slug>` with bagit.txt), in path order."""
+    assert settings.archive is not None
+    years = [settings.archive / str(year)] if year else sorted(settings.archive.glob("[0-9]" * 4))
+    for folder in years:
+        yield from sorted(p for p in folder.glob("*") if (p / "bagit.txt").is_file())
+
+
+# --- building and updating ------------------------------------------------------------------------
+
+
+def update_bag(settings: Settings, session: Session, case: Case) -> Path:
+    """Bring the case's bag up to date with the database; seal it if the case is closed.
+
+    The caller commits (document paths and hashes of archival copies are updated in `session`).
+    A sealed bag whose case has not changed is left alone; one whose case has is followed by a
+    new version. Existing payload is checked against the old manifest first, so a rewrite can
+    never launder a corrupted file into fresh checksums.
+    """
+    with locked(settings.var_dir / "locks" / f"archive-{case.id}.lock"):  # one writer per bag
+        bag = current_bag(settings, case)
+        if is_sealed(bag):
+            if bag_info(bag).get(FINGERPRINT_KEY) == fingerprint(case):
+                return bag
+            bag = _start_version(settings, case, bag)
+        _check_unchanged(settings, case, bag)
+        _place_originals(settings, case, bag / "data" / "originals")
+        _place_outputs(settings, session, case, bag / "data" / "outputs")
+        sealing = case.status in CLOSED
+        if sealing:  # each version is sealed once: only unsealed ones get here
+            _record(session, case, "archive_sealed", "Arsip perkara disegel", {"bag": bag.name})
+            from ppid.archive.dossier import render_dossier
+
+            render_dossier(settings, case, bag / "data" / "outputs" / "00-berkas-lengkap.pdf")
+        _write_metadata(settings, case, bag)
+        for stale in (bag / "data").rglob(".*.tmp"):  # left by a writer that was killed
+            stale.unlink()
+        write_tags(bag, _bag_info(settings, case, bag, sealed=sealing))
+        if sealing:
+            for path in bag.rglob("*"):  # sealed: read-only, a guard against casual edits
+                if path.is_file():
+                    path.chmod(0o444)
+    log.info("archived %s in %s", case.number, bag)
+    return bag
+
+
+def archive_case(settings: Settings, sessions: Any, number: str) -> Path | None:
+    """Update the bag of case `number` in its own transaction, then the index; never fails the
+    caller (logged).
+
+    Intake calls this after the receipt: a failure here must not quarantine a registered file;
+    `ppid archive update` or the weekly fixity run brings the bag up to date later. The
+    transaction takes the write lock first (it reads the case, then records the archival
+    copies): a deferred one failed whenever another worker committed while the bag was built.
+    The index is written after the commit, so other workers' writes do not wait for it.
+    """
+    try:
+        with write_session(sessions) as session:
+            case = session.scalars(select(Case).where(Case.number == number)).one()
+            bag = update_bag(settings, session, case)
+        refresh_index(settings, sessions)
+        return bag
+    except Exception:
+        log.exception("could not update the archive of %s; run `ppid archive update`", number)
+        return None
+
+
+def fingerprint(case: Case) -> str:
+    """What a sealed bag was made from: the case's status, documents and (non-fixity) events."""
+    events = [e.id for e in case.events if e.action not in QUIET_ACTIONS]
+    blob = json.dumps([str(case.status), [(d.id, d.sha256) for d in case.documents], events])
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def _start_version(settings: Settings, case: Case, sealed: Path) -> Path:
+    """A new version beside a sealed bag, starting from its outputs (copied writable)."""
+    bag = _next_version(settings, case)
+    outputs = sealed / "data" / "outputs"
+    shutil.copytree(outputs, bag / "data" / "outputs", copy_function=shutil.copyfile)
+    return bag
+
+
+def _next_version(settings: Settings, case: Case) -> Path:
+    assert settings.archive is not None
+    number = len(bag_versions(settings, case)) + 1
+    return settings.archive / str(case.year) / f"{case_slug(case)}_v{number}"
+
+
+def _check_unchanged(settings: Settings, case: Case, bag: Path) -> None:
+    """Refuse to rewrite a bag whose recorded payload changed behind our back."""
+    manifest = bag / "manifest-sha256.txt"
+    if not manifest.is_file():
+        return
+    assert settings.archive is not None
+    ours = {
+        (settings.archive / d.path).resolve(): d.sha256
+        for d in case.documents
+        if d.kind != DocumentKind.ORIGINAL
+    }
+    changed = []
+    for line in manifest.read_text(encoding="utf-8").splitlines():
+        digest, _, relative = line.partition(" ")
+        path = bag / relative.strip()
+        if relative.startswith("data/metadata/") or not path.is_file():
+            continue
+        actual = sha256_file(path)
+        if actual != digest and ours.get(path.resolve()) != actual:
+            changed.append(relative.strip())
+    if changed:
+        raise ConflictError(
+            f"the archive bag {bag} has files that changed since it was written: "
+            f"{', '.join(changed)}; run `ppid archive verify`, restore them from a backup, "
+            "then update the bag again"
+        )
+
+
+def _place_originals(settings: Settings, case: Case, folder: Path) -> None:
+    """Copy every received file from the content store, untouched, under its received name."""
+    assert settings.archive is not None
+    folder.mkdir(parents=True, exist_ok=True)
+    for document in case.documents:
+        if document.kind == DocumentKind.OUTPUT:
+            continue
+        source = settings.archive / document.path
+        target = folder / _payload_name(case, document)
+        if target.is_file() and sha256_file(target) == document.sha256:
+            continue
+        if not source.is_file():
+            if not document.fields.get("destroyed"):
+                log.warning("original %s of %s is missing from the store", source, case.number)
+            continue
+        shutil.copy2(source, target)
+
+
+def _payload_name(case: Case, document: CaseDocument) -> str:
+    """The received name, prefixed by the hash when two received files share a name."""
+    name = Path(document.path).name
+    same = [d for d in case.documents if d.kind != DocumentKind.OUTPUT]
+    if sum(Path(d.path).name == name for d in same) > 1:
+        return f"{document.sha256[:8]}-{name}"
+    return name
+
+
+def _place_outputs(settings: Settings, session: Session, case: Case, folder: Path) -> None:
+    """Every PDF we made, as an archival copy in data/outputs (documents moved there if made
+    elsewhere); PDFs already there without a database row (the numbered form copy) too."""
+    assert settings.archive is not None
+    folder.mkdir(parents=True, exist_ok=True)
+    metadata = json.dumps(case_metadata(case), ensure_ascii=False, indent=2).encode()
+    versions = bag_versions(settings, case)
+    for document in case.documents:
+        source = settings.archive / document.path
+        if document.kind != DocumentKind.OUTPUT or not source.is_file():
+            continue
+        target = _output_target(source, folder, document)
+        if source.resolve() == target.resolve():
+            if not has_attachment(target):
+                _archival_copy(target, target, metadata, case, document.document_type)
+        elif has_attachment(source):  # already archival (e.g. from a sealed version)
+            if not target.exists() or sha256_file(target) != sha256_file(source):
+                shutil.copyfile(source, target)
+        else:
+            _archival_copy(source, target, metadata, case, document.document_type)
+        if source != target and not any(source.is_relative_to(b) for b in versions):
+            source.unlink()  # made outside the bag (beside a sealed one): the copy is the document
+            if not any(source.parent.iterdir()):
+                source.parent.rmdir()
+        document.path = target.relative_to(settings.archive).as_posix()
+        document.sha256 = sha256_file(target)
+    for pdf in sorted(folder.glob("*.pdf")):
+        if not has_attachment(pdf):
+            _archival_copy(pdf, pdf, metadata, case, pdf.stem)
+    session.flush()
+
+
+def _output_target(source: Path, folder: Path, document: CaseDocument) -> Path:
+    """Same name in data/outputs, unless another file already holds that name there."""
+    target = folder / source.name
+    taken = target.exists() and target.resolve() != source.resolve()
+    if taken and sha256_file(target) != sha256_file(source):
+        return folder / f"{source.stem}-{document.id}{source.suffix}"
+    return target
+
+
+def _archival_copy(source: Path, target: Path, metadata: bytes, case: Case, what: str) -> None:
+    title = f"{what.replace('-', ' ').replace('_', ' ')} — {case.number}"
+    make_archival(source, target, metadata=metadata, title=title, identifier=str(case.number))
+
+
+def _record(session: Session, case: Case, action: str, note: str, data: dict[str, Any]) -> None:
+    session.add(CaseEvent(case=case, actor=AGENT, role=None, action=action, note=note, data=data))
+    session.flush()
+
+
+# --- metadata files (ppid/archive/bagmeta.py says what they contain) ------------------------------
+
+
+def _write_metadata(settings: Settings, case: Case, bag: Path) -> None:
+    folder = bag / "data" / "metadata"
+    folder.mkdir(parents=True, exist_ok=True)
+    record = json.dumps(case_metadata(case), ensure_ascii=False, indent=2)
+    _write_text(folder / "case.json", record + "\n")
+    _write_text(folder / "dc.xml", dublin_core(settings, case))
+    events = json.dumps(premis_events(case), ensure_ascii=False, indent=2)
+    _write_text(folder / "events.json", events + "\n")
+    _write_text(bag / "README.html", readme_html(settings, case, bag, sealed=case.status in CLOSED))
+
+
+def _write_text(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")  # two writers never share one
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+
+
+# --- BagIt tag files ------------------------------------------------------------------------------
+
+
+def _bag_info(settings: Settings, case: Case, bag: Path, *, sealed: bool) -> dict[str, str]:
+    info = {
+        "Source-Organization": f"{settings.office.short_name} — PPID",
+        "Organization-Address": settings.office.address,
+        "Contact-Email": settings.office.email,
+        "External-Identifier": str(case.number),
+        "External-Description": f"Berkas keberatan informasi publik {case.number}",
+        "Bagging-Date": utcnow().date().isoformat(),
+        "PPID-Received": plain(case.received_at),
+        "PPID-Registered": plain(case.registered_at) or "-",
+        "PPID-Answer-Due": plain(case.answer_due) or "-",
+        "PPID-Answered": plain(case.answered_on) or "-",
+        "PPID-Status": str(case.status),
+        "PPID-Bag-Version": bag.name.rsplit("_v", 1)[1] if "_v" in bag.name else "1",
+        FINGERPRINT_KEY: fingerprint(case),
+        "Bag-Software-Agent": f"ppid-keberatan with bagit.py {bagit.VERSION}",
+    }
+    if sealed:
+        info[SEALED_KEY] = utcnow().isoformat(timespec="seconds")
+    return info
+
+
+def write_tags(bag: Path, info: dict[str, str]) -> None:
+    """bagit.txt, payload manifests (SHA-256, SHA-512), bag-info.txt and tag manifests.
+
+    Written here rather than by `bagit.make_bag` (which moves files and changes the working
+    directory of the whole process); `bagit.Bag(...).validate()` is the judge in `verify`.
+    """
+    payload = sorted(p for p in (bag / "data").rglob("*") if p.is_file())
+    digests = {alg: [] for alg in ALGORITHMS}
+    total = 0
+    for path in payload:
+        data = path.read_bytes()
+        total += len(data)
+        relative = path.relative_to(bag).as_posix()
+        for alg in ALGORITHMS:
+            digests[alg].append(f"{hashlib.new(alg, data).hexdigest()}  {relative}")
+    _write_text(bag / "bagit.txt", "BagIt-Version: 0.97\nTag-File-Character-Encoding: UTF-8\n")
+    for alg in ALGORITHMS:
+        _write_text(bag / f"manifest-{alg}.txt", "\n".join(digests[alg]) + "\n")
+    info = {**info, "Payload-Oxum": f"{total}.{len(payload)}"}
+    _write_text(bag / "bag-info.txt", "".join(f"{k}: {v}\n" for k, v in info.items()))
+    tags = ["bagit.txt", "bag-info.txt", "README.html"] + [f"manifest-{a}.txt" for a in ALGORITHMS]
+    for alg in ALGORITHMS:
+        lines = [
+            f"{hashlib.new(alg, (bag / t).read_bytes()).hexdigest()}  {t}"
+            for t in tags
+            if (bag / t).is_file()
+        ]
+        _write_text(bag / f"tagmanifest-{alg}.txt", "\n".join(lines) + "\n")
+
+
+# --- fixity ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class Fixity:
+    """The outcome of validating one bag."""
+
+    bag: Path
+    number: str | None
+    ok: bool
+    problems: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {**self.__dict__, "bag": str(self.bag)}
+
+
+def validate_bag(bag: Path) -> Fixity:
+    """Validate one bag with the bagit package: every checksum, completeness, the tag files."""
+    number = bag_info(bag).get("External-Identifier")
+    try:
+        bagit.Bag(str(bag)).validate()
+    except bagit.BagValidationError as error:
+        problems = [str(d) for d in error.details] or [str(error.message)]
+        return Fixity(bag, number, False, problems)
+    except bagit.BagError as error:
+        return Fixity(bag, number, False, [str(error)])
+    return Fixity(bag, number, True)
+
+
+class FixityError(PpidError):
+    """A bag no longer matches its manifests: a file changed, vanished or was added."""
+
+
+def check_fixity(settings: Settings, sessions: Any, year: int | None = None) -> list[Fixity]:
+    """Validate every bag and record the fixity events in one transaction (damage is logged)."""
+    with sessions() as session, session.begin():
+        return verify_archive(settings, session, year)
+
+
+def fixity_failure(results: list[Fixity]) -> FixityError | None:
+    """The error to raise (non-zero exit, failed flow run) when any bag failed, else None."""
+    damaged = [r for r in results if not r.ok]
+    if not damaged:
+        return None
+    names = ", ".join(str(r.bag) for r in damaged)
+    return FixityError(
+        f"{len(damaged)} of {len(results)} archive bag(s) failed the fixity check: {names}; "
+        "restore the files named by `ppid archive verify` from a backup, then verify again"
+    )
+
+
+def update_all(settings: Settings, sessions: Any, number: str | None = None) -> list[Path]:
+    """Bring the bags of one case (or of every registered case) up to date; one commit each."""
+    with sessions() as session:
+        query = select(Case.id).where(Case.number.is_not(None)).order_by(Case.id)
+        if number is not None:
+            query = query.where(Case.number == number)
+        ids = list(session.scalars(query))
+    if number is not None and not ids:
+        raise NotFoundError(f"No case with register number {number!r}; list them with `ppid cases`")
+    bags = []
+    for case_id in ids:
+        with sessions() as session, session.begin():
+            bags.append(update_bag(settings, session, session.get_one(Case, case_id)))
+    refresh_index(settings, sessions)
+    return bags
+
+
+def verify_archive(settings: Settings, session: Session, year: int | None = None) -> list[Fixity]:
+    """Validate every bag and record a fixity event on its case (the caller commits)."""
+    results = []
+    for bag in iter_bags(settings, year):
+        result = validate_bag(bag)
+        results.append(result)
+        if not result.ok:
+            log.error("FIXITY MISMATCH in %s: %s", bag, "; ".join(result.problems))
+        case = session.scalars(select(Case).where(Case.number == result.number)).first()
+        if case is not None:
+            outcome = "success" if result.ok else "failure"
+            note = "Pemeriksaan keutuhan arsip: " + ("baik" if result.ok else "RUSAK")
+            data = {"bag": bag.name, "outcome": outcome, "problems": result.problems[:20]}
+            _record(session, case, "fixity_check", note, data)
+    return results
+
+
+# --- the offline index ----------------------------------------------------------------------------
+
+
+def refresh_index(settings: Settings, sessions: Any) -> Path:
+    """Write archive/index.html from what is committed now, one writer at a time.
+
+    In turn, each writer reads after the commit that called for it, so the last index written
+    holds every case: two workers writing at once could otherwise leave the older read last.
+    """
+    with locked(settings.var_dir / "locks" / "archive-index.lock"), sessions() as session:
+        return write_index(settings, session)
+
+
+def write_index(settings: Settings, session: Session) -> Path:
+    """archive/index.html: every case by year, linking to each bag's README (NIK masked).
+
+    Each year's folder is listed once, not once per case: with a glob per case, a year of 2000
+    cases took 2 s of directory scans on every index, and intake writes one per case.
+    """
+    assert settings.archive is not None
+    cal = calendar_from_settings(settings)
+    query = select(Case).where(Case.number.is_not(None)).order_by(Case.year, Case.seq)
+    cases = session.scalars(query)
+    years: dict[int, list[dict[str, Any]]] = {}
+    listings: dict[Path, dict[str, list[str]]] = {}
+    for case in cases:
+        folder = settings.archive / str(case.year)
+        if folder not in listings:
+            names = [p.name for p in folder.iterdir()] if folder.is_dir() else []
+            listings[folder] = bags_by_slug(names)
+        versions = [folder / name for name in listings[folder].get(case_slug(case), [])]
+        if not versions:
+            continue
+        years.setdefault(int(case.year or 0), []).append(
+            {
+                "number": case.number,
+                "name": case.applicant_name,
+                "nik": mask_nik(case.applicant_nik) or "-",
+                "received": local_date(cal, case.received_at),
+                "status": case.status_label,
+                "links": [
+                    (f"v{i}" if i > 1 else "berkas", f"{p.parent.name}/{p.name}/README.html")
+                    for i, p in enumerate(versions, 1)
+                ],
+                "sealed": is_sealed(versions[0]),
+            }
+        )
+    html = render_html(
+        "archive/index.html",
+        {
+            "office": settings.office,
+            "years": sorted(years.items(), reverse=True),
+            "updated": local_time(cal, utcnow()),
+        },
+    )
+    target = settings.archive / "index.html"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    _write_text(target, html)
+    return target
+
+
+def fixity_alerts(session: Session) -> list[dict[str, Any]]:
+    """Cases whose latest fixity check failed, for the web app's warning banner."""
+    latest: dict[int, CaseEvent] = {}
+    query = select(CaseEvent).where(CaseEvent.action == "fixity_check").order_by(CaseEvent.id)
+    for event in session.scalars(query):
+        latest[event.case_id] = event
+    return [
+        {
+            "number": event.case.number,
+            "at": plain(event.at),
+            "bag": event.data.get("bag"),
+            "problems": event.data.get("problems") or [],
+        }
+        for event in latest.values()
+        if event.data.get("outcome") == "failure"
+    ]

@@ -1,0 +1,105 @@
+"""Deadlines of open workflow tasks: listings per role, warnings, overdue — for `ppid tasks`.
+
+Due dates are set by `ppid.workflow` when a step opens its task (working days, never past the
+case's answer deadline); this module only reads them against the office's calendar.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ppid.core.calendar import WorkCalendar, calendar_from_settings, working_days_between
+from ppid.core.errors import BadInputError
+from ppid.core.models import Role, Task, TaskStatus
+from ppid.core.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def parse_role(role: Role | str) -> Role:
+    """A role from its name ("Bidang", " atasan "); an unknown one says which exist."""
+    try:
+        return Role(str(role).strip().lower())
+    except ValueError:
+        choices = ", ".join(r.value for r in Role)
+        raise BadInputError(f"unknown role {role!r}; use one of {choices}") from None
+
+
+def tasks_for(
+    session: Session,
+    role: Role | str | None = None,
+    overdue: bool = False,
+    *,
+    today: date | None = None,
+) -> list[Task]:
+    """Open tasks, soonest due first; only `role`'s, only the overdue ones when asked."""
+    query = select(Task).where(Task.status == TaskStatus.OPEN).order_by(Task.due, Task.id)
+    if role is not None:
+        query = query.where(Task.role == parse_role(role))
+    if overdue:
+        query = query.where(Task.due < (today or date.today()))
+    return list(session.scalars(query))
+
+
+def overdue_tasks(session: Session, settings: Settings, today: date | None = None) -> list[Task]:
+    """Open tasks whose due date has passed (office date)."""
+    return tasks_for(session, overdue=True, today=today or office_today(settings))
+
+
+def due_soon(session: Session, settings: Settings, today: date | None = None) -> list[Task]:
+    """Open tasks not yet overdue with `workflow.warning_days` working days or fewer left."""
+    cal = calendar_from_settings(settings)
+    today = today or office_today(settings)
+    limit = settings.workflow.warning_days
+    return [
+        t
+        for t in tasks_for(session)
+        if t.due is not None and t.due >= today and working_days_between(cal, today, t.due) <= limit
+    ]
+
+
+def office_today(settings: Settings) -> date:
+    """Today's date in the office's time zone (deadlines are office dates)."""
+    return datetime.now(calendar_from_settings(settings).tz).date()
+
+
+def task_row(task: Task, cal: WorkCalendar, today: date, warning_days: int) -> dict[str, Any]:
+    """One line of `ppid tasks`: the case, the step, its due date and how it stands."""
+    left = working_days_between(cal, today, task.due) if task.due else None
+    state = "ok"
+    if left is not None and task.due is not None:
+        state = "overdue" if task.due < today else "soon" if left <= warning_days else "ok"
+    from ppid.casework.workflow import STEPS
+
+    case = task.case
+    return {
+        "case": case.number,
+        "applicant": case.applicant_name,
+        "role": str(task.role),
+        "step": task.step,
+        "step_label": STEPS[task.step].label if task.step in STEPS else task.step,
+        "due": task.due.isoformat() if task.due else None,
+        "working_days_left": left,
+        "state": state,
+        "answer_due": case.answer_due.isoformat() if case.answer_due else None,
+        "status": str(case.status),
+    }
+
+
+def deadline_report(
+    session: Session, settings: Settings, today: date | None = None
+) -> dict[str, list[dict[str, Any]]]:
+    """Per role, the open tasks that are overdue or due soon (what the daily check sends)."""
+    cal = calendar_from_settings(settings)
+    today = today or office_today(settings)
+    report: dict[str, list[dict[str, Any]]] = {role.value: [] for role in Role}
+    for task in tasks_for(session):
+        row = task_row(task, cal, today, settings.workflow.warning_days)
+        if row["state"] != "ok":
+            report[row["role"]].append(row)
+    return report

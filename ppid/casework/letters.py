@@ -1,0 +1,255 @@
+"""Letters the office owes, rendered from templates/letters/ through the one rendering path.
+
+The receipt (with the numbered copy of the form), the written order and the Atasan's disposition
+sheet to the Bidang, the answer and the rejection: each numbered, PDF/A-3b, filed on its case.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import segno
+from sqlalchemy import String
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from ppid.casework.register import format_register_number, mask_nik, next_counter
+from ppid.core.calendar import WorkCalendar, format_tanggal, format_waktu, next_working_moment
+from ppid.core.errors import ConfigError
+from ppid.core.models import Base, Case, CaseDocument, CaseEvent, DocumentKind
+from ppid.core.settings import Settings
+from ppid.intake.inbox import sha256_file
+from ppid.output.forms import render_filled_form
+from ppid.output.render import render_pdf
+
+log = logging.getLogger(__name__)
+
+ARCHIVAL = "pdf/a-3b"
+# Letter kinds numbered from `workflow.letter_number_formats`: kind -> (template, file stem, title).
+LETTERS = {
+    "perintah": ("letters/order.html", "surat-perintah", "Surat perintah"),
+    "tanggapan": ("letters/answer.html", "tanggapan-atas-keberatan", "Tanggapan atas keberatan"),
+    "penolakan": ("letters/rejection.html", "surat-penolakan", "Surat penolakan"),
+    "disposisi": ("letters/disposition.html", "lembar-disposisi", "Lembar disposisi"),
+}
+REASON_TEXTS = {
+    "a": "Permohonan informasi ditolak",
+    "b": "Informasi berkala tidak disediakan",
+    "c": "Permintaan informasi tidak ditanggapi",
+    "d": "Permintaan informasi ditanggapi tidak sebagaimana yang diminta",
+    "e": "Permintaan informasi tidak dipenuhi",
+    "f": "Pengenaan biaya yang tidak wajar",
+    "g": "Penyampaian informasi yang melebihi waktu yang diatur",
+}
+
+
+def qr_svg(payload: str) -> str:
+    """An inline SVG QR code: a printed copy scanned back finds its case by this payload."""
+    buffer = io.BytesIO()
+    segno.make(payload, error="m").save(buffer, kind="svg", border=1, xmldecl=False, svgns=True)
+    return buffer.getvalue().decode()
+
+
+def document_qr_payload(case: Case, document: str) -> str:
+    return f"PPIDDOC1|case={case.number}|doc={document}"
+
+
+def letter_context(
+    settings: Settings, cal: WorkCalendar, case: Case, document: str, on: date | None = None
+) -> dict[str, Any]:
+    """What every letter template needs: office, case, footer and QR; dated `on` (default today)."""
+    today = on or datetime.now(cal.tz).date()
+    return {
+        "office": settings.office,
+        "case": case,
+        "today": format_tanggal(today, weekday=False),
+        "footer": f"{case.number} · {document}",
+        "qr_svg": qr_svg(document_qr_payload(case, document)),
+        "nik_masked": mask_nik(case.applicant_nik) or "-",
+    }
+
+
+def render_receipt(settings: Settings, cal: WorkCalendar, case: Case, out: Path) -> Path:
+    """Tanda terima (archival PDF) and, beside it, the numbered copy of the form."""
+    context = letter_context(settings, cal, case, "tanda-terima")
+    context.update(
+        received=format_waktu(cal, case.received_at),
+        counted_from=format_waktu(cal, next_working_moment(cal, case.received_at)),
+        answer_due=format_tanggal(case.answer_due) if case.answer_due else "-",
+        reasons=[(letter, REASON_TEXTS[letter]) for letter in case.reasons],
+    )
+    render_pdf("letters/receipt.html", context, out, pdf_variant=ARCHIVAL)
+    render_filled_form(
+        settings, numbered_form_values(case), out.with_name("02-salinan-formulir.pdf")
+    )
+    return out
+
+
+def numbered_form_values(case: Case) -> dict[str, Any]:
+    """The case as form values, with the register number and answer date the officer fills in."""
+    proxy = None
+    if case.proxy_name:
+        proxy = {"name": case.proxy_name, "address": case.proxy_address, "phone": case.proxy_phone}
+    return {
+        "registration_number": case.number,
+        "request_number": case.request_number,
+        "purpose": case.purpose,
+        "applicant": {
+            "name": case.applicant_name,
+            "nik": case.applicant_nik,
+            "address": case.applicant_address,
+            "occupation": case.applicant_occupation,
+            "phone": case.applicant_phone,
+            "email": case.applicant_email,
+        },
+        "proxy": proxy,
+        "reasons": case.reasons,
+        "case_description": case.case_description,
+        "response_date": case.answer_due.isoformat() if case.answer_due else None,
+        "place": case.signed_place,
+        "date": case.signed_date.isoformat() if case.signed_date else None,
+        "signed": True,
+    }
+
+
+# --- numbered letters stored in the case folder ----------------------------------------------
+
+
+class LetterCounter(Base):
+    """The last number given per letter kind and year; bumped in the letter's transaction."""
+
+    __tablename__ = "letter_counters"
+
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    last_seq: Mapped[int] = mapped_column(default=0)
+
+
+def letter_number(session: Session, settings: Settings, kind: str, on: date) -> str:
+    """The next number of letter `kind` in `on`'s year: gap-free, a rollback gives it back.
+
+    Take it late in a transaction that began with `ppid.db.begin_write` (SQLite write lock).
+    """
+    pattern = settings.workflow.letter_number_formats.get(kind)
+    if pattern is None:
+        raise ConfigError(
+            f"workflow.letter_number_formats has no {kind!r} entry; add e.g. "
+            f'{kind} = "{{seq:03d}}/{kind.upper()}/PPID/{{month_roman}}/{{year}}" to ppid.toml'
+        )
+    try:
+        format_register_number(pattern, 1, on)  # fail on a bad pattern before counting
+    except ConfigError as error:
+        message = error.message.replace(
+            "register_number_format", f"workflow.letter_number_formats.{kind}"
+        )
+        raise ConfigError(message) from error
+    key = {"kind": kind, "year": on.year}
+    seq = next_counter(session.connection(), LetterCounter.__table__, key)
+    return format_register_number(pattern, seq, on)
+
+
+def output_folder(settings: Settings, case: Case) -> Path:
+    """Where a new letter goes: `data/outputs/` of the case's open BagIt bag (ppid/archive/bags.py).
+
+    A sealed bag is never written to: the letter waits beside it in `<slug>.new/` and the next
+    archive update moves it into a new version of the bag.
+    """
+    from ppid.archive.bags import current_bag, is_sealed
+
+    bag = current_bag(settings, case)
+    if is_sealed(bag):
+        return bag.with_name(bag.name + ".new")
+    return bag / "data" / "outputs"
+
+
+def next_output_path(settings: Settings, case: Case, stem: str) -> Path:
+    """`NN-stem.pdf`, NN one past the PDFs already there (a remade letter never overwrites)."""
+    outputs = output_folder(settings, case)
+    taken = [p.name for p in outputs.glob("*.pdf")] if outputs.is_dir() else []
+    numbers = [int(name[:2]) for name in taken if name[:2].isdigit()]
+    return outputs / f"{max(numbers, default=0) + 1:02d}-{stem}.pdf"
+
+
+def store_output(
+    session: Session,
+    archive: Path,
+    case: Case,
+    path: Path,
+    *,
+    role: str,
+    note: str,
+    actor: str,
+    fields: dict[str, Any] | None = None,
+) -> CaseDocument:
+    """Record a generated file of the case folder as a document, with a history entry."""
+    relative = path.relative_to(archive).as_posix()
+    document = CaseDocument(
+        case=case,
+        kind=DocumentKind.OUTPUT,
+        document_type=role,
+        role=role,
+        path=relative,
+        sha256=sha256_file(path),
+        media_type="application/pdf",
+        fields=fields or {},
+    )
+    session.add(document)
+    session.add(
+        CaseEvent(
+            case=case,
+            actor=actor,
+            action="document_generated",
+            note=note,
+            data={"path": relative, **(fields or {})},
+        )
+    )
+    return document
+
+
+def issue_letter(
+    session: Session,
+    settings: Settings,
+    cal: WorkCalendar,
+    case: Case,
+    kind: str,
+    *,
+    on: date,
+    actor: str,
+    extra: dict[str, Any],
+) -> CaseDocument:
+    """Number, render (PDF/A-3b) and file one letter of `kind` in the case folder.
+
+    Runs inside the caller's transaction: if it rolls back, the number is given back (the file
+    left behind is overwritten by the next letter of that name, never listed as a document).
+    """
+    template, stem, title = LETTERS[kind]
+    assert settings.archive is not None
+    number = letter_number(session, settings, kind, on)
+    context = letter_context(settings, cal, case, stem, on)
+    context.update(
+        letter_number=number,
+        reasons=[(letter, REASON_TEXTS[letter]) for letter in case.reasons],
+        registered_on=format_tanggal(_local_date(cal, next_working_moment(cal, case.received_at))),
+        answer_due=format_tanggal(case.answer_due) if case.answer_due else "-",
+        **extra,
+    )
+    out = next_output_path(settings, case, stem)
+    render_pdf(template, context, out, pdf_variant=ARCHIVAL)
+    fields = {"letter_kind": kind, "letter_number": number, "letter_date": on.isoformat()}
+    return store_output(
+        session,
+        settings.archive,
+        case,
+        out,
+        role=kind,
+        note=f"{title} {number}",
+        actor=actor,
+        fields=fields,
+    )
+
+
+def _local_date(cal: WorkCalendar, moment: datetime) -> date:
+    return moment.astimezone(cal.tz).date()

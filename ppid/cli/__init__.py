@@ -1,0 +1,5 @@
+"""The `ppid` command."""
+
+from ppid.cli.app import main
+
+__all__ = ["main"]

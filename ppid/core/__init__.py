@@ -1,0 +1,1 @@
+"""The foundation every subsystem stands on: settings, errors, locks, database, models, calendar."""

@@ -1,0 +1,232 @@
+"""The office's working calendar: hours, holidays, cuti bersama, deadlines, Indonesian dates."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from functools import lru_cache
+from types import MappingProxyType
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import holidays
+
+from ppid.core.errors import ConfigError
+from ppid.core.settings import WEEKDAYS, Settings
+
+log = logging.getLogger(__name__)
+
+HARI = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
+BULAN = (
+    "Januari",
+    "Februari",
+    "Maret",
+    "April",
+    "Mei",
+    "Juni",
+    "Juli",
+    "Agustus",
+    "September",
+    "Oktober",
+    "November",
+    "Desember",
+)
+CUTI_BERSAMA = "Cuti bersama"
+_ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII")
+# No real calendar has a year without a working day; the bound only stops a misconfiguration
+# (every day off) from looping forever.
+_MAX_DAYS_WITHOUT_WORK = 366
+
+
+@dataclass(frozen=True)
+class WorkCalendar:
+    """When the office is open: its time zone, hours per weekday and the extra days off.
+
+    `hours[i]` is `(start, end)` for `date.weekday() == i` (Monday is 0), or None when the office
+    is closed that weekday. `days_off` holds the decreed cuti bersama; national holidays are not
+    stored here but looked up from the `holidays` package, so a calendar never goes stale.
+    """
+
+    tz: ZoneInfo
+    hours: tuple[tuple[time, time] | None, ...]
+    days_off: frozenset[date] = frozenset()
+
+
+def calendar_from_settings(settings: Settings) -> WorkCalendar:
+    """Build the calendar once from the settings; a broken setting is reported, not guessed."""
+    hours = tuple(_weekday_hours(settings, name) for name in WEEKDAYS)
+    if all(span is None for span in hours):
+        raise ConfigError(
+            "working_hours has no working day; set e.g. [working_hours] mon = "
+            '{ start = "07:30", end = "16:00" } in ppid.toml'
+        )
+    return WorkCalendar(
+        tz=_zone(settings.timezone),
+        hours=hours,
+        days_off=frozenset(settings.cuti_bersama),
+    )
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise ConfigError(
+            f"timezone {name!r} is not a known IANA time zone; use e.g. 'Asia/Pontianak' "
+            "(WIB) in ppid.toml"
+        ) from error
+
+
+def _weekday_hours(settings: Settings, weekday: str) -> tuple[time, time] | None:
+    span = settings.working_hours.get(weekday)
+    if span is None:
+        return None
+    if span.start >= span.end:
+        raise ConfigError(
+            f"working_hours.{weekday}: start {span.start:%H:%M} must be before end "
+            f"{span.end:%H:%M}; fix it in ppid.toml or remove the day to close the office"
+        )
+    return (span.start, span.end)
+
+
+@lru_cache(maxsize=32)
+def national_holidays(year: int) -> Mapping[date, str]:
+    """Indonesia's national holidays of one year, named in Indonesian (read-only, cached).
+
+    Names of dates the package only estimates (Islamic holidays of future years) end in
+    "(perkiraan)"; the government fixes them by decree, so check them against the SKB.
+    """
+    table = holidays.country_holidays("ID", years=year, language="id")
+    return MappingProxyType(dict(table))
+
+
+def non_working_reason(cal: WorkCalendar, day: date) -> str | None:
+    """Why the office is closed on `day`, in Indonesian, or None if it is a working day.
+
+    A national holiday is named even on a weekend (it is the more informative reason); then
+    cuti bersama; then the weekday name ("Sabtu", "Minggu") for days without working hours.
+    """
+    day = _local_date(cal, day)
+    if name := national_holidays(day.year).get(day):
+        return name
+    if day in cal.days_off:
+        return CUTI_BERSAMA
+    if cal.hours[day.weekday()] is None:
+        return HARI[day.weekday()]
+    return None
+
+
+def is_working_day(cal: WorkCalendar, day: date) -> bool:
+    """True when the office has working hours on `day` and it is no holiday or cuti bersama."""
+    return non_working_reason(cal, day) is None
+
+
+def next_working_moment(cal: WorkCalendar, when: datetime) -> datetime:
+    """The moment a document arriving at `when` counts as received.
+
+    Inside working hours (start inclusive, end exclusive) that is `when` itself — returned
+    unchanged if it is aware; a naive `when` is read as office time and returned made aware.
+    Before opening on a working day it is that day's opening; otherwise the opening of the
+    next working day. The result is always an aware datetime.
+    """
+    local = _localize(cal, when)
+    day = local.date()
+    if is_working_day(cal, day):
+        start, end = _open_hours(cal, day)
+        if local.time() < start:
+            return _opening(cal, day)
+        if local.time() < end:
+            return when if when.tzinfo is not None else local
+    return _opening(cal, _next_working_day(cal, day))
+
+
+def add_working_days(cal: WorkCalendar, start: date | datetime, n: int) -> date:
+    """The date n working days after `start`: the last day of an n-working-day deadline.
+
+    Convention (the legal reading of "dalam n hari kerja sejak ..."): the start day itself is
+    day 0 and day 1 is the first working day AFTER it, so a 30-working-day deadline from a
+    registration on Monday ends on the 30th working day after that Monday.
+
+    A `date` is taken as the day the period starts (e.g. the registration date). A `datetime`
+    is a moment of receipt: it is first moved to `next_working_moment`, because a document
+    received outside working hours counts as received on the next working day. So a letter
+    dropped on Saturday is received Monday and day 1 is Tuesday. `n == 0` returns the start day.
+    """
+    if n < 0:
+        raise ValueError(f"add_working_days counts forward only; got n={n}")
+    if isinstance(start, datetime):
+        day = _localize(cal, next_working_moment(cal, start)).date()
+    else:
+        day = start
+    for _ in range(n):
+        day = _next_working_day(cal, day)
+    return day
+
+
+def working_days_between(cal: WorkCalendar, start: date, end: date) -> int:
+    """Working days after `start` up to and including `end`; negative if `end` is before `start`.
+
+    The inverse of `add_working_days` for dates: `working_days_between(cal, d,
+    add_working_days(cal, d, n)) == n`. Use it to ask "is this still within 30 working days?".
+    """
+    start, end = _local_date(cal, start), _local_date(cal, end)
+    if end < start:
+        return -working_days_between(cal, end, start)
+    span = (end - start).days
+    return sum(is_working_day(cal, start + timedelta(days=k)) for k in range(1, span + 1))
+
+
+def format_tanggal(day: date, *, weekday: bool = True) -> str:
+    """Indonesian long date for letters and registers: "Jumat, 27 November 2026".
+
+    With `weekday=False`: "27 November 2026" (the place-and-date line of a letter). A datetime
+    is formatted by its own fields; convert it to office time first.
+    """
+    text = f"{day.day} {BULAN[day.month - 1]} {day.year}"
+    return f"{HARI[day.weekday()]}, {text}" if weekday else text
+
+
+def format_waktu(cal: WorkCalendar, when: datetime) -> str:
+    """Indonesian date and office time of a moment: "Jumat, 27 November 2026 pukul 16.15 WIB"."""
+    local = _localize(cal, when)
+    return f"{format_tanggal(local)} pukul {local:%H.%M} {local.tzname()}"
+
+
+def month_roman(month: int) -> str:
+    """The month in Roman numerals, as in Indonesian letter and register numbers ("XI")."""
+    if not 1 <= month <= 12:
+        raise ValueError(f"month must be 1..12, got {month}")
+    return _ROMAN[month - 1]
+
+
+def _localize(cal: WorkCalendar, when: datetime) -> datetime:
+    if when.tzinfo is None:
+        return when.replace(tzinfo=cal.tz)
+    return when.astimezone(cal.tz)
+
+
+def _local_date(cal: WorkCalendar, day: date) -> date:
+    # A datetime is a date too, but never equal to one: compare by its office-time date.
+    return _localize(cal, day).date() if isinstance(day, datetime) else day
+
+
+def _open_hours(cal: WorkCalendar, day: date) -> tuple[time, time]:
+    span = cal.hours[day.weekday()]
+    assert span is not None, "only called for working days"
+    return span
+
+
+def _opening(cal: WorkCalendar, day: date) -> datetime:
+    return datetime.combine(day, _open_hours(cal, day)[0], tzinfo=cal.tz)
+
+
+def _next_working_day(cal: WorkCalendar, day: date) -> date:
+    for k in range(1, _MAX_DAYS_WITHOUT_WORK + 1):
+        candidate = day + timedelta(days=k)
+        if is_working_day(cal, candidate):
+            return candidate
+    raise ConfigError(
+        f"no working day within a year after {day.isoformat()}; check working_hours and "
+        "cuti_bersama in ppid.toml"
+    )

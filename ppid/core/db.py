@@ -1,0 +1,220 @@
+"""Database access: engine set-up (SQLite or PostgreSQL), Alembic migrations, sessions."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import sqlite3
+import time
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, MetaData, create_engine, event, text
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import ArgumentError, SAWarning
+from sqlalchemy.orm import Session, sessionmaker
+
+from ppid.core.errors import ConfigError
+from ppid.core.settings import Settings
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+# Every module that declares tables on ppid.models.Base; Alembic's autogenerate and the schema test
+# import them all so the metadata is complete. Add yours here.
+MODEL_MODULES = (
+    "ppid.core.models",
+    "ppid.intake.steps",
+    "ppid.web.auth",
+    "ppid.intake.mail.ledger",
+    "ppid.casework.dip",
+    "ppid.casework.letters",
+)
+# Connection execution option: begin the SQLite transaction with BEGIN IMMEDIATE (take the write
+# lock up front, waiting up to busy_timeout) instead of a deferred BEGIN.
+IMMEDIATE = "ppid_begin_immediate"
+BUSY_TIMEOUT_S = 30
+# sqlite3 reports it as "database is locked" too; the extended code tells them apart.
+SQLITE_BUSY_SNAPSHOT = 517
+# Any constant: PostgreSQL advisory lock held while one process migrates.
+_PG_MIGRATION_LOCK = 0x5050_4944
+
+
+def make_engine(url: str, busy_seconds: float = BUSY_TIMEOUT_S) -> Engine:
+    """An engine for `url`: SQLite gets WAL, foreign keys, a busy timeout and real BEGINs."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError as error:
+        raise ConfigError(f"database_url {url!r} is not a database URL: {error}") from error
+    if parsed.get_backend_name() == "sqlite":
+        return _sqlite_engine(url, busy_seconds)
+    if parsed.get_backend_name() == "postgresql":
+        if parsed.drivername == "postgresql":
+            parsed = parsed.set(drivername="postgresql+psycopg")
+        try:
+            return create_engine(parsed, pool_pre_ping=True)
+        except ModuleNotFoundError as error:
+            raise ConfigError(
+                f"PostgreSQL needs the psycopg driver ({error.name} is missing); "
+                "install it with `uv sync --extra postgres`"
+            ) from error
+    raise ConfigError(
+        f"database_url uses {parsed.get_backend_name()!r}; only sqlite and postgresql are supported"
+    )
+
+
+def _sqlite_engine(url: str, busy_seconds: float = BUSY_TIMEOUT_S) -> Engine:
+    engine = create_engine(url, connect_args={"timeout": busy_seconds})
+    in_memory = make_url(url).database in (None, "", ":memory:")
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, record: Any) -> None:
+        # Take transaction control away from sqlite3 so BEGIN (IMMEDIATE) is ours to emit.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_seconds * 1000)}")
+        if not in_memory:
+            _use_wal(cursor)
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        immediate = connection.get_execution_options().get(IMMEDIATE, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    @event.listens_for(engine, "handle_error")
+    def _on_error(context: Any) -> None:
+        error = context.original_exception
+        database = make_url(url).database
+        if getattr(error, "sqlite_errorcode", None) == SQLITE_BUSY_SNAPSHOT:
+            log.warning(
+                "a transaction on %s read, then tried to write after another process had "
+                "written: SQLite refuses that at once (SQLITE_BUSY_SNAPSHOT) and retrying "
+                "inside the same transaction cannot succeed. This is a bug: the transaction "
+                "must begin with ppid.db.begin_write / write_session",
+                database,
+            )
+        elif "locked" in str(error) or "busy" in str(error):
+            log.warning(
+                "the database %s stayed locked by another process for %.0f s; this operation "
+                "failed (intake steps are retried). If it repeats, find the process holding it "
+                "(`fuser %s`), e.g. an open sqlite3 shell or a stuck job",
+                database,
+                busy_seconds,
+                database,
+            )
+
+    return engine
+
+
+def _use_wal(cursor: Any) -> None:
+    """Switch a database file to WAL once (the mode is persistent).
+
+    The switch needs an exclusive lock, and SQLite reports "database is locked" at once instead
+    of waiting when two processes open a new database together; so wait and retry here.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT_S
+    while cursor.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
+def begin_write(session: Session) -> Connection:
+    """The session's connection, in a transaction that already holds the SQLite write lock.
+
+    A deferred SQLite transaction that has read cannot safely upgrade to writing when another
+    process wrote meanwhile, so allocating a number must be the first thing its transaction does.
+    On PostgreSQL this is just the session's connection (row locks do the job there).
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", SAWarning)
+        connection = session.connection(execution_options={IMMEDIATE: True})
+    already_open = any("already established" in str(w.message) for w in caught)
+    if (
+        connection.dialect.name == "sqlite"
+        and already_open
+        and not connection.get_execution_options().get(IMMEDIATE)
+    ):
+        raise RuntimeError(
+            "this session already has a read transaction open; commit or roll back before "
+            "registering, so the register number is allocated under the write lock"
+        )
+    return connection
+
+
+@contextmanager
+def write_session(sessions: sessionmaker[Session]) -> Iterator[Session]:
+    """A session in a transaction that holds the write lock from its first statement; commits.
+
+    For every transaction that reads and then writes. A deferred SQLite transaction that read
+    fails at its first write if another process committed meanwhile (in WAL mode: "database is
+    locked" at once, no busy wait, and never curable inside that transaction). Keep slow work
+    (OCR, rendering, copying and fsyncing files) outside: other writers wait while this runs.
+    """
+    with sessions() as session, session.begin():
+        begin_write(session)
+        yield session
+
+
+def model_metadata() -> MetaData:
+    """The metadata of every table the product declares (imports all `MODEL_MODULES`)."""
+    for name in MODEL_MODULES:
+        importlib.import_module(name)
+    from ppid.core.models import Base
+
+    return Base.metadata
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    """Alembic configuration without an ini file; `connection` is used by env.py when given."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema to the newest revision; a no-op when current, safe under concurrency.
+
+    The upgrade runs in one transaction that first takes an exclusive lock (SQLite: BEGIN
+    IMMEDIATE; PostgreSQL: an advisory lock), so a second process waits and then finds it done.
+    """
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    with engine.connect() as connection:
+        if MigrationContext.configure(connection).get_current_revision() == head:
+            return
+    with engine.connect().execution_options(**{IMMEDIATE: True}) as connection, connection.begin():
+        if connection.dialect.name == "postgresql":
+            connection.execute(
+                text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_MIGRATION_LOCK}
+            )
+        log.info("migrating database %s to %s", engine.url.render_as_string(), head)
+        command.upgrade(alembic_config(connection), "head")
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+def open_db(settings: Settings) -> sessionmaker[Session]:
+    """Sessions on the configured database, creating `var/` and migrating on first use."""
+    assert settings.database_url is not None  # filled in by Settings
+    url = make_url(settings.database_url)
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(settings.database_url, settings.database_busy_seconds)
+    migrate(engine)
+    return session_factory(engine)

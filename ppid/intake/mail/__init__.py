@@ -1,0 +1,1 @@
+"""E-mail intake: the message ledger, IMAP access, MIME parsing."""

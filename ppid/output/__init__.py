@@ -1,0 +1,1 @@
+"""Documents we print: the one jinja2 + WeasyPrint path, PDF/A, our objection form."""

@@ -1,0 +1,140 @@
+"""Taking an SOP step as a Prefect flow run, so the Prefect UI shows every case's history.
+
+The CLI and the web app call `take_step`: it checks the step in-process first (role, order,
+decision, a missing note — a plain error at once, no flow run), submits a run of the
+"advance-case/step" deployment (flows/casework.py, served by `ppid run`) named after the case
+and the step, waits for its final state and returns where the case stands. The deployment is
+called by name: `ppid` never imports `flows`. With no Prefect server running (the system is
+stopped) the step is taken directly and the result says so.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from ppid.casework.register import get_case
+from ppid.casework.workflow import advance_number, case_result, check_step, step_of_decision
+from ppid.core import errors
+from ppid.core.errors import PpidError
+from ppid.core.settings import Settings
+
+log = logging.getLogger(__name__)
+
+DEPLOYMENT = "advance-case/step"
+NOT_RUNNING = "Prefect is not running: step recorded without a flow run"
+NOT_SERVED = f"Prefect has no {DEPLOYMENT} deployment: step recorded without a flow run"
+POLL_SECONDS = 1.0
+
+
+def step_run_name(number: str, decision: str) -> str:
+    """The flow run's name: the case number, the step and the decision."""
+    return f"{number}: {step_of_decision(decision)} ({decision.strip().lower()})"
+
+
+def take_step(
+    settings: Settings,
+    sessions: Any,
+    number: str,
+    role: str,
+    actor: str,
+    decision: str,
+    note: str | None = None,
+    data: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Take the case's next step as a flow run (or directly when Prefect is not running).
+
+    Returns `ppid.workflow.case_result` plus "flow_run" (id, name, url; None when taken
+    directly) and "message" (one line for the person, or None).
+    """
+    with sessions() as session:
+        case = get_case(session, number)
+        check_step(session, settings, case, role, decision, note, data)
+        number = str(case.number)
+    from ppid.runtime.service import reachable_api_url
+
+    # The flow's parameters, and the same keywords for `advance_number` when taken directly.
+    parameters = {
+        "number": number,
+        "role": str(role).strip().lower(),
+        "actor": actor,
+        "decision": decision.strip().lower(),
+        "note": note,
+        "data": data or {},
+    }
+    api = reachable_api_url(settings)
+    if api is None:
+        return _direct(settings, sessions, parameters, NOT_RUNNING)
+    run = _run_flow(api, parameters, settings.workflow.step_timeout_seconds)
+    if run is None:
+        return _direct(settings, sessions, parameters, NOT_SERVED)
+    with sessions() as session:
+        result = case_result(get_case(session, number))
+    url = api.removesuffix("/api") + f"/runs/flow-run/{run.id}"
+    flow_run = {"id": str(run.id), "name": run.name, "url": url}
+    return {**result, "flow_run": flow_run, "message": None}
+
+
+def _direct(
+    settings: Settings, sessions: Any, parameters: dict[str, Any], message: str
+) -> dict[str, Any]:
+    log.info("%s (%s)", message, parameters["number"])
+    result = advance_number(sessions, settings, **parameters)
+    return {**result, "flow_run": None, "message": message}
+
+
+def _run_flow(api: str, parameters: dict[str, Any], timeout: float) -> Any:
+    """Submit the step's flow run and wait for its final state; None if nobody serves it."""
+    from prefect.deployments import run_deployment
+    from prefect.exceptions import ObjectNotFound
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    name = step_run_name(parameters["number"], parameters["decision"])
+    with temporary_settings(updates={PREFECT_API_URL: api}):
+        try:
+            run = run_deployment(
+                DEPLOYMENT,
+                parameters=parameters,
+                flow_run_name=name,
+                timeout=timeout,
+                poll_interval=POLL_SECONDS,
+                as_subflow=False,
+            )
+        except ObjectNotFound:
+            return None
+        state = run.state
+        if state is None or not state.is_final():
+            _give_up(run, timeout)
+    if not state.is_completed():
+        raise _plain_error(run.name, state.message or str(state.type))
+    return run
+
+
+def _give_up(run: Any, timeout: float) -> None:
+    """A run nobody started is cancelled (the step is not taken); a running one is left to end."""
+    from prefect import get_client
+    from prefect.states import Cancelled
+
+    if run.state is not None and run.state.is_running():
+        raise PpidError(
+            f"the step is still running as flow run {run.name!r} after {timeout:.0f} s; "
+            "look at the case again in a minute (`ppid case show`)"
+        )
+    with get_client(sync_client=True) as client:
+        client.set_flow_run_state(run.id, Cancelled(message="not started in time"), force=True)
+    raise PpidError(
+        f"no worker started the step's flow run {run.name!r} within {timeout:.0f} s, so it was "
+        "cancelled and the step was not taken; is `ppid run` running? Try again, or raise "
+        "workflow.step_timeout_seconds"
+    )
+
+
+def _plain_error(run_name: str, message: str) -> PpidError:
+    """The flow's failure as the error the step raised ("ForbiddenError: …" → ForbiddenError)."""
+    found = re.search(r"(\w+Error): (.*)$", message, re.DOTALL)
+    if found:
+        kind = getattr(errors, found.group(1), None)
+        if isinstance(kind, type) and issubclass(kind, PpidError):
+            return kind(found.group(2).strip())
+    return PpidError(f"the step's flow run {run_name!r} failed: {message}")

@@ -1,0 +1,1 @@
+"""The web app (FastAPI, server-rendered, Bahasa Indonesia): accounts, queues, cases, desk."""

@@ -1,0 +1,144 @@
+"""Web pages of the intake desk: pending submissions and quarantine, with the clerk's actions."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from starlette.datastructures import FormData
+
+from ppid.core.db import write_session
+from ppid.core.errors import BadInputError, NotFoundError
+from ppid.intake.desk import attach_submission, dismiss_submission, retry_quarantined
+from ppid.intake.inbox import list_quarantine
+from ppid.intake.steps import IntakeContext, IntakeFile, pending_submissions, submission_files
+from ppid.web import auth
+from ppid.web.app import CheckedForm, DeskUser, WebContext, client_of, page, web
+from ppid.web.case import INLINE_TYPES, archived_file
+
+log = logging.getLogger(__name__)
+
+
+def intake_context(ctx: WebContext) -> IntakeContext:
+    return IntakeContext(ctx.settings, ctx.sessions, ctx.calendar)
+
+
+def pending_rows(ctx: WebContext) -> list[dict[str, Any]]:
+    """Pending submissions with their files (types read from the extraction)."""
+    rows = pending_submissions(intake_context(ctx))
+    with ctx.sessions() as session:
+        for row in rows:
+            row["documents"] = [
+                {
+                    "id": f.id,
+                    "name": f.original_name,
+                    "types": [
+                        d.get("document_type") for d in (f.extraction or {}).get("documents") or []
+                    ],
+                }
+                for f in submission_files(session, row["id"])
+            ]
+    return rows
+
+
+def quarantine_rows(ctx: WebContext) -> list[dict[str, str]]:
+    folder = ctx.settings.quarantine
+    assert folder is not None
+    return [
+        {"path": path.relative_to(folder).as_posix(), "reason": reason}
+        for path, reason in list_quarantine(folder)
+    ]
+
+
+def _int(form: FormData, name: str) -> int:
+    value = str(form.get(name, ""))
+    if not value.isdigit():
+        raise BadInputError(f"Pilih nomor pengajuan pada kolom “{name}”.")
+    return int(value)
+
+
+def install(app: FastAPI) -> None:
+    @app.get("/meja", response_class=HTMLResponse)
+    def desk(request: Request, user: DeskUser) -> Response:
+        ctx = web(request)
+        return page(
+            request,
+            "desk.html",
+            "Meja penerimaan",
+            pending=pending_rows(ctx),
+            quarantine=quarantine_rows(ctx),
+            message=request.query_params.get("pesan", ""),
+        )
+
+    @app.post("/meja/lampirkan")
+    def attach(
+        request: Request,
+        form: CheckedForm,
+        user: DeskUser,
+    ) -> Response:
+        outcome = attach_submission(
+            intake_context(web(request)), _int(form, "sumber"), _int(form, "tujuan")
+        )
+        text = (
+            f"Teregistrasi dengan nomor {outcome.register_number}"
+            if outcome.register_number
+            else f"Masih menunggu: {outcome.reason}"
+        )
+        return RedirectResponse(f"/meja?pesan={_q(text)}", status_code=303)
+
+    @app.post("/meja/bukan-keberatan")
+    def dismiss(
+        request: Request,
+        form: CheckedForm,
+        user: DeskUser,
+    ) -> Response:
+        dismiss_submission(
+            intake_context(web(request)),
+            _int(form, "pengajuan"),
+            user.username,
+            str(form.get("catatan", "")),
+        )
+        return RedirectResponse(f"/meja?pesan={_q('Ditandai bukan keberatan.')}", status_code=303)
+
+    @app.post("/meja/ulangi")
+    def retry(
+        request: Request,
+        form: CheckedForm,
+        user: DeskUser,
+    ) -> Response:
+        moved = retry_quarantined(web(request).settings, str(form.get("berkas", "")))
+        text = f"{moved.name} dikembalikan ke inbox untuk diproses ulang."
+        return RedirectResponse(f"/meja?pesan={_q(text)}", status_code=303)
+
+    @app.get("/meja/berkas/{intake_id}")
+    def intake_file(request: Request, intake_id: int, user: DeskUser) -> Response:
+        ctx = web(request)
+        with write_session(ctx.sessions) as session:
+            row = session.get(IntakeFile, intake_id)
+            if row is None or not row.stored_path:
+                raise NotFoundError("Berkas tidak ditemukan.")
+            types = [d.get("document_type") for d in (row.extraction or {}).get("documents") or []]
+            if "id_card" in types:
+                auth.log_id_scan_view(
+                    session, user, None, None, "meja", client_of(request), intake_file_id=row.id
+                )
+            path = archived_file(ctx, row.stored_path)
+        import mimetypes
+
+        media = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        inline = media in INLINE_TYPES
+        return FileResponse(
+            path,
+            media_type=media if inline else "application/octet-stream",
+            filename=Path(path).name,
+            content_disposition_type="inline" if inline else "attachment",
+        )
+
+
+def _q(text: str) -> str:
+    from urllib.parse import quote
+
+    return quote(text)
