@@ -15,7 +15,6 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from email import message_from_bytes, policy
 from email.header import Header
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
@@ -43,6 +42,7 @@ from ppid.intake.mail.parse import body_objection, parse_mail
 from ppid.intake.steps import IntakeContext, IntakeFile, Quarantined, Submission
 from ppid.output.forms import render_filled_form
 from tests.corpus.tnef import TnefFile, corrupt, tnef_bytes
+from tests.smtp_server import SmtpServer, free_port, smtp_server
 from tests.specimens import SAMPLES, ktp_sample, objection_values, run_cli
 
 DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
@@ -158,12 +158,6 @@ service anvil {{
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def dovecot_server() -> Iterator[Dovecot]:
     """Dovecot on 127.0.0.1 with its own config, user, maildir and self-signed certificate."""
@@ -179,7 +173,7 @@ def dovecot_server() -> Iterator[Dovecot]:
     subject = ["-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"]
     self_signed = ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2"]
     subprocess.run([*self_signed, *files, *subject], check=True, capture_output=True)
-    server = Dovecot(root, _free_port(), _free_port())
+    server = Dovecot(root, free_port(), free_port())
     (root / "dovecot.conf").write_text(_config(server, mail_user))
     server.start()
     try:
@@ -199,30 +193,11 @@ def dovecot(dovecot_server: Dovecot, monkeypatch: pytest.MonkeyPatch) -> Dovecot
     return dovecot_server
 
 
-@dataclass
-class SmtpSink:
-    port: int
-    messages: list[EmailMessage]
-
-
 @pytest.fixture()
-def smtp_sink() -> Iterator[SmtpSink]:
-    """A local SMTP server (aiosmtpd) that keeps what it is sent."""
-    from aiosmtpd.controller import Controller
-
-    sink = SmtpSink(_free_port(), [])
-
-    class Keep:
-        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-            sink.messages.append(message_from_bytes(envelope.content, policy=policy.default))
-            return "250 OK"
-
-    controller = Controller(Keep(), hostname="127.0.0.1", port=sink.port)
-    controller.start()
-    try:
-        yield sink
-    finally:
-        controller.stop()
+def smtp_sink() -> Iterator[SmtpServer]:
+    """A local SMTP server that keeps what it is sent."""
+    with smtp_server("plain") as server:
+        yield server
 
 
 # --- specimens and helpers ------------------------------------------------------------------

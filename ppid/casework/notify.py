@@ -1,16 +1,16 @@
-"""Deadline warnings to the staff: the text of the daily e-mail per role, and sending it by SMTP."""
+"""Deadline warnings to the staff: the text of the daily e-mail per role, sent by `core.smtp`."""
 
 from __future__ import annotations
 
 import logging
 import smtplib
-import ssl
 from email.message import EmailMessage
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
 
+from ppid.core.errors import ConfigError
 from ppid.core.models import ROLE_LABELS, Role
 from ppid.core.settings import Settings
+from ppid.core.smtp import send_mail
 
 log = logging.getLogger(__name__)
 
@@ -41,24 +41,8 @@ def notify_role(settings: Settings, role: str, rows: list[dict[str, Any]]) -> bo
     message["Subject"] = f"[PPID] {len(rows)} tugas keberatan mendekati/melewati batas waktu"
     message.set_content(body)
     try:
-        send(settings.mail.smtp_url.get_secret_value(), message, settings.mail.timeout_seconds)
-    except (OSError, smtplib.SMTPException) as error:
+        send_mail(settings.mail, message)
+    except (OSError, smtplib.SMTPException, ConfigError) as error:
         log.error("could not e-mail deadline warnings to %s: %s", address, error)
         return False
     return True
-
-
-def send(url: str, message: EmailMessage, timeout: float) -> None:
-    """Send through `smtps://user:pass@host:465` or `smtp://host:587?starttls=1`."""
-    parts = urlsplit(url)
-    secure = parts.scheme == "smtps"
-    host, port = parts.hostname or "localhost", parts.port or (465 if secure else 25)
-    context = ssl.create_default_context()
-    client_class = smtplib.SMTP_SSL if secure else smtplib.SMTP
-    kwargs: dict[str, Any] = {"context": context} if secure else {}
-    with client_class(host, port, timeout=timeout, **kwargs) as client:
-        if not secure and parse_qs(parts.query).get("starttls") == ["1"]:
-            client.starttls(context=context)
-        if parts.username:
-            client.login(unquote(parts.username), unquote(parts.password or ""))
-        client.send_message(message)

@@ -1,4 +1,4 @@
-"""The network side of e-mail intake: IMAP accounts from URLs, connections, fetch, move; SMTP.
+"""The network side of e-mail intake: IMAP accounts from URLs, connections, fetch, move.
 
 Credentials come from settings (`mail_url`, `mail.urls`, `mail.smtp_url`) and never appear in a
 log line, an error or a repr: accounts are named `user@host:port`.
@@ -10,11 +10,9 @@ import contextlib
 import imaplib
 import logging
 import re
-import smtplib
 import ssl
 from collections.abc import Iterator
 from dataclasses import dataclass
-from email.message import EmailMessage
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -23,6 +21,7 @@ from imap_tools.errors import MailboxLoginError
 
 from ppid.core.errors import ConfigError, PpidError
 from ppid.core.settings import Mail, Settings
+from ppid.core.smtp import tls_context
 
 log = logging.getLogger(__name__)
 
@@ -88,14 +87,6 @@ def accounts(settings: Settings) -> list[Account]:
     """Every configured mailbox: `mail_url` plus `mail.urls`."""
     urls = [settings.mail_url, *settings.mail.urls] if settings.mail_url else settings.mail.urls
     return [parse_mail_url(url.get_secret_value()) for url in urls]
-
-
-def tls_context(config: Mail) -> ssl.SSLContext:
-    """Verified TLS: the system's CAs, or `mail.ca_file` for an office's own certificate."""
-    try:
-        return ssl.create_default_context(cafile=config.ca_file or None)
-    except (OSError, ssl.SSLError) as error:
-        raise ConfigError(f"mail.ca_file {config.ca_file!r} cannot be read: {error}") from error
 
 
 @contextlib.contextmanager
@@ -177,29 +168,3 @@ def settle(box: Any, config: Mail, uid: int) -> None:
     if not box.folder.exists(config.processed_folder):
         box.folder.create(config.processed_folder)
     box.move(str(uid), config.processed_folder)
-
-
-# --- SMTP ------------------------------------------------------------------------------------
-
-
-def send_mail(settings: Settings, message: EmailMessage) -> None:
-    """Send over `mail.smtp_url`: smtps:// (TLS), smtp://…?starttls=1, or plain smtp://."""
-    if settings.mail.smtp_url is None:
-        raise ConfigError("mail.acknowledge is on but mail.smtp_url is not set")
-    parts = urlsplit(settings.mail.smtp_url.get_secret_value())
-    if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
-        raise ConfigError("mail.smtp_url must look like smtps://USER:PASSWORD@HOST:465")
-    timeout = settings.mail.timeout_seconds
-    if parts.scheme == "smtps":
-        context = tls_context(settings.mail)
-        client: smtplib.SMTP = smtplib.SMTP_SSL(
-            parts.hostname, parts.port or 465, timeout=timeout, context=context
-        )
-    else:
-        client = smtplib.SMTP(parts.hostname, parts.port or 25, timeout=timeout)
-    with client:
-        if parse_qs(parts.query).get("starttls", ["0"])[0] in ("1", "true", "yes"):
-            client.starttls(context=tls_context(settings.mail))
-        if parts.username:
-            client.login(unquote(parts.username), unquote(parts.password or ""))
-        client.send_message(message)

@@ -29,6 +29,7 @@ from ppid.core.db import write_session
 from ppid.core.errors import ConfigError
 from ppid.core.models import Base, Case, CaseDocument, CaseEvent, DocumentKind, utcnow
 from ppid.core.settings import Mail, Settings
+from ppid.core.smtp import send_mail
 from ppid.intake import steps as intake
 from ppid.intake.inbox import QuarantineNote, fsync_dir, quarantine_file, safe_name, unique_path
 from ppid.intake.mail.imap import (  # re-exported: the mail intake API is ppid.mail
@@ -40,7 +41,6 @@ from ppid.intake.mail.imap import (  # re-exported: the mail intake API is ppid.
     list_messages,
     open_mailbox,
     parse_mail_url,
-    send_mail,
     settle,
     short_error,
 )
@@ -398,7 +398,7 @@ def acknowledge(ctx: IntakeContext, number: str) -> bool:
     if in_reply_to:
         reply["In-Reply-To"] = reply["References"] = in_reply_to
     try:
-        send_mail(ctx.settings, reply)
+        send_mail(ctx.settings.mail, reply)
     except (OSError, smtplib.SMTPException, ConfigError) as error:
         log.warning("acknowledgement for %s not sent: %s", number, short_error(error))
         return False
