@@ -109,18 +109,18 @@ class _Profile:
     def watching(self) -> Any:
         import pytesseract
 
-        from parsers import files, scan
+        from parsers import raster, scan
 
-        originals = (files._pdftoppm, scan._read_page, pytesseract.image_to_data)
+        originals = (raster._pdftoppm, scan._read_page, pytesseract.image_to_data)
         osd = pytesseract.image_to_osd
-        files._pdftoppm = self._timed_draw(files._pdftoppm)
+        raster._pdftoppm = self._timed_draw(raster._pdftoppm)
         scan._read_page = self._timed_read(scan._read_page)
         pytesseract.image_to_data = self._counted("ocr", pytesseract.image_to_data)
         pytesseract.image_to_osd = self._counted("osd", osd)
         try:
             yield
         finally:
-            files._pdftoppm, scan._read_page, pytesseract.image_to_data = originals
+            raster._pdftoppm, scan._read_page, pytesseract.image_to_data = originals
             pytesseract.image_to_osd = osd
 
     def _timed_draw(self, draw: Any) -> Any:

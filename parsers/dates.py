@@ -6,6 +6,8 @@ import logging
 import re
 from datetime import date
 
+from parsers.text_lines import collapse
+
 log = logging.getLogger(__name__)
 
 MONTHS: dict[str, int] = {
@@ -16,11 +18,6 @@ MONTHS: dict[str, int] = {
     "desember": 12, "des": 12, "dec": 12,
 }  # fmt: skip
 WEEKDAYS = ("senin", "selasa", "rabu", "kamis", "jumat", "jum'at", "sabtu", "minggu", "ahad")
-
-
-def collapse(text: str) -> str:
-    """Whitespace runs to one space, ends trimmed: values as printed, in one line."""
-    return re.sub(r"\s+", " ", text or "").strip()
 
 
 def parse_date(text: str) -> date | None:

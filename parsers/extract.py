@@ -24,28 +24,17 @@ from PIL import Image
 from pypdf import PdfReader
 from pypdf.errors import LimitReachedError, PyPdfError
 
-from parsers.digital import (
-    PageText,
-    acroform_document,
-    mark_signature,
-    our_form_document,
-    our_form_page,
-    page_lines,
-    text_layer,
-    usable_text,
-)
+from parsers.acroform import acroform_document
+from parsers.classify import PPID_CODE, classify_text
 from parsers.files import (
     PDF,
     Deadline,
     bomb_message,
     corrupt_message,
-    image_pages,
-    open_pdf,
-    page_size_points,
-    rasterise_pages,
     read_input,
     time_limit_message,
 )
+from parsers.image_files import image_pages
 from parsers.labels import objection_from_lines
 from parsers.model import (
     Document,
@@ -56,29 +45,14 @@ from parsers.model import (
     TextLine,
 )
 from parsers.nik import check_niks_match
+from parsers.ourform_text import our_form_document, our_form_page
+from parsers.pasted_signature import mark_signature
+from parsers.pdf_safety import open_pdf, page_size_points
+from parsers.raster import rasterise_pages
+from parsers.scan import read_scanned_pages
+from parsers.text_layer import PageText, page_lines, text_layer, usable_text
 
 log = logging.getLogger(__name__)
-
-KTP_LABELS = (
-    r"\bnik\b",
-    r"tempat\s*/\s*tgl\.?\s*lahir",
-    r"berlaku\s+hingga",
-    r"\bprovinsi\b",
-    r"gol\.?\s*darah",
-    r"kewarganegaraan",
-    r"status\s+perkawinan",
-    r"jenis\s+kelamin",
-)
-FORM_LABELS = (
-    r"\bnama\b",
-    r"\balamat\b",
-    r"alasan",
-    r"kasus\s+posisi",
-    r"tujuan\s+penggunaan",
-    r"(?:nomor|no\.?)\s+pendaftaran",
-    r"yang\s+bertanda\s+tangan",
-)
-_CODE = re.compile(r"PPID(?:SEP|KEB)[^\s]*")
 
 
 class _Timeout(Exception):
@@ -265,22 +239,6 @@ def _lines(reader: PdfReader, index: int, name: str) -> list[TextLine]:
         return []
 
 
-def classify_text(text: str) -> DocumentType:
-    """Page type from its words: our codes, then KTP labels, then objection-form labels."""
-    lowered = text.lower()
-    codes = _CODE.findall(text)
-    if any("form=keberatan" in code for code in codes):
-        return "objection_form"
-    if codes:
-        return "cover_sheet"
-    if sum(bool(re.search(p, lowered)) for p in KTP_LABELS) >= 3:
-        return "id_card"
-    form_hits = sum(bool(re.search(p, lowered)) for p in FORM_LABELS)
-    if "keberatan" in lowered and form_hits >= 2:
-        return "objection_form"
-    return "other"
-
-
 def _text_documents(pages: list[tuple[int, DocumentType, list[TextLine]]]) -> list[Document]:
     """Consecutive pages of one kind become one document; each cover sheet stands alone."""
     groups: list[list[tuple[int, DocumentType, list[TextLine]]]] = []
@@ -321,7 +279,7 @@ def _text_document(group: list[tuple[int, DocumentType, list[TextLine]]]) -> Doc
     text = "\n".join(line.text for line in lines)
     fields: dict[str, object] = {}
     if kind == "cover_sheet":
-        codes = _CODE.findall(text)
+        codes = PPID_CODE.findall(text)
         fields = {"code": codes[0] if codes else None}
     return Document(document_type=kind, pages=numbers, method="text", fields=fields, text=text)
 
@@ -339,8 +297,6 @@ def _read_scans(
     one by one and a long bundle costs the memory of a page or two, not of all of them.
     """
     deadline.check(name)
-    from parsers.scan import read_scanned_pages  # imported here: digital-only runs skip OpenCV
-
     return read_scanned_pages(images, numbers)
 
 

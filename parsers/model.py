@@ -111,3 +111,22 @@ class ExtractionLimits:
     max_pages: int = 200
     max_pixels: int = 60_000_000
     max_seconds: float = 300.0
+
+
+def nest_fields(flat: dict[str, Any]) -> dict[str, Any]:
+    """Dotted names to the contract's nested objection fields; an all-empty proxy becomes null."""
+    fields: dict[str, Any] = {"applicant": {}, "proxy": {}}
+    for name in OBJECTION_FIELDS:
+        value = flat.get(name)
+        if name == "reasons":
+            value = sorted(set(value or []))
+        elif name == "signed":
+            value = bool(value)
+        group, _, leaf = name.partition(".")
+        if leaf:
+            fields[group][leaf] = value
+        else:
+            fields[name] = value
+    if not any(fields["proxy"].values()):
+        fields["proxy"] = None
+    return fields

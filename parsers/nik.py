@@ -222,11 +222,7 @@ def check_nik_against_card(nik: str, birth_date: date | str | None, sex: str | N
     if info is None:
         return validate_nik(nik)
     problems: list[str] = []
-    if isinstance(birth_date, str):
-        try:
-            birth_date = date.fromisoformat(birth_date)
-        except ValueError:
-            birth_date = None
+    birth_date = _as_date(birth_date)
     if birth_date is not None and (birth_date.day, birth_date.month, birth_date.year % 100) != (
         info.birth_date.day,
         info.birth_date.month,
@@ -324,11 +320,7 @@ def expected_digits(
         reg = kalbar_regency_code(regency) if prov == KALBAR else None
         if reg:
             known.update({2: reg[0], 3: reg[1]})
-    if isinstance(birth_date, str):
-        try:
-            birth_date = date.fromisoformat(birth_date)
-        except ValueError:
-            birth_date = None
+    birth_date = _as_date(birth_date)
     norm = _normalise_sex(sex) if sex else None
     if birth_date is not None and norm is not None:
         day = birth_date.day + (40 if norm == FEMALE else 0)
@@ -426,3 +418,13 @@ def _single_digit(char: str) -> str:
 
 def _letters(text: str) -> str:
     return re.sub(r"[^A-Z]", "", text)
+
+
+def _as_date(value: date | str | None) -> date | None:
+    """A date, or an ISO date string as the readers return it; None when it is neither."""
+    if not isinstance(value, str):
+        return value
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None

@@ -378,12 +378,6 @@ def _mean(values: list[float]) -> float:
     return sum(values) / len(values) if values else 0.0
 
 
-_ABBREVIATION_COMMA = re.compile(
-    r"\b(JL|JLN|NO|KEC|KEL|KAB|DS|GG|KOMP|PERUM|BLK|DSN|PROV|RT|RW),(?=\s|$)", re.IGNORECASE
-)
-
-
-def fix_abbreviation_commas(text: str) -> str:
-    """'JL, RAYA NO, 68' → 'JL. RAYA NO. 68': a speck-sized period often reads as a comma, and
-    these address abbreviations never take one."""
-    return _ABBREVIATION_COMMA.sub(r"\1.", text)
+def words_box(words: list[Word]) -> tuple[float, float, float, float]:
+    """The box around some words (x0, y0, x1, y1)."""
+    return _union([w.box for w in words])

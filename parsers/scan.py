@@ -21,8 +21,10 @@ import numpy as np
 from PIL import Image
 
 from parsers import alignment, card_image, ktp, ourform
+from parsers.classify import KTP_MIN_LABELS, PPID_CODE, classify_reading, ktp_label_score
 from parsers.geometry import erase_leaders, map_box, rotate_by, skew_angle, to_grey
-from parsers.labels import mark_ink, objection_from_lines, pair_label_rows
+from parsers.label_words import pair_label_rows
+from parsers.labels import objection_from_lines
 from parsers.model import Box, Document, DocumentType, TextLine
 from parsers.ocr import (
     OcrError,
@@ -35,14 +37,13 @@ from parsers.ocr import (
     unrotate_box,
     words_to_lines,
 )
+from parsers.signature import mark_ink
 from parsers.upright import UPSIDE_DOWN_SURE, Quad, updown_score
 
 log = logging.getLogger(__name__)
 
 COVER_PREFIX = "PPIDSEP"
 RETURN_PREFIX = "PPIDDOC"  # a printed document of ours coming back (signed): a cover_sheet too
-KTP_MIN_LABELS = 3  # distinct card-only labels a read must show to count as an ID card
-_CODE = re.compile(r"PPID(?:SEP|KEB)\S*")
 _SPLIT_EMAIL = re.compile(r"(:\s*)([a-z0-9.]+) ([a-z0-9._-]+@)")
 GOOD_READING = 0.7  # reading quality of upright print; upside-down text scores under 0.5
 _CONTINUATION = re.compile(
@@ -198,7 +199,7 @@ def _card_first(image: Image.Image, number: int) -> Document | None:
     turns = (card,) if card.method == "ink" else (card, card_image.turned_over(card))
     for candidate in turns:
         document = ktp.read_ktp(image, number, card=candidate)
-        if ktp.ktp_label_score(document.text) >= KTP_MIN_LABELS:
+        if ktp_label_score(document.text) >= KTP_MIN_LABELS:
             return document
     return None
 
@@ -215,7 +216,7 @@ def _read_by_text(image: Image.Image, number: int, after_form: bool) -> _Page:
         warnings.append(f"page {number}: orientation uncertain; text may be unreadable")
     rotate = read.rotate or 0
     text = "\n".join(line.text for line in read.lines)
-    kind = _classify(text)
+    kind = classify_reading(text)
     if kind == "other" and after_form and _CONTINUATION.search(text):
         kind = "objection_form"
     if kind == "id_card":
@@ -224,7 +225,7 @@ def _read_by_text(image: Image.Image, number: int, after_form: bool) -> _Page:
         document.warnings[:0] = warnings
         return _Page(number, "id_card", document=document)
     if kind == "cover_sheet":
-        codes = _CODE.findall(text)
+        codes = PPID_CODE.findall(text)
         return _Page(number, kind, document=_cover(codes[0] if codes else None, number, text))
     if kind == "objection_form":
         return _Page(number, kind, lines=read.lines, warnings=warnings)
@@ -346,14 +347,6 @@ def _rejoin_email(text: str) -> str:
     """'E-mail : siti hasan67@x.org' → 'siti_hasan67@x.org': Tesseract's Indonesian model reads
     an underscore as a space, and an address after a label never holds one."""
     return _SPLIT_EMAIL.sub(r"\1\2_\3", text)
-
-
-def _classify(text: str) -> DocumentType:
-    if ktp.ktp_label_score(text) >= KTP_MIN_LABELS + 1:
-        return "id_card"
-    from parsers.extract import classify_text  # the text-layer reader's rules, shared
-
-    return classify_text(text)
 
 
 def _unrotate(box: Box, rotate: int, size: tuple[int, int]) -> Box:

@@ -26,8 +26,15 @@ import atheris  # type: ignore[import-not-found]
 
 # Only what parses hostile bytes is instrumented (all of numpy/OpenCV would take minutes).
 INSTRUMENTED = {
-    "pdf": ["pypdf", "parsers.files", "parsers.digital", "parsers.labels"],
-    "image": ["PIL", "parsers.files"],
+    "pdf": [
+        "pypdf",
+        "parsers.files",
+        "parsers.pdf_safety",
+        "parsers.text_layer",
+        "parsers.acroform",
+        "parsers.labels",
+    ],
+    "image": ["PIL", "parsers.image_files"],
     "mail": ["email", "ppid.intake.mail.parse", "ppid.intake.inbox", "tnefparse"],
     "tnef": ["tnefparse", "ppid.intake.mail.parse"],
 }
@@ -42,7 +49,7 @@ def load(target: str) -> dict[str, Any]:
     with atheris.instrument_imports(include=INSTRUMENTED[target]):
         modules = {
             "pdf": ["parsers.extract"],
-            "image": ["parsers.files"],
+            "image": ["parsers.image_files"],
             "mail": ["ppid.intake.mail.parse", "ppid.intake.inbox"],
             "tnef": ["ppid.intake.mail.parse"],
         }[target]
@@ -62,7 +69,7 @@ def fuzz_pdf(data: bytes) -> None:
 
 
 def fuzz_image(data: bytes) -> None:
-    from parsers.files import load_images
+    from parsers.image_files import load_images
     from parsers.model import ExtractionError, ExtractionLimits
 
     with contextlib.suppress(ExtractionError):

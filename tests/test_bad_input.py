@@ -20,8 +20,10 @@ from pypdf.generic import (
 )
 
 from parsers.extract import extract_file
-from parsers.files import load_images, raster_dpi, sniff
+from parsers.files import sniff
+from parsers.image_files import load_images
 from parsers.model import ExtractionError, ExtractionLimits
+from parsers.raster import raster_dpi
 from tests.corpus import hostile
 from tests.corpus.hostile import FORM_TEXT, bomb_png, text_pdf
 

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from weasyprint import HTML
 
-from parsers.extract import classify_text, cross_check, extract_file, extract_files
+from parsers.classify import classify_text
+from parsers.extract import cross_check, extract_file, extract_files
 from parsers.model import Document, ExtractionLimits
 from ppid.cli.app import main
 from ppid.core.settings import load_settings

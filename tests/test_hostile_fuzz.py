@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from parsers.extract import extract_file
-from parsers.files import load_images
+from parsers.image_files import load_images
 from parsers.model import ExtractionError, ExtractionLimits
 from ppid.intake.inbox import MAX_NAME_BYTES, safe_name
 from ppid.intake.mail.parse import TnefError, parse_mail, unpack_tnef

@@ -13,6 +13,7 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from parsers import card_image, ktp, scan
+from parsers.classify import ktp_label_score
 from parsers.ocr import Word
 from tests.corpus import degrade
 from tests.corpus.ktp import render_ktp
@@ -117,8 +118,8 @@ def test_a_blank_page_yields_no_card_candidate() -> None:
 def test_ktp_label_score_ignores_labels_an_objection_form_shares() -> None:
     form_text = "PROVINSI KALIMANTAN BARAT Nama Alamat RT/RW Pekerjaan Nomor Telepon"
     card_text = "Tempat/Tgl Lahir Jenis Kelamin Gol. Darah Kel/Desa Kecamatan Agama"
-    assert ktp.ktp_label_score(form_text) == 0
-    assert ktp.ktp_label_score(card_text) == 6
+    assert ktp_label_score(form_text) == 0
+    assert ktp_label_score(card_text) == 6
 
 
 def test_a_letter_paragraph_on_a4_is_not_taken_for_a_card() -> None:

@@ -6,7 +6,9 @@ from datetime import date
 
 import pytest
 
-from parsers.labels import objection_from_lines, pair_label_rows, parse_date
+from parsers.dates import parse_date
+from parsers.label_words import pair_label_rows
+from parsers.labels import objection_from_lines
 from parsers.model import OBJECTION_FIELDS, TextLine
 
 PERKI_FORM = """\

@@ -5,8 +5,10 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from parsers.labels import INK_SIGNED, mark_ink, objection_from_lines, strip_colon_misread
+from parsers.field_checks import strip_colon_misread
+from parsers.labels import objection_from_lines
 from parsers.model import Document, TextLine
+from parsers.signature import INK_SIGNED, mark_ink
 
 HEAD = """\
 FORMULIR PENGAJUAN KEBERATAN

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from parsers import ocr
+from parsers import field_checks, ocr
 from parsers.ocr import Word
 
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
@@ -105,6 +105,8 @@ def test_a_tesseract_run_past_its_time_limit_is_an_ocr_error() -> None:
 
 
 def test_address_abbreviations_get_their_period_back() -> None:
-    fixed = ocr.fix_abbreviation_commas("JL, RAYA NO, 68, KEC, DEDAI")
+    fixed = field_checks.fix_abbreviation_commas("JL, RAYA NO, 68, KEC, DEDAI")
     assert fixed == "JL. RAYA NO. 68, KEC. DEDAI"
-    assert ocr.fix_abbreviation_commas("SUNGAI RAYA, KUBU RAYA") == "SUNGAI RAYA, KUBU RAYA"
+    assert (
+        field_checks.fix_abbreviation_commas("SUNGAI RAYA, KUBU RAYA") == "SUNGAI RAYA, KUBU RAYA"
+    )

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from parsers import alignment, ourform
+from parsers import alignment, field_checks, ourform, zone_images
 from parsers import form_layout as layout
 from parsers.model import Document
 from parsers.ocr import Word, ZoneText
@@ -197,7 +197,7 @@ def test_ink_certainty_is_low_between_empty_and_ticked() -> None:
 def test_register_number_look_alikes_are_fixed_only_into_a_valid_month(
     read: str, fixed: str
 ) -> None:
-    assert ourform.fix_register_number(read) == fixed
+    assert field_checks.fix_register_number(read) == fixed
 
 
 def test_text_normalisation_restores_typed_punctuation() -> None:
@@ -277,7 +277,7 @@ def test_a_dotted_zero_loses_its_dot_and_nothing_else_does() -> None:
     crop[13:17, 11:14] = 0  # ... with its dot
     cv2.rectangle(crop, (30, 5), (40, 25), 0, 2)  # a box-like O with nothing inside
     crop[5:25, 48:50] = 0  # an I
-    clean = ourform.drop_enclosed_dots(crop)
+    clean = zone_images.drop_enclosed_dots(crop)
     assert (clean[13:17, 11:14] == 255).all()
     assert (clean != crop).sum() == 12
     ink_kept = (clean < 128).sum()
@@ -298,11 +298,11 @@ def test_typed_digits_read_two_ways_that_differ_are_flagged() -> None:
 
 
 def test_a_leading_zero_read_as_nine_is_the_only_phone_number_it_can_be() -> None:
-    assert ourform.fix_phone("98128782808") == "08128782808"
-    assert ourform.fix_phone("88128782808") == "08128782808"
-    assert ourform.fix_phone("08128782808") == "08128782808"
-    assert ourform.fix_phone("71287828") is None
-    assert ourform.fix_phone("9812") is None  # too short for a number either way
+    assert field_checks.fix_phone("98128782808") == "08128782808"
+    assert field_checks.fix_phone("88128782808") == "08128782808"
+    assert field_checks.fix_phone("08128782808") == "08128782808"
+    assert field_checks.fix_phone("71287828") is None
+    assert field_checks.fix_phone("9812") is None  # too short for a number either way
 
 
 def test_cleaning_a_zone_drops_specks_but_keeps_the_dot_of_an_i() -> None:
@@ -310,7 +310,7 @@ def test_cleaning_a_zone_drops_specks_but_keeps_the_dot_of_an_i() -> None:
     crop[14:30, 20:23] = 0  # the stem of an i
     crop[9:11, 20:22] = 0  # its dot: four pixels, under the speck size
     crop[5:7, 60:62] = 0  # a speck of scanner dust, nothing below it
-    clean = ourform._clean_crop(crop)
+    clean = zone_images.clean_crop(crop)
     assert clean[9:11, 20:22].max() == 0  # the dot stays
     assert clean[5:7, 60:62].min() == 255  # the dust goes
     assert clean[14:30, 20:23].max() == 0
@@ -323,9 +323,9 @@ def test_a_faint_underscore_between_letters_is_put_back() -> None:
     raw[27:28, 38:52] = 170  # an underscore, grey once warped down: not ink by the threshold
     raw[20:21, 90:110] = 170  # any short faint level run apart from letters counts (a hyphen)…
     raw[27:28, 30:34] = 170  # …but grey that touches a letter is the letter's own edge
-    clean = ourform._clean_crop(raw)
+    clean = zone_images.clean_crop(raw)
     assert clean[27, 38:52].min() == 255  # the threshold lost it
-    restored = ourform._restore_underscores(raw, clean)
+    restored = zone_images.restore_underscores(raw, clean)
     assert restored[27, 38:52].max() == 0
     assert restored[20, 90:110].max() == 0
     assert restored[27, 30:34].min() == 255

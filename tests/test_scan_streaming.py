@@ -20,9 +20,10 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont, TiffImagePlugin
 from pypdf import PdfReader
 
-from parsers import files, scan
+from parsers import image_files, raster, scan
 from parsers.extract import extract_file
-from parsers.model import ExtractionLimits
+from parsers.files import Deadline
+from parsers.model import ExtractionError, ExtractionLimits
 from parsers.scan import page_threads, read_scanned_pages
 
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
@@ -106,7 +107,7 @@ def test_a_scanned_pdf_is_rasterised_page_by_page_as_it_is_read(
     pages[0].save(path, "PDF", save_all=True, append_images=pages[1:], resolution=resolution)
     del pages
     counter = AliveCounter()
-    monkeypatch.setattr(files, source, counter.wrap(getattr(files, source)))
+    monkeypatch.setattr(raster, source, counter.wrap(getattr(raster, source)))
 
     with page_threads(threads):
         result = extract_file(path)
@@ -128,10 +129,10 @@ def test_a_plain_scanned_page_is_decoded_as_pdftoppm_would_draw_it(
 ) -> None:
     page = _page(LINES[0], size=(1754, 1240)).convert(mode)  # A6 landscape at 300 dpi
     reader = _scan_pdf(tmp_path / "pindaian.pdf", page)
-    deadline = files.Deadline.start(60)
+    deadline = Deadline.start(60)
 
-    decoded = files.scanned_image(reader, 0, 300)
-    drawn = files._pdftoppm(tmp_path / "pindaian.pdf", 1, 300, deadline)
+    decoded = raster.scanned_image(reader, 0, 300)
+    drawn = raster._pdftoppm(tmp_path / "pindaian.pdf", 1, 300, deadline)
 
     assert decoded is not None
     assert decoded.mode == drawn.mode  # a colour scan without colour is handed on grey by both
@@ -153,11 +154,11 @@ def test_a_page_that_is_more_than_one_plain_scan_is_left_to_pdftoppm(tmp_path: P
     writer.write(tmp_path / "diputar.pdf")
     page.convert("P").save(tmp_path / "flate.pdf", "PDF", resolution=300)  # not JPEG or G4
 
-    assert files.scanned_image(reader, 0, 300) is not None
-    assert files.scanned_image(reader, 0, 200) is None  # to be resampled: pdftoppm's job
-    assert files.scanned_image(_scan_pdf(tmp_path / "200.pdf", page, 200), 0, 300) is None
-    assert files.scanned_image(PdfReader(tmp_path / "diputar.pdf"), 0, 300) is None
-    assert files.scanned_image(PdfReader(tmp_path / "flate.pdf"), 0, 300) is None
+    assert raster.scanned_image(reader, 0, 300) is not None
+    assert raster.scanned_image(reader, 0, 200) is None  # to be resampled: pdftoppm's job
+    assert raster.scanned_image(_scan_pdf(tmp_path / "200.pdf", page, 200), 0, 300) is None
+    assert raster.scanned_image(PdfReader(tmp_path / "diputar.pdf"), 0, 300) is None
+    assert raster.scanned_image(PdfReader(tmp_path / "flate.pdf"), 0, 300) is None
 
 
 def test_tiff_frames_are_decoded_one_at_a_time_between_readings(
@@ -179,7 +180,7 @@ def test_tiff_frames_are_decoded_one_at_a_time_between_readings(
     monkeypatch.setattr(TiffImagePlugin.TiffImageFile, "load", spy_load)
     monkeypatch.setattr(scan, "_read_page", spy_read)
     counter = AliveCounter()
-    monkeypatch.setattr(files, "_decode_page", counter.wrap(files._decode_page))
+    monkeypatch.setattr(image_files, "_decode_page", counter.wrap(image_files._decode_page))
     path = tmp_path / "faks.tif"
     frames = [_page(lines).convert("1") for lines in LINES[:3]]
     frames[0].save(path, "TIFF", save_all=True, append_images=frames[1:], compression="group4")
@@ -208,8 +209,8 @@ def test_an_oversized_later_frame_is_refused_before_any_frame_is_decoded(
     small.save(buffer, "TIFF", save_all=True, append_images=[small, Image.new("L", (300, 300))])
     limits = ExtractionLimits(max_pixels=50_000)
 
-    with pytest.raises(files.ExtractionError, match="pixel limit"):
-        files.image_pages(buffer.getvalue(), "besar.tif", limits)
+    with pytest.raises(ExtractionError, match="pixel limit"):
+        image_files.image_pages(buffer.getvalue(), "besar.tif", limits)
     assert decoded == []
 
 
@@ -221,11 +222,11 @@ def test_a_drawn_page_without_colour_is_handed_on_grey_with_the_same_values() ->
     grey = rng.integers(0, 256, (300, 200), dtype=np.uint8)
     drawn = Image.fromarray(np.stack([grey, grey, grey], axis=2))  # pdftoppm's colour output
 
-    handed_on = files._grey_if_colourless(drawn)
+    handed_on = raster._grey_if_colourless(drawn)
 
     assert handed_on.mode == "L"
     assert (to_grey(handed_on) == to_grey(drawn)).all()
     assert (dropout_grey(handed_on) == dropout_grey(drawn)).all()
     tinted = np.stack([grey, grey, grey], axis=2)
     tinted[5, 5, 2] ^= 1  # one pixel with a trace of colour: the page stays in colour
-    assert files._grey_if_colourless(Image.fromarray(tinted)).mode == "RGB"
+    assert raster._grey_if_colourless(Image.fromarray(tinted)).mode == "RGB"
