@@ -93,7 +93,7 @@ def side_by_side(report: dict) -> str:
     headers = ["kind"]
     for label, _, _ in SIDE_BY_SIDE:
         headers += [f"{label} {'T' if s == 'tuning' else 'H'}" for s in splits]
-    kinds = sorted({k for s in splits for k in report["by_kind"][s]})
+    kinds = list(dict.fromkeys(k for s in splits for k in report["by_kind"][s]))
     picks = [(k, lambda s, k=k: report["by_kind"][s].get(k)) for k in kinds]
     picks.append(("ALL KINDS", lambda s: report["totals"][s]))
     rows = []

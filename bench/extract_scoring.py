@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from parsers.model import ID_CARD_FIELDS, OBJECTION_FIELDS
+from tests.corpus.people import flatten
 
 Record = dict[str, Any]
 FLAG_BELOW = 0.7
@@ -89,20 +90,6 @@ def same_value(name: str, want: Any, got: Any) -> bool:
     if isinstance(want, bool) or isinstance(got, bool):
         return want is got or (want is None and got in (None, ""))
     return normalise(want) == normalise(got)
-
-
-def flatten(fields: Record | None, prefix: str = "") -> Record:
-    """Nested contract fields → dotted names; a null `proxy` gives three null leaves."""
-    flat: Record = {}
-    for key, value in (fields or {}).items():
-        name = f"{prefix}{key}"
-        if isinstance(value, dict):
-            flat.update(flatten(value, name + "."))
-        elif value is None and key == "proxy":
-            flat.update({f"{name}.{k}": None for k in ("name", "address", "phone")})
-        else:
-            flat[name] = value
-    return flat
 
 
 def confidence_of(name: str, confidence: Record) -> float | None:

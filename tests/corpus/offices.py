@@ -19,29 +19,15 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
+from ppid.core.calendar import BULAN
+
 from .foreign import signature_img
 from .people import Person, title_case
 from .residents import make_resident, town_of
+from .vocabulary import MONTH_ROMAN as ROMAN
 from .wording import Wording
 
 TEMPLATES = Path(__file__).parent / "templates"
-MONTHS = tuple(
-    [
-        "Januari",
-        "Februari",
-        "Maret",
-        "April",
-        "Mei",
-        "Juni",
-        "Juli",
-        "Agustus",
-        "September",
-        "Oktober",
-        "November",
-        "Desember",
-    ]
-)
-ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII")
 PURPOSES = (
     "Bahan penelitian tesis tentang tata kelola dana bergulir bagi koperasi dan usaha mikro di "
     "kabupaten kami",
@@ -84,7 +70,7 @@ def tanggal(day: date, rng: random.Random) -> str:
     """A date as offices write it: `12 Maret 2026`, `12-03-2026` or `12/03/2026`."""
     style = rng.random()
     if style < 0.6:
-        return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+        return f"{day.day} {BULAN[day.month - 1]} {day.year}"
     return day.strftime("%d-%m-%Y" if style < 0.8 else "%d/%m/%Y")
 
 
