@@ -85,10 +85,12 @@ def run_extract(paths: list[Path], jobs: int) -> tuple[dict[str, Record], dict[s
         if line.startswith("{"):
             result = json.loads(line)
             results[result["file"]] = result
-    for path in paths:
-        results.setdefault(
-            str(path), {"file": str(path), "documents": [], "error": done.stderr[-300:]}
-        )
+    missing = [path for path in paths if str(path) not in results]
+    if missing:  # the command died part-way: say so, and score those files as unread
+        print(f"  ppid extract gave no result for {len(missing)} file(s):", file=sys.stderr)
+        print("  " + done.stderr.strip()[-600:], file=sys.stderr)
+    for path in missing:
+        results[str(path)] = {"file": str(path), "documents": [], "error": done.stderr[-300:]}
     return results, {"wall": wall, "cpu": cpu_after - cpu_before, "peak_mb": peak}
 
 
