@@ -38,6 +38,7 @@ class Outcome:
     want: Any
     got: Any
     handwritten: bool = False
+    found: bool = True  # the output had a document of this type to read the field from
 
     @property
     def empty(self) -> bool:
@@ -144,7 +145,13 @@ def score_file(truth: Record, result: Record) -> FileScore:
             hand = handwritten and want["document_type"] == "objection_form"
             outcomes.append(
                 Outcome(
-                    name, right, confidence_of(name, confidence), want_fields.get(name), value, hand
+                    name,
+                    right,
+                    confidence_of(name, confidence),
+                    want_fields.get(name),
+                    value,
+                    hand,
+                    found=got is not None,
                 )
             )
     return FileScore(tuple(outcomes), len(expected), found, result.get("error"))
@@ -182,7 +189,8 @@ def aggregate(scores: Iterable[FileScore]) -> dict[str, Any]:
 
 
 def reliability(outcomes: Iterable[Outcome]) -> list[dict[str, Any]]:
-    """Accuracy and count per confidence bin, plus the fields that carried no confidence."""
+    """Accuracy and count per confidence bin; then fields read without a confidence, and the
+    fields of expected documents the output did not have at all."""
     outcomes = list(outcomes)
     rows = []
     for low, high in BINS:
@@ -196,13 +204,16 @@ def reliability(outcomes: Iterable[Outcome]) -> list[dict[str, Any]]:
                 "mean_confidence": _ratio(sum(o.confidence or 0 for o in band), len(band)),
             }
         )
-    bare = [o for o in outcomes if o.confidence is None]
-    rows.append(
-        {
-            "bin": "none",
-            "fields": len(bare),
-            "accuracy": _ratio(sum(o.right for o in bare), len(bare)),
-            "mean_confidence": None,
-        }
-    )
+    for label, chosen in (
+        ("none", [o for o in outcomes if o.confidence is None and o.found]),
+        ("no document", [o for o in outcomes if not o.found]),
+    ):
+        rows.append(
+            {
+                "bin": label,
+                "fields": len(chosen),
+                "accuracy": _ratio(sum(o.right for o in chosen), len(chosen)),
+                "mean_confidence": None,
+            }
+        )
     return rows

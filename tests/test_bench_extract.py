@@ -118,13 +118,17 @@ def test_handwritten_fields_are_kept_apart():
     assert figures["field_accuracy"] < 1.0
 
 
-def test_reliability_bins_cover_every_confidence_and_none():
+def test_reliability_bins_cover_every_confidence_none_and_missing_documents():
     record = _card()
     outcomes = scoring.score_file(record, _as_output(record, confidence=None)).outcomes
-    rows = scoring.reliability(outcomes)
-    assert rows[-1]["bin"] == "none" and rows[-1]["fields"] == len(outcomes)
+    rows = {row["bin"]: row for row in scoring.reliability(outcomes)}
+    assert rows["none"]["fields"] == len(outcomes) and rows["no document"]["fields"] == 0
     sure = scoring.reliability(scoring.score_file(record, _as_output(record, 1.0)).outcomes)
-    assert sure[-2]["fields"] == len(outcomes) and sure[-2]["accuracy"] == 1.0
+    assert sure[len(scoring.BINS) - 1]["fields"] == len(outcomes)
+    assert sure[len(scoring.BINS) - 1]["accuracy"] == 1.0
+    missing = scoring.score_file(record, {"documents": [], "error": None}).outcomes
+    rows = {row["bin"]: row for row in scoring.reliability(missing)}
+    assert rows["no document"]["fields"] == len(missing) and rows["none"]["fields"] == 0
 
 
 def test_every_family_is_in_exactly_one_split_and_a_family_is_held_out():
