@@ -26,6 +26,7 @@ from pypdf.errors import LimitReachedError, PyPdfError
 
 from parsers.acroform import acroform_document
 from parsers.classify import PPID_CODE, classify_text
+from parsers.confidence import doubt_empty_fields
 from parsers.files import (
     PDF,
     Deadline,
@@ -46,9 +47,11 @@ from parsers.model import (
 )
 from parsers.nik import check_niks_match
 from parsers.ourform_text import our_form_document, our_form_page
+from parsers.page_drawing import Drawing, page_drawing
 from parsers.pasted_signature import mark_signature
 from parsers.pdf_safety import open_pdf, page_size_points
 from parsers.raster import rasterise_pages
+from parsers.reasons import mark_painted_boxes
 from parsers.scan import read_scanned_pages
 from parsers.text_layer import PageText, page_lines, text_layer, usable_text
 
@@ -146,6 +149,7 @@ def _extract(path: Path, limits: ExtractionLimits, deadline: Deadline) -> list[D
     cross_check(documents)
     for document in documents:
         document.warnings[:0] = notes
+        doubt_empty_fields(document)
     return documents
 
 
@@ -177,6 +181,8 @@ def _read_pdf(
         page = layer.get(number) if layer is not None else None
         lines = page.lines if page is not None else _lines(reader, index, path.name)
         kind = classify_text("\n".join(line.text for line in lines)) if usable_text(lines) else None
+        if kind == "objection_form":
+            lines = mark_painted_boxes(lines, _drawing(reader, index).squares)
         after_form = bool(text_pages) and text_pages[-1][:2] == (number - 1, "objection_form")
         if after_form and kind in (None, "other") and lines and _is_tail(lines):
             kind = "objection_form"  # the signature block or last lines spilled onto this page
@@ -227,6 +233,16 @@ def _text_layer(path: Path, deadline: Deadline) -> dict[int, PageText] | None:
         return text_layer(path, max(0.5, deadline.remaining()))
     except subprocess.TimeoutExpired as error:
         raise ExtractionError(time_limit_message(path.name, deadline.limit)) from error
+
+
+def _drawing(reader: PdfReader, index: int) -> Drawing:
+    try:
+        return page_drawing(reader, index)
+    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError) as error:
+        log.info(
+            "page %d drawing unreadable (%s); boxes painted on it are not seen", index + 1, error
+        )
+        return Drawing()
 
 
 def _lines(reader: PdfReader, index: int, name: str) -> list[TextLine]:

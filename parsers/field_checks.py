@@ -49,15 +49,19 @@ def validate_value(name: str, value: Any, ocr: bool = True) -> tuple[float, list
     if name in ("applicant.email",):
         return check_email(value, ocr)
     if name.endswith("phone"):
-        digits = re.sub(r"\D", "", value)
-        if 8 <= len(digits) <= 15:
-            return 1.0, [], value
-        return 0.4, [f"phone number {value!r} does not look valid"], value
+        digits = phone_digits(value)
+        if PHONE.fullmatch(digits) or (digits.startswith("+") and 9 <= len(digits) <= 16):
+            return 1.0, [], digits
+        if digits[:1] in ("1", "7") and PHONE.fullmatch(digits[1:]):  # a colon read as 1
+            return 0.8, [f"phone number {value!r}: a leading {digits[0]} dropped"], digits[1:]
+        return 0.4, [f"phone number {value!r} does not look valid"], digits or value
     if name in ("date", "response_date"):
         parsed = parse_date(value)
         if parsed is None:
             return 0.3, [f"{name.replace('_', ' ')} {value!r} is not a date"], value
         return 1.0, [], parsed.isoformat()
+    if name.endswith("address") and isinstance(value, str):
+        value = address_words(value)
     if name.endswith(".address") and re.fullmatch(r"[\d\s.\-]{8,}", value):
         return (
             0.3,
@@ -118,7 +122,7 @@ _MISREAD_COLON = {
     "name": re.compile(r"^(?:[^A-Za-z(]{1,3}\s+)+(?=[A-Za-z])"),  # a name starts with a letter
     "phone": re.compile(r"^(?:[^\d+\s]{1,2}|1[.:]|[1lI|]:?)\s+(?=[+0])"),
     "request_number": re.compile(r"^(?:[>|!.:;]|[1lI][.:]?)\s+(?=\d)"),
-    "address": re.compile(r"^[>|!.:;,]+\s*"),
+    "address": re.compile(r"^(?:[>|!.:;,]+\s*|[1lI|]\s*(?=J[lLI1iN|][nN]?[.,\s]))"),
 }
 
 
@@ -193,6 +197,19 @@ def register_number_ok(number: str) -> bool:
     )
 
 
+# Letters OCR reads for digits inside a phone number ('O812', '08l2').
+_PHONE_SLIPS = str.maketrans({"O": "0", "o": "0", "D": "0", "l": "1", "I": "1", "|": "1", "S": "5"})
+
+
+def phone_digits(text: str) -> str:
+    """A phone number as its digits, as the office records it ('0812-3456-7890' → '081234567890';
+    a leading '+' kept); look-alike letters between digits read as the digits they stand for."""
+    plus = "+" if text.strip().startswith("+") else ""
+    pieces = re.split(r"[\s.\-/()]+", text)
+    fixed = [p.translate(_PHONE_SLIPS) if sum(c.isdigit() for c in p) >= 2 else p for p in pieces]
+    return plus + re.sub(r"\D", "", "".join(fixed))
+
+
 def fix_phone(digits: str) -> str | None:
     """A phone number whose leading '0' was read as '9' or '8' (the dotted typewriter zero):
     every Indonesian number starts with 0 or 62, so a leading 9 or 8 has one correction only.
@@ -213,3 +230,23 @@ def fix_abbreviation_commas(text: str) -> str:
     """'JL, RAYA NO, 68' → 'JL. RAYA NO. 68': a speck-sized period often reads as a comma, and
     these address abbreviations never take one."""
     return _ABBREVIATION_COMMA.sub(r"\1.", text)
+
+
+# Street words of an address as OCR misreads them: 'JI.' and 'J1.' for 'Jl.', 'JIn.' for 'Jln.',
+# 'N0.' for 'No.'. None of the misreadings is a word of an address, so each has one repair.
+_STREET = re.compile(r"(?<![\w.])J[Il1i|](?P<n>[nN]?)(?P<end>[.,]|(?=\s))")
+_NUMBER_WORD = re.compile(r"(?<![\w.])N[0O](?P<end>[.,])(?=\s*\d)")
+
+
+def address_words(text: str) -> str:
+    """An address with its street words repaired ('JI. MERDEKA' → 'JL. MERDEKA', 'Jin.' →
+    'Jln.') and the periods of its abbreviations put back ('NO, 5' → 'NO. 5')."""
+
+    def street(match: re.Match[str]) -> str:
+        upper = match.group(0)[:1] == "J" and (text.isupper() or match.group("n").isupper())
+        word = ("JL" if upper else "Jl") + (match.group("n").upper() if upper else match.group("n"))
+        return word + ("." if match.group("end") in (".", ",", "") else match.group("end"))
+
+    fixed = _STREET.sub(street, text)
+    fixed = _NUMBER_WORD.sub(lambda m: "NO." if fixed.isupper() else "No.", fixed)
+    return fix_abbreviation_commas(fixed)

@@ -1,110 +1,229 @@
-"""Printed labels and headings of objection forms and letters, and where a label's value starts."""
+"""What a form's label or heading means, from its words: other offices word them their own way.
+
+A label is read as a handful of concepts ('a number', 'of the request', 'the applicant's
+address'), not as one of a few exact phrasings: `Nomor Registrasi Permohonan Informasi`, `No.
+Pendaftaran Permintaan Informasi` and `No. Permohonan` all name the request number, `Alamat
+Surel` is an e-mail, `Nama Kuasa` the proxy's name. Every word of a label must be a label word
+(a concept, or a filler such as `yang`, `atas`, `lengkap`), so a sentence that happens to start
+with `Nama` is not a label; OCR slips of one letter in longer words are forgiven.
+"""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from functools import cache
 
 from parsers.dates import WEEKDAYS
-from parsers.model import TextLine
-from parsers.text_lines import collapse, union_box
+from parsers.text_lines import collapse
 
-_NO = r"no(?:mor|\.)?\s*"
-
-
-# (key, pattern at the start of a line). Keys name, address and phone belong to whichever
-# identity section (applicant or proxy) the line sits in. Order matters: first match wins.
-LABELS: tuple[tuple[str, str], ...] = (
-    ("request_number", _NO + r"(?:pendaftaran|registrasi)\s+permohonan(?:\s+informasi)?"),
-    ("registration_number", _NO + r"registrasi(?:\s+keberatan)?"),
-    ("request_number", _NO + r"pendaftaran(?:\s+permohonan)?(?:\s+informasi)?"),
-    ("request_number", _NO + r"permohonan(?:\s+informasi)?"),
-    ("purpose", r"tujuan(?:\s+penggunaan)?(?:\s+informasi)?"),
-    ("email", r"(?:alamat\s+)?(?:e\s*-?\s*mail|surel|surat\s+elektronik)"),
-    ("nik", r"nik\b|nomor\s+induk\s+kependudukan|" + _NO + r"(?:ktp|identitas)"),
-    ("proxy.name", r"nama\s+kuasa(?:\s+pemohon)?"),
-    ("proxy.address", r"alamat\s+kuasa(?:\s+pemohon)?"),
-    ("proxy.phone", _NO + r"(?:telepon|telp|hp)\s+kuasa(?:\s+pemohon)?"),
-    ("name", r"nama(?!\s+dan\b)(?:\s+lengkap)?(?:\s+pemohon)?"),
-    ("address", r"alamat(?:\s+lengkap)?(?:\s+pemohon)?"),
-    ("occupation", r"pekerjaan"),
-    ("phone", _NO + r"(?:telepon|telp|tlp|hp|handphone|ponsel|wa)(?:\s*/\s*(?:hp|wa|telp))*"),
-    ("phone", r"(?:telepon|telp|hp|handphone|ponsel)(?:\s*/\s*(?:hp|wa|telp))*"),
-    (
-        "response_date",
-        r"hari\s*/\s*tanggal(?:\s+tanggapan)?(?:\s+atas)?(?:\s+keberatan)?(?:\s+yang)?"
-        r"(?:\s+akan)?(?:\s+diberikan)?",
-    ),
-    ("case_description", r"(?:[a-d][.)]\s*)?kasus\s+posisi"),
-)
-
-
-SECTIONS: tuple[tuple[str, str], ...] = (
-    (
-        "proxy",
-        r"(?:[a-z0-9][.)]\s*)?identitas\s+kuasa|kuasa\s+pemohon\b\W*$"
-        r"|(?:dalam\s+hal\s+ini\s+)?memberi(?:kan)?\s+kuasa",
-    ),
-    ("applicant", r"(?:[a-z0-9][.)]\s*)?identitas\s+pemohon"),
-    ("reasons", r"(?:[a-z0-9][.)]\s*)?alasan(?:\s+pengajuan)?\s+keberatan|alasan\s*:"),
-    ("closing", r"demikian|hormat\s+saya|atas\s+perhatian|mengetahui\b|pengaju\s+keberatan\W*$"),
-)
-
-
-_LEAD = re.compile(r"^\s*(?:[-•*·]\s*|\d{1,2}[.)]\s+|[A-Za-z][.)]\s+)?")
-
-
-_SEPARATOR = re.compile(r"^\s*[:：=;]\s*|^\s*-\s+")
-
-
-_PLACEHOLDER = re.compile(r"^[\s.…_:\-]*(?:\(.*diisi.*\))?[\s.…_:\-]*$", re.IGNORECASE)
-
-
-LABEL_TAIL = re.compile(r"^(?:informasi|permohonan|keberatan|pemohon|lengkap)\s+(\S.*)$", re.I)
-
-
+# concept → the words that say it (lower case, punctuation removed)
+CONCEPTS: dict[str, frozenset[str]] = {
+    concept: frozenset(words.split())
+    for concept, words in (
+        ("number", "nomor no nomer nmr nomo"),
+        ("register", "registrasi register reg pendaftaran agenda daftar"),
+        ("request", "permohonan permintaan mohon"),
+        ("objection", "keberatan"),
+        ("information", "informasi info publik"),
+        ("purpose", "tujuan maksud keperluan kegunaan penggunaan guna kepentingan"),
+        ("name", "nama"),
+        ("nik", "nik ktp kependudukan induk"),
+        ("address", "alamat domisili tinggal kediaman"),
+        ("occupation", "pekerjaan profesi jabatan pencaharian"),
+        (
+            "phone",
+            "telepon telp tlp telpon tel hp handphone ponsel wa whatsapp kontak seluler "
+            "selular hape gsm",
+        ),
+        ("email", "email mail surel elektronik"),
+        ("date", "hari tanggal tgl waktu"),
+        ("response", "tanggapan jawaban balasan"),
+        (
+            "case",
+            "kasus posisi kronologi kronologis uraian pokok perkara duduk ringkasan "
+            "penjelasan permasalahan masalah",
+        ),
+        ("proxy", "kuasa wakil"),
+        ("applicant", "pemohon pengaju pelapor pengadu"),
+        ("reason", "alasan"),
+        ("identity", "identitas data keterangan biodata"),
+    )
+}
+# Words a label may hold that say nothing of its field.
+FILLERS = frozenset((
+    "yang", "atas", "dan", "akan", "diberikan", "lengkap", "dari", "untuk", "dengan", "oleh",
+    "petugas", "diisi", "jika", "apabila", "ada", "dikuasakan", "saat", "ini", "terdaftar",
+    "rumah", "tempat", "pengajuan", "singkat", "atau", "anda", "saudara", "sdr", "di", "ke",
+    "pada", "sesuai", "kantor", "pemberian", "diajukan", "mengajukan", "isian", "dalam", "hal",
+    "a", "b", "c", "d", "e", "f", "g", "i", "ii", "iii", "iv", "bila", "jelas", "lainnya",
+    "aktif", "yg", "tsb", "secara", "wajib",
+))  # fmt: skip
+MAX_LABEL_WORDS = 8
+FUZZY_FROM = 7  # letters from which one slip is forgiven ('Pekeriaan'; not 'Atasan' → 'Alasan')
+MIN_SHARE = 0.8  # of a label's words the vocabulary must explain
+# A placeholder where a value would be: dots, dashes, underscores, '(diisi petugas)'.
+_PLACEHOLDER = re.compile(r"^[\s.…_:\-–—·]*(?:\(.*(?:diisi|kosong|isi).*\))?[\s.…_:\-–—·]*$", re.I)
 _PLACE_DATE = re.compile(
     r"^(?P<place>[A-Za-z][A-Za-z .'\-]{1,40}?)\s*,\s*(?P<date>\d{1,2}\s*[A-Za-z]{3,10}\.?\s*\d{4}"
     r"|\d{1,2}\s*[-/.]\s*\d{1,2}\s*[-/.]\s*\d{4})\s*\.?$"
 )
+# The captions of a form's signature block ('Pemohon / Kuasa', 'Petugas Penerima').
+_SIGNERS = re.compile(
+    r"(?:(?:pengaju|pemohon)(?:\s+(?:keberatan|informasi))?(?:\s*/\s*kuasa(?:nya)?)?"
+    r"|petugas(?:\s+penerima)?(?:\s+keberatan)?|yang\s+menerima|penerima)"
+    r"(?:\s+(?:petugas(?:\s+penerima)?|pemohon(?:\s*/\s*kuasa)?))?\W*"
+)
+_LEAD = re.compile(r"^\s*(?:[-•*·▪►>]\s*|\(?\d{1,2}[.)]?\s+|\(?[A-Ga-g][.)]\s+|[IVX]{1,4}[.)]\s+)")
 
 
-def without_lead(text: str) -> str:
-    return _LEAD.sub("", text).lower()
+@dataclass(frozen=True)
+class Label:
+    """What a label names: a field key (`name`, `request_number`, `proxy.phone` …) and how
+    much of its wording the vocabulary explains (1.0: every word is a label word)."""
+
+    key: str
+    share: float
 
 
-def label_of(text: str) -> tuple[str, int] | None:
-    """(label key, index where the value starts in the original text) or None."""
-    lead = _LEAD.match(text)
-    start = lead.end() if lead else 0
-    lowered = text[start:].lower()
-    for key, pattern in LABELS:
-        match = re.match(pattern + r"(?=\W|$)", lowered)
-        if match:
-            return key, start + match.end()
+def tokens(text: str) -> list[str]:
+    """A label's words, lower case, split at slashes and brackets ('Telp/HP' → telp, hp)."""
+    lowered = text.lower().replace("e-mail", "email").replace("e - mail", "email")
+    return [t for t in re.split(r"[\s/()\[\],;:.\-–—|]+", lowered) if t]
+
+
+@cache
+def concept_of(word: str) -> str | None:
+    """The concept a single word names, allowing one OCR slip in a long word."""
+    for concept, words in CONCEPTS.items():
+        if word in words:
+            return concept
+    if len(word) >= FUZZY_FROM:
+        for concept, words in CONCEPTS.items():
+            if any(len(w) >= FUZZY_FROM and _one_slip(word, w) for w in words):
+                return concept
     return None
 
 
-def section_of(text: str) -> str | None:
-    lowered = without_lead(text)
-    for name, pattern in SECTIONS:
-        if re.match(pattern, lowered):
-            return name
-    return None
+def _one_slip(a: str, b: str) -> bool:
+    """Equal but for one substituted, dropped or added letter."""
+    if abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b, strict=True)) <= 1
+    short, long = sorted((a, b), key=len)
+    return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
 
 
-def clean_value(raw: str) -> str | None:
-    value = collapse(_SEPARATOR.sub("", raw, count=1))
-    value = re.sub(r"^[.…_]{2,}\s*|\s*[.…_]{3,}$", "", value)
-    value = without_rulings(value)
-    value = re.sub(r"\(\s*diisi[^)]*\)", "", value, flags=re.IGNORECASE).strip()
-    if not value or _PLACEHOLDER.match(value):
+def label_of(text: str) -> Label | None:
+    """The field a label's text names, or None when it is not (only) a label."""
+    words = tokens(strip_lead(text))
+    if not words or len(words) > MAX_LABEL_WORDS or any(w.isdigit() for w in words):
         return None
-    return value
+    concepts = [concept_of(w) for w in words]
+    named = sum(1 for c in concepts if c)
+    fillers = sum(1 for w, c in zip(words, concepts, strict=True) if not c and w in FILLERS)
+    share = (named + fillers) / len(words)
+    key = _field(set(filter(None, concepts)), words)
+    if key is None or share < MIN_SHARE or _mostly_filler(named, fillers, concepts):
+        return None
+    return Label(key, share)
+
+
+def _mostly_filler(named: int, fillers: int, concepts: list[str | None]) -> bool:
+    """A sentence of small words around a few label words ('dengan ini mengajukan keberatan
+    atas permohonan informasi nomor') is prose, not a label: labels are mostly named things
+    and open with one ('Nomor …', 'Nama …'; at most one small word first: 'Untuk Keperluan')."""
+    leading = next((i for i, c in enumerate(concepts) if c), len(concepts))
+    return leading > 1 or (named + fillers > 3 and fillers >= named)
+
+
+def _field(found: set[str], words: list[str]) -> str | None:
+    """The field a set of concepts names; the order of these rules settles overlaps."""
+    if "email" in found:
+        return "email"
+    if "proxy" in found:
+        for part in ("name", "address", "phone"):
+            if part in found:
+                return f"proxy.{part}"
+        return None
+    if "case" in found and not found & {"name", "address", "phone"}:
+        return "case_description"
+    if "response" in found:
+        return "response_date"
+    if "request" in found and found & {"number", "register"}:
+        return "request_number"
+    if "objection" in found and found & {"number", "register"}:
+        return "registration_number"
+    if "purpose" in found and not found & {"name", "address", "phone", "nik"}:
+        return "purpose"
+    if "nik" in found or {"identity", "number"} <= found:
+        return "nik"
+    for part in ("name", "address", "occupation", "phone"):
+        if part in found:
+            return part
+    if "register" in found:  # 'Nomor Registrasi' alone: the objection's own number
+        return "registration_number" if "pendaftaran" not in words else "request_number"
+    return None
+
+
+def heading_of(text: str) -> str | None:
+    """The section a heading opens: `applicant`, `proxy`, `reasons`, `case`, `response`,
+    `request` (the part naming the request) or `closing`; None for any other line."""
+    lowered = collapse(text).lower()
+    words = tokens(strip_lead(text))
+    if re.match(r"(?:demikian|hormat\s+saya|hormat\s+kami|atas\s+perhatian|mengetahui\b)", lowered):
+        return "closing"
+    if _SIGNERS.fullmatch(lowered):
+        return "closing"
+    if re.search(r"memberi(?:kan)?\s+kuasa|(?:kepada\s+)?penerima\s+kuasa\s*:?$", lowered):
+        return "proxy"
+    if re.search(r"yang\s+bertanda\s+tangan", lowered):
+        return "applicant"
+    concepts = {concept_of(w) for w in words} - {None}
+    if "reason" in concepts and (
+        "objection" in concepts or lowered.endswith(":") or len(words) <= 3
+    ):
+        return "reasons"
+    if len(words) > 9 or not concepts:
+        return None
+    if "proxy" in concepts and not concepts & {"name", "address", "phone"}:
+        return "proxy"
+    if "identity" in concepts and "applicant" in concepts:
+        return "applicant"
+    if concepts & {"applicant"} and not concepts & {"name", "address", "phone", "nik"}:
+        return "applicant"
+    if "case" in concepts and not concepts & {"name", "address", "phone"}:
+        return "case"
+    if "response" in concepts:
+        return "response"
+    return None
+
+
+def strip_lead(text: str) -> str:
+    """The text without a leading item number or bullet ('4.', '12', 'a.', '•', 'C.')."""
+    return _LEAD.sub("", text, count=1)
+
+
+def is_placeholder(text: str) -> bool:
+    """Nothing written: dots, dashes, underscores, '(diisi oleh petugas)'."""
+    return bool(_PLACEHOLDER.match(text or ""))
 
 
 def without_rulings(text: str) -> str:
     """A table's ruling beside a value, read by Tesseract as a bar, is not part of it."""
-    return re.sub(r"^[|¦]+\s*|\s*[|¦]+$", "", text)
+    return re.sub(r"^[|¦\[\]]+\s*|\s*[|¦\[\]]+$", "", text)
+
+
+def clean_value(raw: str) -> str | None:
+    """A value as written: separators, rulings, dotted leaders and '(diisi …)' notes off."""
+    value = collapse(re.sub(r"^\s*[:：=;]\s*", "", raw, count=1))
+    value = re.sub(r"^[.…_]{2,}\s*|\s*[.…_]{3,}$", "", value)
+    value = without_rulings(value)
+    value = re.sub(r"\(\s*diisi[^)]*\)", "", value, flags=re.IGNORECASE).strip()
+    if not value or is_placeholder(value):
+        return None
+    return value
 
 
 def place_date(text: str) -> re.Match[str] | None:
@@ -113,75 +232,3 @@ def place_date(text: str) -> re.Match[str] | None:
     if match is None or match.group("place").strip().lower() in WEEKDAYS:
         return None
     return match
-
-
-def is_boundary(line: TextLine) -> bool:
-    return (
-        label_of(line.text) is not None
-        or section_of(line.text) is not None
-        or place_date(line.text) is not None
-    )
-
-
-def after_colon(text: str, start: int) -> int:
-    """Labels wrap and vary ('Nomor Telepon/HP/WA'); a colon after them marks the value."""
-    colon = text.find(":", start)
-    between = text[start:colon]
-    if colon != -1 and len(between.split()) <= 4 and not re.search(r"\d", between):
-        return colon + 1
-    return start
-
-
-def label_tail(text: str) -> int:
-    """On a line after an empty label: skip a wrapped rest of the label ('DIBERIKAN :')."""
-    colon = text.find(":")
-    if colon != -1 and len(text[:colon].split()) <= 3 and not re.search(r"\d", text[:colon]):
-        return colon + 1
-    return 0
-
-
-def pair_label_rows(lines: list[TextLine]) -> list[TextLine]:
-    """A label left alone on its line joined with the value printed to its right.
-
-    OCR splits a two-column form ('Nama' … ': Hendra') into separate lines when the gap is
-    wide, and its reading order may then put the value before its label or beside the next
-    one. The value belongs to the label whose row it shares: the nearest line to the right
-    overlapping the label's height by half. `lines` must be in upright, levelled pixels (a
-    scan's own frame before boxes are mapped back), so the same baseline means the same row.
-    """
-    taken: set[int] = set()
-    joined: dict[int, TextLine] = {}
-    for index, line in enumerate(lines):
-        label = label_of(line.text)
-        if label is None or index in taken:
-            continue
-        if clean_value(line.text[after_colon(line.text, label[1]) :]) is not None:
-            continue
-        partner = _right_partner(lines, index, taken)
-        if partner is None:
-            continue
-        taken.add(partner)
-        other = lines[partner]
-        box = union_box([line, other])[1:]
-        text = f"{line.text} {other.text}"
-        confidence = min(line.confidence, other.confidence)
-        joined[index] = TextLine(text, line.page, box, confidence)
-    return [joined.get(i, line) for i, line in enumerate(lines) if i not in taken]
-
-
-def _right_partner(lines: list[TextLine], index: int, taken: set[int]) -> int | None:
-    line = lines[index]
-    best: tuple[float, int] | None = None
-    for other, cand in enumerate(lines):
-        if other == index or other in taken or cand.page != line.page:
-            continue
-        if cand.box[0] < line.box[2] - 2 or is_boundary(cand):
-            continue
-        overlap = min(line.box[3], cand.box[3]) - max(line.box[1], cand.box[1])
-        smaller = min(line.box[3] - line.box[1], cand.box[3] - cand.box[1])
-        if smaller <= 0 or overlap < 0.5 * smaller:
-            continue
-        gap = cand.box[0] - line.box[2]
-        if best is None or gap < best[0]:
-            best = (gap, other)
-    return best[1] if best else None

@@ -11,20 +11,10 @@ import logging
 import re
 from typing import Any
 
+from parsers.confidence import NOT_FOUND, doubt_empty_fields
 from parsers.field_checks import Found, checked
-from parsers.label_words import (
-    LABEL_TAIL,
-    SECTIONS,
-    after_colon,
-    clean_value,
-    is_boundary,
-    label_of,
-    label_tail,
-    place_date,
-    section_of,
-    without_lead,
-    without_rulings,
-)
+from parsers.form_rows import Cell, is_boundary, read_cell, split_row
+from parsers.label_words import clean_value, heading_of, label_of, place_date, tokens
 from parsers.letter import read_letter_extras
 from parsers.model import OBJECTION_FIELDS, Box, Document, Method, TextLine, nest_fields
 from parsers.reasons import chosen_reasons, letters_in, reason_item
@@ -35,8 +25,9 @@ from parsers.upright import upright_lines
 log = logging.getLogger(__name__)
 
 _REQUIRED = ("applicant.name", "applicant.nik", "applicant.address", "reasons", "date")
-_MULTILINE = {"applicant.address", "proxy.address", "purpose"}
 _IDENTITY_KEYS = {"name", "address", "phone"}
+_CASE_ROWS = 15  # lines a case description may take
+_LABEL_ECHO = 2  # words of a value that, read as a label, make it a label and not a value
 
 
 def objection_from_lines(lines: list[TextLine], method: Method = "text") -> Document:
@@ -58,25 +49,29 @@ def objection_from_lines(lines: list[TextLine], method: Method = "text") -> Docu
 
 
 def _read_labelled(lines: list[TextLine], found: dict[str, Found]) -> None:
+    """Every labelled value, in the section (applicant, proxy, …) its heading opens."""
     section = "applicant"
     index = 0
     while index < len(lines):
         line = lines[index]
-        label = label_of(line.text)
-        heading = section_of(line.text)
-        if heading and not (label and heading in ("applicant", "proxy")):
+        split = split_row(line)
+        heading = heading_of(line.text) if split is None else None
+        if heading is not None:
             section = heading
-        late = label is not None and label[0] in ("response_date", "case_description")
-        if label is None or (section in ("reasons", "closing") and not late):
+            if heading == "case":
+                index = _read_case(lines, index + 1, None, found)
+                continue
+        if split is None or section == "closing":
             index += 1
             continue
-        key, start = label
-        name = _field_name(key, section)
-        if key == "case_description":
-            section = "case"
-            index = _read_case(lines, index, start, found)
+        cell = read_cell(lines, index, split)
+        name = _field_name(cell.key, section)
+        if cell.key == "case_description":
+            first = cell.text if cell.rows[-1] == index else None
+            index = _read_case(lines, index + 1, (first, line, cell.start), found)
             continue
-        index = _read_value(lines, index, start, name, found)
+        _store_cell(lines, cell, name, found)
+        index = max(cell.rows) + 1
 
 
 def _field_name(key: str, section: str) -> str:
@@ -87,83 +82,57 @@ def _field_name(key: str, section: str) -> str:
     return key
 
 
-def _read_value(
-    lines: list[TextLine], index: int, start: int, name: str, found: dict[str, Found]
+def _store_cell(lines: list[TextLine], cell: Cell, name: str, found: dict[str, Found]) -> None:
+    """Keep the first value read for a field (a later, empty label does not undo it)."""
+    used = [lines[i] for i in cell.rows]
+    value, notes = cell.text, list(cell.notes)
+    if value is not None and _is_label_text(value):
+        notes.append(f"{name}: {value!r} is label text, not a value")
+        value = None
+    first = lines[cell.first_row]
+    box = value_box(first, cell.start)
+    if len(cell.rows) > 1:
+        box = union_box(used[1:], box)
+    if name in found and found[name].value is not None:
+        return
+    item = checked(name, value, used, box)
+    item.notes[:0] = notes
+    found[name] = item
+
+
+def _is_label_text(value: str) -> bool:
+    """A value made of label words ('Nomor Registrasi Permohonan …') is the next label."""
+    words = value.split()
+    for end in range(min(len(words), 6), _LABEL_ECHO - 1, -1):
+        label = label_of(" ".join(words[:end]))
+        if label is not None and label.share >= 0.99:
+            return True
+    return len(words) == 1 and label_of(value) is not None and len(tokens(value)[0]) > 3
+
+
+def _read_case(
+    lines: list[TextLine],
+    index: int,
+    first: tuple[str | None, TextLine, int] | None,
+    found: dict[str, Found],
 ) -> int:
-    line = lines[index]
-    start = after_colon(line.text, start)
-    value = clean_value(line.text[start:])
-    used, box = [line], value_box(line, start)
-    after = index + 1
-    nxt = lines[after] if after < len(lines) else None
-    beside = _beside(lines, index) if value is None else []
-    if beside:
-        used = [lines[i] for i in beside]
-        value = clean_value(" ".join(ln.text for ln in used))
-        box, after = union_box(used), max(after, beside[-1] + 1)
-    elif value is None and nxt is not None and _just_below(line, nxt) and not is_boundary(nxt):
-        cut = label_tail(nxt.text)
-        value, used, after = clean_value(nxt.text[cut:]), [nxt], after + 1
-        box = value_box(nxt, cut)
-    if value is not None and name in _MULTILINE:
-        indent = box[1] - 0.02 * max(1.0, line.box[2] - line.box[0]) - 3
-        while after < len(lines) and len(used) < 4:
-            cont = lines[after]
-            text = without_rulings(collapse(cont.text))
-            if cont.page != line.page or is_boundary(cont):
-                break
-            if cont.box[0] < indent:  # a wrapped label ('Informasi') may share the row
-                tail = LABEL_TAIL.match(text)
-                if tail is None:
-                    break
-                text = tail.group(1)
-            value += " " + text
-            used.append(cont)
-            after += 1
-        box = union_box(used[1:], box) if len(used) > 1 else box
-    if name not in found or (found[name].value is None and value is not None):
-        found[name] = checked(name, value, used, box)
-    return after
-
-
-def _beside(lines: list[TextLine], index: int) -> list[int]:
-    """Lines right of an empty label within its row band: a value cell centred beside its label."""
-    line = lines[index]
-    height = line.box[3] - line.box[1]
-    top, bottom = line.box[1] - 0.75 * height, line.box[3] + 0.75 * height
-    found = []
-    for other in range(max(0, index - 3), min(len(lines), index + 4)):
-        cand = lines[other]
-        if other == index or cand.page != line.page or cand.box[0] < line.box[2] - 2:
-            continue
-        if top <= cand.box[1] and cand.box[3] <= bottom and not is_boundary(cand):
-            found.append(other)
-    return found
-
-
-def _just_below(line: TextLine, nxt: TextLine) -> bool:
-    height = line.box[3] - line.box[1]
-    return nxt.page == line.page and nxt.box[1] - line.box[3] < 2 * height + 1
-
-
-def _read_case(lines: list[TextLine], index: int, start: int, found: dict[str, Found]) -> int:
+    """The case description: the text after its label and the lines below, to the next label,
+    heading or the place and date of signing."""
     parts, used = [], []
-    first = clean_value(lines[index].text[start:])
-    if first:
-        parts.append(first)
-        used.append(lines[index])
-    after = index + 1
-    while after < len(lines):
+    if first is not None and first[0]:
+        parts.append(first[0])
+        used.append(first[1])
+    after = index
+    while after < len(lines) and after - index < _CASE_ROWS:
         line = lines[after]
-        label = label_of(line.text)
-        if section_of(line.text) or place_date(line.text) or label:
+        if is_boundary(line) or (used and line.page != used[-1].page and len(parts) > 3):
             break
         value = clean_value(line.text)
         if value:
             parts.append(value)
             used.append(line)
         after += 1
-    if "case_description" not in found:
+    if "case_description" not in found or found["case_description"].value is None:
         value = " ".join(parts) or None
         box = union_box(used) if used else None
         found["case_description"] = checked("case_description", value, used, box)
@@ -175,16 +144,16 @@ def _read_reasons(lines: list[TextLine], found: dict[str, Found]) -> None:
     inline: list[tuple[str, TextLine]] = []
     in_section = False
     for line in lines:
-        section = section_of(line.text)
-        if section is not None:
-            in_section = section == "reasons"
+        heading = heading_of(line.text)
+        if heading == "reasons" or (heading is not None and reason_item(line) is None):
+            in_section = heading == "reasons"
             if in_section:
-                rest = clean_value(re.sub(SECTIONS[2][1], "", without_lead(line.text), count=1))
-                inline.extend((letter, line) for letter in letters_in(rest or ""))
+                rest = re.sub(r"^.*?alasan\b[^:]*:?", "", line.text, count=1, flags=re.I)
+                inline.extend((letter, line) for letter in letters_in(rest))
             continue
         if not in_section:
             continue
-        if label_of(line.text) or place_date(line.text):
+        if split_row(line) is not None or place_date(line.text):
             in_section = False
             continue
         item = reason_item(line)
@@ -226,7 +195,6 @@ def _read_place_date(lines: list[TextLine], found: dict[str, Found]) -> None:
 
 
 def _to_document(lines: list[TextLine], found: dict[str, Found], method: Method) -> Document:
-    page_conf = min((ln.confidence for ln in lines), default=1.0)
     flat: dict[str, Any] = {}
     confidence: dict[str, float] = {}
     boxes: dict[str, Box] = {}
@@ -235,8 +203,7 @@ def _to_document(lines: list[TextLine], found: dict[str, Found], method: Method)
         item = found.get(name)
         if item is None or item.value is None:
             flat[name] = None
-            sure_absent = page_conf if name not in _REQUIRED else min(page_conf, 0.5)
-            confidence[name] = round(item.confidence if item else sure_absent, 3)
+            confidence[name] = round(item.confidence if item else NOT_FOUND, 3)
             if name in _REQUIRED:
                 warnings.append(f"{name} not found")
         else:
@@ -247,7 +214,7 @@ def _to_document(lines: list[TextLine], found: dict[str, Found], method: Method)
             if item.box is not None:
                 boxes[name] = item.box
     pages = sorted({ln.page for ln in lines}) or [1]
-    return Document(
+    document = Document(
         document_type="objection_form",
         pages=pages,
         method=method,
@@ -257,3 +224,5 @@ def _to_document(lines: list[TextLine], found: dict[str, Found], method: Method)
         warnings=list(dict.fromkeys(warnings)),
         text="\n".join(ln.text for ln in lines if ln.text not in (INK_SIGNED, INK_BLANK)),
     )
+    doubt_empty_fields(document)
+    return document

@@ -2,6 +2,16 @@
 
 `ppid extract --json` prints `FileResult.to_json()`; flows, the CLI and the web app all consume
 these same objects. Dotted field names (`applicant.nik`) key `confidence` and `boxes`.
+
+What a field holds is what the document prints, not a normalised form of it: the address line
+as printed (street words and house number), `religion` as the card prints it (`KATHOLIK`),
+`valid_until` `SEUMUR HIDUP` or the ISO date, `province` without `PROVINSI`, `regency` with its
+`KABUPATEN`/`KOTA` word. Two values are given in one form whatever the print: dates as ISO
+`YYYY-MM-DD`, phone numbers as their digits (`081234567890`, a leading `+` kept).
+
+`confidence[name]` is the chance, from 0 to 1, that the value is right; below 0.7 a person
+should check it. A field not found is `null` with a confidence of at most 0.5, never 1.0: an
+unread value and a blank one look alike.
 """
 
 from __future__ import annotations
@@ -65,6 +75,9 @@ class TextLine:
     page: int
     box: tuple[float, float, float, float]  # x0, y0, x1, y1; origin top-left
     confidence: float = 1.0  # 0..1; 1.0 for a digital text layer
+    # Where each of the space-separated words of `text` lies along the line, as shares of the
+    # box's width (start, end) in reading order; empty when only the line's box is known.
+    spans: tuple[tuple[float, float], ...] = ()
 
 
 class ExtractionError(Exception):

@@ -188,6 +188,8 @@ def correct_ocr_nik(text: str) -> tuple[str | None, float, list[str]]:
     raw = _SEPARATORS.sub("", text or "")
     if not raw:
         return None, 0.0, ["NIK is empty"]
+    if len(raw) == NIK_LENGTH + 1 and raw.isdigit():
+        return _one_digit_too_many(raw, text)
     if len(raw) != NIK_LENGTH:
         return None, 0.0, [f"NIK {text.strip()!r} has {len(raw)} characters, expected 16"]
     if raw.isdigit():
@@ -211,6 +213,16 @@ def correct_ocr_nik(text: str) -> tuple[str | None, float, list[str]]:
     if not valid:
         return None, 0.0, [f"NIK {raw!r}: no reading of its look-alike characters is a valid NIK"]
     return None, 0.0, [f"NIK {raw!r} is ambiguous: {len(valid)} readings are valid; check the card"]
+
+
+def _one_digit_too_many(raw: str, text: str) -> tuple[str | None, float, list[str]]:
+    """Seventeen digits: a colon or a ruling read as a digit before or after the NIK. Taken
+    only when exactly one of the two sixteen-digit readings is a valid NIK."""
+    valid = {cut for cut in (raw[1:], raw[:-1]) if not validate_nik(cut)}
+    if len(valid) != 1:
+        return None, 0.0, [f"NIK {text.strip()!r} has 17 digits; check it on the card"]
+    nik = valid.pop()
+    return nik, 0.6, [f"NIK read as {raw!r}; one stray digit dropped to {nik}"]
 
 
 def check_nik_against_card(nik: str, birth_date: date | str | None, sex: str | None) -> list[str]:

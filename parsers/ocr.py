@@ -17,6 +17,7 @@ from PIL import Image, ImageOps
 
 from parsers.geometry import shrink
 from parsers.model import TextLine
+from parsers.text_lines import line_of_words
 
 log = logging.getLogger(__name__)
 
@@ -130,14 +131,10 @@ def words_to_lines(words: list[Word], page: int, *, max_gap: float = 20.0) -> li
     lines = []
     for row in group_rows(words):
         for segment in _split_at_gaps(row, max_gap):
-            lines.append(
-                TextLine(
-                    text=" ".join(w.text for w in segment),
-                    page=page,
-                    box=_union([w.box for w in segment]),
-                    confidence=_mean([w.confidence for w in segment]),
-                )
-            )
+            confidence = _mean([w.confidence for w in segment])
+            line = line_of_words([(w.text, w.box) for w in segment], page, confidence)
+            if line is not None:
+                lines.append(line)
     lines.sort(key=lambda line: (round(line.box[1] / 8), line.box[0]))
     return lines
 

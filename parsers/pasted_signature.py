@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import re
 
 from pypdf import PdfReader
 from pypdf.errors import PyPdfError
 
 from parsers.model import Document
+from parsers.page_drawing import image_boxes
 
 log = logging.getLogger(__name__)
-
-
-_TOKEN = re.compile(rb"\((?:\\.|[^\\)])*\)|<[^>]*>|[\[\]]|/[^\s/\[\]()<>{}]+|[^\s/\[\]()<>{}]+")
 
 
 def mark_signature(reader: PdfReader, document: Document) -> None:
@@ -39,60 +35,3 @@ def mark_signature(reader: PdfReader, document: Document) -> None:
                     return
     except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError):
         return
-
-
-def image_boxes(reader: PdfReader, index: int) -> list[tuple[float, float, float, float]]:
-    """Where the page draws image XObjects: (x0, y0, x1, y1) in points, origin top-left.
-
-    A tiny content-stream walk that follows only q/Q/cm/Do, far cheaper than a full parse.
-    """
-    page = reader.pages[index]
-    xobjects = (page.get("/Resources") or {}).get("/XObject") or {}
-    xobjects = xobjects.get_object() if hasattr(xobjects, "get_object") else xobjects
-    images = {
-        name[1:] for name, ref in xobjects.items() if ref.get_object().get("/Subtype") == "/Image"
-    }
-    if not images:
-        return []
-    height = float(page.mediabox.top)
-    contents = page.get_contents()
-    data = contents.get_data() if contents is not None else b""
-    ctm, stack, operands = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0), [], []
-    boxes = []
-    for token in _TOKEN.findall(data):
-        if token[:1] in b"-.0123456789" and token[:1]:
-            operands.append(token)
-            continue
-        if token.startswith(b"/"):
-            operands.append(token)
-            continue
-        if token == b"q":
-            stack.append(ctm)
-        elif token == b"Q" and stack:
-            ctm = stack.pop()
-        elif token == b"cm" and len(operands) >= 6:
-            with contextlib.suppress(ValueError):
-                ctm = _multiply(tuple(float(v) for v in operands[-6:]), ctm)
-        elif token == b"Do" and operands and operands[-1][1:].decode("latin-1") in images:
-            corners = [_apply(ctm, x, y) for x, y in ((0, 0), (1, 0), (0, 1), (1, 1))]
-            xs, ys = [c[0] for c in corners], [c[1] for c in corners]
-            boxes.append((min(xs), height - max(ys), max(xs), height - min(ys)))
-        operands = []
-    return boxes
-
-
-def _multiply(m: tuple[float, ...], n: tuple[float, ...]) -> tuple[float, ...]:
-    a, b, c, d, e, f = m
-    p, q, r, s, t, u = n
-    return (
-        a * p + b * r,
-        a * q + b * s,
-        c * p + d * r,
-        c * q + d * s,
-        e * p + f * r + t,
-        e * q + f * s + u,
-    )
-
-
-def _apply(m: tuple[float, ...], x: float, y: float) -> tuple[float, float]:
-    return (x * m[0] + y * m[2] + m[4], x * m[1] + y * m[3] + m[5])

@@ -20,15 +20,15 @@ log = logging.getLogger(__name__)
 # Reason a–g by a phrase from its Perki wording; checked in this order (d before c: both say
 # "ditanggapi").
 REASON_PHRASES: tuple[tuple[str, str], ...] = (
-    ("d", r"tidak\s+sebagaimana"),
-    ("a", r"ditolak"),
+    ("d", r"tidak\s+sebagaimana|tidak\s+sesuai\s+(?:dengan\s+)?(?:yang\s+)?(?:di)?minta"),
+    ("a", r"ditolak|penolakan"),
     ("b", r"berkala"),
-    ("c", r"tidak\s+ditanggapi"),
+    ("c", r"tidak\s+ditanggapi|tidak\s+ada\s+tanggapan|tidak\s+mendapat\s+tanggapan"),
     ("e", r"tidak\s+dipenuhi"),
     ("f", r"biaya"),
-    ("g", r"melebihi\s+waktu|terlambat"),
+    ("g", r"melebihi\s+(?:jangka\s+)?waktu|terlambat|lewat\s+(?:jangka\s+)?waktu"),
 )
-
+_BULLETS = {"•", "·", "-", "–", "*", "▪", "►", ">", "o", "◦"}
 _TICKED = re.compile(r"[☑☒✓✔✅xXvV]")
 _BOX = re.compile(r"[☐□❑▢]|\[\s*\]|\(\s*\)")
 _REASON_ITEM = re.compile(
@@ -64,6 +64,8 @@ def reason_item(line: TextLine) -> tuple[str, str, str] | None:
         first = marks.split()[0] if marks.split() else ""
         if _EMPTY_BOX_READ.match(first):  # 'CJ 8. Penyampaian …': the letter misread too
             return letter, "junk", first
+        if first in _BULLETS:
+            return letter, "none", first  # a listed reason: a letter names only its own
         head = text.split()[0] if text.split() else ""
         if len(head) <= 3 and head.lower() not in _ITEM_WORDS:
             return letter, "junk", head  # 'Bk Pengenaan …': box and letter read as one
@@ -188,3 +190,26 @@ def _is_frame(cell: np.ndarray) -> bool:
     sides = (cell[:2].max(axis=0), cell[-2:].max(axis=0), cell[:, :2].max(axis=1),
              cell[:, -2:].max(axis=1))  # fmt: skip
     return all(side.mean() >= 0.6 for side in sides)
+
+
+def mark_painted_boxes(lines: list[TextLine], squares: list[tuple[float, ...]]) -> list[TextLine]:
+    """Reason lines of a text layer beside a box painted in ink ('☑ b. …'): a digital form's
+    tick drawn as a filled square leaves no character in the text. `squares` are in the lines'
+    own coordinates."""
+    if not squares:
+        return lines
+    out = []
+    for line in lines:
+        x0, y0, _, y1 = line.box
+        height = max(1.0, y1 - y0)
+        beside = any(
+            s[2] <= x0 + 0.5 * height
+            and s[0] >= x0 - 4 * height
+            and min(y1, s[3]) - max(y0, s[1]) >= 0.4 * min(height, s[3] - s[1])
+            for s in squares
+        )
+        if beside and letters_in(line.text):
+            out.append(TextLine(f"☑ {line.text}", line.page, line.box, line.confidence))
+        else:
+            out.append(line)
+    return out

@@ -22,8 +22,8 @@ from PIL import Image
 
 from parsers import alignment, card_image, ktp, ourform
 from parsers.classify import KTP_MIN_LABELS, PPID_CODE, classify_reading, ktp_label_score
+from parsers.form_rows import pair_label_rows
 from parsers.geometry import erase_leaders, map_box, rotate_by, skew_angle, to_grey
-from parsers.label_words import pair_label_rows
 from parsers.labels import objection_from_lines
 from parsers.model import Box, Document, DocumentType, TextLine
 from parsers.ocr import (
@@ -44,7 +44,6 @@ log = logging.getLogger(__name__)
 
 COVER_PREFIX = "PPIDSEP"
 RETURN_PREFIX = "PPIDDOC"  # a printed document of ours coming back (signed): a cover_sheet too
-_SPLIT_EMAIL = re.compile(r"(:\s*)([a-z0-9.]+) ([a-z0-9._-]+@)")
 GOOD_READING = 0.7  # reading quality of upright print; upside-down text scores under 0.5
 _CONTINUATION = re.compile(
     r"keberatan|kasus\s+posisi|alasan|mengetahui|hormat\s+saya|demikian|tanda\s+tangan", re.I
@@ -334,19 +333,10 @@ def _read_levelled(
     """One OCR of a levelled page: its lines (ink marks added, boxes in the original image's
     pixels), the reading's quality and how many known words it shows."""
     words = ocr_words(Image.fromarray(page.clean))
-    levelled = [
-        TextLine(_rejoin_email(line.text), line.page, line.box, line.confidence)
-        for line in words_to_lines(words, number)
-    ]
+    levelled = words_to_lines(words, number)
     marked = mark_ink(pair_label_rows(levelled), page.level)
     lines = [replace(line, box=page.to_image(line.box, size)) for line in marked]
     return lines, reading_quality(words), known_words(words)
-
-
-def _rejoin_email(text: str) -> str:
-    """'E-mail : siti hasan67@x.org' → 'siti_hasan67@x.org': Tesseract's Indonesian model reads
-    an underscore as a space, and an address after a label never holds one."""
-    return _SPLIT_EMAIL.sub(r"\1\2_\3", text)
 
 
 def _unrotate(box: Box, rotate: int, size: tuple[int, int]) -> Box:

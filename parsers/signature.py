@@ -11,7 +11,12 @@ from parsers.model import TextLine
 from parsers.reasons import mark_tick_boxes
 from parsers.text_lines import value_box
 
-_CLOSING = re.compile(r"hormat\s+saya|pengaju\s+keberatan|pemohon\s+keberatan", re.IGNORECASE)
+# The words above the applicant's signature: 'Hormat saya', 'Pengaju Keberatan', 'Pemohon / Kuasa'.
+_CLOSING = re.compile(
+    r"hormat\s+(?:saya|kami)|(?:pengaju|pemohon)\s+keberatan|pemohon\s*/\s*kuasa"
+    r"|pemohon\s+informasi\s*$|yang\s+mengajukan(?:\s+keberatan)?\s*,?\s*$|^\W*pemohon\W*$",
+    re.IGNORECASE,
+)
 
 
 _CLOSING_WORDS = {

@@ -17,7 +17,7 @@ from typing import Any
 from pypdf import PdfReader
 
 from parsers.model import TextLine
-from parsers.text_lines import collapse
+from parsers.text_lines import collapse, line_of_words
 
 log = logging.getLogger(__name__)
 
@@ -89,10 +89,10 @@ def _join_words(words: list[tuple[float, float, float, str, float]], number: int
     lines: list[TextLine] = []
     for row in rows:
         row.sort(key=lambda w: w[1])
-        text = collapse(" ".join(w[3] for w in row))
-        top, right = min(w[0] - w[2] for w in row), max(w[4] for w in row)
-        if text:
-            lines.append(TextLine(text, number, (row[0][1], top, right, row[0][0])))
+        boxed = [(text, (x0, y - height, x1, y)) for y, x0, height, text, x1 in row]
+        line = line_of_words(boxed, number)
+        if line is not None:
+            lines.append(line)
     return lines
 
 

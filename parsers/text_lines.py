@@ -1,10 +1,24 @@
-"""Small helpers on text and its lines: one-line values, value boxes, the box around lines."""
+"""Text lines and their words: one-line values, where each word lies, the box around lines."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 from parsers.model import Box, TextLine
+
+Quad = tuple[float, float, float, float]
+
+
+@dataclass(frozen=True)
+class LineWord:
+    """One word of a line with its horizontal extent in the line's own (upright) frame."""
+
+    text: str
+    x0: float
+    x1: float
+    start: int  # index of its first character in the line's text
 
 
 def collapse(text: str) -> str:
@@ -12,13 +26,55 @@ def collapse(text: str) -> str:
     return re.sub(r"\s+", " ", text or "").strip()
 
 
+def line_of_words(
+    words: Sequence[tuple[str, Quad]], page: int, confidence: float = 1.0
+) -> TextLine | None:
+    """One line from words (text, box) in reading order, each word's place kept in `spans`."""
+    kept = [(text.strip(), box) for text, box in words if text.strip() and " " not in text.strip()]
+    if not kept:
+        return None
+    x0 = min(box[0] for _, box in kept)
+    x1 = max(box[2] for _, box in kept)
+    box = (x0, min(b[1] for _, b in kept), x1, max(b[3] for _, b in kept))
+    width = max(x1 - x0, 1e-6)
+    spans = tuple(((b[0] - x0) / width, (b[2] - x0) / width) for _, b in kept)
+    return TextLine(" ".join(t for t, _ in kept), page, box, confidence, spans)
+
+
+def line_words(line: TextLine) -> list[LineWord]:
+    """The line's words with their extent: from `spans` when known, else spread over the box
+    by their share of the characters (a text without geometry, an e-mail's body)."""
+    found = [(m.group(0), m.start()) for m in re.finditer(r"\S+", line.text)]
+    x0, _, x1, _ = line.box
+    width = x1 - x0
+    if has_geometry(line):
+        return [
+            LineWord(t, x0 + a * width, x0 + b * width, s)
+            for (t, s), (a, b) in zip(found, line.spans, strict=True)
+        ]
+    total = max(len(line.text), 1)
+    return [
+        LineWord(t, x0 + width * s / total, x0 + width * (s + len(t)) / total, s) for t, s in found
+    ]
+
+
+def has_geometry(line: TextLine) -> bool:
+    """Whether the line knows where its words are (a text layer or OCR, not plain text)."""
+    return bool(line.spans) and len(line.spans) == len(line.text.split())
+
+
 def value_box(line: TextLine, start: int) -> Box:
+    """The box of the line's text from character `start` on."""
     x0, y0, x1, y1 = line.box
+    for word in line_words(line):
+        if word.start >= start:
+            return (line.page, word.x0, y0, x1, y1)
     share = start / max(len(line.text), 1)
     return (line.page, x0 + (x1 - x0) * share, y0, x1, y1)
 
 
 def union_box(lines: list[TextLine], first: Box | None = None) -> Box:
+    """The box around `lines` on the page of `first` (or of the first line)."""
     page = first[0] if first else lines[0].page
     same = [ln.box for ln in lines if ln.page == page]
     boxes = [first[1:], *same] if first else same

@@ -121,7 +121,7 @@ def test_perki_form_as_text_pdf_is_read_by_labels(files: dict[str, Path]) -> Non
         "nik": "6171054512900003",
         "address": "Jl. Contoh Raya No. 12, RT 003/RW 004, Sungai Bangkong, Pontianak",
         "occupation": "Mahasiswa",
-        "phone": "0812-3456-7890",
+        "phone": "081234567890",
         "email": "rina.contoh@example.org",
     }
     assert doc.fields["proxy"] is None

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from parsers.dates import parse_date
-from parsers.label_words import pair_label_rows
+from parsers.form_rows import pair_label_rows
 from parsers.labels import objection_from_lines
 from parsers.model import OBJECTION_FIELDS, TextLine
 
@@ -91,13 +91,13 @@ def test_perki_form_fields_are_read_by_their_labels() -> None:
         "nik": "6171054512900003",
         "address": "Jl. Contoh Raya No. 12, RT 003/RW 004 Kelurahan Sungai Bangkong, Pontianak",
         "occupation": "Mahasiswa",
-        "phone": "0812-3456-7890",
+        "phone": "081234567890",  # phones as their digits
         "email": "rina.contoh@example.org",
     }
     assert fields["proxy"] == {
         "name": "Dedi Contoh Kuasa",
         "address": "Jl. Percobaan No. 3, Pontianak",
-        "phone": "0813 1111 2222",
+        "phone": "081311112222",
     }
     assert fields["reasons"] == ["c", "e"]
     assert fields["case_description"] == (
@@ -124,7 +124,7 @@ def test_typed_letter_is_read_from_its_identity_block_and_prose() -> None:
     fields = doc.fields
     assert fields["applicant"]["name"] == "Budi Contoh Santoso"
     assert fields["applicant"]["nik"] == "6101021708850421"
-    assert fields["applicant"]["phone"] == "0812 9999 0000"
+    assert fields["applicant"]["phone"] == "081299990000"
     assert fields["proxy"] is None
     assert fields["request_number"] == "077/PPID/IX/2026"
     assert "tidak ditanggapi" in fields["case_description"]
@@ -216,9 +216,9 @@ def test_boxes_from_a_turned_page_read_the_same_and_map_back(quarter_turns: int)
 @pytest.mark.parametrize(
     ("line", "field", "value"),
     [
-        ("No. Telp : 0561 123456", "applicant.phone", "0561 123456"),
+        ("No. Telp : 0561 123456", "applicant.phone", "0561123456"),
         ("HP: 081234567890", "applicant.phone", "081234567890"),
-        ("Nomor Telepon/HP/WA : 0812 3456 7890", "applicant.phone", "0812 3456 7890"),
+        ("Nomor Telepon/HP/WA : 0812 3456 7890", "applicant.phone", "081234567890"),
         ("Alamat E-mail : rina@example.org", "applicant.email", "rina@example.org"),
         ("Email: rina@example.org", "applicant.email", "rina@example.org"),
         ("Nama Lengkap : Rina Contoh", "applicant.name", "Rina Contoh"),
@@ -315,6 +315,108 @@ def test_a_table_ruling_read_as_a_bar_is_not_part_of_the_value() -> None:
     )
     fields = objection_from_lines(lines_of(ruled)).fields
     assert fields["applicant"]["occupation"] == "Mahasiswa"
-    assert fields["applicant"]["phone"] == "0812-3456-7890"
+    assert fields["applicant"]["phone"] == "081234567890"
     assert fields["case_description"].startswith("Permohonan tanggal 1 September")
     assert fields["applicant"]["address"].endswith("Kelurahan Sungai Bangkong, Pontianak")
+
+
+@pytest.mark.parametrize(
+    ("line", "field", "value"),
+    [
+        (
+            "No. Register Keberatan : 019/KEB/PPID/IX/2026",
+            "registration_number",
+            "019/KEB/PPID/IX/2026",
+        ),
+        (
+            "Nomor Registrasi Permohonan Informasi : 170/PPID/2026",
+            "request_number",
+            "170/PPID/2026",
+        ),
+        ("No. Pendaftaran Permintaan Informasi : REG-2026-2256", "request_number", "REG-2026-2256"),
+        ("Maksud/Tujuan Penggunaan Informasi : Kajian akademik", "purpose", "Kajian akademik"),
+        ("Untuk Keperluan : Bahan liputan", "purpose", "Bahan liputan"),
+        ("No. KTP/NIK : 6171054512900003", "applicant.nik", "6171054512900003"),
+        ("Alamat Surel : rina@example.org", "applicant.email", "rina@example.org"),
+        ("Nomor HP/WhatsApp : 0812-3456-7890", "applicant.phone", "081234567890"),
+        ("Pekerjaan/Profesi : Dosen", "applicant.occupation", "Dosen"),
+        ("Alamat Tempat Tinggal : Jl. Mawar 3", "applicant.address", "Jl. Mawar 3"),
+        ("No. Telp/HP Kuasa : 0813 1111 2222", "proxy.phone", "081311112222"),
+        ("Tanggal Tanggapan atas Keberatan : 19 Mei 2026", "response_date", "2026-05-19"),
+        ("7. Nomor Telepon : 0812 3456 7890", "applicant.phone", "081234567890"),
+    ],
+)
+def test_labels_are_read_by_what_they_mean_not_by_one_wording(
+    line: str, field: str, value: str
+) -> None:
+    doc = objection_from_lines(lines_of(f"FORMULIR KEBERATAN\n{line}"))
+    group, _, leaf = field.partition(".")
+    got = doc.fields[group][leaf] if leaf else doc.fields[group]
+    assert got == value
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Nama saya Budi dan saya mengajukan keberatan",
+        "dengan ini mengajukan keberatan atas permohonan informasi nomor",
+        "Atasan PPID Kota Singkawang",
+    ],
+)
+def test_a_sentence_that_starts_with_label_words_is_not_a_label(sentence: str) -> None:
+    doc = objection_from_lines(lines_of(f"FORMULIR KEBERATAN\n{sentence}\nlain kalimat"))
+    assert doc.fields["applicant"]["name"] is None
+    assert doc.fields["request_number"] is None
+
+
+TABLE = """\
+1  Nomor Registrasi Keberatan    :
+2  No. Pendaftaran               : 065/PPID-
+   Permintaan Informasi            DKUKM/XI/2025
+3  Tujuan Penggunaan Informasi   : Referensi proposal bantuan usaha
+                                   mikro di kecamatan kami
+4  Nomor Induk                   : 6171054512900003
+   Kependudukan
+5  Alamat                        : Jl. Contoh Raya No. 12, RT 003/RW 004,
+                                   Kel. Sungai Bangkong, Pontianak
+6  Pekerjaan                     : Wiraswasta
+"""
+
+
+def test_labels_and_values_that_wrap_onto_the_next_line_are_joined() -> None:
+    fields = objection_from_lines(lines_of(TABLE, confidence=1.0)).fields
+    assert fields["registration_number"] is None  # its own row is empty: not the next label
+    assert fields["request_number"] == "065/PPID-DKUKM/XI/2025"
+    assert fields["purpose"] == "Referensi proposal bantuan usaha mikro di kecamatan kami"
+    assert fields["applicant"]["nik"] == "6171054512900003"
+    assert fields["applicant"]["address"] == (
+        "Jl. Contoh Raya No. 12, RT 003/RW 004, Kel. Sungai Bangkong, Pontianak"
+    )
+    assert fields["applicant"]["occupation"] == "Wiraswasta"
+
+
+def test_a_value_that_is_label_text_is_not_a_value() -> None:
+    text = "FORMULIR KEBERATAN\nNomor Registrasi Keberatan\nNomor Registrasi Permohonan 008/X"
+    doc = objection_from_lines(lines_of(text))
+    assert doc.fields["registration_number"] is None
+
+
+LETTER_PROSE = """\
+Yang bertanda tangan di bawah ini:
+Nama : Budi Contoh Santoso
+NIK : 6101021708850421
+dengan ini mengajukan keberatan atas permohonan informasi saya dengan nomor 064/PPID-
+DKUKM/XI/2025 yang saya ajukan untuk keperluan kajian akademik tentang koperasi.
+Adapun alasan keberatan saya:
+• Pengenaan biaya yang tidak wajar
+• Penyampaian informasi melebihi jangka waktu yang diatur
+Demikian surat keberatan ini saya sampaikan.
+Sambas, 3 November 2026
+"""
+
+
+def test_a_typed_letter_gives_its_number_purpose_and_reasons_in_prose() -> None:
+    fields = objection_from_lines(lines_of(LETTER_PROSE)).fields
+    assert fields["request_number"] == "064/PPID-DKUKM/XI/2025"  # broken at a line end
+    assert fields["purpose"].lower() == "kajian akademik tentang koperasi"
+    assert fields["reasons"] == ["f", "g"]

@@ -86,13 +86,6 @@ def test_a_scanned_bundle_splits_into_its_documents(tmp_path: Path) -> None:
     assert all(d.method == "ocr" for d in documents)
 
 
-def test_an_email_split_where_ocr_lost_its_underscore_is_rejoined() -> None:
-    from parsers.scan import _rejoin_email
-
-    assert _rejoin_email("E-mail : siti hasan67@example.org") == "E-mail : siti_hasan67@example.org"
-    assert _rejoin_email("Alamat : Jl. Raya no. 5") == "Alamat : Jl. Raya no. 5"
-
-
 @pytest.mark.parametrize("turn", [0, 90, 180, 270])
 def test_a_page_is_read_once_the_right_way_up_whichever_way_it_was_scanned(
     turn: int, monkeypatch: pytest.MonkeyPatch
