@@ -22,7 +22,8 @@ for folder in (ROOT, ROOT / "bench"):
 from extract_report import table  # noqa: E402  (one table format for every bench)
 
 from ppid.casework.register import format_register_number  # noqa: E402
-from ppid.core.models import Case, CaseStatus  # noqa: E402
+from ppid.core.models import Case  # noqa: E402
+from ppid.core.vocabulary import CaseStatus  # noqa: E402
 from tests.corpus.people import make_objection, make_person  # noqa: E402
 
 __all__ = ["ROOT", "machine", "percentile", "summary_ms", "synthetic_case", "table"]

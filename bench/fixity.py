@@ -25,9 +25,10 @@ from pathlib import Path
 
 from _common import machine, table
 
-from ppid.archive.bags import case_slug, check_fixity, refresh_index, write_tags
+from ppid.archive.bags import check_fixity, refresh_index, write_tags
 from ppid.core.db import open_db
 from ppid.core.models import Case, utcnow
+from ppid.core.paths import case_slug
 from ppid.core.settings import load_settings
 
 

@@ -36,8 +36,9 @@ from ppid.casework.search import (
     search_page,
 )
 from ppid.core.db import open_db
-from ppid.core.models import Case, CaseEvent, Role
+from ppid.core.models import Case, CaseEvent
 from ppid.core.settings import load_settings
+from ppid.core.vocabulary import Role
 from ppid.web.archive import case_years
 
 YEARS = (2024, 2025, 2026)

@@ -18,6 +18,7 @@ from sqlalchemy.exc import OperationalError
 
 from ppid.casework import workflow
 from ppid.casework.notify import notify_role
+from ppid.casework.tasks import deadline_report
 from ppid.core.db import open_db
 from ppid.core.settings import load_settings
 from ppid.runtime.steps import step_run_name
@@ -84,7 +85,7 @@ def deadline_check() -> dict[str, list[dict[str, Any]]]:
     """Daily: the overdue and soon-due tasks per role; e-mailed when SMTP is configured."""
     settings = load_settings()
     with open_db(settings)() as session:
-        report = workflow.deadline_report(session, settings)
+        report = deadline_report(session, settings)
     for role, rows in report.items():
         if rows:
             notify_role(settings, role, rows)

@@ -77,7 +77,7 @@ def fuzz_image(data: bytes) -> None:
 
 
 def fuzz_mail(data: bytes) -> None:
-    from ppid.intake.inbox import safe_name
+    from ppid.core.files import safe_name
     from ppid.intake.mail.parse import parse_mail
 
     for attachment in parse_mail(data).attachments:

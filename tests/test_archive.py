@@ -18,14 +18,9 @@ from sqlalchemy import select
 
 from ppid.archive.bags import (
     FixityError,
-    bag_info,
-    bag_versions,
-    bags_by_slug,
     check_fixity,
-    current_bag,
     fixity_alerts,
     fixity_failure,
-    is_sealed,
     refresh_index,
     update_bag,
 )
@@ -37,12 +32,21 @@ from ppid.archive.hardcopy import (
     separator_sheet,
 )
 from ppid.archive.records import destroy_due, due_for_destruction, export_archive, import_archive
-from ppid.casework.letters import next_output_path, store_output
+from ppid.casework.letters import store_output
 from ppid.casework.register import register_case
 from ppid.cli.app import main
-from ppid.core.models import Case, CaseDocument, CaseEvent, CaseStatus, DocumentKind, utcnow
+from ppid.core.files import sha256_file
+from ppid.core.models import Case, CaseDocument, CaseEvent, utcnow
+from ppid.core.paths import (
+    bag_info,
+    bag_versions,
+    bags_by_slug,
+    current_bag,
+    is_sealed,
+    next_output_path,
+)
 from ppid.core.settings import load_settings
-from ppid.intake.inbox import sha256_file
+from ppid.core.vocabulary import CaseStatus, DocumentKind
 from ppid.intake.steps import IntakeContext, claim, extract, issue_receipt, store_original
 from ppid.output.pdfa import pdfa_problems
 

@@ -78,7 +78,7 @@ def _ingest(settings: Settings, source: Path, relative: str) -> str:
 def _pending_other(settings: Settings) -> None:
     """A submission holding a letter that is not an objection (as intake leaves it, no OCR)."""
     from ppid.core.db import open_db
-    from ppid.intake.steps import IntakeFile, Submission
+    from ppid.core.models import IntakeFile, Submission
 
     reason = "Tidak ditemukan formulir keberatan maupun KTP dalam berkas ini."
     with open_db(settings)() as session, session.begin():
@@ -101,8 +101,8 @@ def _pending_other(settings: Settings) -> None:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Settings, dict]]:
     """The web app on a free port, a seeded home, and the specimens."""
-    from ppid.casework.dip import DipItem
     from ppid.core.db import open_db
+    from ppid.core.models import DipItem
     from ppid.output.forms import render_filled_form
     from ppid.runtime.service import serve_web
 

@@ -18,7 +18,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from ppid.core.models import Case
+from ppid.core.files import sha256_file
+from ppid.core.models import Case, IntakeFile
 from ppid.core.settings import load_settings
 from ppid.intake.inbox import (
     QuarantineNote,
@@ -26,9 +27,8 @@ from ppid.intake.inbox import (
     list_quarantine,
     quarantine_file,
     quarantine_link,
-    sha256_file,
 )
-from ppid.intake.steps import IntakeContext, IntakeFile
+from ppid.intake.steps import IntakeContext
 from ppid.output.forms import render_filled_form
 from tests.corpus.hostile import Specimen, specimens, write_corpus
 from tests.specimens import SAMPLES, ktp_sample, objection_values

@@ -15,14 +15,12 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from ppid.core.models import Case, Task
+from ppid.core.models import Case, IntakeFile, Submission, Task
 from ppid.core.settings import load_settings
 from ppid.intake.inbox import is_ignored, list_quarantine, prune_empty_folders
 from ppid.intake.steps import (
     IntakeContext,
-    IntakeFile,
     Quarantined,
-    Submission,
     assemble,
     check_and_register,
     claim,

@@ -26,20 +26,13 @@ import pytest
 from imap_tools import MailBoxUnencrypted
 from sqlalchemy import select
 
-from ppid.core.models import Case
+from ppid.core.models import Case, IntakeFile, MailMessage, MailStatus, Submission
 from ppid.core.settings import load_settings, settings_for_display
 from ppid.intake import steps as intake
 from ppid.intake.inbox import list_quarantine
-from ppid.intake.mail.ledger import (
-    MailError,
-    MailMessage,
-    MailStatus,
-    accounts,
-    drain_account,
-    parse_mail_url,
-)
+from ppid.intake.mail.ledger import MailError, accounts, drain_account, parse_mail_url
 from ppid.intake.mail.parse import body_objection, parse_mail
-from ppid.intake.steps import IntakeContext, IntakeFile, Quarantined, Submission
+from ppid.intake.steps import IntakeContext, Quarantined
 from ppid.output.forms import render_filled_form
 from tests.corpus.tnef import TnefFile, corrupt, tnef_bytes
 from tests.smtp_server import SmtpServer, free_port, smtp_server

@@ -87,7 +87,7 @@ def test_a_damaged_or_empty_winmail_dat_stays_one_attachment_with_its_problem() 
 
 
 def test_names_inside_a_winmail_dat_are_made_safe_like_any_attachment_name() -> None:
-    from ppid.intake.inbox import safe_name
+    from ppid.core.files import safe_name
 
     data = tnef_bytes(
         [

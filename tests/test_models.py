@@ -15,17 +15,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ppid.core.db import make_engine, migrate, model_metadata, session_factory
 from ppid.core.errors import ConfigError
-from ppid.core.models import (
-    STATUS_LABELS,
-    AppendOnlyError,
-    Case,
-    CaseDocument,
-    CaseEvent,
-    CaseStatus,
-    DocumentKind,
-    Role,
-    Task,
-)
+from ppid.core.models import AppendOnlyError, Case, CaseDocument, CaseEvent, Task
+from ppid.core.vocabulary import STATUS_LABELS, CaseStatus, DocumentKind, Role
 from tests.specimens import DATABASE_BACKENDS, throwaway_pg_schema
 
 WIB = timezone(timedelta(hours=7))

@@ -14,18 +14,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from ppid.casework.register import (
-    format_register_number,
-    get_case,
-    list_cases,
-    mask_nik,
-    register_case,
-)
+from ppid.casework.register import format_register_number, get_case, list_cases, register_case
 from ppid.core.calendar import add_working_days, calendar_from_settings
 from ppid.core.db import make_engine, migrate, model_metadata, open_db, session_factory
 from ppid.core.errors import BadInputError, ConfigError, ConflictError, NotFoundError
-from ppid.core.models import Case, CaseEvent, CaseStatus
+from ppid.core.masking import mask_nik
+from ppid.core.models import Case, CaseEvent
 from ppid.core.settings import Settings, load_settings
+from ppid.core.vocabulary import CaseStatus
 from tests.specimens import DATABASE_BACKENDS, run_cli, throwaway_pg_schema
 
 WIB = timezone(timedelta(hours=7))  # Asia/Pontianak

@@ -16,8 +16,9 @@ import pytest
 
 from ppid.casework.register import format_register_number
 from ppid.core.db import open_db
-from ppid.core.models import Case, CaseStatus
+from ppid.core.models import Case
 from ppid.core.settings import load_settings
+from ppid.core.vocabulary import CaseStatus
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -19,7 +19,8 @@ from ppid.casework.search import (
     search_page,
 )
 from ppid.core.db import make_engine, migrate, session_factory
-from ppid.core.models import Case, CaseEvent, Role
+from ppid.core.models import Case, CaseEvent
+from ppid.core.vocabulary import Role
 
 
 @pytest.fixture

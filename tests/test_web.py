@@ -15,11 +15,12 @@ from PIL import Image, ImageDraw
 from sqlalchemy import select
 
 from ppid.casework.register import register_case
-from ppid.core.models import Case, CaseDocument, CaseStatus, DocumentKind
+from ppid.core.models import Case, CaseDocument, IdScanView, User
 from ppid.core.settings import Settings, load_settings
+from ppid.core.vocabulary import CaseStatus, DocumentKind
 from ppid.web import auth
 from ppid.web.app import SECURITY_HEADERS, create_app
-from ppid.web.auth import IdScanView, LoginLimiter, User
+from ppid.web.auth import LoginLimiter
 
 PASSWORD = "kata-sandi-uji-1"
 ROLES = ("petugas", "bidang", "atasan", "arsiparis", "admin")
@@ -404,7 +405,8 @@ def test_queues_put_the_soonest_due_first_and_mark_overdue_in_red(world: World) 
     from datetime import date
 
     from ppid.core.db import open_db
-    from ppid.core.models import Role, Task
+    from ppid.core.models import Task
+    from ppid.core.vocabulary import Role
 
     with open_db(world.settings)() as session, session.begin():
         case = session.get_one(Case, world.case_id)

@@ -29,9 +29,9 @@ from starlette.routing import Mount
 
 from ppid.casework.register import register_case
 from ppid.core.db import open_db
-from ppid.core.models import Case, CaseDocument, CaseEvent, DocumentKind
+from ppid.core.models import Case, CaseDocument, CaseEvent, IntakeFile, Submission, SubmissionStatus
 from ppid.core.settings import Settings, load_settings
-from ppid.intake.steps import IntakeFile, Submission, SubmissionStatus
+from ppid.core.vocabulary import DocumentKind
 from ppid.web import auth
 from ppid.web.app import PRELOGIN_COOKIE, SECURITY_HEADERS, SESSION_COOKIE, checked_form, create_app
 from tests.test_web import CSRF, PASSWORD, ROLES, _seed, login

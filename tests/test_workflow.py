@@ -17,14 +17,15 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from ppid.casework import dip, workflow
+from ppid.casework import dip, tasks, workflow
 from ppid.casework.notify import notify_role, warning_text
 from ppid.casework.register import get_case, register_case
 from ppid.cli.app import app
 from ppid.core.db import open_db
 from ppid.core.errors import BadInputError, ExitCode, ForbiddenError
-from ppid.core.models import AppendOnlyError, Case, CaseStatus, TaskStatus
+from ppid.core.models import AppendOnlyError, Case
 from ppid.core.settings import Settings, load_settings
+from ppid.core.vocabulary import CaseStatus, TaskStatus
 
 WIB = timezone(timedelta(hours=7))
 MONDAY = datetime(2026, 11, 30, 9, 0, tzinfo=WIB)
@@ -344,15 +345,13 @@ def test_a_task_is_never_due_after_the_answer_deadline(
 def test_due_soon_and_overdue_lists(sessions: sessionmaker[Session], settings: Settings) -> None:
     register(sessions, settings)  # verify task due one working day after Mon 30 Nov: Tue 1 Dec
     with sessions() as session:
-        assert [t.step for t in workflow.due_soon(session, settings, date(2026, 11, 30))] == [
-            "verify"
-        ]
-        assert workflow.overdue_tasks(session, settings, date(2026, 11, 30)) == []
-        late = workflow.overdue_tasks(session, settings, date(2026, 12, 2))
+        assert [t.step for t in tasks.due_soon(session, settings, date(2026, 11, 30))] == ["verify"]
+        assert tasks.overdue_tasks(session, settings, date(2026, 11, 30)) == []
+        late = tasks.overdue_tasks(session, settings, date(2026, 12, 2))
         assert [t.step for t in late] == ["verify"]
-        assert workflow.tasks_for(session, "bidang") == []
-        assert len(workflow.tasks_for(session, "petugas", overdue=True, today=date(2026, 12, 2)))
-        report = workflow.deadline_report(session, settings, date(2026, 12, 2))
+        assert tasks.tasks_for(session, "bidang") == []
+        assert len(tasks.tasks_for(session, "petugas", overdue=True, today=date(2026, 12, 2)))
+        report = tasks.deadline_report(session, settings, date(2026, 12, 2))
     assert [row["state"] for row in report["petugas"]] == ["overdue"]
     assert report["atasan"] == []
 
@@ -362,7 +361,7 @@ def test_deadline_warning_is_logged_without_smtp(
 ) -> None:
     number = register(sessions, settings)
     with sessions() as session:
-        rows = workflow.deadline_report(session, settings, date(2026, 12, 2))["petugas"]
+        rows = tasks.deadline_report(session, settings, date(2026, 12, 2))["petugas"]
     text = warning_text("petugas", rows)
     assert f"[TERLAMBAT] {number}" in text
     assert "batas 2026-12-01" in text

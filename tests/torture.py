@@ -57,8 +57,8 @@ class Input:
 
 def stage_inputs(folder: Path, count: int, seed: int) -> list[Input]:
     """Write `count` files under `folder` (mirroring the inbox layout) and describe them."""
+    from ppid.core.files import sha256_file
     from ppid.core.settings import load_settings
-    from ppid.intake.inbox import sha256_file
     from ppid.output.forms import render_filled_form
     from tests.corpus.ktp import render_ktp
     from tests.corpus.people import make_objection, make_person
@@ -416,11 +416,13 @@ def check_invariants(home: Path, inputs: list[Input]) -> dict[str, int]:
     """Every invariant of the torture, against the database and the files; raises on the first."""
     from sqlalchemy import select
 
-    from ppid.archive.bags import case_slug
-    from ppid.core.models import Case, CaseDocument, DocumentKind
+    from ppid.core.files import sha256_file
+    from ppid.core.models import Case, CaseDocument, IntakeFile, Submission
+    from ppid.core.paths import case_slug
     from ppid.core.settings import load_settings
-    from ppid.intake.inbox import list_quarantine, sha256_file
-    from ppid.intake.steps import IntakeContext, IntakeFile, Submission
+    from ppid.core.vocabulary import DocumentKind
+    from ppid.intake.inbox import list_quarantine
+    from ppid.intake.steps import IntakeContext
 
     settings = load_settings(home=home)
     ctx = IntakeContext.open(settings)

@@ -12,11 +12,11 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
-from ppid.casework.letters import REASON_TEXTS
-from ppid.casework.register import mask_nik
 from ppid.core.calendar import WorkCalendar, calendar_from_settings, format_tanggal
-from ppid.core.models import Case, CaseEvent, DocumentKind
+from ppid.core.masking import mask_nik
+from ppid.core.models import Case, CaseEvent
 from ppid.core.settings import Settings
+from ppid.core.vocabulary import REASON_TEXTS, DocumentKind
 from ppid.output.render import render_html
 
 log = logging.getLogger(__name__)

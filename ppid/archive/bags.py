@@ -16,7 +16,6 @@ import json
 import logging
 import os
 import shutil
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,14 +33,36 @@ from ppid.archive.bagmeta import (
     premis_events,
     readme_html,
 )
-from ppid.casework.register import mask_nik
+from ppid.archive.dossier import render_dossier
 from ppid.core.calendar import calendar_from_settings
 from ppid.core.db import write_session
 from ppid.core.errors import ConflictError, NotFoundError, PpidError
+from ppid.core.files import sha256_file
 from ppid.core.locks import locked
-from ppid.core.models import Case, CaseDocument, CaseEvent, CaseStatus, DocumentKind, utcnow
+from ppid.core.masking import mask_nik
+from ppid.core.models import Case, CaseDocument, CaseEvent, utcnow
+from ppid.core.paths import (
+    DOSSIER_NAME,
+    SEALED_KEY,
+    archive_root,
+    archived,
+    bag_info,
+    bag_metadata,
+    bag_originals,
+    bag_outputs,
+    bag_versions,
+    bags_by_slug,
+    case_slug,
+    current_bag,
+    index_page,
+    is_sealed,
+    iter_bags,
+    lock_file,
+    next_bag_version,
+    year_folder,
+)
 from ppid.core.settings import Settings
-from ppid.intake.inbox import safe_name, sha256_file
+from ppid.core.vocabulary import CaseStatus, DocumentKind
 from ppid.output.pdfa import has_attachment, make_archival
 from ppid.output.render import render_html
 
@@ -50,68 +71,8 @@ log = logging.getLogger(__name__)
 AGENT = "sistem-arsip"
 ALGORITHMS = ("sha256", "sha512")
 CLOSED = {CaseStatus.CLOSED}
-SEALED_KEY = "PPID-Sealed"
 FINGERPRINT_KEY = "PPID-Fingerprint"
 QUIET_ACTIONS = {"fixity_check"}  # recorded, but no reason to open a new version of a sealed bag
-
-
-# --- where bags live ------------------------------------------------------------------------------
-
-
-def case_slug(case: Case) -> str:
-    return safe_name((case.number or f"case-{case.id}").replace("/", "-"))
-
-
-def bag_versions(settings: Settings, case: Case) -> list[Path]:
-    """Existing bags of the case, oldest first: `<slug>`, `<slug>_v2`, ..."""
-    assert settings.archive is not None
-    folder = settings.archive / str(case.year)
-    slug = case_slug(case)
-    names = [p.name for p in folder.glob(slug + "*")] if folder.is_dir() else []
-    return [folder / name for name in bags_by_slug(names).get(slug, [])]
-
-
-def bags_by_slug(names: list[str]) -> dict[str, list[str]]:
-    """A year folder's entries grouped by case: slug → its bags' names, oldest version first
-    (`<slug>`, `<slug>_v2`, ...). One pass over the folder serves every case in it."""
-    numbered: dict[str, list[tuple[int, str]]] = {}
-    for name in names:
-        slug, version = name, 1
-        base, sep, digits = name.rpartition("_v")
-        if sep and base and digits.isdigit():
-            slug, version = base, int(digits)
-        numbered.setdefault(slug, []).append((version, name))
-    return {slug: [name for _, name in sorted(found)] for slug, found in numbered.items()}
-
-
-def current_bag(settings: Settings, case: Case) -> Path:
-    """The bag now written to: the latest version (the first path when none exists yet)."""
-    assert settings.archive is not None
-    versions = bag_versions(settings, case)
-    return versions[-1] if versions else settings.archive / str(case.year) / case_slug(case)
-
-
-def bag_info(bag: Path) -> dict[str, str]:
-    info: dict[str, str] = {}
-    path = bag / "bag-info.txt"
-    if path.is_file():
-        for line in path.read_text(encoding="utf-8").splitlines():
-            key, sep, value = line.partition(":")
-            if sep and not line.startswith((" ", "\t")):
-                info[key.strip()] = value.strip()
-    return info
-
-
-def is_sealed(bag: Path) -> bool:
-    return SEALED_KEY in bag_info(bag)
-
-
-def iter_bags(settings: Settings, year: int | None = None) -> Iterator[Path]:
-    """Every bag in the archive (a folder `<year>/<slug>` with bagit.txt), in path order."""
-    assert settings.archive is not None
-    years = [settings.archive / str(year)] if year else sorted(settings.archive.glob("[0-9]" * 4))
-    for folder in years:
-        yield from sorted(p for p in folder.glob("*") if (p / "bagit.txt").is_file())
 
 
 # --- building and updating ------------------------------------------------------------------------
@@ -125,21 +86,19 @@ def update_bag(settings: Settings, session: Session, case: Case) -> Path:
     new version. Existing payload is checked against the old manifest first, so a rewrite can
     never launder a corrupted file into fresh checksums.
     """
-    with locked(settings.var_dir / "locks" / f"archive-{case.id}.lock"):  # one writer per bag
+    with locked(lock_file(settings, f"archive-{case.id}")):  # one writer per bag
         bag = current_bag(settings, case)
         if is_sealed(bag):
             if bag_info(bag).get(FINGERPRINT_KEY) == fingerprint(case):
                 return bag
             bag = _start_version(settings, case, bag)
         _check_unchanged(settings, case, bag)
-        _place_originals(settings, case, bag / "data" / "originals")
-        _place_outputs(settings, session, case, bag / "data" / "outputs")
+        _place_originals(settings, case, bag_originals(bag))
+        _place_outputs(settings, session, case, bag_outputs(bag))
         sealing = case.status in CLOSED
         if sealing:  # each version is sealed once: only unsealed ones get here
             _record(session, case, "archive_sealed", "Arsip perkara disegel", {"bag": bag.name})
-            from ppid.archive.dossier import render_dossier
-
-            render_dossier(settings, case, bag / "data" / "outputs" / "00-berkas-lengkap.pdf")
+            render_dossier(settings, case, bag_outputs(bag) / DOSSIER_NAME)
         _write_metadata(settings, case, bag)
         for stale in (bag / "data").rglob(".*.tmp"):  # left by a writer that was killed
             stale.unlink()
@@ -182,16 +141,9 @@ def fingerprint(case: Case) -> str:
 
 def _start_version(settings: Settings, case: Case, sealed: Path) -> Path:
     """A new version beside a sealed bag, starting from its outputs (copied writable)."""
-    bag = _next_version(settings, case)
-    outputs = sealed / "data" / "outputs"
-    shutil.copytree(outputs, bag / "data" / "outputs", copy_function=shutil.copyfile)
+    bag = next_bag_version(settings, case)
+    shutil.copytree(bag_outputs(sealed), bag_outputs(bag), copy_function=shutil.copyfile)
     return bag
-
-
-def _next_version(settings: Settings, case: Case) -> Path:
-    assert settings.archive is not None
-    number = len(bag_versions(settings, case)) + 1
-    return settings.archive / str(case.year) / f"{case_slug(case)}_v{number}"
 
 
 def _check_unchanged(settings: Settings, case: Case, bag: Path) -> None:
@@ -199,9 +151,8 @@ def _check_unchanged(settings: Settings, case: Case, bag: Path) -> None:
     manifest = bag / "manifest-sha256.txt"
     if not manifest.is_file():
         return
-    assert settings.archive is not None
     ours = {
-        (settings.archive / d.path).resolve(): d.sha256
+        archived(settings, d.path).resolve(): d.sha256
         for d in case.documents
         if d.kind != DocumentKind.ORIGINAL
     }
@@ -224,12 +175,11 @@ def _check_unchanged(settings: Settings, case: Case, bag: Path) -> None:
 
 def _place_originals(settings: Settings, case: Case, folder: Path) -> None:
     """Copy every received file from the content store, untouched, under its received name."""
-    assert settings.archive is not None
     folder.mkdir(parents=True, exist_ok=True)
     for document in case.documents:
         if document.kind == DocumentKind.OUTPUT:
             continue
-        source = settings.archive / document.path
+        source = archived(settings, document.path)
         target = folder / _payload_name(case, document)
         if target.is_file() and sha256_file(target) == document.sha256:
             continue
@@ -252,12 +202,11 @@ def _payload_name(case: Case, document: CaseDocument) -> str:
 def _place_outputs(settings: Settings, session: Session, case: Case, folder: Path) -> None:
     """Every PDF we made, as an archival copy in data/outputs (documents moved there if made
     elsewhere); PDFs already there without a database row (the numbered form copy) too."""
-    assert settings.archive is not None
     folder.mkdir(parents=True, exist_ok=True)
     metadata = json.dumps(case_metadata(case), ensure_ascii=False, indent=2).encode()
     versions = bag_versions(settings, case)
     for document in case.documents:
-        source = settings.archive / document.path
+        source = archived(settings, document.path)
         if document.kind != DocumentKind.OUTPUT or not source.is_file():
             continue
         target = _output_target(source, folder, document)
@@ -273,7 +222,7 @@ def _place_outputs(settings: Settings, session: Session, case: Case, folder: Pat
             source.unlink()  # made outside the bag (beside a sealed one): the copy is the document
             if not any(source.parent.iterdir()):
                 source.parent.rmdir()
-        document.path = target.relative_to(settings.archive).as_posix()
+        document.path = target.relative_to(archive_root(settings)).as_posix()
         document.sha256 = sha256_file(target)
     for pdf in sorted(folder.glob("*.pdf")):
         if not has_attachment(pdf):
@@ -304,7 +253,7 @@ def _record(session: Session, case: Case, action: str, note: str, data: dict[str
 
 
 def _write_metadata(settings: Settings, case: Case, bag: Path) -> None:
-    folder = bag / "data" / "metadata"
+    folder = bag_metadata(bag)
     folder.mkdir(parents=True, exist_ok=True)
     record = json.dumps(case_metadata(case), ensure_ascii=False, indent=2)
     _write_text(folder / "case.json", record + "\n")
@@ -469,7 +418,7 @@ def refresh_index(settings: Settings, sessions: Any) -> Path:
     In turn, each writer reads after the commit that called for it, so the last index written
     holds every case: two workers writing at once could otherwise leave the older read last.
     """
-    with locked(settings.var_dir / "locks" / "archive-index.lock"), sessions() as session:
+    with locked(lock_file(settings, "archive-index")), sessions() as session:
         return write_index(settings, session)
 
 
@@ -479,14 +428,13 @@ def write_index(settings: Settings, session: Session) -> Path:
     Each year's folder is listed once, not once per case: with a glob per case, a year of 2000
     cases took 2 s of directory scans on every index, and intake writes one per case.
     """
-    assert settings.archive is not None
     cal = calendar_from_settings(settings)
     query = select(Case).where(Case.number.is_not(None)).order_by(Case.year, Case.seq)
     cases = session.scalars(query)
     years: dict[int, list[dict[str, Any]]] = {}
     listings: dict[Path, dict[str, list[str]]] = {}
     for case in cases:
-        folder = settings.archive / str(case.year)
+        folder = year_folder(settings, case.year)
         if folder not in listings:
             names = [p.name for p in folder.iterdir()] if folder.is_dir() else []
             listings[folder] = bags_by_slug(names)
@@ -515,7 +463,7 @@ def write_index(settings: Settings, session: Session) -> Path:
             "updated": local_time(cal, utcnow()),
         },
     )
-    target = settings.archive / "index.html"
+    target = index_page(settings)
     target.parent.mkdir(parents=True, exist_ok=True)
     _write_text(target, html)
     return target

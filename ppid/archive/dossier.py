@@ -19,19 +19,20 @@ from typing import Any
 from PIL import Image, ImageDraw, ImageFilter
 from pypdf import PdfReader
 
-from ppid.casework.letters import REASON_TEXTS, qr_svg
-from ppid.casework.register import mask_nik
+from ppid.archive.bagmeta import case_metadata
+from ppid.casework.letters import qr_svg
 from ppid.core.calendar import calendar_from_settings, format_tanggal
 from ppid.core.errors import BadInputError
-from ppid.core.models import Case, CaseDocument, DocumentKind
+from ppid.core.masking import mask_nik
+from ppid.core.models import Case, CaseDocument
 from ppid.core.settings import Settings
+from ppid.core.vocabulary import REASON_TEXTS, DocumentKind
 from ppid.output.pdfa import make_archival
 from ppid.output.render import render_pdf
 
 log = logging.getLogger(__name__)
 
 DPI = 100  # enough to read a letter on screen; keeps the dossier small
-DOSSIER_NAME = "00-berkas-lengkap.pdf"
 
 
 @dataclass
@@ -49,8 +50,6 @@ def dossier_qr_payload(case: Case) -> str:
 
 def render_dossier(settings: Settings, case: Case, out: Path) -> Path:
     """Write the case's dossier to `out` as PDF/A-3b with case.json attached."""
-    from ppid.archive.bags import case_metadata
-
     assert settings.archive is not None
     cal = calendar_from_settings(settings)
     with tempfile.TemporaryDirectory(prefix="ppid-dossier-") as tmp:

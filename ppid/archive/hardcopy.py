@@ -29,8 +29,10 @@ from ppid.casework.letters import qr_svg
 from ppid.core.calendar import calendar_from_settings, format_tanggal
 from ppid.core.db import write_session
 from ppid.core.errors import ConfigError, NotFoundError
-from ppid.core.models import Case, CaseDocument, CaseEvent, DocumentKind
+from ppid.core.models import Case, CaseDocument, CaseEvent
+from ppid.core.paths import DOSSIER_NAME, FORM_COPY_NAME, archived, print_folder
 from ppid.core.settings import Settings
+from ppid.core.vocabulary import DocumentKind
 from ppid.output.render import render_pdf, save
 
 log = logging.getLogger(__name__)
@@ -38,7 +40,6 @@ log = logging.getLogger(__name__)
 AGENT = "sistem-arsip"
 DOC_PREFIX = "PPIDDOC1"
 SEP_PREFIX = "PPIDSEP1"
-FORM_COPY = "02-salinan-formulir.pdf"  # the numbered form copy, beside the receipt in the bag
 
 
 def page_payload(number: str, document_id: int, page: int, pages: int) -> str:
@@ -70,8 +71,8 @@ def printed_parts(settings: Settings, document: CaseDocument) -> list[Path]:
     print batch built from documents would leave it out; it prints behind its receipt.
     """
     assert settings.archive is not None
-    main = settings.archive / document.path
-    beside = main.with_name(FORM_COPY)
+    main = archived(settings, document.path)
+    beside = main.with_name(FORM_COPY_NAME)
     if document.role == "receipt" and beside.is_file():
         return [main, beside]
     return [main]
@@ -85,7 +86,7 @@ def print_version(settings: Settings, case: Case, document: CaseDocument, out: P
         writer.append(PdfReader(part))
     on_form = [False] * len(PdfReader(first).pages)
     for part in more:  # the numbered form copy: QR clear of the form's corner markers
-        on_form += [part.name == FORM_COPY] * len(PdfReader(part).pages)
+        on_form += [part.name == FORM_COPY_NAME] * len(PdfReader(part).pages)
     pages = len(writer.pages)
     stamps = [
         {
@@ -119,12 +120,12 @@ def print_batch(
         for d in session.scalars(select(CaseDocument).order_by(CaseDocument.id))
         if d.kind == DocumentKind.OUTPUT
         and d.created_at.astimezone(cal.tz).date() == day
-        and (settings.archive / d.path).is_file()
-        and not Path(d.path).name.startswith("00-")  # the dossier is read, not filed
+        and archived(settings, d.path).is_file()
+        and Path(d.path).name != DOSSIER_NAME  # the dossier is read, not filed
     ]
     if not documents:
         return None, 0
-    folder = settings.archive / "print"
+    folder = print_folder(settings)
     batch = PdfWriter()
     for document in documents:
         single = print_version(settings, document.case, document, folder / f".{document.id}.pdf")
@@ -203,7 +204,7 @@ def file_by_qr(ctx: Any, intake_id: int) -> Filed | None:
     """
     from ppid.archive.bags import archive_case
     from ppid.casework.workflow import complete_signature
-    from ppid.intake.steps import IntakeFile, IntakeStatus
+    from ppid.core.models import IntakeFile, IntakeStatus
 
     with ctx.sessions() as session:  # most files carry no code: a read, no write lock
         codes = codes_of(session.get_one(IntakeFile, intake_id).extraction or {})

@@ -21,21 +21,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ppid.archive.bags import (
-    AGENT,
-    Fixity,
-    bag_info,
-    bag_versions,
-    check_fixity,
-    fixity_failure,
-    iter_bags,
-    validate_bag,
-    write_tags,
-)
+from ppid.archive.bags import AGENT, Fixity, check_fixity, fixity_failure, validate_bag, write_tags
 from ppid.core.calendar import calendar_from_settings
 from ppid.core.errors import BadInputError, ConflictError
-from ppid.core.models import Case, CaseDocument, CaseEvent, CaseStatus, DocumentKind, utcnow
+from ppid.core.models import Case, CaseDocument, CaseEvent, utcnow
+from ppid.core.paths import bag_info, bag_versions, iter_bags
 from ppid.core.settings import Settings
+from ppid.core.vocabulary import CaseStatus, DocumentKind
 
 log = logging.getLogger(__name__)
 

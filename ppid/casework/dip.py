@@ -6,37 +6,19 @@ import csv
 import io
 import logging
 from dataclasses import dataclass
-from datetime import datetime
-from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Column, ForeignKey, String, Table, Text, or_, select
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
 
 from ppid.core.errors import BadInputError, NotFoundError
-from ppid.core.models import Base, Case, utcnow
+from ppid.core.models import Case, DipCategory, DipItem, case_dip_items
 
 log = logging.getLogger(__name__)
 
 PASAL17_LETTERS = "abcdefghij"
 
-
-class DipCategory(StrEnum):
-    """The four kinds of public information of UU 14/2008 (Pasal 9, 10, 11, 17)."""
-
-    BERKALA = "berkala"
-    SERTA_MERTA = "serta_merta"
-    SETIAP_SAAT = "setiap_saat"
-    DIKECUALIKAN = "dikecualikan"
-
-
-CATEGORY_LABELS = {
-    DipCategory.BERKALA: "Informasi berkala",
-    DipCategory.SERTA_MERTA: "Informasi serta-merta",
-    DipCategory.SETIAP_SAAT: "Informasi tersedia setiap saat",
-    DipCategory.DIKECUALIKAN: "Informasi yang dikecualikan",
-}
 
 PASAL17_TEXTS = {
     "a": "menghambat proses penegakan hukum",
@@ -61,50 +43,6 @@ HEADER_ALIASES = {
     "year": ("year", "tahun"),
     "link": ("link", "tautan", "url"),
 }
-
-case_dip_items = Table(
-    "case_dip_items",
-    Base.metadata,
-    Column("case_id", ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True),
-    Column("dip_item_id", ForeignKey("dip_items.id", ondelete="RESTRICT"), primary_key=True),
-)
-
-
-class DipItem(Base):
-    """One entry of the published list of public information."""
-
-    __tablename__ = "dip_items"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    title: Mapped[str] = mapped_column(String(300), index=True)
-    description: Mapped[str | None] = mapped_column(Text)
-    category: Mapped[str] = mapped_column(String(20))
-    pasal17: Mapped[str | None] = mapped_column(String(1))
-    unit: Mapped[str | None] = mapped_column(String(200))
-    year: Mapped[int | None]
-    link: Mapped[str | None] = mapped_column(String(500))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
-
-    @property
-    def category_label(self) -> str:
-        return CATEGORY_LABELS[DipCategory(self.category)]
-
-    @property
-    def exempt(self) -> bool:
-        return self.category == DipCategory.DIKECUALIKAN
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "title": self.title,
-            "description": self.description,
-            "category": self.category,
-            "pasal17": self.pasal17,
-            "unit": self.unit,
-            "year": self.year,
-            "link": self.link,
-        }
 
 
 @dataclass

@@ -13,15 +13,17 @@ from pathlib import Path
 from typing import Any
 
 import segno
-from sqlalchemy import String
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Session
 
-from ppid.casework.register import format_register_number, mask_nik, next_counter
+from ppid.casework.register import format_register_number, next_counter
 from ppid.core.calendar import WorkCalendar, format_tanggal, format_waktu, next_working_moment
 from ppid.core.errors import ConfigError
-from ppid.core.models import Base, Case, CaseDocument, CaseEvent, DocumentKind
+from ppid.core.files import sha256_file
+from ppid.core.masking import mask_nik
+from ppid.core.models import Case, CaseDocument, CaseEvent, LetterCounter
+from ppid.core.paths import FORM_COPY_NAME, next_output_path
 from ppid.core.settings import Settings
-from ppid.intake.inbox import sha256_file
+from ppid.core.vocabulary import REASON_TEXTS, DocumentKind
 from ppid.output.forms import render_filled_form
 from ppid.output.render import render_pdf
 
@@ -34,15 +36,6 @@ LETTERS = {
     "tanggapan": ("letters/answer.html", "tanggapan-atas-keberatan", "Tanggapan atas keberatan"),
     "penolakan": ("letters/rejection.html", "surat-penolakan", "Surat penolakan"),
     "disposisi": ("letters/disposition.html", "lembar-disposisi", "Lembar disposisi"),
-}
-REASON_TEXTS = {
-    "a": "Permohonan informasi ditolak",
-    "b": "Informasi berkala tidak disediakan",
-    "c": "Permintaan informasi tidak ditanggapi",
-    "d": "Permintaan informasi ditanggapi tidak sebagaimana yang diminta",
-    "e": "Permintaan informasi tidak dipenuhi",
-    "f": "Pengenaan biaya yang tidak wajar",
-    "g": "Penyampaian informasi yang melebihi waktu yang diatur",
 }
 
 
@@ -82,9 +75,7 @@ def render_receipt(settings: Settings, cal: WorkCalendar, case: Case, out: Path)
         reasons=[(letter, REASON_TEXTS[letter]) for letter in case.reasons],
     )
     render_pdf("letters/receipt.html", context, out, pdf_variant=ARCHIVAL)
-    render_filled_form(
-        settings, numbered_form_values(case), out.with_name("02-salinan-formulir.pdf")
-    )
+    render_filled_form(settings, numbered_form_values(case), out.with_name(FORM_COPY_NAME))
     return out
 
 
@@ -118,16 +109,6 @@ def numbered_form_values(case: Case) -> dict[str, Any]:
 # --- numbered letters stored in the case folder ----------------------------------------------
 
 
-class LetterCounter(Base):
-    """The last number given per letter kind and year; bumped in the letter's transaction."""
-
-    __tablename__ = "letter_counters"
-
-    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
-    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
-    last_seq: Mapped[int] = mapped_column(default=0)
-
-
 def letter_number(session: Session, settings: Settings, kind: str, on: date) -> str:
     """The next number of letter `kind` in `on`'s year: gap-free, a rollback gives it back.
 
@@ -149,28 +130,6 @@ def letter_number(session: Session, settings: Settings, kind: str, on: date) -> 
     key = {"kind": kind, "year": on.year}
     seq = next_counter(session.connection(), LetterCounter.__table__, key)
     return format_register_number(pattern, seq, on)
-
-
-def output_folder(settings: Settings, case: Case) -> Path:
-    """Where a new letter goes: `data/outputs/` of the case's open BagIt bag (ppid/archive/bags.py).
-
-    A sealed bag is never written to: the letter waits beside it in `<slug>.new/` and the next
-    archive update moves it into a new version of the bag.
-    """
-    from ppid.archive.bags import current_bag, is_sealed
-
-    bag = current_bag(settings, case)
-    if is_sealed(bag):
-        return bag.with_name(bag.name + ".new")
-    return bag / "data" / "outputs"
-
-
-def next_output_path(settings: Settings, case: Case, stem: str) -> Path:
-    """`NN-stem.pdf`, NN one past the PDFs already there (a remade letter never overwrites)."""
-    outputs = output_folder(settings, case)
-    taken = [p.name for p in outputs.glob("*.pdf")] if outputs.is_dir() else []
-    numbers = [int(name[:2]) for name in taken if name[:2].isdigit()]
-    return outputs / f"{max(numbers, default=0) + 1:02d}-{stem}.pdf"
 
 
 def store_output(

@@ -8,9 +8,9 @@ from email.message import EmailMessage
 from typing import Any
 
 from ppid.core.errors import ConfigError
-from ppid.core.models import ROLE_LABELS, Role
 from ppid.core.settings import Settings
 from ppid.core.smtp import send_mail
+from ppid.core.vocabulary import ROLE_LABELS, Role
 
 log = logging.getLogger(__name__)
 

@@ -20,15 +20,10 @@ from ppid.core.calendar import (
 )
 from ppid.core.db import begin_write
 from ppid.core.errors import BadInputError, ConfigError, ConflictError, NotFoundError
-from ppid.core.models import (
-    Case,
-    CaseEvent,
-    CaseStatus,
-    RegisterCounter,
-    Role,
-    utcnow,
-)
+from ppid.core.masking import mask_nik
+from ppid.core.models import Case, CaseEvent, RegisterCounter, utcnow
 from ppid.core.settings import Settings
+from ppid.core.vocabulary import CaseStatus, Role
 
 log = logging.getLogger(__name__)
 
@@ -159,13 +154,6 @@ def get_case(session: Session, number: str) -> Case:
     if case is None:
         raise NotFoundError(f"No case with register number {wanted!r}; list them with `ppid cases`")
     return case
-
-
-def mask_nik(nik: str | None) -> str | None:
-    """NIK with birth date and serial hidden (UU 27/2022): "6171************" keeps the region."""
-    if not nik:
-        return nik
-    return nik[:4] + "*" * (len(nik) - 4)
 
 
 def case_summary(case: Case, cal: WorkCalendar) -> dict[str, Any]:

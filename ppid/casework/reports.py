@@ -10,9 +10,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from ppid.casework.letters import ARCHIVAL, REASON_TEXTS
-from ppid.casework.register import list_cases, mask_nik
-from ppid.casework.workflow import DECISION_LABELS, RESPONSE_LABELS
+from ppid.casework.letters import ARCHIVAL
+from ppid.casework.register import list_cases
 from ppid.core.calendar import (
     BULAN,
     WorkCalendar,
@@ -20,8 +19,10 @@ from ppid.core.calendar import (
     format_tanggal,
     next_working_moment,
 )
-from ppid.core.models import REASON_LETTERS, Case
+from ppid.core.masking import mask_nik
+from ppid.core.models import Case
 from ppid.core.settings import Settings
+from ppid.core.vocabulary import DECISION_LABELS, REASON_LETTERS, REASON_TEXTS, RESPONSE_LABELS
 from ppid.output.render import render_pdf
 
 log = logging.getLogger(__name__)

@@ -31,8 +31,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session, sessionmaker
 
 from ppid.core.db import write_session
-from ppid.core.models import Case, CaseStatus
-from ppid.intake.steps import IntakeFile, Submission
+from ppid.core.models import Case, IntakeFile, Submission
+from ppid.core.vocabulary import CaseStatus
 
 log = logging.getLogger(__name__)
 

@@ -1,242 +1,75 @@
-"""The SOP's steps after registration: who may take which step when, history, tasks, deadlines.
+"""Taking the SOP's steps: who may take which step when, what each decision does, its letters.
 
-A case moves Petugas (verify) → Bidang (examine) → Atasan (decide: order or dismiss) → Bidang
-(fulfil from the DIP: available, exempt, not held) → Atasan (sign and send) → the signed paper
-copy comes back (scanned into the inbox, or confirmed by a Petugas) → Petugas (close with the
-applicant's reaction). Each step is one `advance` call: it checks the role and the order,
-records an append-only `CaseEvent`, closes the step's task and opens the next one with its due
-date in working days, and issues the letter the step owes. A mistaken step is undone by a
-"correction" event, never by editing history. `ppid.steps` runs a step as a Prefect flow run
-(flows/casework.py) for the CLI and the web app; the flow calls `advance_number`.
+Each step is one `advance` call: it checks the role and the order (`ppid.casework.sop`),
+records an append-only `CaseEvent` (`ppid.casework.history`), closes the step's task and opens
+the next one with its due date in working days (`ppid.casework.tasks`), and issues the letter
+the step owes. A mistaken step is undone by a correction (`ppid.casework.corrections`), never
+by editing history. `ppid.runtime.steps` runs a step as a Prefect flow run (flows/casework.py)
+for the CLI and the web app; the flow calls `advance_number`.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from ppid.casework import dip
-from ppid.casework.deadlines import (  # noqa: F401  (re-exported: the workflow's public API)
-    deadline_report,
-    due_soon,
-    office_today,
-    overdue_tasks,
-    parse_role,
-    task_row,
-    tasks_for,
+from ppid.casework.corrections import correct, correction_target
+from ppid.casework.history import (
+    StepContext,
+    last_step_event,
+    latest_uncorrected_step,
+    plain,
+    record,
+    require_note,
+    step_context,
+    tanggal,
 )
 from ppid.casework.letters import issue_letter
 from ppid.casework.register import get_case
-from ppid.core.calendar import (
-    WorkCalendar,
-    add_working_days,
-    calendar_from_settings,
-    next_working_moment,
+from ppid.casework.sop import (
+    CORRECTABLE_FIELDS,
+    CORRECTION,
+    NOTE_NEEDED,
+    SIGNED_STEP,
+    STEP_ACTION,
+    STEPS,
+    SYSTEM_ACTOR,
+    TRACKED_FIELDS,
+    Step,
+    current_step,
 )
+from ppid.casework.tasks import finish_task, open_task, task_due
+from ppid.core.calendar import add_working_days, calendar_from_settings, next_working_moment
 from ppid.core.db import write_session
 from ppid.core.errors import BadInputError, ForbiddenError
-from ppid.core.models import (
+from ppid.core.models import Case, CaseDocument, Task
+from ppid.core.settings import Settings
+from ppid.core.vocabulary import (
+    RESPONSE_LABELS,
     ROLE_LABELS,
     STATUS_LABELS,
-    Case,
-    CaseDocument,
-    CaseEvent,
     CaseStatus,
     DocumentKind,
     Role,
-    Task,
     TaskStatus,
-    utcnow,
 )
-from ppid.core.settings import Settings
 
 log = logging.getLogger(__name__)
-
-CORRECTION = "correction"
-STEP_ACTION = "step"
-SYSTEM_ACTOR = "sistem"  # who completes a step from a scanned signed copy
-SIGNED_STEP = "signed"
-
-
-@dataclass(frozen=True)
-class Step:
-    """One SOP step: its role, the statuses it is taken in, and each decision's next status."""
-
-    name: str
-    role: Role
-    label: str
-    decisions: dict[str, CaseStatus | None] = field(default_factory=dict)  # None: unchanged
-    next_step: dict[str, str] = field(default_factory=dict)  # decision -> the step it opens
-
-
-STEPS: dict[str, Step] = {
-    step.name: step
-    for step in (
-        Step(
-            "verify",
-            Role.PETUGAS,
-            "Verifikasi data dan kelengkapan",
-            {"forward": CaseStatus.EXAMINING, "return": CaseStatus.CLOSED},
-            {"forward": "examine"},
-        ),
-        Step(
-            "examine",
-            Role.BIDANG,
-            "Pemeriksaan dan rekomendasi",
-            {"recommend": CaseStatus.AWAITING_DECISION},
-            {"recommend": "decide"},
-        ),
-        Step(
-            "decide",
-            Role.ATASAN,
-            "Keputusan Atasan PPID",
-            {"order": CaseStatus.ORDERED, "dismiss": CaseStatus.DISMISSED},
-            {"order": "fulfil", "dismiss": "close"},
-        ),
-        Step(
-            "fulfil",
-            Role.BIDANG,
-            "Pemenuhan informasi (DIP)",
-            {
-                "available": CaseStatus.FULFILLING,
-                "exempt": CaseStatus.FULFILLING,
-                "not_held": CaseStatus.FULFILLING,
-            },
-            {"available": "sign", "exempt": "sign", "not_held": "sign"},
-        ),
-        Step(
-            "sign",
-            Role.ATASAN,
-            "Penandatanganan dan pengiriman surat",
-            {"send": None, "revise": CaseStatus.ORDERED},  # send: answered or rejected
-            {"send": "close", "revise": "fulfil"},
-        ),
-        Step(
-            SIGNED_STEP,
-            Role.PETUGAS,
-            "Menunggu salinan bertanda tangan",
-            {"signed": None},
-            {"signed": "close"},
-        ),
-        Step(
-            "close",
-            Role.PETUGAS,
-            "Tanggapan pemohon dan penutupan",
-            {
-                "accepted": CaseStatus.CLOSED,
-                "dispute": CaseStatus.CLOSED,
-                "no_response": CaseStatus.CLOSED,
-            },
-        ),
-    )
-}
-
-STEP_LABELS = {name: step.label for name, step in STEPS.items()}  # the web app shows these
-STEP_OF_STATUS = {
-    CaseStatus.REGISTERED: "verify",
-    CaseStatus.EXAMINING: "examine",
-    CaseStatus.AWAITING_DECISION: "decide",
-    CaseStatus.ORDERED: "fulfil",
-    CaseStatus.FULFILLING: "sign",
-    CaseStatus.ANSWERED: "close",
-    CaseStatus.REJECTED: "close",
-    CaseStatus.DISMISSED: "close",
-}
-
-DECISION_LABELS = {
-    "returned": "Dikembalikan kepada pemohon",
-    "dismissed": "Keberatan ditolak (keputusan PPID dikuatkan)",
-    "released": "Keberatan diterima, informasi diberikan",
-    "exempt": "Informasi dikecualikan (Pasal 17)",
-    "not_held": "Informasi tidak dikuasai",
-}
-RESPONSE_LABELS = {
-    "accepted": "Menerima tanggapan",
-    "dispute": "Mengajukan sengketa ke Komisi Informasi",
-    "no_response": "Tidak ada tanggapan",
-}
-# Case fields a step may change; their old values go into the event so a correction restores them.
-TRACKED_FIELDS = (
-    "status",
-    "decision",
-    "decision_note",
-    "answer_letter_number",
-    "answered_on",
-    "atasan_name",
-    "atasan_position",
-    "applicant_response",
-    "remarks",
-    "information_requested",
-)
-# Fields the Petugas may correct at verification (the extraction may have misread them).
-CORRECTABLE_FIELDS = (
-    "applicant_name",
-    "applicant_nik",
-    "applicant_address",
-    "applicant_occupation",
-    "applicant_phone",
-    "applicant_email",
-    "request_number",
-    "purpose",
-    "information_requested",
-    "case_description",
-)
-
-
-@dataclass
-class StepContext:
-    """One `advance` call: who acts, on which case, when, and what they decided."""
-
-    session: Session
-    settings: Settings
-    cal: WorkCalendar
-    case: Case
-    role: Role
-    actor: str
-    decision: str
-    note: str | None
-    data: dict[str, Any]
-    at: datetime
-    event_data: dict[str, Any] = field(default_factory=dict)
-    flow_run: dict[str, str] | None = None  # the Prefect flow run that took the step, if any
-
-    @property
-    def today(self) -> date:
-        return self.at.astimezone(self.cal.tz).date()
-
-
-def current_step(case: Case) -> Step | None:
-    """The step the case waits for, or None when it is closed (or not yet registered).
-
-    The status says it, except while an answered or rejected case waits for its signed copy.
-    """
-    if any(t.status == TaskStatus.OPEN and t.step == SIGNED_STEP for t in case.tasks):
-        return STEPS[SIGNED_STEP]
-    name = STEP_OF_STATUS.get(CaseStatus(case.status))
-    return STEPS[name] if name else None
-
-
-def step_of_decision(decision: str) -> str:
-    """The step a decision belongs to ("forward" → "verify"); the decision itself if unknown."""
-    decision = decision.strip().lower()
-    if decision == CORRECTION:
-        return CORRECTION
-    return next((s.name for s in STEPS.values() if decision in s.decisions), decision)
 
 
 def start(session: Session, settings: Settings, case: Case) -> Task:
     """Open the first task (the Petugas' verification) of a registered case, if none is open."""
-    open_task = next((t for t in case.tasks if t.status == TaskStatus.OPEN), None)
-    if open_task is not None:
-        return open_task
+    already = next((t for t in case.tasks if t.status == TaskStatus.OPEN), None)
+    if already is not None:
+        return already
     cal = calendar_from_settings(settings)
     counted_from = next_working_moment(cal, case.received_at)
     since = max(counted_from, case.registered_at or counted_from).astimezone(cal.tz).date()
-    return _open_task(session, settings, cal, case, "verify", since)
+    return open_task(session, settings, cal, case, "verify", since)
 
 
 def advance(
@@ -259,47 +92,22 @@ def advance(
     `decision="correction"` undoes the latest step (see `correct`). `flow_run` (id, name) is
     kept in the history event so the case links to its Prefect flow run.
     """
-    ctx = _context(session, settings, case, role, actor, decision, note, data, at)
+    ctx = step_context(session, settings, case, role, actor, decision, note, data, at)
     ctx.flow_run = flow_run
     if ctx.decision == CORRECTION:
         return correct(ctx)
     step = _check_allowed(ctx)
-    before = {name: _plain(getattr(case, name)) for name in TRACKED_FIELDS}
+    before = {name: plain(getattr(case, name)) for name in TRACKED_FIELDS}
     HANDLERS[step.name](ctx)
     if (status := step.decisions[ctx.decision]) is not None:
         case.status = status
     _close_tasks(ctx, step.name)
     if (next_name := _next_step(ctx, step)) is not None:
-        _open_task(session, settings, ctx.cal, case, next_name, ctx.today)
-    _record(ctx, STEP_ACTION, {"step": step.name, "before": before, **ctx.event_data})
+        open_task(session, settings, ctx.cal, case, next_name, ctx.today)
+    record(ctx, STEP_ACTION, {"step": step.name, "before": before, **ctx.event_data})
     session.flush()
     log.info("case %s: %s %s by %s → %s", case.number, step.name, ctx.decision, actor, case.status)
     return case
-
-
-def _context(
-    session: Session,
-    settings: Settings,
-    case: Case,
-    role: Role | str,
-    actor: str,
-    decision: str,
-    note: str | None,
-    data: dict[str, Any] | None,
-    at: datetime | None,
-) -> StepContext:
-    return StepContext(
-        session=session,
-        settings=settings,
-        cal=calendar_from_settings(settings),
-        case=case,
-        role=parse_role(role),
-        actor=actor.strip() or "tanpa-nama",
-        decision=decision.strip().lower(),
-        note=(note or "").strip() or None,
-        data=dict(data or {}),
-        at=at or utcnow(),
-    )
 
 
 def _next_step(ctx: StepContext, step: Step) -> str | None:
@@ -326,14 +134,14 @@ def check_step(
     `ppid.steps` calls this so a person gets a plain error at once rather than a failed flow
     run; `advance` checks the same (and more) again when the step runs.
     """
-    ctx = _context(session, settings, case, role, "pemeriksa", decision, note, data, None)
+    ctx = step_context(session, settings, case, role, "pemeriksa", decision, note, data, None)
     if ctx.decision == CORRECTION:
-        _correction_target(ctx)
+        correction_target(ctx)
         return CORRECTION
     step = _check_allowed(ctx)
     from_scan = ctx.decision == "signed" and ctx.data.get("signed_document")
     if (why := NOTE_NEEDED.get(ctx.decision)) and not from_scan:
-        _require_note(ctx, why)
+        require_note(ctx, why)
     if ctx.decision == "available" and not ctx.data.get("dip_items"):
         raise BadInputError("'available' needs the DIP items given (data dip_items, --item)")
     return step.name
@@ -370,7 +178,7 @@ def advance_number(
 
 def case_result(case: Case) -> dict[str, Any]:
     """Where a case stands after a step: status, letters, open tasks, the last step's flow run."""
-    last = _latest_uncorrected_step(case)
+    last = latest_uncorrected_step(case)
     return {
         "number": case.number,
         "status": str(case.status),
@@ -411,29 +219,13 @@ def _check_allowed(ctx: StepContext) -> Step:
     return step
 
 
-# Decisions that cannot be taken without a note, and what the note must say.
-NOTE_NEEDED = {
-    "return": "why the submission goes back to the applicant",
-    "recommend": "the Bidang's findings and recommendation",
-    "dismiss": "the written reasons for upholding the refusal (Pasal 36(3))",
-    "revise": "what the Bidang should change",
-    "signed": "why the signature is confirmed without a scanned signed copy",
-}
-
-
-def _require_note(ctx: StepContext, why: str) -> str:
-    if not ctx.note:
-        raise BadInputError(f"'{ctx.decision}' needs a note: {why} (--note)")
-    return ctx.note
-
-
 # --- the steps ---------------------------------------------------------------------------------
 
 
 def _verify(ctx: StepContext) -> None:
     if ctx.decision == "return":
         ctx.case.decision = "returned"
-        ctx.case.remarks = _require_note(ctx, NOTE_NEEDED["return"])
+        ctx.case.remarks = require_note(ctx, NOTE_NEEDED["return"])
         return
     corrections = ctx.data.get("corrections") or {}
     unknown = set(corrections) - set(CORRECTABLE_FIELDS)
@@ -449,7 +241,7 @@ def _verify(ctx: StepContext) -> None:
 
 
 def _examine(ctx: StepContext) -> None:
-    ctx.case.decision_note = _require_note(ctx, NOTE_NEEDED["recommend"])
+    ctx.case.decision_note = require_note(ctx, NOTE_NEEDED["recommend"])
     if info := ctx.data.get("information_requested"):
         ctx.case.information_requested = info
 
@@ -459,15 +251,15 @@ def _decide(ctx: StepContext) -> None:
     case.atasan_name = settings.office.atasan_name
     case.atasan_position = settings.office.atasan_position
     if ctx.decision == "order":
-        due = _task_due(settings, ctx.cal, case, "fulfil", ctx.today)
-        extra = {"note": ctx.note, "fulfil_due": _tanggal(due)}
+        due = task_due(settings, ctx.cal, case, "fulfil", ctx.today)
+        extra = {"note": ctx.note, "fulfil_due": tanggal(due)}
         order = _letter(ctx, "perintah", extra)
-        examined = _last_step_event(case, "examine")
+        examined = last_step_event(case, "examine")
         extra["recommendation"] = examined.note if examined else case.decision_note
         extra["order_number"] = order.fields["letter_number"]
         _letter(ctx, "disposisi", extra)  # the Atasan's instruction to the Bidang
         return
-    reasons = _require_note(ctx, NOTE_NEEDED["dismiss"])
+    reasons = require_note(ctx, NOTE_NEEDED["dismiss"])
     case.decision, case.decision_note = "dismissed", reasons
     _send_answer(ctx, "tanggapan", {"upheld": True, "reasons_text": reasons, "items": []})
 
@@ -496,9 +288,9 @@ def _fulfil(ctx: StepContext) -> None:
 
 def _sign(ctx: StepContext) -> None:
     if ctx.decision == "revise":
-        _require_note(ctx, NOTE_NEEDED["revise"])
+        require_note(ctx, NOTE_NEEDED["revise"])
         return
-    fulfilment = _last_step_event(ctx.case, "fulfil")
+    fulfilment = last_step_event(ctx.case, "fulfil")
     found = fulfilment.data if fulfilment else {}
     if ctx.case.decision == "released":
         release_by = add_working_days(
@@ -508,7 +300,7 @@ def _sign(ctx: StepContext) -> None:
             "upheld": False,
             "reasons_text": ctx.note or "",
             "items": dip.items_given(ctx.session, ctx.case),
-            "release_by": _tanggal(release_by),
+            "release_by": tanggal(release_by),
         }
         _send_answer(ctx, "tanggapan", extra)
         ctx.case.status = CaseStatus.ANSWERED
@@ -530,7 +322,7 @@ def _signed(ctx: StepContext) -> None:
     awaited = _last_awaited_letter(ctx.case)
     scan_id = ctx.data.get("signed_document")
     if scan_id is None:
-        _require_note(ctx, NOTE_NEEDED["signed"])
+        require_note(ctx, NOTE_NEEDED["signed"])
         ctx.event_data.update(manual=True, signs=awaited)
         return
     scan = next((d for d in ctx.case.documents if d.id == int(scan_id)), None)
@@ -595,7 +387,7 @@ def _send_answer(ctx: StepContext, kind: str, extra: dict[str, Any]) -> None:
     case.atasan_name = settings.office.atasan_name
     case.atasan_position = settings.office.atasan_position
     dispute_by = add_working_days(ctx.cal, ctx.today, settings.dispute_window_working_days)
-    document = _letter(ctx, kind, {**extra, "dispute_by": _tanggal(dispute_by)})
+    document = _letter(ctx, kind, {**extra, "dispute_by": tanggal(dispute_by)})
     case.answer_letter_number = document.fields["letter_number"]
     case.answered_on = ctx.today
     ctx.session.flush()  # the letter's id: the signed copy scanned back names it in its QR code
@@ -621,136 +413,10 @@ def _on_time(ctx: StepContext) -> bool:
     return ctx.case.answer_due is None or ctx.today <= ctx.case.answer_due
 
 
-def _tanggal(day: date) -> str:
-    from ppid.core.calendar import format_tanggal
-
-    return format_tanggal(day)
-
-
 # --- corrections -------------------------------------------------------------------------------
-
-
-def correct(ctx: StepContext) -> Case:
-    """Undo the latest uncorrected step by a new event: status, fields and tasks as before it.
-
-    Only the role that took the step, or the Atasan PPID, may correct it, and only with a note
-    saying why. Letters already issued stay in the case folder (they were sent or printed).
-    """
-    case = ctx.case
-    target = _correction_target(ctx)
-    now = {name: _plain(getattr(case, name)) for name in TRACKED_FIELDS}
-    for name, value in target.data["before"].items():
-        setattr(case, name, _typed(name, value))
-    if target.data.get("step") == "fulfil" and target.decision == "available":
-        dip.unlink_items(ctx.session, case)
-    for task in case.tasks:
-        if task.status == TaskStatus.OPEN:
-            _finish_task(task, ctx, CORRECTION)
-    _open_task(ctx.session, ctx.settings, ctx.cal, case, str(target.data["step"]), ctx.today)
-    _record(ctx, CORRECTION, {"corrects": target.id, "step": target.data["step"], "before": now})
-    ctx.session.flush()
-    return case
-
-
-def _correction_target(ctx: StepContext) -> CaseEvent:
-    """The step a correction undoes, once the role and the note allow it."""
-    target = _latest_uncorrected_step(ctx.case)
-    if target is None:
-        raise BadInputError(f"case {ctx.case.number} has no step to correct yet")
-    if ctx.role not in (Role(target.role), Role.ATASAN):
-        raise ForbiddenError(
-            f"the last step ({target.data.get('step')}, {target.decision}) was taken by the "
-            f"{ROLE_LABELS[Role(target.role)]}; only they or the Atasan PPID may correct it"
-        )
-    _require_note(ctx, "what was wrong with the step")
-    return target
-
-
-def _latest_uncorrected_step(case: Case) -> CaseEvent | None:
-    corrected = {e.data.get("corrects") for e in case.events if e.action == CORRECTION}
-    steps = [e for e in case.events if e.action == STEP_ACTION and e.id not in corrected]
-    return steps[-1] if steps else None
-
-
-def _last_step_event(case: Case, step: str) -> CaseEvent | None:
-    corrected = {e.data.get("corrects") for e in case.events if e.action == CORRECTION}
-    found = [
-        e
-        for e in case.events
-        if e.action == STEP_ACTION and e.data.get("step") == step and e.id not in corrected
-    ]
-    return found[-1] if found else None
-
-
-def history(case: Case) -> list[CaseEvent]:
-    """The case's events in order (append-only; corrections are events too)."""
-    return list(case.events)
-
-
-def _plain(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, date) else value
-
-
-def _typed(name: str, value: Any) -> Any:
-    if name == "answered_on" and isinstance(value, str):
-        return date.fromisoformat(value)
-    if name == "status" and value is not None:
-        return CaseStatus(value)
-    return value
-
-
-def _record(ctx: StepContext, action: str, data: dict[str, Any]) -> None:
-    if ctx.flow_run:
-        data = {**data, "flow_run": ctx.flow_run}
-    ctx.case.events.append(
-        CaseEvent(
-            at=ctx.at,
-            actor=ctx.actor,
-            role=ctx.role.value,
-            action=action,
-            decision=ctx.decision,
-            note=ctx.note,
-            data=data,
-        )
-    )
-
-
-# --- tasks and deadlines -----------------------------------------------------------------------
-
-
-def _task_due(settings: Settings, cal: WorkCalendar, case: Case, step: str, today: date) -> date:
-    """The step's due date: its configured working days, never past the legal answer deadline."""
-    if step == "close":  # the applicant's 14 working days run from the answer, not its scan
-        answered = case.answered_on or today
-        return add_working_days(cal, answered, settings.dispute_window_working_days)
-    days = settings.workflow.task_due_days.get(step, settings.workflow.warning_days)
-    due = add_working_days(cal, today, days)
-    return min(due, case.answer_due) if case.answer_due and case.answer_due >= today else due
-
-
-def _open_task(
-    session: Session, settings: Settings, cal: WorkCalendar, case: Case, step: str, today: date
-) -> Task:
-    task = Task(
-        case=case,
-        role=STEPS[step].role,
-        step=step,
-        due=_task_due(settings, cal, case, step, today),
-    )
-    session.add(task)
-    return task
 
 
 def _close_tasks(ctx: StepContext, step: str) -> None:
     for task in ctx.case.tasks:
         if task.status == TaskStatus.OPEN and task.step == step:
-            _finish_task(task, ctx, ctx.decision)
-
-
-def _finish_task(task: Task, ctx: StepContext, decision: str) -> None:
-    task.status, task.done_at, task.done_by, task.decision = (
-        TaskStatus.DONE,
-        ctx.at,
-        ctx.actor,
-        decision,
-    )
+            finish_task(task, ctx.at, ctx.actor, ctx.decision)

@@ -13,6 +13,7 @@ from typer._click.exceptions import ClickException
 
 from parsers.model import FileResult
 from ppid.core.errors import ConfigError, ExitCode, PpidError
+from ppid.core.masking import short_nik
 from ppid.core.settings import load_settings, settings_for_display
 
 log = logging.getLogger(__name__)
@@ -165,7 +166,7 @@ def _extract_rows(result: FileResult) -> list[str]:
         fields = doc.fields.get("applicant") or doc.fields
         name = fields.get("name") or "-"
         nik = fields.get("nik") or ""
-        masked = nik[:4] + "*" * 8 + nik[-4:] if len(nik) == 16 else nik or "-"
+        masked = short_nik(nik)
         pages = ",".join(str(p) for p in doc.pages)
         doubtful = sorted(key for key, value in doc.confidence.items() if value < 0.7)
         rows.append(
@@ -466,10 +467,10 @@ def sheet_command(
     out: Path = typer.Option(None, "--out", help="PDF to write; default lembar-pemisah-<n>.pdf."),
 ) -> None:
     """A separator sheet (QR): put it on top of a case's paper pages before scanning them."""
-    from ppid.archive.bags import case_slug
     from ppid.archive.hardcopy import separator_sheet
     from ppid.casework.register import get_case
     from ppid.core.db import open_db
+    from ppid.core.paths import case_slug
 
     settings = load_settings()
     with open_db(settings)() as session:
@@ -532,10 +533,10 @@ def search_command(
     """Full-text search of the register and the OCR text, best match first (NIK masked)."""
     from datetime import datetime
 
-    from ppid.casework.register import mask_nik
     from ppid.casework.search import HIT_END, HIT_START, Filters, refresh_if_stale, search_cases
     from ppid.core.calendar import calendar_from_settings
     from ppid.core.db import open_db
+    from ppid.core.masking import mask_nik
 
     settings = load_settings()
     today = datetime.now(calendar_from_settings(settings).tz).date()
@@ -618,7 +619,7 @@ def tasks(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Open workflow tasks, soonest due first, with warnings (segera) and overdue (terlambat)."""
-    from ppid.casework.workflow import office_today, task_row, tasks_for
+    from ppid.casework.tasks import office_today, task_row, tasks_for
     from ppid.core.calendar import calendar_from_settings
     from ppid.core.db import open_db
 

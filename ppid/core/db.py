@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import logging
 import sqlite3
 import time
@@ -22,21 +21,12 @@ from sqlalchemy.exc import ArgumentError, SAWarning
 from sqlalchemy.orm import Session, sessionmaker
 
 from ppid.core.errors import ConfigError
+from ppid.core.models import Base
 from ppid.core.settings import Settings
 
 log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-# Every module that declares tables on ppid.models.Base; Alembic's autogenerate and the schema test
-# import them all so the metadata is complete. Add yours here.
-MODEL_MODULES = (
-    "ppid.core.models",
-    "ppid.intake.steps",
-    "ppid.web.auth",
-    "ppid.intake.mail.ledger",
-    "ppid.casework.dip",
-    "ppid.casework.letters",
-)
 # Connection execution option: begin the SQLite transaction with BEGIN IMMEDIATE (take the write
 # lock up front, waiting up to busy_timeout) instead of a deferred BEGIN.
 IMMEDIATE = "ppid_begin_immediate"
@@ -169,11 +159,7 @@ def write_session(sessions: sessionmaker[Session]) -> Iterator[Session]:
 
 
 def model_metadata() -> MetaData:
-    """The metadata of every table the product declares (imports all `MODEL_MODULES`)."""
-    for name in MODEL_MODULES:
-        importlib.import_module(name)
-    from ppid.core.models import Base
-
+    """The metadata of every table the product declares (`ppid.core.models` holds them all)."""
     return Base.metadata
 
 

@@ -14,17 +14,10 @@ from sqlalchemy import select
 
 from ppid.core.db import write_session
 from ppid.core.errors import BadInputError, ConflictError, NotFoundError
+from ppid.core.models import IntakeFile, Submission, SubmissionStatus
 from ppid.core.settings import Settings
 from ppid.intake.inbox import list_quarantine, unique_path
-from ppid.intake.steps import (
-    IntakeContext,
-    IntakeFile,
-    Outcome,
-    Submission,
-    SubmissionStatus,
-    check_and_register,
-    issue_receipt,
-)
+from ppid.intake.steps import IntakeContext, Outcome, check_and_register, issue_receipt
 
 log = logging.getLogger(__name__)
 

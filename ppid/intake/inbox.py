@@ -6,24 +6,23 @@ Nothing here touches the database, so the watcher, the sweep and the tests share
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import re
 import shutil
 import time
-import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+
+from ppid.core.files import name_bytes, safe_name
 
 log = logging.getLogger(__name__)
 
 IGNORED_NAMES = {"thumbs.db", "desktop.ini", ".ds_store"}
 IGNORED_PREFIXES = (".", "~$", "~")
 IGNORED_SUFFIXES = (".part", ".partial", ".tmp", ".temp", ".crdownload", ".download", ".swp")
-MAX_NAME_BYTES = 120
 
 
 def is_ignored(path: Path) -> bool:
@@ -116,38 +115,6 @@ def renamed_into_place(stat: os.stat_result) -> bool:
     this only with native events (`intake.polling` off).
     """
     return stat.st_size > 0 and stat.st_ctime_ns > stat.st_mtime_ns
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def safe_name(name: str | bytes, fallback: str = "berkas") -> str:
-    """A file name safe on every share: no path parts, no control characters, bounded length."""
-    if isinstance(name, str):
-        name = name_bytes(name)
-    name = name.decode("utf-8", errors="replace")
-    name = unicodedata.normalize("NFC", name).replace("\\", "/").split("/")[-1]
-    name = re.sub(r"[\x00-\x1f\x7f-\x9f<>:\"|?*]", "_", name).strip(" .")
-    stem, dot, suffix = name.rpartition(".")
-    if not dot:
-        stem, suffix = name, ""
-    suffix = suffix[:10]
-    encoded_stem = stem.encode("utf-8")[: MAX_NAME_BYTES - len(suffix.encode("utf-8")) - 1]
-    stem = encoded_stem.decode("utf-8", errors="ignore").strip(" .") or fallback
-    return f"{stem}.{suffix}" if suffix else stem
-
-
-def name_bytes(name: str) -> bytes:
-    """The bytes of a name; one that was not UTF-8 on disk arrives as lone surrogates."""
-    try:
-        return name.encode("utf-8", errors="surrogateescape")
-    except UnicodeEncodeError:  # surrogates that no file system produced: replace them
-        return name.encode("utf-8", errors="replace")
 
 
 def printable(name: str) -> str:

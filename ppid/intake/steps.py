@@ -9,42 +9,39 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import signal
 import socket
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import ForeignKey, String, Text, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from parsers.extract import extract_file
-from ppid.casework.register import mask_nik, register_case
+from ppid.casework.register import register_case
 from ppid.casework.workflow import start as start_workflow
 from ppid.core.calendar import WorkCalendar, calendar_from_settings
 from ppid.core.db import open_db, write_session
+from ppid.core.files import safe_name, sha256_file
+from ppid.core.masking import NIK_PATTERN, mask_nik
 from ppid.core.models import (
-    Base,
     Case,
     CaseDocument,
     CaseEvent,
-    DocumentKind,
+    IntakeFile,
+    IntakeStatus,
+    Submission,
+    SubmissionStatus,
     fit_to_columns,
     utcnow,
 )
+from ppid.core.paths import receipt_path, stored_original
 from ppid.core.settings import Settings
-from ppid.intake.inbox import (
-    QuarantineNote,
-    fsync_copy,
-    prune_empty_folders,
-    quarantine_file,
-    safe_name,
-    sha256_file,
-)
+from ppid.core.vocabulary import DocumentKind
+from ppid.intake.inbox import QuarantineNote, fsync_copy, prune_empty_folders, quarantine_file
 
 log = logging.getLogger(__name__)
 
@@ -55,62 +52,6 @@ REQUIRED_FORM_FIELDS = {
     "applicant.address": "alamat pemohon",
     "reasons": "alasan keberatan",
 }
-
-
-class IntakeStatus(StrEnum):
-    CLAIMED = "claimed"
-    STORED = "stored"
-    EXTRACTED = "extracted"
-    ASSEMBLED = "assembled"  # attached to a submission (pending or registered)
-    DONE = "done"  # the inbox copy is gone; the original lives in the archive
-    DUPLICATE = "duplicate"
-    QUARANTINED = "quarantined"
-
-
-class SubmissionStatus(StrEnum):
-    PENDING = "pending"
-    REGISTERED = "registered"
-    NOT_OBJECTION = "not_objection"
-
-
-class IntakeFile(Base):
-    """One received file, keyed by its content; the ledger that makes intake exactly-once."""
-
-    __tablename__ = "intake_files"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    sha256: Mapped[str] = mapped_column(String(64), unique=True)
-    source: Mapped[str] = mapped_column(String(20), default="inbox")
-    original_name: Mapped[str] = mapped_column(String(300))
-    source_path: Mapped[str] = mapped_column(Text)
-    group_key: Mapped[str] = mapped_column(String(300), index=True)
-    stored_path: Mapped[str | None] = mapped_column(String(500))
-    size: Mapped[int] = mapped_column(default=0)
-    status: Mapped[str] = mapped_column(String(20), default=IntakeStatus.CLAIMED)
-    error: Mapped[str | None] = mapped_column(Text)
-    attempts: Mapped[int] = mapped_column(default=0)
-    claimed_by: Mapped[str | None] = mapped_column(String(100))
-    lease_until: Mapped[datetime | None]
-    extraction: Mapped[dict[str, Any] | None] = mapped_column(default=None)
-    submission_id: Mapped[int | None] = mapped_column(ForeignKey("submissions.id"), index=True)
-    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("intake_files.id"))
-    received_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
-
-
-class Submission(Base):
-    """What one applicant handed in together: a form and an ID, from one file, folder or e-mail."""
-
-    __tablename__ = "submissions"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    group_key: Mapped[str] = mapped_column(String(300), index=True)
-    status: Mapped[str] = mapped_column(String(20), default=SubmissionStatus.PENDING)
-    reason: Mapped[str | None] = mapped_column(Text)
-    nik: Mapped[str | None] = mapped_column(String(16), index=True)
-    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), unique=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
 class Quarantined(Exception):
@@ -286,7 +227,7 @@ def store_original(ctx: IntakeContext, intake_id: int, path: Path) -> Path:
     with ctx.sessions() as session:
         row = session.get_one(IntakeFile, intake_id)
         digest, stored_path = row.sha256, row.stored_path
-        relative = Path("originals", digest[:2], digest, row.original_name)
+        relative = stored_original(digest, row.original_name)
     target = ctx.archive / relative
     if stored_path and target.exists() and sha256_file(target) == digest:
         return target
@@ -363,12 +304,9 @@ def _nik_of(extraction: dict[str, Any]) -> str | None:
             nik = fields.get("nik")
         else:
             continue
-        if nik and _NIK.fullmatch(str(nik)):  # a misread with 15 or 17 digits pairs nothing
+        if nik and NIK_PATTERN.fullmatch(str(nik)):  # a misread with 15 or 17 digits pairs nothing
             return str(nik)
     return None
-
-
-_NIK = re.compile(r"\d{16}")
 
 
 def assemble(ctx: IntakeContext, intake_id: int) -> int:
@@ -495,7 +433,7 @@ def _case_from_submission(files: list[IntakeFile]) -> Case:
         channel="email" if any(row.source == "mail" for row in files) else "scan",
         received_at=min(row.received_at for row in files),
         applicant_name=applicant.get("name") or "",
-        applicant_nik=applicant.get("nik") if _NIK.fullmatch(applicant.get("nik") or "") else None,
+        applicant_nik=_valid_nik(applicant.get("nik")),
         applicant_address=applicant.get("address"),
         applicant_occupation=applicant.get("occupation"),
         applicant_phone=applicant.get("phone"),
@@ -514,6 +452,11 @@ def _case_from_submission(files: list[IntakeFile]) -> Case:
     if clipped := fit_to_columns(case):
         log.warning("values longer than the register holds were clipped: %s", ", ".join(clipped))
     return case
+
+
+def _valid_nik(value: Any) -> str | None:
+    """The NIK as read when it has the form of one (sixteen digits), else none."""
+    return value if isinstance(value, str) and NIK_PATTERN.fullmatch(value) else None
 
 
 def _parse_date(value: Any) -> Any:
@@ -590,12 +533,6 @@ def _media_type(name: str) -> str:
 # --- receipt and finishing --------------------------------------------------------------------
 
 
-def case_folder(ctx: IntakeContext, case: Case) -> Path:
-    """The case's BagIt bag (ppid/archive/bags.py); what we make goes into its data/outputs/."""
-    slug = safe_name((case.number or f"case-{case.id}").replace("/", "-"))
-    return ctx.archive / str(case.year) / slug
-
-
 def issue_receipt(ctx: IntakeContext, number: str) -> Path:
     """The receipt: a tanda terima page plus the numbered copy of the form, with the answer date."""
     from ppid.archive.bags import archive_case
@@ -610,7 +547,7 @@ def issue_receipt(ctx: IntakeContext, number: str) -> Path:
         # resumed after a crash between the receipt and the bag: the bag is still owed
         archive_case(ctx.settings, ctx.sessions, number)
         return ctx.archive / existing
-    target = case_folder(ctx, case) / "data" / "outputs" / "01-tanda-terima.pdf"
+    target = receipt_path(ctx.settings, case)
     render_receipt(ctx.settings, ctx.calendar, case, target)
     with write_session(ctx.sessions) as session:
         case = session.get_one(Case, case.id)

@@ -27,6 +27,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import IO, Any
 
+from ppid.core import paths
 from ppid.core.errors import AlreadyRunningError, ConfigError, PpidError
 from ppid.core.locks import try_lock
 from ppid.core.settings import Settings
@@ -42,7 +43,7 @@ FILE_READY_EVENT = "ppid.inbox.file.ready"
 def prefect_environment(settings: Settings, api_url: str | None = None) -> dict[str, str]:
     """Prefect settings for this home, applied to os.environ before Prefect is imported."""
     env = {
-        "PREFECT_HOME": str(settings.var_dir / "prefect"),
+        "PREFECT_HOME": str(paths.prefect_home(settings)),
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         "PREFECT_LOGGING_LEVEL": os.environ.get("PREFECT_LOGGING_LEVEL", "WARNING"),
         "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "90",
@@ -61,7 +62,7 @@ def use_prefect(settings: Settings) -> None:
 
 
 def _state_file(settings: Settings) -> Path:
-    return settings.var_dir / "run" / "ppid-run.json"
+    return paths.run_folder(settings) / "ppid-run.json"
 
 
 def reachable_api_url(settings: Settings) -> str | None:
@@ -93,7 +94,7 @@ def _healthy(api_url: str) -> bool:
 @contextlib.contextmanager
 def single_instance(settings: Settings) -> Iterator[None]:
     """Hold the home's run lock; a second `ppid run` gets a polite refusal."""
-    lock_path = settings.var_dir / "run" / "ppid-run.lock"
+    lock_path = paths.run_folder(settings) / "ppid-run.lock"
     held = try_lock(lock_path)
     if held is None:
         holder = lock_path.read_text(errors="replace").strip() or "another process"
@@ -116,7 +117,7 @@ def prefect_server(settings: Settings, port: int) -> Iterator[str]:
     """A local Prefect server (`ppid.prefect_server`) as a child process, until the block ends."""
     env = {**os.environ, **prefect_environment(settings, api_url="unused")}
     env.pop("PREFECT_API_URL", None)
-    log_path = settings.var_dir / "log" / "prefect-server.log"
+    log_path = paths.log_file(settings, "prefect-server")
     log_path.parent.mkdir(parents=True, exist_ok=True)
     command = [sys.executable, "-m", "ppid.runtime.prefect_server", "server", "start"]
     command += ["--host", "127.0.0.1", "--port", str(port)]
@@ -360,7 +361,7 @@ def _print_addresses(settings: Settings, api: str, pool: str, workers: int, out:
     if pool:
         print(f"Work pool: {pool} (prefect worker start --pool {pool} --type process)", file=out)
     else:
-        print(f"Workers:   {workers} (logs in {settings.var_dir / 'log'})", file=out)
+        print(f"Workers:   {workers} (logs in {paths.log_folder(settings)})", file=out)
     print("Press Ctrl-C to stop.", file=out, flush=True)
 
 
@@ -476,7 +477,7 @@ def start_workers(settings: Settings, count: int) -> list[subprocess.Popen[bytes
         for index, worker in enumerate(workers, start=1):
             while not _ready_file(settings, worker.pid).exists():
                 if worker.poll() is not None or time.monotonic() > deadline:
-                    log_path = settings.var_dir / "log" / f"worker-{index}.log"
+                    log_path = paths.log_file(settings, f"worker-{index}")
                     raise ConfigError(f"a flow-run worker did not start; see {log_path}")
                 time.sleep(0.2)
     except BaseException:
@@ -503,7 +504,7 @@ def worker_environment() -> dict[str, str]:
 
 
 def _start_worker(settings: Settings, index: int) -> subprocess.Popen[bytes]:
-    log_path = settings.var_dir / "log" / f"worker-{index}.log"
+    log_path = paths.log_file(settings, f"worker-{index}")
     log_path.parent.mkdir(parents=True, exist_ok=True)
     command = [sys.executable, "-m", "ppid", "worker"]
     with log_path.open("ab") as log_file:  # own session: Ctrl-C reaches it only through us
@@ -518,7 +519,7 @@ def _start_worker(settings: Settings, index: int) -> subprocess.Popen[bytes]:
 
 
 def _ready_file(settings: Settings, pid: int) -> Path:
-    return settings.var_dir / "run" / f"worker-{pid}.ready"
+    return paths.run_folder(settings) / f"worker-{pid}.ready"
 
 
 def supervise(settings: Settings, workers: list[subprocess.Popen[bytes]], api: str) -> None:

@@ -15,7 +15,8 @@ import re
 from typing import Any
 
 from ppid.casework.register import get_case
-from ppid.casework.workflow import advance_number, case_result, check_step, step_of_decision
+from ppid.casework.sop import step_of_decision
+from ppid.casework.workflow import advance_number, case_result, check_step
 from ppid.core import errors
 from ppid.core.errors import PpidError
 from ppid.core.settings import Settings

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+from ppid.core import paths
 from ppid.core.locks import locked, try_lock
 from ppid.core.settings import Settings
 
@@ -273,11 +274,6 @@ def ocr_slots(settings: Settings) -> int:
     return worker_count(settings)
 
 
-def ocr_slot_folder(settings: Settings) -> Path:
-    """Where this machine's OCR slots live: per host, since a shared `var/` may serve several."""
-    return settings.var_dir / "run" / f"ocr-{socket.gethostname()}"
-
-
 @contextmanager
 def ocr_slot(settings: Settings) -> Iterator[None]:
     """Hold one of this machine's OCR slots while the block (one page's reading) runs.
@@ -289,7 +285,7 @@ def ocr_slot(settings: Settings) -> Iterator[None]:
     round trip, and the kernel frees it when its holder dies, so a killed worker never leaks a
     slot.
     """
-    with hold_slot(ocr_slot_folder(settings), ocr_slots(settings)):
+    with hold_slot(paths.ocr_slot_folder(settings), ocr_slots(settings)):
         yield
 
 

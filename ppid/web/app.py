@@ -22,15 +22,16 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.datastructures import FormData
 
-from ppid.casework.register import mask_nik
 from ppid.core.calendar import WorkCalendar, calendar_from_settings, format_tanggal
 from ppid.core.db import open_db, write_session
 from ppid.core.errors import ForbiddenError, NotFoundError, PpidError
-from ppid.core.models import STATUS_LABELS, Case, CaseStatus, Task, TaskStatus
+from ppid.core.masking import mask_nik
+from ppid.core.models import Case, Task, User
 from ppid.core.settings import Settings
+from ppid.core.vocabulary import STATUS_LABELS, CaseStatus, TaskStatus
 from ppid.output.render import TEMPLATES_DIR, render_html
 from ppid.web import auth
-from ppid.web.auth import FULL_NIK_ROLES, WEB_ROLE_LABELS, LoginLimiter, User, WebRole
+from ppid.web.auth import FULL_NIK_ROLES, WEB_ROLE_LABELS, LoginLimiter, WebRole
 
 log = logging.getLogger(__name__)
 
@@ -173,7 +174,7 @@ def menu_counts(ctx: WebContext, user: User) -> dict[str, int]:
             counts["tugas"] = session.scalar(query) or 0
             counts["terlambat"] = session.scalar(query.where(Task.due < ctx.today())) or 0
         if user.role in {r.value for r in DESK_ROLES}:
-            from ppid.intake.steps import Submission, SubmissionStatus
+            from ppid.core.models import Submission, SubmissionStatus
 
             counts["meja"] = (
                 session.scalar(
@@ -212,7 +213,7 @@ def page(request: Request, template: str, title: str, **context: Any) -> HTMLRes
 
 def _decision_labels() -> dict[str, str]:
     try:
-        from ppid.casework.workflow import DECISION_LABELS
+        from ppid.core.vocabulary import DECISION_LABELS
     except ImportError:
         return {}
     return dict(DECISION_LABELS)
@@ -400,7 +401,7 @@ def install_pages(app: FastAPI) -> None:
 def queue_rows(session: Session, ctx: WebContext, role: str | None) -> list[dict[str, Any]]:
     """Open tasks, soonest due first (via the workflow's `tasks_for` when it exists)."""
     try:
-        from ppid.casework.workflow import tasks_for  # type: ignore[attr-defined]
+        from ppid.casework.tasks import tasks_for  # type: ignore[attr-defined]
     except ImportError:
         tasks_for = None
     if tasks_for is not None:

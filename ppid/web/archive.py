@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 from datetime import date, tzinfo
 from typing import Any
 from urllib.parse import urlencode
@@ -13,16 +12,13 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ppid.casework.letters import REASON_TEXTS
 from ppid.casework.search import HIT_END, HIT_START, Filters, Page, refresh_if_stale, search_page
-from ppid.casework.workflow import DECISION_LABELS
-from ppid.core.models import STATUS_LABELS, Case
+from ppid.core.masking import mask_niks_in
+from ppid.core.models import Case, User
+from ppid.core.vocabulary import DECISION_LABELS, REASON_TEXTS, STATUS_LABELS
 from ppid.web.app import AnyUser, can_see_nik, page, shown_nik, web
-from ppid.web.auth import User
 
 log = logging.getLogger(__name__)
-
-_NIK_RUN = re.compile(r"\b(\d{4})\d{12}\b")
 
 
 def snippet_parts(snippet: str | None, full_nik: bool) -> list[tuple[str, bool]]:
@@ -30,7 +26,7 @@ def snippet_parts(snippet: str | None, full_nik: bool) -> list[tuple[str, bool]]
     if not snippet:
         return []
     if not full_nik:
-        snippet = _NIK_RUN.sub(lambda m: m.group(1) + "*" * 12, snippet)
+        snippet = mask_niks_in(snippet)
     parts: list[tuple[str, bool]] = []
     for chunk in snippet.split(HIT_START):
         hit, _, rest = chunk.partition(HIT_END) if HIT_END in chunk else ("", "", chunk)

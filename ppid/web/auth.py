@@ -13,16 +13,16 @@ import logging
 import secrets
 import threading
 import time
-from datetime import datetime, timedelta
+from datetime import timedelta
 from enum import StrEnum
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import ForeignKey, String, select
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from ppid.core.errors import BadInputError, ConflictError, NotFoundError
-from ppid.core.models import Base, utcnow
+from ppid.core.models import IdScanView, User, WebSession, utcnow
 from ppid.core.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -57,48 +57,6 @@ WEB_ROLE_LABELS = {
 }
 # Roles that need the full NIK and may open ID scans (UU 27/2022: access only where needed).
 FULL_NIK_ROLES = frozenset({WebRole.PETUGAS, WebRole.BIDANG, WebRole.ATASAN, WebRole.ADMIN})
-
-
-class User(Base):
-    """A person who logs in to the web app."""
-
-    __tablename__ = "users"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    username: Mapped[str] = mapped_column(String(60), unique=True)
-    display_name: Mapped[str] = mapped_column(String(200), default="")
-    role: Mapped[str] = mapped_column(String(20))
-    password_hash: Mapped[str] = mapped_column(String(200))
-    active: Mapped[bool] = mapped_column(default=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    last_login_at: Mapped[datetime | None]
-
-
-class WebSession(Base):
-    """A logged-in browser; keyed by the SHA-256 of the cookie's token, ended by logout or age."""
-
-    __tablename__ = "web_sessions"
-
-    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    expires_at: Mapped[datetime]
-
-
-class IdScanView(Base):
-    """One look at an ID scan (or a crop of it): who, when, which document (UU 27/2022 audit)."""
-
-    __tablename__ = "id_scan_views"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[datetime] = mapped_column(default=utcnow)
-    username: Mapped[str] = mapped_column(String(60))
-    role: Mapped[str] = mapped_column(String(20))
-    case_id: Mapped[int | None] = mapped_column(index=True)
-    document_id: Mapped[int | None]  # a case document, or
-    intake_file_id: Mapped[int | None]  # a file still at the intake desk
-    what: Mapped[str] = mapped_column(String(60))  # "berkas" or "potongan:<field>"
-    client: Mapped[str | None] = mapped_column(String(60))
 
 
 # --- users ------------------------------------------------------------------------------------

@@ -22,10 +22,11 @@ from starlette.background import BackgroundTask
 from starlette.datastructures import FormData
 
 from parsers.model import ID_CARD_FIELDS, OBJECTION_FIELDS
-from ppid.casework.letters import REASON_TEXTS
 from ppid.core.db import begin_write, write_session
 from ppid.core.errors import BadInputError, ForbiddenError, NotFoundError
-from ppid.core.models import Case, CaseDocument, TaskStatus
+from ppid.core.models import Case, CaseDocument, User
+from ppid.core.paths import crop_cache, package_folder
+from ppid.core.vocabulary import DOCUMENT_LABELS, REASON_TEXTS, TaskStatus
 from ppid.runtime.steps import take_step as take_sop_step
 from ppid.web import auth
 from ppid.web.app import (
@@ -41,15 +42,8 @@ from ppid.web.app import (
     step_label,
     web,
 )
-from ppid.web.auth import User
 from ppid.web.crops import crop_png
-from ppid.web.labels import (
-    ACTION_LABELS,
-    CASE_FIELDS,
-    DECISION_TEXTS,
-    DOCUMENT_LABELS,
-    FIELD_LABELS,
-)
+from ppid.web.labels import ACTION_LABELS, CASE_FIELDS, DECISION_TEXTS, FIELD_LABELS
 
 log = logging.getLogger(__name__)
 
@@ -423,7 +417,7 @@ def install(app: FastAPI) -> None:
             document.media_type,
             extracted[d]["boxes"][f],
             extracted[d].get("method", "ocr"),
-            ctx.settings.var_dir / "crops",
+            crop_cache(ctx.settings),
         )
         return Response(png, media_type="image/png", headers={"Cache-Control": "private, no-store"})
 
@@ -447,12 +441,12 @@ def _pasal17() -> list[tuple[str, str]]:
 def _package(ctx: WebContext, case: Case) -> Path:
     """A zip of the case's BagIt bags (ppid.archive), or of its documents while it has none."""
     try:
-        from ppid.archive.bags import bag_versions
+        from ppid.core.paths import bag_versions
     except ImportError:
         bags: list[Path] = []
     else:
         bags = bag_versions(ctx.settings, case)
-    folder = ctx.settings.var_dir / "packages"
+    folder = package_folder(ctx.settings)
     folder.mkdir(parents=True, exist_ok=True)
     descriptor, name = tempfile.mkstemp(dir=folder, suffix=".zip")
     os.close(descriptor)

@@ -12,9 +12,10 @@ from starlette.datastructures import FormData
 
 from ppid.core.db import write_session
 from ppid.core.errors import BadInputError, NotFoundError
+from ppid.core.models import IntakeFile
 from ppid.intake.desk import attach_submission, dismiss_submission, retry_quarantined
 from ppid.intake.inbox import list_quarantine
-from ppid.intake.steps import IntakeContext, IntakeFile, pending_submissions, submission_files
+from ppid.intake.steps import IntakeContext, pending_submissions, submission_files
 from ppid.web import auth
 from ppid.web.app import CheckedForm, DeskUser, WebContext, client_of, page, web
 from ppid.web.case import INLINE_TYPES, archived_file

@@ -57,18 +57,6 @@ CASE_FIELDS = {
     "place": "signed_place",
     "date": "signed_date",
 }
-DOCUMENT_LABELS = {
-    "form": "Formulir keberatan",
-    "id_card": "KTP pemohon",
-    "receipt": "Tanda terima",
-    "perintah": "Surat perintah",
-    "tanggapan": "Tanggapan atas keberatan",
-    "penolakan": "Surat penolakan",
-    "disposisi": "Lembar disposisi",
-    "other": "Berkas lain",
-}
-
-
 DECISION_TEXTS = {
     "forward": "Data benar dan lengkap: teruskan ke Bidang",
     "return": "Kembalikan kepada pemohon (tidak lengkap)",

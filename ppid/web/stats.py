@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ppid.core.calendar import BULAN
-from ppid.core.models import STATUS_LABELS, Case, CaseStatus
+from ppid.core.models import Case
+from ppid.core.vocabulary import STATUS_LABELS, CaseStatus
 
 OPEN_EXCLUDED = (
     CaseStatus.ANSWERED,

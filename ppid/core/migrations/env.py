@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from alembic import context
 
-from ppid.core.db import model_metadata
+from ppid.core.db import make_engine, model_metadata
+from ppid.core.settings import load_settings
 
 config = context.config
 target_metadata = model_metadata()
@@ -27,9 +28,6 @@ def run_migrations_online() -> None:
     if connection is not None:
         _run(connection)
         return
-    from ppid.core.db import make_engine
-    from ppid.core.settings import load_settings
-
     url = config.get_main_option("sqlalchemy.url") or load_settings().database_url
     engine = make_engine(url)
     with engine.connect() as connection:

@@ -14,24 +14,35 @@ import os
 import shutil
 import smtplib
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
-from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, String, Text, UniqueConstraint, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Session
 
 from ppid.core.db import write_session
 from ppid.core.errors import ConfigError
-from ppid.core.models import Base, Case, CaseDocument, CaseEvent, DocumentKind, utcnow
+from ppid.core.files import safe_name
+from ppid.core.models import (
+    Case,
+    CaseDocument,
+    CaseEvent,
+    IntakeFile,
+    IntakeStatus,
+    MailMessage,
+    MailStatus,
+    utcnow,
+)
+from ppid.core.paths import mail_quarantine, mail_work_folder, stored_mail
 from ppid.core.settings import Mail, Settings
 from ppid.core.smtp import send_mail
+from ppid.core.vocabulary import DocumentKind
 from ppid.intake import steps as intake
-from ppid.intake.inbox import QuarantineNote, fsync_dir, quarantine_file, safe_name, unique_path
+from ppid.intake.inbox import QuarantineNote, fsync_dir, quarantine_file, unique_path
 from ppid.intake.mail.imap import (  # re-exported: the mail intake API is ppid.mail
     Account,
     MailError,
@@ -45,7 +56,7 @@ from ppid.intake.mail.imap import (  # re-exported: the mail intake API is ppid.
     short_error,
 )
 from ppid.intake.mail.parse import Attachment, ParsedMail, body_objection, parse_mail
-from ppid.intake.steps import IntakeContext, IntakeFile, IntakeStatus, Outcome
+from ppid.intake.steps import IntakeContext, Outcome
 
 log = logging.getLogger(__name__)
 
@@ -54,44 +65,6 @@ __all__ = ["Account", "MailError", "MailLoginError", "accounts", "parse_mail_url
 MAX_BACKOFF = timedelta(days=1)
 # process(path, group_key) -> outcome dict; the flow passes flows.intake.process_file.
 Process = Callable[[str, str], dict[str, Any]]
-
-
-class MailStatus(StrEnum):
-    NEW = "new"  # seen; not finished (a crash or a lost connection: taken again next run)
-    DONE = "done"  # its submission is committed
-    DUPLICATE = "duplicate"  # the same bytes or Message-ID as an earlier message
-    EMPTY = "empty"  # nothing to ingest (no attachment, no objection in the body); left in place
-    FAILED = "failed"  # retried with backoff
-    REFUSED = "refused"  # too big; left in place for a clerk, not retried
-
-
-class MailMessage(Base):
-    """One message in one mailbox folder; the ledger that makes e-mail intake exactly-once."""
-
-    __tablename__ = "mail_messages"
-    __table_args__ = (UniqueConstraint("account", "folder", "uidvalidity", "uid"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    account: Mapped[str] = mapped_column(String(300))  # user@host:port, never the password
-    folder: Mapped[str] = mapped_column(String(300))
-    uidvalidity: Mapped[int] = mapped_column(BigInteger)
-    uid: Mapped[int] = mapped_column(BigInteger)
-    size: Mapped[int] = mapped_column(default=0)
-    message_id: Mapped[str | None] = mapped_column(String(998), index=True)
-    sha256: Mapped[str | None] = mapped_column(String(64), unique=True)
-    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("mail_messages.id"))
-    sender: Mapped[str | None] = mapped_column(String(320))
-    subject: Mapped[str | None] = mapped_column(Text)
-    body: Mapped[str | None] = mapped_column(Text)
-    eml_path: Mapped[str | None] = mapped_column(String(500))
-    status: Mapped[str] = mapped_column(String(20), default=MailStatus.NEW)
-    error: Mapped[str | None] = mapped_column(Text)
-    attempts: Mapped[int] = mapped_column(default=0)
-    next_attempt_at: Mapped[datetime | None]
-    outcomes: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, default=None)
-    settled: Mapped[bool] = mapped_column(default=False)  # moved to Processed / flagged
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
 # --- the ledger -----------------------------------------------------------------------------
@@ -192,7 +165,7 @@ def record_raw(ctx: IntakeContext, row_id: int, raw: bytes, parsed: ParsedMail) 
             row.status, row.duplicate_of_id = MailStatus.DUPLICATE, earlier.id
             row.error = None
             return "duplicate"
-        relative = Path("mail", digest[:2], f"{digest}.eml")
+        relative = stored_mail(digest)
         _write_durably(ctx.archive / relative, raw)
         row.sha256, row.eml_path = digest, relative.as_posix()
         return "new"
@@ -260,7 +233,7 @@ def ingest_message(ctx: IntakeContext, row_id: int, parsed: ParsedMail, process:
     with ctx.sessions() as session:
         row = session.get_one(MailMessage, row_id)
         group_key = f"mail:{row.message_id or row.sha256}"[:300]
-    work = ctx.settings.var_dir / "mail" / str(row_id)
+    work = mail_work_folder(ctx.settings, row_id)
     shutil.rmtree(work, ignore_errors=True)  # a retry writes the same names again
     work.mkdir(parents=True, exist_ok=True)
     outcomes = [_ingest_attachment(ctx, work, a, group_key, process) for a in parsed.attachments]
@@ -309,8 +282,7 @@ def _ingest_attachment(
 
 def _quarantine(ctx: IntakeContext, work: Path, path: Path, note: QuarantineNote) -> dict[str, Any]:
     """Attachments that cannot be read go where the clerk looks: quarantine/email/<message>/."""
-    assert ctx.settings.quarantine is not None
-    target_dir = ctx.settings.quarantine / "email"
+    target_dir = mail_quarantine(ctx.settings)
     moved = quarantine_file(path, target_dir, note, work.parent)
     return Outcome(str(moved), "quarantined", None, note.reason_en).to_json()
 

@@ -1,7 +1,8 @@
-"""Deadlines of open workflow tasks: listings per role, warnings, overdue — for `ppid tasks`.
+"""Tasks the SOP steps owe and their deadlines: opening and finishing them, due dates, and the
+listings per role, warnings and overdue lists of `ppid tasks` and the daily deadline check.
 
-Due dates are set by `ppid.workflow` when a step opens its task (working days, never past the
-case's answer deadline); this module only reads them against the office's calendar.
+A step opens its task with a due date in working days, never past the case's answer deadline;
+the listings read them against the office's calendar.
 """
 
 from __future__ import annotations
@@ -13,21 +14,18 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ppid.core.calendar import WorkCalendar, calendar_from_settings, working_days_between
-from ppid.core.errors import BadInputError
-from ppid.core.models import Role, Task, TaskStatus
+from ppid.casework.sop import STEPS
+from ppid.core.calendar import (
+    WorkCalendar,
+    add_working_days,
+    calendar_from_settings,
+    working_days_between,
+)
+from ppid.core.models import Case, Task
 from ppid.core.settings import Settings
+from ppid.core.vocabulary import Role, TaskStatus, parse_role, step_label
 
 log = logging.getLogger(__name__)
-
-
-def parse_role(role: Role | str) -> Role:
-    """A role from its name ("Bidang", " atasan "); an unknown one says which exist."""
-    try:
-        return Role(str(role).strip().lower())
-    except ValueError:
-        choices = ", ".join(r.value for r in Role)
-        raise BadInputError(f"unknown role {role!r}; use one of {choices}") from None
 
 
 def tasks_for(
@@ -74,15 +72,13 @@ def task_row(task: Task, cal: WorkCalendar, today: date, warning_days: int) -> d
     state = "ok"
     if left is not None and task.due is not None:
         state = "overdue" if task.due < today else "soon" if left <= warning_days else "ok"
-    from ppid.casework.workflow import STEPS
-
     case = task.case
     return {
         "case": case.number,
         "applicant": case.applicant_name,
         "role": str(task.role),
         "step": task.step,
-        "step_label": STEPS[task.step].label if task.step in STEPS else task.step,
+        "step_label": step_label(task.step),
         "due": task.due.isoformat() if task.due else None,
         "working_days_left": left,
         "state": state,
@@ -103,3 +99,39 @@ def deadline_report(
         if row["state"] != "ok":
             report[row["role"]].append(row)
     return report
+
+
+# --- opening and finishing tasks -------------------------------------------------------------
+
+
+def task_due(settings: Settings, cal: WorkCalendar, case: Case, step: str, today: date) -> date:
+    """The step's due date: its configured working days, never past the legal answer deadline."""
+    if step == "close":  # the applicant's 14 working days run from the answer, not its scan
+        answered = case.answered_on or today
+        return add_working_days(cal, answered, settings.dispute_window_working_days)
+    days = settings.workflow.task_due_days.get(step, settings.workflow.warning_days)
+    due = add_working_days(cal, today, days)
+    return min(due, case.answer_due) if case.answer_due and case.answer_due >= today else due
+
+
+def open_task(
+    session: Session, settings: Settings, cal: WorkCalendar, case: Case, step: str, today: date
+) -> Task:
+    task = Task(
+        case=case,
+        role=STEPS[step].role,
+        step=step,
+        due=task_due(settings, cal, case, step, today),
+    )
+    session.add(task)
+    return task
+
+
+def finish_task(task: Task, at: datetime, actor: str, decision: str) -> None:
+    """Mark the task done by `actor` at `at` with `decision` (a correction closes it too)."""
+    task.status, task.done_at, task.done_by, task.decision = (
+        TaskStatus.DONE,
+        at,
+        actor,
+        decision,
+    )

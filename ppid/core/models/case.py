@@ -1,158 +1,22 @@
-"""Domain model: an objection case, its documents, append-only history, tasks, register counter."""
+"""An objection case: its register row, documents, append-only history, tasks and counters."""
 
 from __future__ import annotations
 
-import logging
-from datetime import UTC, date, datetime
-from enum import StrEnum
-from typing import Any, ClassVar
+from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import (
-    JSON,
-    Date,
-    DateTime,
-    Enum,
-    ForeignKey,
-    Index,
-    Integer,
-    MetaData,
-    String,
-    Text,
-    UniqueConstraint,
-    event,
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, event
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ppid.core.models.base import Base, str_enum, utcnow
+from ppid.core.vocabulary import (
+    REASON_LETTERS,
+    STATUS_LABELS,
+    CaseStatus,
+    DocumentKind,
+    Role,
+    TaskStatus,
 )
-from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
-from sqlalchemy.types import TypeDecorator
-
-log = logging.getLogger(__name__)
-
-REASON_LETTERS = "abcdefg"
-
-
-class CaseStatus(StrEnum):
-    """Where a case stands in the SOP; values are stored, labels (Indonesian) are shown."""
-
-    RECEIVED = "received"
-    REGISTERED = "registered"
-    EXAMINING = "examining"
-    AWAITING_DECISION = "awaiting_decision"
-    ORDERED = "ordered"
-    FULFILLING = "fulfilling"
-    ANSWERED = "answered"
-    REJECTED = "rejected"
-    DISMISSED = "dismissed"
-    CLOSED = "closed"
-
-
-STATUS_LABELS: dict[CaseStatus, str] = {
-    CaseStatus.RECEIVED: "Diterima",
-    CaseStatus.REGISTERED: "Teregistrasi",
-    CaseStatus.EXAMINING: "Diperiksa Bidang",
-    CaseStatus.AWAITING_DECISION: "Menunggu keputusan Atasan PPID",
-    CaseStatus.ORDERED: "Diperintahkan untuk ditanggapi",
-    CaseStatus.FULFILLING: "Dalam pemenuhan",
-    CaseStatus.ANSWERED: "Ditanggapi",
-    CaseStatus.REJECTED: "Ditolak",
-    CaseStatus.DISMISSED: "Tidak ditindaklanjuti",
-    CaseStatus.CLOSED: "Selesai",
-}
-
-
-class Role(StrEnum):
-    """The SOP's actors inside the office (the applicant is not a user role)."""
-
-    PETUGAS = "petugas"
-    BIDANG = "bidang"
-    ATASAN = "atasan"
-
-
-ROLE_LABELS: dict[Role, str] = {
-    Role.PETUGAS: "Petugas Pelayanan Informasi dan Dokumentasi",
-    Role.BIDANG: "Bidang Pelayanan Informasi dan Dokumentasi",
-    Role.ATASAN: "Atasan PPID",
-}
-
-
-class TaskStatus(StrEnum):
-    OPEN = "open"
-    DONE = "done"
-
-
-class DocumentKind(StrEnum):
-    """Why a file is in the case folder: what came in, what we made, what came back signed."""
-
-    ORIGINAL = "original"
-    OUTPUT = "output"
-    SIGNED = "signed"
-
-
-class UTCDateTime(TypeDecorator[datetime]):
-    """An aware datetime stored as UTC; SQLite keeps it naive, so UTC is re-attached on load."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError(f"naive datetime {value.isoformat()} given; pass an aware one")
-        value = value.astimezone(UTC)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
-
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def fit_to_columns(row: Base) -> list[str]:
-    """Clip text read from a file to its column's length; returns the attributes clipped.
-
-    SQLite stores any length, PostgreSQL refuses the whole transaction (a 45-character phone
-    number OCR'd from a smudge would quarantine a registrable objection). The value as read
-    stays in the document's extracted fields; the clipped one ends in "…" so a clerk sees it.
-    """
-    clipped = []
-    for column in row.__table__.columns:
-        length = getattr(column.type, "length", None) or 0
-        key = row.__mapper__.get_property_by_column(column).key
-        value = getattr(row, key, None)
-        if isinstance(value, str) and isinstance(column.type, String) and 0 < length < len(value):
-            setattr(row, key, value[: length - 1] + "…")
-            clipped.append(key)
-    return clipped
-
-
-def _str_enum(enum: type[StrEnum]) -> Enum:
-    """Store the enum's value as VARCHAR (no native type, no CHECK) so new steps need no DDL."""
-    return Enum(
-        enum,
-        native_enum=False,
-        create_constraint=False,
-        length=32,
-        values_callable=lambda members: [member.value for member in members],
-        validate_strings=True,
-    )
-
-
-NAMING = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime, dict[str, Any]: JSON}
 
 
 class Case(Base):
@@ -165,7 +29,7 @@ class Case(Base):
     number: Mapped[str | None] = mapped_column(String(80), unique=True)
     year: Mapped[int | None]
     seq: Mapped[int | None]
-    status: Mapped[CaseStatus] = mapped_column(_str_enum(CaseStatus), default=CaseStatus.RECEIVED)
+    status: Mapped[CaseStatus] = mapped_column(str_enum(CaseStatus), default=CaseStatus.RECEIVED)
     channel: Mapped[str | None] = mapped_column(String(20))  # loket, email, web, scan
     received_at: Mapped[datetime]
     registered_at: Mapped[datetime | None]
@@ -243,7 +107,7 @@ class CaseDocument(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[DocumentKind] = mapped_column(_str_enum(DocumentKind))
+    kind: Mapped[DocumentKind] = mapped_column(str_enum(DocumentKind))
     document_type: Mapped[str] = mapped_column(String(40), default="other")
     role: Mapped[str | None] = mapped_column(String(40))  # form, id_card, receipt, letter, ...
     path: Mapped[str] = mapped_column(String(500))
@@ -282,10 +146,10 @@ class Task(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
-    role: Mapped[Role] = mapped_column(_str_enum(Role))
+    role: Mapped[Role] = mapped_column(str_enum(Role))
     step: Mapped[str] = mapped_column(String(50))
     due: Mapped[date | None] = mapped_column(Date)
-    status: Mapped[TaskStatus] = mapped_column(_str_enum(TaskStatus), default=TaskStatus.OPEN)
+    status: Mapped[TaskStatus] = mapped_column(str_enum(TaskStatus), default=TaskStatus.OPEN)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     done_at: Mapped[datetime | None]
     done_by: Mapped[str | None] = mapped_column(String(100))
@@ -299,6 +163,16 @@ class RegisterCounter(Base):
 
     __tablename__ = "register_counters"
 
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    last_seq: Mapped[int] = mapped_column(default=0)
+
+
+class LetterCounter(Base):
+    """The last number given per letter kind and year; bumped in the letter's transaction."""
+
+    __tablename__ = "letter_counters"
+
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
     year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     last_seq: Mapped[int] = mapped_column(default=0)
 

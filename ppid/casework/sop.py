@@ -1,0 +1,155 @@
+"""The SOP after registration as data: its steps, who takes each, and where each decision leads.
+
+A case moves Petugas (verify) → Bidang (examine) → Atasan (decide: order or dismiss) → Bidang
+(fulfil from the DIP: available, exempt, not held) → Atasan (sign and send) → the signed paper
+copy comes back (scanned into the inbox, or confirmed by a Petugas) → Petugas (close with the
+applicant's reaction). `ppid.casework.workflow` takes the steps; this module only describes them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ppid.core.models import Case
+from ppid.core.vocabulary import STEP_LABELS, CaseStatus, Role, TaskStatus
+
+CORRECTION = "correction"
+STEP_ACTION = "step"
+SYSTEM_ACTOR = "sistem"  # who completes a step from a scanned signed copy
+SIGNED_STEP = "signed"
+
+
+@dataclass(frozen=True)
+class Step:
+    """One SOP step: its role, the statuses it is taken in, and each decision's next status."""
+
+    name: str
+    role: Role
+    decisions: dict[str, CaseStatus | None] = field(default_factory=dict)  # None: unchanged
+    next_step: dict[str, str] = field(default_factory=dict)  # decision -> the step it opens
+
+    @property
+    def label(self) -> str:
+        return STEP_LABELS[self.name]
+
+
+STEPS: dict[str, Step] = {
+    step.name: step
+    for step in (
+        Step(
+            "verify",
+            Role.PETUGAS,
+            {"forward": CaseStatus.EXAMINING, "return": CaseStatus.CLOSED},
+            {"forward": "examine"},
+        ),
+        Step(
+            "examine",
+            Role.BIDANG,
+            {"recommend": CaseStatus.AWAITING_DECISION},
+            {"recommend": "decide"},
+        ),
+        Step(
+            "decide",
+            Role.ATASAN,
+            {"order": CaseStatus.ORDERED, "dismiss": CaseStatus.DISMISSED},
+            {"order": "fulfil", "dismiss": "close"},
+        ),
+        Step(
+            "fulfil",
+            Role.BIDANG,
+            {
+                "available": CaseStatus.FULFILLING,
+                "exempt": CaseStatus.FULFILLING,
+                "not_held": CaseStatus.FULFILLING,
+            },
+            {"available": "sign", "exempt": "sign", "not_held": "sign"},
+        ),
+        Step(
+            "sign",
+            Role.ATASAN,
+            {"send": None, "revise": CaseStatus.ORDERED},  # send: answered or rejected
+            {"send": "close", "revise": "fulfil"},
+        ),
+        Step(
+            SIGNED_STEP,
+            Role.PETUGAS,
+            {"signed": None},
+            {"signed": "close"},
+        ),
+        Step(
+            "close",
+            Role.PETUGAS,
+            {
+                "accepted": CaseStatus.CLOSED,
+                "dispute": CaseStatus.CLOSED,
+                "no_response": CaseStatus.CLOSED,
+            },
+        ),
+    )
+}
+
+STEP_OF_STATUS = {
+    CaseStatus.REGISTERED: "verify",
+    CaseStatus.EXAMINING: "examine",
+    CaseStatus.AWAITING_DECISION: "decide",
+    CaseStatus.ORDERED: "fulfil",
+    CaseStatus.FULFILLING: "sign",
+    CaseStatus.ANSWERED: "close",
+    CaseStatus.REJECTED: "close",
+    CaseStatus.DISMISSED: "close",
+}
+
+# Case fields a step may change; their old values go into the event so a correction restores them.
+TRACKED_FIELDS = (
+    "status",
+    "decision",
+    "decision_note",
+    "answer_letter_number",
+    "answered_on",
+    "atasan_name",
+    "atasan_position",
+    "applicant_response",
+    "remarks",
+    "information_requested",
+)
+# Fields the Petugas may correct at verification (the extraction may have misread them).
+CORRECTABLE_FIELDS = (
+    "applicant_name",
+    "applicant_nik",
+    "applicant_address",
+    "applicant_occupation",
+    "applicant_phone",
+    "applicant_email",
+    "request_number",
+    "purpose",
+    "information_requested",
+    "case_description",
+)
+
+# Decisions that cannot be taken without a note, and what the note must say.
+NOTE_NEEDED = {
+    "return": "why the submission goes back to the applicant",
+    "recommend": "the Bidang's findings and recommendation",
+    "dismiss": "the written reasons for upholding the refusal (Pasal 36(3))",
+    "revise": "what the Bidang should change",
+    "signed": "why the signature is confirmed without a scanned signed copy",
+}
+
+
+def current_step(case: Case) -> Step | None:
+    """The step the case waits for, or None when it is closed (or not yet registered).
+
+    The status says it, except while an answered or rejected case waits for its signed copy.
+    """
+    if any(t.status == TaskStatus.OPEN and t.step == SIGNED_STEP for t in case.tasks):
+        return STEPS[SIGNED_STEP]
+    name = STEP_OF_STATUS.get(CaseStatus(case.status))
+    return STEPS[name] if name else None
+
+
+def step_of_decision(decision: str) -> str:
+    """The step a decision belongs to ("forward" → "verify"); the decision itself if unknown."""
+    decision = decision.strip().lower()
+    if decision == CORRECTION:
+        return CORRECTION
+    return next((s.name for s in STEPS.values() if decision in s.decisions), decision)
