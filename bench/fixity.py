@@ -25,7 +25,9 @@ from pathlib import Path
 
 from _common import machine, table
 
-from ppid.archive.bags import check_fixity, refresh_index, write_tags
+from ppid.archive.bags import write_tags
+from ppid.archive.fixity import check_fixity
+from ppid.archive.index import refresh_index
 from ppid.core.db import open_db
 from ppid.core.models import Case, utcnow
 from ppid.core.paths import case_slug

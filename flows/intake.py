@@ -1,8 +1,11 @@
-"""Intake flows: one run per file, from the inbox to a registered case; a sweep for the rest.
+"""Intake flows: one run per file, from the inbox to a registered and archived case; a sweep for
+the rest.
 
 Orchestration only: every step is a function of `ppid.intake`, callable and tested without
-Prefect. Retries cover transient faults (database locked, disk briefly full); a file that cannot
-be processed goes to quarantine with a note, never silently away.
+Prefect; the stages after a complete submission run in the one order `ppid.intake.steps.
+Registration` gives them (register, receipt, archive). Retries cover transient faults (database
+locked, disk briefly full); a file that cannot be processed goes to quarantine with a note,
+never silently away.
 """
 
 from __future__ import annotations
@@ -18,11 +21,14 @@ from prefect.runtime import flow_run
 from pypdf import PdfReader
 from sqlalchemy.exc import OperationalError
 
+from flows.archive import archive_case, archive_pending
+from parsers.scan import page_threads
 from ppid.archive.hardcopy import file_by_qr
 from ppid.core.settings import Settings, load_settings
-from ppid.intake import steps as intake
+from ppid.intake import ledger, steps
 from ppid.intake.inbox import is_stable, iter_inbox, quarantine_link
-from ppid.intake.steps import IntakeContext, Outcome, Quarantined
+from ppid.intake.ledger import IntakeContext, Outcome, Quarantined
+from ppid.intake.steps import Registration
 from ppid.runtime.worker import ocr_slot, ocr_slots
 
 log = logging.getLogger(__name__)
@@ -52,10 +58,10 @@ def take(
 ) -> tuple[int, str, Path | None]:
     """Claim the file by its content hash (exactly once across workers) and keep the original,
     untouched and fsynced, in the archive; a file another run holds, or has taken, is left."""
-    intake_id, state = intake.claim(ctx, path, group_key=group_key, source=source)
+    intake_id, state = ledger.claim(ctx, path, group_key=group_key, source=source)
     if state in ("busy", "duplicate"):
         return intake_id, state, None
-    return intake_id, state, intake.store_original(ctx, intake_id, path)
+    return intake_id, state, steps.store_original(ctx, intake_id, path)
 
 
 @task(**RETRY, retry_condition_fn=_is_transient)
@@ -69,20 +75,18 @@ def extract(ctx: IntakeContext, intake_id: int, stored: Path) -> Outcome | None:
     page waiting, whichever file it belongs to. A retry (database locked longer than the busy
     timeout) reads the file again: the result is committed only at the end.
     """
-    from parsers.scan import page_threads  # here: digital-only runs need no OpenCV
-
     if _is_fillable_form(stored, ctx.settings.limits.max_file_mb):  # values read, no OCR
-        intake.extract(ctx, intake_id)
+        steps.extract(ctx, intake_id)
     else:  # no more threads than the file has pages: `read_scanned_pages` counts them
         with page_threads(ocr_slots(ctx.settings), slot=lambda: ocr_slot(ctx.settings)):
-            intake.extract(ctx, intake_id)
+            steps.extract(ctx, intake_id)
     return file_by_qr(ctx, intake_id)
 
 
 @task(**RETRY, retry_condition_fn=_is_transient)
 def record_duplicate(ctx: IntakeContext, intake_id: int, path: Path) -> Outcome:
     """The same bytes again: a note on the first submission's case."""
-    return intake.record_duplicate(ctx, intake_id, path)
+    return ledger.record_duplicate(ctx, intake_id, path)
 
 
 @task(**RETRY, retry_condition_fn=_is_transient)
@@ -90,26 +94,30 @@ def quarantine(
     ctx: IntakeContext, intake_id: int | None, path: Path, error: Quarantined
 ) -> Outcome:
     """Set the file aside with its note."""
-    return intake.mark_quarantined(ctx, intake_id, path, error)
+    return ledger.mark_quarantined(ctx, intake_id, path, error)
 
 
 @task(**RETRY, retry_condition_fn=_is_transient)
 def register(ctx: IntakeContext, intake_id: int) -> Outcome:
     """Attach the file to its submission (same file, folder, e-mail, or NIK), then SOP steps
     1–2: completeness, register number, deadline, the desk officer's first task."""
-    return intake.check_and_register(ctx, intake.assemble(ctx, intake_id))
+    return steps.register_file(ctx, intake_id)
 
 
 @task(**RETRY, retry_condition_fn=_is_transient)
 def issue_receipt(ctx: IntakeContext, number: str) -> Path:
     """Render the receipt and the numbered copy of the form."""
-    return intake.issue_receipt(ctx, number)
+    return steps.issue_receipt(ctx, number)
 
 
 @task(**RETRY, retry_condition_fn=_is_transient)
 def finish(ctx: IntakeContext, intake_id: int, path: Path) -> None:
     """Remove the file from the inbox, now that everything is committed."""
-    intake.finish(ctx, intake_id, path)
+    ledger.finish(ctx, intake_id, path)
+
+
+# The stages after a complete submission, as this flow's tasks (the order is Registration's).
+REGISTRATION = Registration(register=register, issue_receipt=issue_receipt, archive=archive_case)
 
 
 def _run_name() -> str:
@@ -118,13 +126,14 @@ def _run_name() -> str:
 
 @flow(name="process-file", flow_run_name=_run_name, log_prints=False)
 def process_file(path: str, group_key: str | None = None, source: str = "inbox") -> dict[str, Any]:
-    """One file: claim → keep original → extract → assemble → register → receipt → done.
+    """One file: claim → keep original → extract → assemble → register → receipt → archive →
+    done (a scanned copy filed by its QR code: → archive → done).
 
-    Five tasks carry these steps (take, extract, register, issue_receipt, finish), not one
-    each: every task costs the Prefect server three state events to record, and the three
-    folded in (claim and copy, the QR check, assembling) take a hundredth of a second each;
-    eight tasks cost the server a quarter more CPU per file (docs/design.md). Files of one
-    e-mail (source "mail") share a `group_key`, so they form one submission.
+    Six tasks carry these steps (take, extract, register, issue_receipt, archive_case, finish),
+    not one each: every task costs the Prefect server three state events to record, and the
+    three folded in (claim and copy, the QR check, assembling) take a hundredth of a second
+    each (docs/design.md). Files of one e-mail (source "mail") share a `group_key`, so they
+    form one submission.
     """
     ctx = _context(load_settings())
     file = Path(path)
@@ -144,13 +153,13 @@ def process_file(path: str, group_key: str | None = None, source: str = "inbox")
             return record_duplicate(ctx, intake_id, file).to_json()
         assert stored is not None
         if (filed := extract(ctx, intake_id, stored)) is not None:  # signed copy, separator
+            archive_case(ctx.settings, ctx.sessions, filed.number)
             finish(ctx, intake_id, file)
             return {**filed.to_json(), "file": path}
-        outcome = register(ctx, intake_id)
+        outcome = REGISTRATION.run(ctx, intake_id)
         outcome.file = path
         if outcome.register_number:
             _rename_run(f"{file.name} → {outcome.register_number}")
-            issue_receipt(ctx, outcome.register_number)
         finish(ctx, intake_id, file)
         return outcome.to_json()
     except Quarantined as error:
@@ -196,12 +205,12 @@ def _after_failure(
     """
     log.exception("intake of %s failed", source)
     try:
-        attempts = intake.attempts_of(ctx, intake_id)
+        attempts = ledger.attempts_of(ctx, intake_id)
     except TRANSIENT:  # the database is still unreachable: the sweep will see to it
         return Outcome(str(source), "retry-later", reason=str(error), intake_id=intake_id)
     if attempts >= MAX_ATTEMPTS or not isinstance(error, TRANSIENT):
         reason = f"{type(error).__name__}: {error}"
-        return intake.mark_quarantined(
+        return ledger.mark_quarantined(
             ctx,
             intake_id,
             source,
@@ -212,7 +221,7 @@ def _after_failure(
         )
     reason = f"{type(error).__name__}: {error}"
     try:
-        intake.release_for_retry(ctx, intake_id, reason)
+        ledger.release_for_retry(ctx, intake_id, reason)
     except TRANSIENT:
         log.warning(
             "could not record the retry of %s on its ledger row; the lease runs out", source
@@ -233,11 +242,13 @@ def _rename_run(name: str) -> None:
 
 @flow(name="sweep-inbox", log_prints=False)
 def sweep_inbox(paths: list[str] | None = None) -> list[dict[str, Any]]:
-    """Process every stable inbox file (or the given paths): catches what the watcher missed."""
+    """Process every stable inbox file (or the given paths): catches what the watcher missed;
+    then archive every case whose archive stage did not run (a crash between the two)."""
     settings = load_settings()
     outcomes = []
     for path, group_key in candidates(settings.inbox, paths, settings.intake.stable_seconds):
         outcomes.append(process_file(str(path), group_key))
+    archive_pending(settings, _context(settings).sessions)
     return outcomes
 
 

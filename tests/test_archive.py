@@ -16,14 +16,8 @@ from PIL import Image, ImageFilter
 from pypdf import PdfReader, PdfWriter
 from sqlalchemy import select
 
-from ppid.archive.bags import (
-    FixityError,
-    check_fixity,
-    fixity_alerts,
-    fixity_failure,
-    refresh_index,
-    update_bag,
-)
+from ppid.archive.bags import archive_case, archive_pending, pending_archive, update_bag
+from ppid.archive.fixity import FixityError, check_fixity, fixity_alerts, fixity_failure
 from ppid.archive.hardcopy import (
     file_by_qr,
     page_payload,
@@ -31,6 +25,7 @@ from ppid.archive.hardcopy import (
     print_version,
     separator_sheet,
 )
+from ppid.archive.index import refresh_index
 from ppid.archive.records import destroy_due, due_for_destruction, export_archive, import_archive
 from ppid.casework.letters import store_output
 from ppid.casework.register import register_case
@@ -47,7 +42,8 @@ from ppid.core.paths import (
 )
 from ppid.core.settings import load_settings
 from ppid.core.vocabulary import CaseStatus, DocumentKind
-from ppid.intake.steps import IntakeContext, claim, extract, issue_receipt, store_original
+from ppid.intake.ledger import IntakeContext, claim
+from ppid.intake.steps import extract, issue_receipt, store_original
 from ppid.output.pdfa import pdfa_problems
 
 SAMPLES = Path(__file__).parent / "corpus" / "samples"
@@ -104,7 +100,8 @@ def make_case(ctx: IntakeContext, form: Path) -> str:
                 )
             )
         number = str(case.number)
-    issue_receipt(ctx, number)  # renders the receipt and calls archive_case
+    issue_receipt(ctx, number)
+    archive_case(ctx.settings, ctx.sessions, number)  # the stage after the receipt
     return number
 
 
@@ -193,6 +190,63 @@ def test_a_flipped_byte_is_caught_loudly_and_recorded(ctx, number, capsys) -> No
     printed = capsys.readouterr()
     assert exit_code.value.code != 0 and "RUSAK" in printed.out and "ktp.jpg" in printed.out
     assert "failed the fixity check" in printed.err
+
+
+def _events_in_bag(ctx: IntakeContext, number: str) -> list[str]:
+    with ctx.sessions() as session:
+        bag = current_bag(ctx.settings, _case(session, number))
+    return [e.get("action") for e in json.loads((bag / "data/metadata/events.json").read_text())]
+
+
+def test_archiving_is_the_stage_after_a_step_not_a_side_effect_of_it(ctx, number) -> None:
+    from ppid.archive.sequences import DIRECT_STEP
+    from ppid.casework import workflow
+
+    with ctx.sessions() as session, session.begin():
+        workflow.start(session, ctx.settings, _case(session, number))
+    workflow.advance_number(ctx.sessions, ctx.settings, number, "petugas", "ani", "forward")
+    assert "step" not in _events_in_bag(ctx, number)  # the step alone leaves the bag as it was
+    with ctx.sessions() as session:
+        assert pending_archive(session) == [number]  # … and the case says its bag is due
+    parameters = {"number": number, "role": "bidang", "actor": "budi", "decision": "recommend"}
+    DIRECT_STEP.run(ctx.settings, ctx.sessions, {**parameters, "note": "Sudah dijawab"})
+    assert _events_in_bag(ctx, number).count("step") == 2  # step, then archive: both are in
+    with ctx.sessions() as session:
+        assert pending_archive(session) == []
+
+
+def test_a_crash_between_a_step_and_its_archive_is_healed_by_the_next_archive_run(
+    ctx, number
+) -> None:
+    """The step commits; the process dies before its archive stage (here: the stage fails the
+    way a killed process would, never running). The next sweep finds the case and archives it."""
+    from ppid.casework import workflow
+    from ppid.casework.workflow import CaseStep
+
+    def killed(*args: object) -> None:
+        raise KeyboardInterrupt  # SIGINT between the stages: the step is already committed
+
+    with ctx.sessions() as session, session.begin():
+        workflow.start(session, ctx.settings, _case(session, number))
+    crashing = CaseStep(take=workflow.advance_number, archive=killed)
+    parameters = {"number": number, "role": "petugas", "actor": "ani", "decision": "forward"}
+    with pytest.raises(KeyboardInterrupt):
+        crashing.run(ctx.settings, ctx.sessions, parameters)
+    with ctx.sessions() as session:
+        assert _case(session, number).status == CaseStatus.EXAMINING  # the step is committed
+    assert "step" not in _events_in_bag(ctx, number)
+    assert archive_pending(ctx.settings, ctx.sessions) == [number]
+    assert "step" in _events_in_bag(ctx, number)
+    with ctx.sessions() as session:
+        bag = current_bag(ctx.settings, _case(session, number))
+    bagit.Bag(str(bag)).validate()
+    assert archive_pending(ctx.settings, ctx.sessions) == []  # nothing left: nothing rewritten
+
+
+def test_fixity_checks_do_not_make_a_bag_due(ctx, number) -> None:
+    check_fixity(ctx.settings, ctx.sessions)
+    with ctx.sessions() as session:
+        assert pending_archive(session) == []
 
 
 def test_a_year_folder_listed_once_gives_each_case_its_bags_in_version_order() -> None:
@@ -311,7 +365,10 @@ def _intake(ctx: IntakeContext, path: Path):
     intake_id, _ = claim(ctx, path)
     store_original(ctx, intake_id, path)
     extract(ctx, intake_id)
-    return file_by_qr(ctx, intake_id)
+    filed = file_by_qr(ctx, intake_id)
+    if filed is not None:  # as the intake flow does: the case's archive is the next stage
+        archive_case(ctx.settings, ctx.sessions, filed.number)
+    return filed
 
 
 def test_a_signed_print_scanned_back_lands_on_its_case(ctx, number, tmp_path) -> None:

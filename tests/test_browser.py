@@ -51,13 +51,13 @@ def _free_port() -> int:
 
 def _ingest(settings: Settings, source: Path, relative: str) -> str:
     """Intake's real steps on one file dropped into the inbox; returns the outcome."""
+    from ppid.archive.bags import archive_case
+    from ppid.intake.ledger import IntakeContext, claim
     from ppid.intake.steps import (
-        IntakeContext,
-        assemble,
-        check_and_register,
-        claim,
+        Registration,
         extract,
         issue_receipt,
+        register_file,
         store_original,
     )
 
@@ -69,9 +69,7 @@ def _ingest(settings: Settings, source: Path, relative: str) -> str:
     intake_id, _ = claim(ctx, target)
     store_original(ctx, intake_id, target)
     extract(ctx, intake_id)
-    outcome = check_and_register(ctx, assemble(ctx, intake_id))
-    if outcome.register_number:
-        issue_receipt(ctx, outcome.register_number)
+    outcome = Registration(register_file, issue_receipt, archive_case).run(ctx, intake_id)
     return outcome.outcome
 
 

@@ -21,7 +21,7 @@ import pytest
 
 from ppid.core.files import sha256_file
 from ppid.core.settings import load_settings
-from ppid.intake.steps import IntakeContext
+from ppid.intake.ledger import IntakeContext
 from tests.test_intake import specimens  # noqa: F401  (fixture: a filled form and a KTP scan)
 from tests.test_mail import dovecot, dovecot_server, forms, message  # noqa: F401  (fixtures)
 

@@ -28,7 +28,7 @@ from ppid.intake.inbox import (
     quarantine_file,
     quarantine_link,
 )
-from ppid.intake.steps import IntakeContext
+from ppid.intake.ledger import IntakeContext
 from ppid.output.forms import render_filled_form
 from tests.corpus.hostile import Specimen, specimens, write_corpus
 from tests.specimens import SAMPLES, ktp_sample, objection_values

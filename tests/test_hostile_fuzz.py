@@ -27,8 +27,7 @@ from PIL import Image
 from parsers.extract import extract_file
 from parsers.image_files import load_images
 from parsers.model import ExtractionError, ExtractionLimits
-from ppid.core.files import safe_name
-from ppid.intake.inbox import MAX_NAME_BYTES
+from ppid.core.files import MAX_NAME_BYTES, safe_name
 from ppid.intake.mail.parse import TnefError, parse_mail, unpack_tnef
 from tests.corpus.hostile import form_pdf, launch_pdf, pdf_bytes, text_pdf
 from tests.corpus.tnef import TnefFile, tnef_bytes

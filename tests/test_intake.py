@@ -15,22 +15,24 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from ppid.archive.bags import archive_case
 from ppid.core.models import Case, IntakeFile, Submission, Task
 from ppid.core.settings import load_settings
 from ppid.intake.inbox import is_ignored, list_quarantine, prune_empty_folders
-from ppid.intake.steps import (
+from ppid.intake.ledger import (
     IntakeContext,
     Quarantined,
-    assemble,
-    check_and_register,
     claim,
-    completeness_problem,
-    extract,
     finish,
-    issue_receipt,
     mark_quarantined,
-    pending_submissions,
     record_duplicate,
+)
+from ppid.intake.pairing import completeness_problem, pending_submissions
+from ppid.intake.steps import (
+    Registration,
+    extract,
+    issue_receipt,
+    register_file,
     store_original,
 )
 from ppid.output.forms import render_filled_form
@@ -66,6 +68,10 @@ def ctx(ppid_home: Path) -> IntakeContext:
     return IntakeContext.open(settings)
 
 
+# What flows.intake.process_file runs after extraction, as the plain functions.
+REGISTRATION = Registration(register_file, issue_receipt, archive_case)
+
+
 def drop(ctx: IntakeContext, source: Path, relative: str) -> Path:
     target = ctx.settings.inbox / relative
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -80,9 +86,7 @@ def run_steps(ctx: IntakeContext, path: Path) -> tuple[int, str, str | None]:
         return intake_id, state, None
     store_original(ctx, intake_id, path)
     extract(ctx, intake_id)
-    outcome = check_and_register(ctx, assemble(ctx, intake_id))
-    if outcome.register_number:
-        issue_receipt(ctx, outcome.register_number)
+    outcome = REGISTRATION.run(ctx, intake_id)
     return intake_id, outcome.outcome, outcome.register_number
 
 
@@ -202,7 +206,7 @@ def test_temporary_and_system_files_are_ignored(name: str) -> None:
 
 def test_unreadable_file_is_quarantined_with_a_bilingual_note(ctx, specimens) -> None:
     from flows.intake import _after_failure  # noqa: F401  (import check: flows stay importable)
-    from ppid.intake.steps import Quarantined, mark_quarantined
+    from ppid.intake.ledger import Quarantined, mark_quarantined
 
     bad = drop(ctx, specimens["form"], "rusak.pdf")
     bad.write_bytes(b"%PDF-1.7\n1 0 obj <<")  # truncated
@@ -362,10 +366,10 @@ def test_every_step_survives_another_worker_committing_between_its_read_and_writ
         assert state == "new"
         store_original(ctx, intake_id, path)
         extract(ctx, intake_id)
-        outcome = check_and_register(ctx, assemble(ctx, intake_id))
+        outcome = REGISTRATION.run(ctx, intake_id)
         number = outcome.register_number or number
         if number:
-            issue_receipt(ctx, number)
+            issue_receipt(ctx, number)  # a second time: finds the receipt of the first
         finish(ctx, intake_id, path)
     again = drop(ctx, specimens["form"], "lagi/formulir.pdf")
     intake_id, state = claim(ctx, again)

@@ -26,13 +26,22 @@ import pytest
 from imap_tools import MailBoxUnencrypted
 from sqlalchemy import select
 
+from ppid.archive.bags import archive_case
 from ppid.core.models import Case, IntakeFile, MailMessage, MailStatus, Submission
 from ppid.core.settings import load_settings, settings_for_display
-from ppid.intake import steps as intake
 from ppid.intake.inbox import list_quarantine
-from ppid.intake.mail.ledger import MailError, accounts, drain_account, parse_mail_url
+from ppid.intake.ledger import (
+    IntakeContext,
+    Quarantined,
+    claim,
+    finish,
+    mark_quarantined,
+    record_duplicate,
+)
+from ppid.intake.mail.imap import MailError, accounts, parse_mail_url
+from ppid.intake.mail.ingest import MailStages, drain_account
 from ppid.intake.mail.parse import body_objection, parse_mail
-from ppid.intake.steps import IntakeContext, Quarantined
+from ppid.intake.steps import Registration, extract, issue_receipt, register_file, store_original
 from ppid.output.forms import render_filled_form
 from tests.corpus.tnef import TnefFile, corrupt, tnef_bytes
 from tests.smtp_server import SmtpServer, free_port, smtp_server
@@ -249,23 +258,22 @@ def as_rfc2047(raw: bytes, name: str, new_name: str | None = None) -> bytes:
 
 def direct_process(ctx: IntakeContext) -> Any:
     """The steps of flows.intake.process_file without Prefect (the flow adds nothing here)."""
+    registration = Registration(register_file, issue_receipt, archive_case)
 
     def process(path: str, group_key: str) -> dict[str, Any]:
         file = Path(path)
         intake_id = None
         try:
-            intake_id, state = intake.claim(ctx, file, source="mail", group_key=group_key)
+            intake_id, state = claim(ctx, file, source="mail", group_key=group_key)
             if state == "duplicate":
-                return intake.record_duplicate(ctx, intake_id, file).to_json()
-            intake.store_original(ctx, intake_id, file)
-            intake.extract(ctx, intake_id)
-            outcome = intake.check_and_register(ctx, intake.assemble(ctx, intake_id))
-            if outcome.register_number:
-                intake.issue_receipt(ctx, outcome.register_number)
-            intake.finish(ctx, intake_id, file)
+                return record_duplicate(ctx, intake_id, file).to_json()
+            store_original(ctx, intake_id, file)
+            extract(ctx, intake_id)
+            outcome = registration.run(ctx, intake_id)
+            finish(ctx, intake_id, file)
             return outcome.to_json()
         except Quarantined as error:
-            return intake.mark_quarantined(ctx, intake_id, file, error).to_json()
+            return mark_quarantined(ctx, intake_id, file, error).to_json()
 
     return process
 
@@ -279,7 +287,8 @@ def ctx(ppid_home: Path, dovecot: Dovecot) -> IntakeContext:
 
 def drain(ctx: IntakeContext, process: Any = None) -> list[dict[str, Any]]:
     [account] = accounts(ctx.settings)
-    return drain_account(ctx, account, process or direct_process(ctx))
+    stages = MailStages(process=process or direct_process(ctx), archive=archive_case)
+    return drain_account(ctx, account, stages)
 
 
 def ledger(ctx: IntakeContext) -> list[MailMessage]:

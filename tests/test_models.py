@@ -175,7 +175,7 @@ def test_text_read_from_a_file_is_clipped_to_its_column_so_postgresql_accepts_th
 
 
 def test_a_misread_nik_of_the_wrong_length_pairs_nothing() -> None:
-    from ppid.intake.steps import _nik_of
+    from ppid.intake.pairing import _nik_of
 
     def card(nik: str) -> dict:
         return {"documents": [{"document_type": "id_card", "fields": {"nik": nik}}]}

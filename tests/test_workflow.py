@@ -111,8 +111,13 @@ def to_decision(sessions: sessionmaker[Session], settings: Settings, number: str
     step(sessions, settings, number, "bidang", "recommend", "Alasan keberatan berdasar")
 
 
+_OPEN: list[Session] = []  # sessions of `load`: kept open so the cases stay attached
+
+
 def load(sessions: sessionmaker[Session], number: str) -> Case:
+    """The case in a session of its own that stays open (its relations load lazily)."""
     session = sessions()
+    _OPEN.append(session)  # a session nobody holds is collected, detaching the case
     return get_case(session, number)
 
 

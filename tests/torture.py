@@ -422,7 +422,7 @@ def check_invariants(home: Path, inputs: list[Input]) -> dict[str, int]:
     from ppid.core.settings import load_settings
     from ppid.core.vocabulary import DocumentKind
     from ppid.intake.inbox import list_quarantine
-    from ppid.intake.steps import IntakeContext
+    from ppid.intake.ledger import IntakeContext
 
     settings = load_settings(home=home)
     ctx = IntakeContext.open(settings)

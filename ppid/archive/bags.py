@@ -14,32 +14,27 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import shutil
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import bagit
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ppid.archive.bagmeta import (
     case_metadata,
     dublin_core,
-    local_date,
-    local_time,
     plain,
     premis_events,
     readme_html,
 )
 from ppid.archive.dossier import render_dossier
-from ppid.core.calendar import calendar_from_settings
+from ppid.archive.index import refresh_index
 from ppid.core.db import write_session
-from ppid.core.errors import ConflictError, NotFoundError, PpidError
-from ppid.core.files import sha256_file
+from ppid.core.errors import ConflictError, NotFoundError
+from ppid.core.files import replace_text, sha256_file
 from ppid.core.locks import locked
-from ppid.core.masking import mask_nik
 from ppid.core.models import Case, CaseDocument, CaseEvent, utcnow
 from ppid.core.paths import (
     DOSSIER_NAME,
@@ -51,20 +46,14 @@ from ppid.core.paths import (
     bag_originals,
     bag_outputs,
     bag_versions,
-    bags_by_slug,
-    case_slug,
     current_bag,
-    index_page,
     is_sealed,
-    iter_bags,
     lock_file,
     next_bag_version,
-    year_folder,
 )
 from ppid.core.settings import Settings
 from ppid.core.vocabulary import CaseStatus, DocumentKind
 from ppid.output.pdfa import has_attachment, make_archival
-from ppid.output.render import render_html
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +79,7 @@ def update_bag(settings: Settings, session: Session, case: Case) -> Path:
         bag = current_bag(settings, case)
         if is_sealed(bag):
             if bag_info(bag).get(FINGERPRINT_KEY) == fingerprint(case):
+                _mark_archived(session, case)
                 return bag
             bag = _start_version(settings, case, bag)
         _check_unchanged(settings, case, bag)
@@ -97,7 +87,8 @@ def update_bag(settings: Settings, session: Session, case: Case) -> Path:
         _place_outputs(settings, session, case, bag_outputs(bag))
         sealing = case.status in CLOSED
         if sealing:  # each version is sealed once: only unsealed ones get here
-            _record(session, case, "archive_sealed", "Arsip perkara disegel", {"bag": bag.name})
+            note = "Arsip perkara disegel"
+            record_event(session, case, "archive_sealed", note, {"bag": bag.name})
             render_dossier(settings, case, bag_outputs(bag) / DOSSIER_NAME)
         _write_metadata(settings, case, bag)
         for stale in (bag / "data").rglob(".*.tmp"):  # left by a writer that was killed
@@ -107,29 +98,75 @@ def update_bag(settings: Settings, session: Session, case: Case) -> Path:
             for path in bag.rglob("*"):  # sealed: read-only, a guard against casual edits
                 if path.is_file():
                     path.chmod(0o444)
+        _mark_archived(session, case)
     log.info("archived %s in %s", case.number, bag)
     return bag
 
 
-def archive_case(settings: Settings, sessions: Any, number: str) -> Path | None:
-    """Update the bag of case `number` in its own transaction, then the index; never fails the
-    caller (logged).
+def _mark_archived(session: Session, case: Case) -> None:
+    """Note the newest event the bag now reflects (`archive_pending` looks for newer ones)."""
+    session.flush()
+    case.archived_event_id = max((event.id for event in case.events), default=None)
 
-    Intake calls this after the receipt: a failure here must not quarantine a registered file;
-    `ppid archive update` or the weekly fixity run brings the bag up to date later. The
-    transaction takes the write lock first (it reads the case, then records the archival
+
+def archive_case(settings: Settings, sessions: Any, number: str) -> Path | None:
+    """The archive stage after every stage that changes a case: update the bag of case
+    `number` in its own transaction, then the index. Never fails the caller (logged).
+
+    The flows run it as its own task after registration, each SOP step and a scanned copy
+    filed by its QR code. A failure here must not quarantine a registered file or undo a step:
+    the case's history already has the change, so `archive_pending` (the inbox sweep) or
+    `ppid archive update` brings the bag up to date later, as after a crash between the two.
+    The transaction takes the write lock first (it reads the case, then records the archival
     copies): a deferred one failed whenever another worker committed while the bag was built.
     The index is written after the commit, so other workers' writes do not wait for it.
     """
     try:
-        with write_session(sessions) as session:
-            case = session.scalars(select(Case).where(Case.number == number)).one()
-            bag = update_bag(settings, session, case)
+        bag = _update_in_transaction(settings, sessions, number)
         refresh_index(settings, sessions)
         return bag
     except Exception:
         log.exception("could not update the archive of %s; run `ppid archive update`", number)
         return None
+
+
+def _update_in_transaction(settings: Settings, sessions: Any, number: str) -> Path:
+    with write_session(sessions) as session:
+        case = session.scalars(select(Case).where(Case.number == number)).one()
+        return update_bag(settings, session, case)
+
+
+def pending_archive(session: Session) -> list[str]:
+    """Register numbers of cases whose history has events newer than their bag, oldest first:
+    an archive stage that failed or never ran (a crash between a step and its archive)."""
+    newer = (
+        select(CaseEvent.id)
+        .where(CaseEvent.case_id == Case.id)
+        .where(CaseEvent.id > func.coalesce(Case.archived_event_id, 0))
+        .where(CaseEvent.action.not_in(QUIET_ACTIONS))
+        .exists()
+    )
+    query = select(Case.number).where(Case.number.is_not(None), newer).order_by(Case.id)
+    return [str(number) for number in session.scalars(query)]
+
+
+def archive_pending(settings: Settings, sessions: Any) -> list[str]:
+    """Bring every bag that missed its archive stage up to date (`pending_archive`), then the
+    index once; a case that fails is logged and left for the next run. Returns the numbers."""
+    with sessions() as session:
+        numbers = pending_archive(session)
+    done = []
+    for number in numbers:
+        try:
+            _update_in_transaction(settings, sessions, number)
+        except Exception:
+            log.exception("could not update the archive of %s; run `ppid archive update`", number)
+            continue
+        done.append(number)
+    if done:
+        refresh_index(settings, sessions)
+        log.info("archived %d case(s) whose archive stage had not run", len(done))
+    return done
 
 
 def fingerprint(case: Case) -> str:
@@ -244,7 +281,10 @@ def _archival_copy(source: Path, target: Path, metadata: bytes, case: Case, what
     make_archival(source, target, metadata=metadata, title=title, identifier=str(case.number))
 
 
-def _record(session: Session, case: Case, action: str, note: str, data: dict[str, Any]) -> None:
+def record_event(
+    session: Session, case: Case, action: str, note: str, data: dict[str, Any]
+) -> None:
+    """An archive event in the case's history (the archive is its actor)."""
     session.add(CaseEvent(case=case, actor=AGENT, role=None, action=action, note=note, data=data))
     session.flush()
 
@@ -256,17 +296,12 @@ def _write_metadata(settings: Settings, case: Case, bag: Path) -> None:
     folder = bag_metadata(bag)
     folder.mkdir(parents=True, exist_ok=True)
     record = json.dumps(case_metadata(case), ensure_ascii=False, indent=2)
-    _write_text(folder / "case.json", record + "\n")
-    _write_text(folder / "dc.xml", dublin_core(settings, case))
+    replace_text(folder / "case.json", record + "\n")
+    replace_text(folder / "dc.xml", dublin_core(settings, case))
     events = json.dumps(premis_events(case), ensure_ascii=False, indent=2)
-    _write_text(folder / "events.json", events + "\n")
-    _write_text(bag / "README.html", readme_html(settings, case, bag, sealed=case.status in CLOSED))
-
-
-def _write_text(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")  # two writers never share one
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
+    replace_text(folder / "events.json", events + "\n")
+    readme = readme_html(settings, case, bag, sealed=case.status in CLOSED)
+    replace_text(bag / "README.html", readme)
 
 
 # --- BagIt tag files ------------------------------------------------------------------------------
@@ -309,11 +344,11 @@ def write_tags(bag: Path, info: dict[str, str]) -> None:
         relative = path.relative_to(bag).as_posix()
         for alg in ALGORITHMS:
             digests[alg].append(f"{hashlib.new(alg, data).hexdigest()}  {relative}")
-    _write_text(bag / "bagit.txt", "BagIt-Version: 0.97\nTag-File-Character-Encoding: UTF-8\n")
+    replace_text(bag / "bagit.txt", "BagIt-Version: 0.97\nTag-File-Character-Encoding: UTF-8\n")
     for alg in ALGORITHMS:
-        _write_text(bag / f"manifest-{alg}.txt", "\n".join(digests[alg]) + "\n")
+        replace_text(bag / f"manifest-{alg}.txt", "\n".join(digests[alg]) + "\n")
     info = {**info, "Payload-Oxum": f"{total}.{len(payload)}"}
-    _write_text(bag / "bag-info.txt", "".join(f"{k}: {v}\n" for k, v in info.items()))
+    replace_text(bag / "bag-info.txt", "".join(f"{k}: {v}\n" for k, v in info.items()))
     tags = ["bagit.txt", "bag-info.txt", "README.html"] + [f"manifest-{a}.txt" for a in ALGORITHMS]
     for alg in ALGORITHMS:
         lines = [
@@ -321,58 +356,7 @@ def write_tags(bag: Path, info: dict[str, str]) -> None:
             for t in tags
             if (bag / t).is_file()
         ]
-        _write_text(bag / f"tagmanifest-{alg}.txt", "\n".join(lines) + "\n")
-
-
-# --- fixity ---------------------------------------------------------------------------------------
-
-
-@dataclass
-class Fixity:
-    """The outcome of validating one bag."""
-
-    bag: Path
-    number: str | None
-    ok: bool
-    problems: list[str] = field(default_factory=list)
-
-    def to_json(self) -> dict[str, Any]:
-        return {**self.__dict__, "bag": str(self.bag)}
-
-
-def validate_bag(bag: Path) -> Fixity:
-    """Validate one bag with the bagit package: every checksum, completeness, the tag files."""
-    number = bag_info(bag).get("External-Identifier")
-    try:
-        bagit.Bag(str(bag)).validate()
-    except bagit.BagValidationError as error:
-        problems = [str(d) for d in error.details] or [str(error.message)]
-        return Fixity(bag, number, False, problems)
-    except bagit.BagError as error:
-        return Fixity(bag, number, False, [str(error)])
-    return Fixity(bag, number, True)
-
-
-class FixityError(PpidError):
-    """A bag no longer matches its manifests: a file changed, vanished or was added."""
-
-
-def check_fixity(settings: Settings, sessions: Any, year: int | None = None) -> list[Fixity]:
-    """Validate every bag and record the fixity events in one transaction (damage is logged)."""
-    with sessions() as session, session.begin():
-        return verify_archive(settings, session, year)
-
-
-def fixity_failure(results: list[Fixity]) -> FixityError | None:
-    """The error to raise (non-zero exit, failed flow run) when any bag failed, else None."""
-    damaged = [r for r in results if not r.ok]
-    if not damaged:
-        return None
-    names = ", ".join(str(r.bag) for r in damaged)
-    return FixityError(
-        f"{len(damaged)} of {len(results)} archive bag(s) failed the fixity check: {names}; "
-        "restore the files named by `ppid archive verify` from a backup, then verify again"
-    )
+        replace_text(bag / f"tagmanifest-{alg}.txt", "\n".join(lines) + "\n")
 
 
 def update_all(settings: Settings, sessions: Any, number: str | None = None) -> list[Path]:
@@ -390,98 +374,3 @@ def update_all(settings: Settings, sessions: Any, number: str | None = None) -> 
             bags.append(update_bag(settings, session, session.get_one(Case, case_id)))
     refresh_index(settings, sessions)
     return bags
-
-
-def verify_archive(settings: Settings, session: Session, year: int | None = None) -> list[Fixity]:
-    """Validate every bag and record a fixity event on its case (the caller commits)."""
-    results = []
-    for bag in iter_bags(settings, year):
-        result = validate_bag(bag)
-        results.append(result)
-        if not result.ok:
-            log.error("FIXITY MISMATCH in %s: %s", bag, "; ".join(result.problems))
-        case = session.scalars(select(Case).where(Case.number == result.number)).first()
-        if case is not None:
-            outcome = "success" if result.ok else "failure"
-            note = "Pemeriksaan keutuhan arsip: " + ("baik" if result.ok else "RUSAK")
-            data = {"bag": bag.name, "outcome": outcome, "problems": result.problems[:20]}
-            _record(session, case, "fixity_check", note, data)
-    return results
-
-
-# --- the offline index ----------------------------------------------------------------------------
-
-
-def refresh_index(settings: Settings, sessions: Any) -> Path:
-    """Write archive/index.html from what is committed now, one writer at a time.
-
-    In turn, each writer reads after the commit that called for it, so the last index written
-    holds every case: two workers writing at once could otherwise leave the older read last.
-    """
-    with locked(lock_file(settings, "archive-index")), sessions() as session:
-        return write_index(settings, session)
-
-
-def write_index(settings: Settings, session: Session) -> Path:
-    """archive/index.html: every case by year, linking to each bag's README (NIK masked).
-
-    Each year's folder is listed once, not once per case: with a glob per case, a year of 2000
-    cases took 2 s of directory scans on every index, and intake writes one per case.
-    """
-    cal = calendar_from_settings(settings)
-    query = select(Case).where(Case.number.is_not(None)).order_by(Case.year, Case.seq)
-    cases = session.scalars(query)
-    years: dict[int, list[dict[str, Any]]] = {}
-    listings: dict[Path, dict[str, list[str]]] = {}
-    for case in cases:
-        folder = year_folder(settings, case.year)
-        if folder not in listings:
-            names = [p.name for p in folder.iterdir()] if folder.is_dir() else []
-            listings[folder] = bags_by_slug(names)
-        versions = [folder / name for name in listings[folder].get(case_slug(case), [])]
-        if not versions:
-            continue
-        years.setdefault(int(case.year or 0), []).append(
-            {
-                "number": case.number,
-                "name": case.applicant_name,
-                "nik": mask_nik(case.applicant_nik) or "-",
-                "received": local_date(cal, case.received_at),
-                "status": case.status_label,
-                "links": [
-                    (f"v{i}" if i > 1 else "berkas", f"{p.parent.name}/{p.name}/README.html")
-                    for i, p in enumerate(versions, 1)
-                ],
-                "sealed": is_sealed(versions[0]),
-            }
-        )
-    html = render_html(
-        "archive/index.html",
-        {
-            "office": settings.office,
-            "years": sorted(years.items(), reverse=True),
-            "updated": local_time(cal, utcnow()),
-        },
-    )
-    target = index_page(settings)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    _write_text(target, html)
-    return target
-
-
-def fixity_alerts(session: Session) -> list[dict[str, Any]]:
-    """Cases whose latest fixity check failed, for the web app's warning banner."""
-    latest: dict[int, CaseEvent] = {}
-    query = select(CaseEvent).where(CaseEvent.action == "fixity_check").order_by(CaseEvent.id)
-    for event in session.scalars(query):
-        latest[event.case_id] = event
-    return [
-        {
-            "number": event.case.number,
-            "at": plain(event.at),
-            "bag": event.data.get("bag"),
-            "problems": event.data.get("problems") or [],
-        }
-        for event in latest.values()
-        if event.data.get("outcome") == "failure"
-    ]

@@ -26,13 +26,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ppid.casework.letters import qr_svg
+from ppid.casework.workflow import complete_signature
 from ppid.core.calendar import calendar_from_settings, format_tanggal
 from ppid.core.db import write_session
 from ppid.core.errors import ConfigError, NotFoundError
-from ppid.core.models import Case, CaseDocument, CaseEvent
+from ppid.core.models import Case, CaseDocument, CaseEvent, IntakeFile, IntakeStatus
 from ppid.core.paths import DOSSIER_NAME, FORM_COPY_NAME, archived, print_folder
 from ppid.core.settings import Settings
 from ppid.core.vocabulary import DocumentKind
+from ppid.intake.ledger import IntakeContext
 from ppid.output.render import render_pdf, save
 
 log = logging.getLogger(__name__)
@@ -195,17 +197,13 @@ def codes_of(extraction: dict[str, Any]) -> list[dict[str, str]]:
     return found
 
 
-def file_by_qr(ctx: Any, intake_id: int) -> Filed | None:
+def file_by_qr(ctx: IntakeContext, intake_id: int) -> Filed | None:
     """Attach an extracted file to a case when its first page carries one of our QR codes.
 
-    `ctx` is an `ppid.intake.IntakeContext`. Returns None (intake goes on as usual) when the
-    file has no such code. A signed copy becomes a SIGNED document naming the document it
-    signs; pages behind a separator sheet become ORIGINAL documents of the case.
+    Returns None (intake goes on as usual) when the file has no such code. A signed copy
+    becomes a SIGNED document naming the document it signs; pages behind a separator sheet
+    become ORIGINAL documents of the case. The case's archive is the intake flow's next stage.
     """
-    from ppid.archive.bags import archive_case
-    from ppid.casework.workflow import complete_signature
-    from ppid.core.models import IntakeFile, IntakeStatus
-
     with ctx.sessions() as session:  # most files carry no code: a read, no write lock
         codes = codes_of(session.get_one(IntakeFile, intake_id).extraction or {})
     if not codes:
@@ -255,7 +253,6 @@ def file_by_qr(ctx: Any, intake_id: int) -> Filed | None:
             session, ctx.settings, case, document, row.original_name
         )
         filed = Filed(str(case.number), kind, document.id, completed)
-    archive_case(ctx.settings, ctx.sessions, filed.number)
     log.info("filed %s on %s as %s", intake_id, filed.number, filed.kind)
     return filed
 

@@ -21,7 +21,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ppid.archive.bags import AGENT, Fixity, check_fixity, fixity_failure, validate_bag, write_tags
+from ppid.archive.bags import AGENT, write_tags
+from ppid.archive.fixity import Fixity, check_fixity, fixity_failure, validate_bag
 from ppid.core.calendar import calendar_from_settings
 from ppid.core.errors import BadInputError, ConflictError
 from ppid.core.models import Case, CaseDocument, CaseEvent, utcnow

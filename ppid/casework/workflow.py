@@ -11,6 +11,8 @@ for the CLI and the web app; the flow calls `advance_number`.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -163,17 +165,10 @@ def advance_number(
     """`advance` in its own write transaction, by register number (the CLI's and flows' entry)."""
     with write_session(sessions) as session:  # letter numbers are allocated: lock first
         case = get_case(session, number)
-        letters_before = len(case.documents)
         advance(
             session, settings, case, role, actor, decision, note, data, at=at, flow_run=flow_run
         )
-        rearchive = len(case.documents) > letters_before or case.status == CaseStatus.CLOSED
-        result = case_result(case)
-    if rearchive:  # new letters go into the case's bag; a closed case's bag is sealed
-        from ppid.archive.bags import archive_case
-
-        archive_case(settings, sessions, str(result["number"]))
-    return result
+        return case_result(case)
 
 
 def case_result(case: Case) -> dict[str, Any]:
@@ -420,3 +415,25 @@ def _close_tasks(ctx: StepContext, step: str) -> None:
     for task in ctx.case.tasks:
         if task.status == TaskStatus.OPEN and task.step == step:
             finish_task(task, ctx.at, ctx.actor, ctx.decision)
+
+
+# --- the stages of one step ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CaseStep:
+    """The stages of one SOP step on one case, in their one order: take the step (one write
+    transaction, `advance_number`), then bring the case's archive up to date.
+
+    The advance-case flow runs them as its Prefect tasks; the CLI and the web app, while
+    Prefect is not running, as the plain functions (`ppid.archive.sequences.DIRECT_STEP`).
+    The archive stage is handed in because `ppid.archive` is a layer above casework.
+    """
+
+    take: Callable[..., dict[str, Any]]
+    archive: Callable[[Settings, Any, str], object]
+
+    def run(self, settings: Settings, sessions: Any, parameters: dict[str, Any]) -> dict[str, Any]:
+        result = self.take(sessions, settings, **parameters)
+        self.archive(settings, sessions, str(result["number"]))
+        return result

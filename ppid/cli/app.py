@@ -240,7 +240,8 @@ def ingest(
 @app.command()
 def pending(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """Submissions waiting for a missing piece (a form without ID, …), with the reason."""
-    from ppid.intake.steps import IntakeContext, pending_submissions
+    from ppid.intake.ledger import IntakeContext
+    from ppid.intake.pairing import pending_submissions
 
     rows = pending_submissions(IntakeContext.open(load_settings()))
     if as_json:
@@ -279,18 +280,18 @@ app.add_typer(mail_app, name="mail")
 @mail_app.command("check")
 def mail_check(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """Test the connection to each mailbox and list what the next run would ingest."""
-    from ppid.intake.mail import ledger as mail
-    from ppid.intake.steps import IntakeContext
+    from ppid.intake.ledger import IntakeContext
+    from ppid.intake.mail import imap, ingest
 
     settings = load_settings()
-    accounts = mail.accounts(settings)
+    accounts = imap.accounts(settings)
     if not accounts:
         raise ConfigError("no mailbox configured: set mail_url in ppid.toml or PPID_MAIL_URL")
     ctx = IntakeContext.open(settings)
     failed: list[str] = []
     for account in accounts:
         try:
-            rows = mail.preview(ctx, account)
+            rows = ingest.preview(ctx, account)
         except PpidError as error:
             if len(accounts) == 1:
                 raise  # one mailbox: its reason is the one line
@@ -307,16 +308,16 @@ def mail_check(as_json: bool = typer.Option(False, "--json", help="Print JSON.")
                 f"{row['from'][:30]:<30} {row['subject'][:60]}"
             )
     if failed:
-        raise mail.MailError(f"{len(failed)} of {len(accounts)} mailbox(es) failed the check")
+        raise imap.MailError(f"{len(failed)} of {len(accounts)} mailbox(es) failed the check")
 
 
 @mail_app.command("status")
 def mail_status(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """The e-mail ledger: processed messages, and failing ones with their errors."""
-    from ppid.intake.mail import ledger as mail
-    from ppid.intake.steps import IntakeContext
+    from ppid.intake.ledger import IntakeContext
+    from ppid.intake.mail import ledger
 
-    rows = mail.status_rows(IntakeContext.open(load_settings()))
+    rows = ledger.status_rows(IntakeContext.open(load_settings()))
     if as_json:
         typer.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return
@@ -358,7 +359,7 @@ def archive_verify(
     as_json: bool = typer.Option(False, "--json", help="One JSON object per bag."),
 ) -> None:
     """Validate every bag's checksums (SHA-256, SHA-512); exit non-zero on any mismatch."""
-    from ppid.archive.bags import check_fixity, fixity_failure
+    from ppid.archive.fixity import check_fixity, fixity_failure
     from ppid.core.db import open_db
 
     settings = load_settings()
@@ -573,10 +574,12 @@ def desk_attach(
     target: int = typer.Argument(..., help="Pending submission they join (e.g. the form)."),
 ) -> None:
     """Join two pending submissions (see `ppid pending`) and register them if now complete."""
+    from ppid.archive.sequences import REGISTER_SUBMISSION
     from ppid.intake.desk import attach_submission
-    from ppid.intake.steps import IntakeContext
+    from ppid.intake.ledger import IntakeContext
 
-    outcome = attach_submission(IntakeContext.open(load_settings()), source, target)
+    ctx = IntakeContext.open(load_settings())
+    outcome = attach_submission(ctx, source, target, REGISTER_SUBMISSION)
     typer.echo(f"{outcome.outcome} {outcome.register_number or outcome.reason or ''}".strip())
 
 
@@ -588,7 +591,7 @@ def desk_dismiss(
 ) -> None:
     """Mark a pending submission as not an objection."""
     from ppid.intake.desk import dismiss_submission
-    from ppid.intake.steps import IntakeContext
+    from ppid.intake.ledger import IntakeContext
 
     dismiss_submission(IntakeContext.open(load_settings()), submission, actor, note)
     typer.echo(f"submission #{submission}: not an objection")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import unicodedata
 from pathlib import Path
@@ -40,3 +41,11 @@ def name_bytes(name: str) -> bytes:
         return name.encode("utf-8", errors="surrogateescape")
     except UnicodeEncodeError:  # surrogates that no file system produced: replace them
         return name.encode("utf-8", errors="replace")
+
+
+def replace_text(path: Path, text: str) -> None:
+    """Write `text` to `path` through a temporary file renamed into place: a reader sees the
+    old or the new file, never half of one (each writing process has its own temporary)."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)

@@ -17,7 +17,8 @@ from ppid.core.errors import BadInputError, ConflictError, NotFoundError
 from ppid.core.models import IntakeFile, Submission, SubmissionStatus
 from ppid.core.settings import Settings
 from ppid.intake.inbox import list_quarantine, unique_path
-from ppid.intake.steps import IntakeContext, Outcome, check_and_register, issue_receipt
+from ppid.intake.ledger import IntakeContext, Outcome
+from ppid.intake.steps import Registration
 
 log = logging.getLogger(__name__)
 
@@ -31,11 +32,14 @@ def _pending(session: Any, submission_id: int) -> Submission:
     return submission
 
 
-def attach_submission(ctx: IntakeContext, source_id: int, target_id: int) -> Outcome:
+def attach_submission(
+    ctx: IntakeContext, source_id: int, target_id: int, registration: Registration
+) -> Outcome:
     """Move the files of pending submission `source_id` into `target_id`, then try to register.
 
     Used when a form and an ID card that belong together did not pair by themselves (the NIK
-    was misread, or they came on different days through different channels).
+    was misread, or they came on different days through different channels). A now complete
+    submission goes through `registration` (register, receipt, archive).
     """
     if source_id == target_id:
         raise BadInputError("choose two different submissions to join")
@@ -47,9 +51,7 @@ def attach_submission(ctx: IntakeContext, source_id: int, target_id: int) -> Out
         target.nik = target.nik or source.nik
         session.flush()
         session.delete(source)
-    outcome = check_and_register(ctx, target_id)
-    if outcome.register_number:
-        issue_receipt(ctx, outcome.register_number)
+    outcome = registration.run(ctx, target_id)
     log.info("joined submission %d into %d: %s", source_id, target_id, outcome.outcome)
     return outcome
 

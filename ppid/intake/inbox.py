@@ -135,6 +135,18 @@ def fsync_copy(source: Path, target: Path) -> None:
     fsync_dir(target.parent)
 
 
+def write_durably(target: Path, data: bytes) -> None:
+    """Write `data` to `target` through a partial file, fsynced, then renamed into place."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(target.name + ".partial")
+    with partial.open("wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(partial, target)
+    fsync_dir(target.parent)
+
+
 def fsync_dir(directory: Path) -> None:
     descriptor = os.open(directory, os.O_RDONLY)
     try:

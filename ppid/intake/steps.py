@@ -1,32 +1,29 @@
-"""Intake steps: claim a file, keep the original, extract, assemble a submission, register, receipt.
+"""Intake steps: keep the original, extract, register a complete submission, issue its receipt.
 
-Each step is a plain function over an `IntakeContext` and an id, idempotent and resumable: the
-intake row records how far a file got, so a crash or restart at any point continues where it
-stopped, loses nothing and registers nothing twice. `flows/intake.py` only puts them in order.
+Each step is a plain function over an `IntakeContext` and an id, idempotent and resumable (the
+ledger records how far a file got). `flows/intake.py` only puts them in order; `Registration`
+is the one order of the stages after a submission is complete, for the flow and the desk alike.
 """
 
 from __future__ import annotations
 
 import logging
-import os
-import signal
-import socket
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from parsers.extract import extract_file
+from ppid.casework.letters import render_receipt, store_output
 from ppid.casework.register import register_case
 from ppid.casework.workflow import start as start_workflow
-from ppid.core.calendar import WorkCalendar, calendar_from_settings
-from ppid.core.db import open_db, write_session
-from ppid.core.files import safe_name, sha256_file
-from ppid.core.masking import NIK_PATTERN, mask_nik
+from ppid.core.db import write_session
+from ppid.core.files import sha256_file
+from ppid.core.masking import NIK_PATTERN
 from ppid.core.models import (
     Case,
     CaseDocument,
@@ -41,179 +38,11 @@ from ppid.core.models import (
 from ppid.core.paths import receipt_path, stored_original
 from ppid.core.settings import Settings
 from ppid.core.vocabulary import DocumentKind
-from ppid.intake.inbox import QuarantineNote, fsync_copy, prune_empty_folders, quarantine_file
+from ppid.intake.inbox import fsync_copy
+from ppid.intake.ledger import ACTOR, IntakeContext, Outcome, Quarantined, maybe_crash
+from ppid.intake.pairing import assemble, completeness_problem, documents_of, submission_files
 
 log = logging.getLogger(__name__)
-
-ACTOR = "sistem-intake"
-REQUIRED_FORM_FIELDS = {
-    "applicant.name": "nama pemohon",
-    "applicant.nik": "NIK pemohon",
-    "applicant.address": "alamat pemohon",
-    "reasons": "alasan keberatan",
-}
-
-
-class Quarantined(Exception):
-    """A file that cannot be processed; carries the reason in both languages for the note."""
-
-    def __init__(self, reason_id: str, reason_en: str) -> None:
-        super().__init__(reason_en)
-        self.note = QuarantineNote(reason_id=reason_id, reason_en=reason_en)
-
-
-@dataclass
-class IntakeContext:
-    """What every step needs, passed explicitly (no globals)."""
-
-    settings: Settings
-    sessions: sessionmaker[Session]
-    calendar: WorkCalendar
-    worker: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
-
-    @classmethod
-    def open(cls, settings: Settings) -> IntakeContext:
-        return cls(settings, open_db(settings), calendar_from_settings(settings))
-
-    @property
-    def archive(self) -> Path:
-        assert self.settings.archive is not None
-        return self.settings.archive
-
-
-@dataclass
-class Outcome:
-    """What became of one input, for summaries (`ppid ingest --json`) and flow-run names."""
-
-    file: str
-    outcome: str  # registered | pending | duplicate | quarantined | busy | skipped
-    register_number: str | None = None
-    reason: str | None = None
-    intake_id: int | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        return self.__dict__.copy()
-
-
-def maybe_crash(stage: str) -> None:
-    """Test hook for the crash-safety proof: `PPID_CRASH_AFTER=<stage>` kills the process here."""
-    if os.environ.get("PPID_CRASH_AFTER") == stage:
-        os.kill(os.getpid(), signal.SIGKILL)
-
-
-def group_key_for(path: Path, inbox: Path) -> str:
-    """Files dropped together in one sub-folder of the inbox belong to one submission."""
-    try:
-        relative = path.relative_to(inbox)
-    except ValueError:
-        return ""  # a file named on the command line stands alone
-    return f"folder:{relative.parent.as_posix()}" if relative.parent != Path(".") else ""
-
-
-# --- claim ------------------------------------------------------------------------------------
-
-
-def claim(
-    ctx: IntakeContext, path: Path, *, source: str = "inbox", group_key: str | None = None
-) -> tuple[int, str]:
-    """Take a file by its content hash: (intake id, "new" | "resume" | "duplicate" | "busy").
-
-    The hash is unique in the database, so two workers never take the same bytes; a claim left by
-    a process that died (or whose lease ran out) is taken over and resumed.
-    """
-    digest = sha256_file(path)
-    key = group_key if group_key is not None else group_key_for(path, ctx.settings.inbox)
-    now = utcnow()
-    lease = now + timedelta(minutes=ctx.settings.intake.lease_minutes)
-    with ctx.sessions() as session:
-        row = IntakeFile(
-            sha256=digest,
-            source=source,
-            original_name=safe_name(path.name),
-            source_path=str(path),
-            group_key=key or f"file:{digest}",
-            size=path.stat().st_size,
-            claimed_by=ctx.worker,
-            lease_until=lease,
-            attempts=1,
-        )
-        session.add(row)
-        try:
-            session.commit()
-        except IntegrityError:
-            session.rollback()
-        else:
-            maybe_crash("claim")
-            return row.id, "new"
-    with write_session(ctx.sessions) as session:
-        row = session.scalars(select(IntakeFile).where(IntakeFile.sha256 == digest)).one()
-        finished = row.status in (IntakeStatus.DONE, IntakeStatus.DUPLICATE)
-        if finished or (row.status == IntakeStatus.ASSEMBLED and row.source_path != str(path)):
-            return row.id, "duplicate"
-        if row.status == IntakeStatus.QUARANTINED:
-            row.status, row.error = IntakeStatus.CLAIMED, None  # moved back by a clerk: retry
-        elif _lease_is_live(row, ctx.worker, now):
-            return row.id, "busy"
-        row.claimed_by, row.lease_until = ctx.worker, lease
-        row.source_path, row.attempts = str(path), row.attempts + 1
-        return row.id, "resume"
-
-
-def _lease_is_live(row: IntakeFile, worker: str, now: datetime) -> bool:
-    if row.claimed_by is None or row.claimed_by == worker:
-        return False
-    if row.lease_until is not None and row.lease_until < now:
-        return False
-    host, _, pid = row.claimed_by.rpartition(":")
-    if host == socket.gethostname() and pid.isdigit():
-        return _pid_alive(int(pid))
-    return True
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def record_duplicate(ctx: IntakeContext, intake_id: int, path: Path) -> Outcome:
-    """The same bytes again: noted on the first submission's case, not registered twice."""
-    with write_session(ctx.sessions) as session:
-        row = session.get_one(IntakeFile, intake_id)
-        case = _case_of(session, row)
-        if case is not None:
-            session.add(
-                CaseEvent(
-                    case_id=case.id,
-                    actor=ACTOR,
-                    action="duplicate_received",
-                    note=f"Berkas yang sama diterima lagi: {path.name}",
-                    data={"sha256": row.sha256, "path": str(path)},
-                )
-            )
-        number = case.number if case else None
-    if _is_inside(path, ctx.settings.inbox) and _same_bytes(path, row.sha256):
-        path.unlink()  # the same bytes are already archived with the first submission
-    return Outcome(str(path), "duplicate", number, "same bytes as an earlier file", intake_id)
-
-
-def _case_of(session: Session, row: IntakeFile) -> Case | None:
-    if row.submission_id is None:
-        return None
-    submission = session.get_one(Submission, row.submission_id)
-    return session.get(Case, submission.case_id) if submission.case_id else None
-
-
-def attempts_of(ctx: IntakeContext, intake_id: int | None) -> int:
-    if intake_id is None:
-        return 0
-    with ctx.sessions() as session:
-        return session.get_one(IntakeFile, intake_id).attempts
-
 
 # --- store and extract ------------------------------------------------------------------------
 
@@ -265,136 +94,9 @@ def extract(ctx: IntakeContext, intake_id: int) -> dict[str, Any]:
     return data
 
 
-def mark_quarantined(
-    ctx: IntakeContext, intake_id: int | None, path: Path, error: Quarantined
-) -> Outcome:
-    """Move the inbox file to quarantine with its note; the ledger row says why."""
-    if path.exists() and _is_inside(path, ctx.settings.inbox):
-        quarantine_file(path, ctx.settings.quarantine, error.note, ctx.settings.inbox)
-    if intake_id is not None:
-        with write_session(ctx.sessions) as session:
-            row = session.get_one(IntakeFile, intake_id)
-            row.status, row.error = IntakeStatus.QUARANTINED, error.note.reason_en
-            row.claimed_by = None
-    log.warning("quarantined %s: %s", path, error.note.reason_en)
-    return Outcome(str(path), "quarantined", None, error.note.reason_en, intake_id)
-
-
-def _same_bytes(path: Path, sha256: str) -> bool:
-    return path.is_file() and sha256_file(path) == sha256
-
-
-def _is_inside(path: Path, folder: Path | None) -> bool:
-    return folder is not None and path.resolve().is_relative_to(folder.resolve())
-
-
-# --- assemble, check, register ---------------------------------------------------------------
-
-
-def documents_of(extraction: dict[str, Any]) -> list[dict[str, Any]]:
-    return list(extraction.get("documents") or [])
-
-
-def _nik_of(extraction: dict[str, Any]) -> str | None:
-    for document in documents_of(extraction):
-        fields = document.get("fields") or {}
-        if document["document_type"] == "objection_form":
-            nik = (fields.get("applicant") or {}).get("nik")
-        elif document["document_type"] == "id_card":
-            nik = fields.get("nik")
-        else:
-            continue
-        if nik and NIK_PATTERN.fullmatch(str(nik)):  # a misread with 15 or 17 digits pairs nothing
-            return str(nik)
-    return None
-
-
-def assemble(ctx: IntakeContext, intake_id: int) -> int:
-    """Attach the file to its submission: same folder or e-mail, else a pending one by NIK."""
-    window = timedelta(days=ctx.settings.intake.pairing_days)
-    with write_session(ctx.sessions) as session:
-        row = session.get_one(IntakeFile, intake_id)
-        if row.submission_id is not None:
-            return row.submission_id
-        nik = _nik_of(row.extraction or {})
-        submission = session.scalars(
-            select(Submission)
-            .where(Submission.group_key == row.group_key)
-            .where(Submission.status == SubmissionStatus.PENDING)
-        ).first()
-        if submission is None and nik:
-            submission = _pending_partner(session, row, nik, utcnow() - window)
-        if submission is None:
-            submission = Submission(group_key=row.group_key, nik=nik)
-            session.add(submission)
-            session.flush()
-        submission.nik = submission.nik or nik
-        row.submission_id, row.status = submission.id, IntakeStatus.ASSEMBLED
-        return submission.id
-
-
-def _pending_partner(
-    session: Session, row: IntakeFile, nik: str, since: datetime
-) -> Submission | None:
-    """The oldest pending submission with this NIK that lacks what this file brings.
-
-    A form pairs with an ID card waiting alone and the other way round; two forms never pair.
-    """
-    pieces = {"objection_form", "id_card"}
-    brings = _document_types([row]) & pieces
-    candidates = session.scalars(
-        select(Submission)
-        .where(Submission.nik == nik)
-        .where(Submission.status == SubmissionStatus.PENDING)
-        .where(Submission.created_at >= since)
-        .order_by(Submission.id)
-    )
-    for candidate in candidates:
-        has = _document_types(submission_files(session, candidate.id)) & pieces
-        if brings and not brings & has:
-            return candidate
-    return None
-
-
-def _document_types(files: list[IntakeFile]) -> set[str]:
-    return {d["document_type"] for row in files for d in documents_of(row.extraction or {})}
-
-
-def submission_files(session: Session, submission_id: int) -> list[IntakeFile]:
-    query = select(IntakeFile).where(IntakeFile.submission_id == submission_id)
-    return list(session.scalars(query.order_by(IntakeFile.id)))
-
-
-def completeness_problem(files: list[IntakeFile]) -> str | None:
-    """SOP step 1: a form filled in completely, an ID card, and the two NIKs agree (Indonesian)."""
-    documents = [doc for row in files for doc in documents_of(row.extraction or {})]
-    forms = [d for d in documents if d["document_type"] == "objection_form"]
-    cards = [d for d in documents if d["document_type"] == "id_card"]
-    if not forms and not cards:
-        return "Tidak ditemukan formulir keberatan maupun KTP dalam berkas ini."
-    if not forms:
-        return "Formulir keberatan belum ada (baru KTP yang diterima)."
-    if not cards:
-        return "Fotokopi/scan KTP pemohon belum ada."
-    fields = forms[0].get("fields") or {}
-    missing = [label for name, label in REQUIRED_FORM_FIELDS.items() if not _dotted(fields, name)]
-    if missing:
-        return "Kolom formulir kosong atau tidak terbaca: " + ", ".join(missing) + "."
-    form_nik = _dotted(fields, "applicant.nik")
-    card_niks = {(c.get("fields") or {}).get("nik") for c in cards}
-    if None in card_niks:
-        return "NIK pada KTP tidak terbaca; periksa dan cocokkan secara manual."
-    if form_nik not in card_niks:
-        shown = ", ".join(sorted(str(mask_nik(n)) for n in card_niks))
-        return f"NIK pada formulir ({mask_nik(form_nik)}) berbeda dengan NIK pada KTP ({shown})."
-    return None
-
-
-def _dotted(fields: dict[str, Any], name: str) -> Any:
-    value: Any = fields
-    for part in name.split("."):
-        value = value.get(part) if isinstance(value, dict) else None
-    return value
+def register_file(ctx: IntakeContext, intake_id: int) -> Outcome:
+    """Attach an extracted file to its submission, then register that if it is now complete."""
+    return check_and_register(ctx, assemble(ctx, intake_id))
 
 
 def check_and_register(ctx: IntakeContext, submission_id: int) -> Outcome:
@@ -534,19 +236,18 @@ def _media_type(name: str) -> str:
 
 
 def issue_receipt(ctx: IntakeContext, number: str) -> Path:
-    """The receipt: a tanda terima page plus the numbered copy of the form, with the answer date."""
-    from ppid.archive.bags import archive_case
-    from ppid.casework.letters import render_receipt, store_output
+    """The receipt: a tanda terima page plus the numbered copy of the form, with the answer date.
 
+    Issued once: a run resumed after a crash finds it filed and returns it. The case's archive
+    is the next stage (`register_complete`), not part of this one.
+    """
     with ctx.sessions() as session:
         case = session.scalars(select(Case).where(Case.number == number)).one()
         existing = next((d.path for d in case.documents if d.role == "receipt"), None)
     # rendering (a second or more) runs with no transaction open; the templates read only
     # the case's own columns, loaded above
     if existing is not None and (ctx.archive / existing).exists():
-        # resumed after a crash between the receipt and the bag: the bag is still owed
-        archive_case(ctx.settings, ctx.sessions, number)
-        return ctx.archive / existing
+        return ctx.archive / existing  # resumed after a crash: issued already
     target = receipt_path(ctx.settings, case)
     render_receipt(ctx.settings, ctx.calendar, case, target)
     with write_session(ctx.sessions) as session:
@@ -555,54 +256,30 @@ def issue_receipt(ctx: IntakeContext, number: str) -> Path:
             note = "Tanda terima pengajuan keberatan"
             store_output(session, ctx.archive, case, target, role="receipt", note=note, actor=ACTOR)
     maybe_crash("receipt")
-    archive_case(ctx.settings, ctx.sessions, number)  # the case's BagIt bag (ppid/archive/bags.py)
     return target
 
 
-def finish(ctx: IntakeContext, intake_id: int, path: Path) -> None:
-    """Only now, with the original archived and the outcome committed, leave the inbox."""
-    with write_session(ctx.sessions) as session:
-        row = session.get_one(IntakeFile, intake_id)
-        if _is_inside(path, ctx.settings.inbox) and _same_bytes(path, row.sha256):
-            path.unlink()
-        if row.status != IntakeStatus.DUPLICATE:
-            row.status = IntakeStatus.DONE
-        row.claimed_by, row.error = None, None  # a "retry later" of an earlier run is over
-    prune_empty_folders(path.parent, ctx.settings.inbox)  # a folder still holding it stays
+# --- the stages after a complete submission -----------------------------------------------------
 
 
-def release_for_retry(ctx: IntakeContext, intake_id: int | None, reason: str) -> None:
-    """A run gave up on a transient fault: say why on the ledger and free the file at once.
+@dataclass(frozen=True)
+class Registration:
+    """The stages that turn a complete submission into a registered case, in their one order:
+    register it, issue its receipt, then archive the case.
 
-    Without this the file keeps this worker's lease (minutes) and only the log says why; freed,
-    the next sweep or drop event resumes it where it stopped.
+    The intake flow runs them as its Prefect tasks (each a task run with its retries); the
+    intake desk runs the plain functions (`ppid.archive.sequences.REGISTER_SUBMISSION`). The
+    archive stage is handed in because `ppid.archive` is a layer above intake. `key` is what
+    `register` takes: an intake file (the flow, which assembles it first) or a submission.
     """
-    if intake_id is None:
-        return
-    with write_session(ctx.sessions) as session:
-        row = session.get_one(IntakeFile, intake_id)
-        row.error = f"retry later: {reason}"[:2000]
-        row.claimed_by, row.lease_until = None, None
 
+    register: Callable[[IntakeContext, int], Outcome]
+    issue_receipt: Callable[[IntakeContext, str], Path]
+    archive: Callable[[Settings, Any, str], object]
 
-def pending_submissions(ctx: IntakeContext) -> list[dict[str, Any]]:
-    """Submissions waiting for a missing piece, oldest first, with the plain reason.
-
-    `since` is in office time with its offset ("2026-11-29T00:13:05+07:00"): the desk and
-    `ppid pending` show its first 16 characters to a clerk, and a machine still reads it exactly.
-    """
-    with ctx.sessions() as session:
-        query = select(Submission).where(Submission.status == SubmissionStatus.PENDING)
-        rows = []
-        for submission in session.scalars(query.order_by(Submission.id)):
-            files = submission_files(session, submission.id)
-            rows.append(
-                {
-                    "id": submission.id,
-                    "since": submission.created_at.astimezone(ctx.calendar.tz).isoformat(),
-                    "files": [row.original_name for row in files],
-                    "nik": mask_nik(submission.nik),
-                    "reason": submission.reason,
-                }
-            )
-        return rows
+    def run(self, ctx: IntakeContext, key: int) -> Outcome:
+        outcome = self.register(ctx, key)
+        if outcome.register_number:
+            self.issue_receipt(ctx, outcome.register_number)
+            self.archive(ctx.settings, ctx.sessions, outcome.register_number)
+        return outcome

@@ -14,12 +14,14 @@ import logging
 import re
 from typing import Any
 
+from ppid.archive.sequences import DIRECT_STEP
 from ppid.casework.register import get_case
 from ppid.casework.sop import step_of_decision
-from ppid.casework.workflow import advance_number, case_result, check_step
+from ppid.casework.workflow import case_result, check_step
 from ppid.core import errors
 from ppid.core.errors import PpidError
 from ppid.core.settings import Settings
+from ppid.runtime.service import reachable_api_url
 
 log = logging.getLogger(__name__)
 
@@ -53,8 +55,6 @@ def take_step(
         case = get_case(session, number)
         check_step(session, settings, case, role, decision, note, data)
         number = str(case.number)
-    from ppid.runtime.service import reachable_api_url
-
     # The flow's parameters, and the same keywords for `advance_number` when taken directly.
     parameters = {
         "number": number,
@@ -81,7 +81,7 @@ def _direct(
     settings: Settings, sessions: Any, parameters: dict[str, Any], message: str
 ) -> dict[str, Any]:
     log.info("%s (%s)", message, parameters["number"])
-    result = advance_number(sessions, settings, **parameters)
+    result = DIRECT_STEP.run(settings, sessions, parameters)
     return {**result, "flow_run": None, "message": message}
 
 

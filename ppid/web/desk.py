@@ -10,12 +10,14 @@ from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
+from ppid.archive.sequences import REGISTER_SUBMISSION
 from ppid.core.db import write_session
 from ppid.core.errors import BadInputError, NotFoundError
 from ppid.core.models import IntakeFile
 from ppid.intake.desk import attach_submission, dismiss_submission, retry_quarantined
 from ppid.intake.inbox import list_quarantine
-from ppid.intake.steps import IntakeContext, pending_submissions, submission_files
+from ppid.intake.ledger import IntakeContext
+from ppid.intake.pairing import pending_submissions, submission_files
 from ppid.web import auth
 from ppid.web.app import CheckedForm, DeskUser, WebContext, client_of, page, web
 from ppid.web.case import INLINE_TYPES, archived_file
@@ -80,9 +82,9 @@ def install(app: FastAPI) -> None:
         form: CheckedForm,
         user: DeskUser,
     ) -> Response:
-        outcome = attach_submission(
-            intake_context(web(request)), _int(form, "sumber"), _int(form, "tujuan")
-        )
+        source, target = _int(form, "sumber"), _int(form, "tujuan")
+        ctx = intake_context(web(request))
+        outcome = attach_submission(ctx, source, target, REGISTER_SUBMISSION)
         text = (
             f"Teregistrasi dengan nomor {outcome.register_number}"
             if outcome.register_number

@@ -65,6 +65,9 @@ class Case(Base):
     applicant_response: Mapped[str | None] = mapped_column(Text)
     remarks: Mapped[str | None] = mapped_column(Text)
 
+    # The newest history event the case's bag was built from; a newer event means the bag is
+    # due (`ppid.archive.bags.archive_pending` brings it up to date).
+    archived_event_id: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
