@@ -174,7 +174,7 @@ def measure(path: Path, max_seconds: float, threads: int = 1) -> dict[str, Any]:
     """Run the child and sample its process tree's RSS until it exits."""
     import psutil
 
-    from ppid.runtime.service import worker_environment  # the child runs as an intake worker does
+    from ppid.runtime.workers import worker_environment  # the child runs as an intake worker does
 
     command = [sys.executable, __file__, "--child", str(path), str(max_seconds), str(threads)]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=worker_environment())

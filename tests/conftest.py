@@ -35,7 +35,7 @@ def ppid_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def prefect_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """One Prefect server for the session, shared by every test file (starting one takes ~20 s)."""
     from ppid.core.settings import load_settings
-    from ppid.runtime.service import prefect_server
+    from ppid.runtime.server import prefect_server
 
     home = tmp_path_factory.mktemp("prefect-home")
     settings = load_settings(home=home)

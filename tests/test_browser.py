@@ -102,7 +102,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Sett
     from ppid.core.db import open_db
     from ppid.core.models import DipItem
     from ppid.output.forms import render_filled_form
-    from ppid.runtime.service import serve_web
+    from ppid.runtime.run import serve_web
+    from ppid.web.app import create_app
 
     home = tmp_path_factory.mktemp("browserhome")
     settings = load_settings(home=home, web_port=_free_port())
@@ -127,7 +128,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Sett
         for role in ROLES:
             auth.add_user(session, f"{role}1", role, PASSWORD, f"{role.title()} Uji")
         session.add(DipItem(title="Laporan keuangan koperasi 2025", category="setiap_saat"))
-    thread, uvicorn_server = serve_web(settings)
+    thread, uvicorn_server = serve_web(settings, create_app(settings))
     try:
         yield (
             f"http://127.0.0.1:{settings.web_port}",

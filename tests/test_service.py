@@ -121,7 +121,7 @@ def test_cron_settings_become_rrules_that_prefects_server_can_schedule() -> None
     from prefect.server.schemas.schedules import RRuleSchedule
 
     from ppid.core.errors import ConfigError
-    from ppid.runtime.service import cron_as_rrule
+    from ppid.runtime.deployments import cron_as_rrule
 
     weekdays = RRuleSchedule(rrule=cron_as_rrule("0 7 * * 1-5"), timezone="Asia/Pontianak")
     friday = datetime(2026, 11, 27, tzinfo=UTC)  # a Friday, before 07:00 in Pontianak
@@ -141,7 +141,7 @@ def test_cron_settings_become_rrules_that_prefects_server_can_schedule() -> None
 def test_flow_run_workers_get_the_malloc_and_tesseract_settings_unless_the_operator_set_them(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from ppid.runtime.service import WORKER_ENVIRONMENT, worker_environment
+    from ppid.runtime.workers import WORKER_ENVIRONMENT, worker_environment
 
     monkeypatch.delenv("MALLOC_ARENA_MAX", raising=False)
     monkeypatch.setenv("MALLOC_MMAP_THRESHOLD_", "65536")
@@ -155,7 +155,7 @@ def test_a_waiting_file_settles_once_it_held_still_and_a_vanished_one_is_dropped
     tmp_path: Path,
 ) -> None:
     """The watcher's stability rule: two equal looks, and nothing written for stable_seconds."""
-    from ppid.runtime.service import settled as settled_by_renames
+    from ppid.runtime.watcher import settled as settled_by_renames
 
     def settled(waiting: dict[Path, tuple[int, float] | None], stable_seconds: float) -> list:
         return settled_by_renames(waiting, stable_seconds, renames=False)  # utime looks like one
@@ -184,7 +184,7 @@ def test_a_file_renamed_into_place_after_its_last_write_is_taken_at_the_first_lo
 ) -> None:
     """No stability wait for a file that was whole before it arrived; a file written where it
     lies, or an empty one, still waits."""
-    from ppid.runtime.service import settled
+    from ppid.runtime.watcher import settled
 
     inbox, beside = tmp_path / "inbox", tmp_path / "unduhan"
     inbox.mkdir()

@@ -467,7 +467,8 @@ def test_without_prefect_a_cli_step_is_recorded_directly_and_says_so(
 
 def _serve_step_deployment(settings: Settings, api: str, log: Path) -> subprocess.Popen[bytes]:
     """`advance-case/step` served in a background process, as `ppid run` serves it."""
-    from ppid.runtime.service import REPO_ROOT, prefect_environment
+    from ppid.core.paths import CHECKOUT
+    from ppid.runtime.prefect_env import prefect_environment
 
     code = (
         "from flows.casework import advance_case\n"
@@ -477,7 +478,7 @@ def _serve_step_deployment(settings: Settings, api: str, log: Path) -> subproces
     with log.open("wb") as out:
         return subprocess.Popen(
             [sys.executable, "-c", code],
-            cwd=REPO_ROOT,
+            cwd=CHECKOUT,
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,

@@ -183,21 +183,25 @@ def _extract_rows(result: FileResult) -> list[str]:
 @app.command()
 def run() -> None:
     """Start the whole system: Prefect server, intake deployments, inbox watcher, web app."""
-    from ppid.runtime import service
+    from ppid.runtime.prefect_env import use_prefect
+    from ppid.runtime.run import run as run_system
 
     settings = load_settings()
-    service.use_prefect(settings)
-    service.run(settings)
+    use_prefect(settings)  # before Prefect is imported: it reads its settings then
+    from ppid.web.app import create_app
+
+    run_system(settings, create_app(settings))
 
 
 @app.command(hidden=True)
 def worker() -> None:
     """A warm flow-run worker (started by `ppid run`; see ppid/runtime/worker.py)."""
-    from ppid.runtime import service
+    from ppid.runtime.prefect_env import use_prefect
+    from ppid.runtime.warm import run_worker
 
     settings = load_settings()
-    service.use_prefect(settings)
-    service.run_worker(settings)
+    use_prefect(settings)
+    run_worker(settings)
 
 
 @app.command()
@@ -207,22 +211,23 @@ def ingest(
     as_json: bool = typer.Option(False, "--json", help="One JSON object per input."),
 ) -> None:
     """Process the inbox and the mailboxes (or the given files) with the flows `ppid run` serves."""
-    from ppid.runtime import service
+    from ppid.intake.inbox import utf8_name
+    from ppid.runtime.deployments import load_flow
+    from ppid.runtime.prefect_env import use_prefect
+    from ppid.runtime.worker import lean_flow_runs
 
     settings = load_settings()
-    service.use_prefect(settings)
-    from flows.intake import sweep_inbox
-    from ppid.intake.inbox import utf8_name
-    from ppid.runtime.worker import lean_flow_runs
+    use_prefect(settings)
+    sweep_inbox = load_flow("sweep-inbox")
 
     # a name that is not UTF-8 cannot be a flow parameter: rename it first, as the sweep does
     named = [p.parent / (utf8_name(p.parent, p.name) or p.name) for p in paths or []]
     with lean_flow_runs():
         outcomes = sweep_inbox([str(p) for p in named] if paths else None)
         if not paths and (settings.mail_url or settings.mail.urls):
-            from flows.mail import check_mailboxes
-
-            outcomes += check_mailboxes()  # the configured mailboxes are drained as well
+            outcomes += load_flow(
+                "check-mailboxes"
+            )()  # the configured mailboxes are drained as well
     for outcome in outcomes:
         if as_json:
             typer.echo(json.dumps(outcome, ensure_ascii=False))

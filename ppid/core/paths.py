@@ -18,6 +18,9 @@ from ppid.core.files import safe_name
 from ppid.core.models import Case
 from ppid.core.settings import Settings
 
+# The checkout: flows are loaded by their entrypoints relative to it (flows/intake.py, ...).
+CHECKOUT = Path(__file__).resolve().parents[2]
+
 RECEIPT_NAME = "01-tanda-terima.pdf"
 FORM_COPY_NAME = "02-salinan-formulir.pdf"  # the numbered form copy, beside the receipt
 DOSSIER_NAME = "00-berkas-lengkap.pdf"  # the dossier of a sealed bag: read, never printed

@@ -21,9 +21,10 @@ from ppid.casework.workflow import case_result, check_step
 from ppid.core import errors
 from ppid.core.errors import PpidError
 from ppid.core.settings import Settings
-from ppid.runtime.service import reachable_api_url
+from ppid.runtime.prefect_env import reachable_api_url
 
 log = logging.getLogger(__name__)
+
 
 DEPLOYMENT = "advance-case/step"
 NOT_RUNNING = "Prefect is not running: step recorded without a flow run"

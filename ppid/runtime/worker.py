@@ -38,6 +38,7 @@ from ppid.core.settings import Settings
 
 log = logging.getLogger(__name__)
 
+
 POLL_SECONDS = 0.5  # how often an idle worker asks for due runs when it cannot listen
 LISTENING_POLL_SECONDS = 5.0  # ... when it listens: runs due later (schedules) raise no event
 POLL_PAGE = 8  # due runs asked for at a time: the earliest few, not every run of a full inbox

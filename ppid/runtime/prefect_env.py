@@ -1,0 +1,70 @@
+"""Where Prefect is: its settings for this home, and the API of the server `ppid run` started.
+
+Prefect reads its settings from the environment when it is imported, so they are applied to
+`os.environ` first. `ppid run` records its server's address in `var/run/ppid-run.json`; the CLI
+and the web app find it there (or in PREFECT_API_URL) and check it answers before using it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import urllib.request
+from pathlib import Path
+
+from ppid.core import paths
+from ppid.core.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def prefect_environment(settings: Settings, api_url: str | None = None) -> dict[str, str]:
+    """Prefect settings for this home, applied to os.environ before Prefect is imported."""
+    env = {
+        "PREFECT_HOME": str(paths.prefect_home(settings)),
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "PREFECT_LOGGING_LEVEL": os.environ.get("PREFECT_LOGGING_LEVEL", "WARNING"),
+        "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "90",
+    }
+    running = api_url or os.environ.get("PREFECT_API_URL") or _running_api_url(settings)
+    if running:
+        env["PREFECT_API_URL"] = running
+    return env
+
+
+def use_prefect(settings: Settings) -> None:
+    """Point Prefect at this home's server (the one `ppid run` started, if any)."""
+    for key, value in prefect_environment(settings).items():
+        os.environ.setdefault(key, value)
+    Path(os.environ["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)
+
+
+def state_file(settings: Settings) -> Path:
+    return paths.run_folder(settings) / "ppid-run.json"
+
+
+def reachable_api_url(settings: Settings) -> str | None:
+    """The Prefect API to submit work to, if it answers: PREFECT_API_URL, else `ppid run`'s."""
+    given = os.environ.get("PREFECT_API_URL")
+    if given:
+        return given if healthy(given) else None
+    return _running_api_url(settings)
+
+
+def _running_api_url(settings: Settings) -> str | None:
+    try:
+        state = json.loads(state_file(settings).read_text())
+    except (OSError, ValueError):
+        return None
+    url = state.get("prefect_api_url")
+    return url if url and healthy(url) else None
+
+
+def healthy(api_url: str) -> bool:
+    try:
+        # our own Prefect server (http://127.0.0.1:port), never a URL from outside
+        with urllib.request.urlopen(f"{api_url}/health", timeout=2) as response:  # nosec B310
+            return response.status == 200
+    except OSError:
+        return False
