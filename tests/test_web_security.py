@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fastapi.routing import APIRoute
+from fastapi.routing import APIRoute, APIRouter
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
@@ -33,7 +33,8 @@ from ppid.core.models import Case, CaseDocument, CaseEvent, IntakeFile, Submissi
 from ppid.core.settings import Settings, load_settings
 from ppid.core.vocabulary import DocumentKind
 from ppid.web import auth
-from ppid.web.app import PRELOGIN_COOKIE, SECURITY_HEADERS, SESSION_COOKIE, checked_form, create_app
+from ppid.web.app import SECURITY_HEADERS, create_app
+from ppid.web.deps import PRELOGIN_COOKIE, SESSION_COOKIE, checked_form
 from tests.test_web import CSRF, PASSWORD, ROLES, _seed, login
 
 SCRIPT = "<script>alert(1)</script>"
@@ -221,16 +222,28 @@ MATRIX: dict[tuple[str, str], dict[str, int | str]] = {
 }
 
 
-def app_routes(app: Any) -> list[tuple[str, str]]:
-    """Every (method, path) the app serves, read from the app itself (HEAD is GET's twin)."""
+def served_routes(app: Any) -> list[Any]:
+    """Every route the app serves, read from the app itself, through each router it includes
+    (one per area, none with a prefix)."""
     found = []
     for route in app.routes:
-        if isinstance(route, Mount):
-            found.append(("GET", route.path))
-        elif isinstance(route, APIRoute):
-            found += [(method, route.path) for method in sorted(route.methods - {"HEAD"})]
+        if isinstance(route, Mount | APIRoute):
+            found.append(route)
+        elif isinstance(getattr(route, "original_router", None), APIRouter):
+            found += served_routes(route.original_router)
         else:
             raise AssertionError(f"unexpected route type {type(route).__name__}: {route}")
+    return found
+
+
+def app_routes(app: Any) -> list[tuple[str, str]]:
+    """Every (method, path) the app serves (HEAD is GET's twin)."""
+    found = []
+    for route in served_routes(app):
+        if isinstance(route, Mount):
+            found.append(("GET", route.path))
+        else:
+            found += [(method, route.path) for method in sorted(route.methods - {"HEAD"})]
     return found
 
 
@@ -340,7 +353,7 @@ def test_every_post_route_depends_on_the_csrf_check(world: World) -> None:
 
     posts = [
         r
-        for r in world.app.routes
+        for r in served_routes(world.app)
         if isinstance(r, APIRoute) and r.methods & {"POST", "PUT", "PATCH", "DELETE"}
     ]
     assert posts

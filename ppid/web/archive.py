@@ -7,7 +7,7 @@ from datetime import date, tzinfo
 from typing import Any
 from urllib.parse import urlencode
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -16,9 +16,12 @@ from ppid.casework.search import HIT_END, HIT_START, Filters, Page, refresh_if_s
 from ppid.core.masking import mask_niks_in
 from ppid.core.models import Case, User
 from ppid.core.vocabulary import DECISION_LABELS, REASON_TEXTS, STATUS_LABELS
-from ppid.web.app import AnyUser, can_see_nik, page, shown_nik, web
+from ppid.web.deps import AnyUser, can_see_nik, shown_nik, web
+from ppid.web.pages import page
 
 log = logging.getLogger(__name__)
+
+router = APIRouter()
 
 
 def snippet_parts(snippet: str | None, full_nik: bool) -> list[tuple[str, bool]]:
@@ -111,55 +114,52 @@ def _int_or_none(value: str | None) -> int | None:
     return int(value) if value and value.isdigit() else None
 
 
-def install(app: FastAPI) -> None:
-    @app.get("/arsip", response_class=HTMLResponse)
-    def archive(
-        request: Request,
-        user: AnyUser,
-        q: str = "",
-        tahun: str = "",
-        status: str = "",
-        alasan: str = "",
-        keputusan: str = "",
-        ketepatan: str = "",
-        hal: str = "",
-    ) -> Response:
-        ctx = web(request)
-        filters = Filters(
-            year=_int_or_none(tahun),
-            status=status or None,
-            reason=alasan or None,
-            decision=keputusan or None,
-            timeliness=ketepatan or None,
-        )
-        page_no = max(_int_or_none(hal[:6]) or 1, 1)
-        if q:
-            refresh_if_stale(ctx.sessions)
-        with ctx.sessions() as session:
-            rows, found = archive_rows(
-                session, user, q, filters, ctx.today(), ctx.calendar.tz, page_no
-            )
-            years = case_years(session)
-        chosen = {
-            "tahun": tahun,
-            "status": status,
-            "alasan": alasan,
-            "keputusan": keputusan,
-            "ketepatan": ketepatan,
-        }
-        return page(
-            request,
-            "archive.html",
-            "Arsip keberatan",
-            rows=rows,
-            total=found.total,
-            counted_all=found.counted_all,
-            first=found.offset + 1,
-            links=page_links({"q": q, **chosen}, page_no, found),
-            q=q,
-            filters=chosen,
-            years=years,
-            decisions=list(DECISION_LABELS),  # the workflow's fixed set: no scan of every case
-            statuses=[(s.value, label) for s, label in STATUS_LABELS.items()],
-            reason_texts=REASON_TEXTS,
-        )
+@router.get("/arsip", response_class=HTMLResponse)
+def archive(
+    request: Request,
+    user: AnyUser,
+    q: str = "",
+    tahun: str = "",
+    status: str = "",
+    alasan: str = "",
+    keputusan: str = "",
+    ketepatan: str = "",
+    hal: str = "",
+) -> Response:
+    ctx = web(request)
+    filters = Filters(
+        year=_int_or_none(tahun),
+        status=status or None,
+        reason=alasan or None,
+        decision=keputusan or None,
+        timeliness=ketepatan or None,
+    )
+    page_no = max(_int_or_none(hal[:6]) or 1, 1)
+    if q:
+        refresh_if_stale(ctx.sessions)
+    with ctx.sessions() as session:
+        rows, found = archive_rows(session, user, q, filters, ctx.today(), ctx.calendar.tz, page_no)
+        years = case_years(session)
+    chosen = {
+        "tahun": tahun,
+        "status": status,
+        "alasan": alasan,
+        "keputusan": keputusan,
+        "ketepatan": ketepatan,
+    }
+    return page(
+        request,
+        "archive.html",
+        "Arsip keberatan",
+        rows=rows,
+        total=found.total,
+        counted_all=found.counted_all,
+        first=found.offset + 1,
+        links=page_links({"q": q, **chosen}, page_no, found),
+        q=q,
+        filters=chosen,
+        years=years,
+        decisions=list(DECISION_LABELS),  # the workflow's fixed set: no scan of every case
+        statuses=[(s.value, label) for s, label in STATUS_LABELS.items()],
+        reason_texts=REASON_TEXTS,
+    )

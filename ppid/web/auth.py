@@ -27,6 +27,7 @@ from ppid.core.settings import Settings
 
 log = logging.getLogger(__name__)
 
+
 SESSION_HOURS = 10
 MIN_PASSWORD_LENGTH = 8
 _hasher = PasswordHasher()  # argon2id, the library's recommended cost

@@ -21,6 +21,7 @@ from ppid.core.errors import BadInputError, NotFoundError
 
 log = logging.getLogger(__name__)
 
+
 PREVIEW_DPI = 150
 SCAN_DPI = 300  # parsers rasterise scanned PDF pages at 300 dpi unless the pixel limit forbids
 MARGIN = 12

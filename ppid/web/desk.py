@@ -6,7 +6,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
@@ -19,10 +19,13 @@ from ppid.intake.inbox import list_quarantine
 from ppid.intake.ledger import IntakeContext
 from ppid.intake.pairing import pending_submissions, submission_files
 from ppid.web import auth
-from ppid.web.app import CheckedForm, DeskUser, WebContext, client_of, page, web
-from ppid.web.case import INLINE_TYPES, archived_file
+from ppid.web.deps import CheckedForm, DeskUser, WebContext, client_of, web
+from ppid.web.files import INLINE_TYPES, archived_file
+from ppid.web.pages import page
 
 log = logging.getLogger(__name__)
+
+router = APIRouter()
 
 
 def intake_context(ctx: WebContext) -> IntakeContext:
@@ -63,82 +66,85 @@ def _int(form: FormData, name: str) -> int:
     return int(value)
 
 
-def install(app: FastAPI) -> None:
-    @app.get("/meja", response_class=HTMLResponse)
-    def desk(request: Request, user: DeskUser) -> Response:
-        ctx = web(request)
-        return page(
-            request,
-            "desk.html",
-            "Meja penerimaan",
-            pending=pending_rows(ctx),
-            quarantine=quarantine_rows(ctx),
-            message=request.query_params.get("pesan", ""),
-        )
+@router.get("/meja", response_class=HTMLResponse)
+def desk(request: Request, user: DeskUser) -> Response:
+    ctx = web(request)
+    return page(
+        request,
+        "desk.html",
+        "Meja penerimaan",
+        pending=pending_rows(ctx),
+        quarantine=quarantine_rows(ctx),
+        message=request.query_params.get("pesan", ""),
+    )
 
-    @app.post("/meja/lampirkan")
-    def attach(
-        request: Request,
-        form: CheckedForm,
-        user: DeskUser,
-    ) -> Response:
-        source, target = _int(form, "sumber"), _int(form, "tujuan")
-        ctx = intake_context(web(request))
-        outcome = attach_submission(ctx, source, target, REGISTER_SUBMISSION)
-        text = (
-            f"Teregistrasi dengan nomor {outcome.register_number}"
-            if outcome.register_number
-            else f"Masih menunggu: {outcome.reason}"
-        )
-        return RedirectResponse(f"/meja?pesan={_q(text)}", status_code=303)
 
-    @app.post("/meja/bukan-keberatan")
-    def dismiss(
-        request: Request,
-        form: CheckedForm,
-        user: DeskUser,
-    ) -> Response:
-        dismiss_submission(
-            intake_context(web(request)),
-            _int(form, "pengajuan"),
-            user.username,
-            str(form.get("catatan", "")),
-        )
-        return RedirectResponse(f"/meja?pesan={_q('Ditandai bukan keberatan.')}", status_code=303)
+@router.post("/meja/lampirkan")
+def attach(
+    request: Request,
+    form: CheckedForm,
+    user: DeskUser,
+) -> Response:
+    source, target = _int(form, "sumber"), _int(form, "tujuan")
+    ctx = intake_context(web(request))
+    outcome = attach_submission(ctx, source, target, REGISTER_SUBMISSION)
+    text = (
+        f"Teregistrasi dengan nomor {outcome.register_number}"
+        if outcome.register_number
+        else f"Masih menunggu: {outcome.reason}"
+    )
+    return RedirectResponse(f"/meja?pesan={_q(text)}", status_code=303)
 
-    @app.post("/meja/ulangi")
-    def retry(
-        request: Request,
-        form: CheckedForm,
-        user: DeskUser,
-    ) -> Response:
-        moved = retry_quarantined(web(request).settings, str(form.get("berkas", "")))
-        text = f"{moved.name} dikembalikan ke inbox untuk diproses ulang."
-        return RedirectResponse(f"/meja?pesan={_q(text)}", status_code=303)
 
-    @app.get("/meja/berkas/{intake_id}")
-    def intake_file(request: Request, intake_id: int, user: DeskUser) -> Response:
-        ctx = web(request)
-        with write_session(ctx.sessions) as session:
-            row = session.get(IntakeFile, intake_id)
-            if row is None or not row.stored_path:
-                raise NotFoundError("Berkas tidak ditemukan.")
-            types = [d.get("document_type") for d in (row.extraction or {}).get("documents") or []]
-            if "id_card" in types:
-                auth.log_id_scan_view(
-                    session, user, None, None, "meja", client_of(request), intake_file_id=row.id
-                )
-            path = archived_file(ctx, row.stored_path)
-        import mimetypes
+@router.post("/meja/bukan-keberatan")
+def dismiss(
+    request: Request,
+    form: CheckedForm,
+    user: DeskUser,
+) -> Response:
+    dismiss_submission(
+        intake_context(web(request)),
+        _int(form, "pengajuan"),
+        user.username,
+        str(form.get("catatan", "")),
+    )
+    return RedirectResponse(f"/meja?pesan={_q('Ditandai bukan keberatan.')}", status_code=303)
 
-        media = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-        inline = media in INLINE_TYPES
-        return FileResponse(
-            path,
-            media_type=media if inline else "application/octet-stream",
-            filename=Path(path).name,
-            content_disposition_type="inline" if inline else "attachment",
-        )
+
+@router.post("/meja/ulangi")
+def retry(
+    request: Request,
+    form: CheckedForm,
+    user: DeskUser,
+) -> Response:
+    moved = retry_quarantined(web(request).settings, str(form.get("berkas", "")))
+    text = f"{moved.name} dikembalikan ke inbox untuk diproses ulang."
+    return RedirectResponse(f"/meja?pesan={_q(text)}", status_code=303)
+
+
+@router.get("/meja/berkas/{intake_id}")
+def intake_file(request: Request, intake_id: int, user: DeskUser) -> Response:
+    ctx = web(request)
+    with write_session(ctx.sessions) as session:
+        row = session.get(IntakeFile, intake_id)
+        if row is None or not row.stored_path:
+            raise NotFoundError("Berkas tidak ditemukan.")
+        types = [d.get("document_type") for d in (row.extraction or {}).get("documents") or []]
+        if "id_card" in types:
+            auth.log_id_scan_view(
+                session, user, None, None, "meja", client_of(request), intake_file_id=row.id
+            )
+        path = archived_file(ctx, row.stored_path)
+    import mimetypes
+
+    media = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    inline = media in INLINE_TYPES
+    return FileResponse(
+        path,
+        media_type=media if inline else "application/octet-stream",
+        filename=Path(path).name,
+        content_disposition_type="inline" if inline else "attachment",
+    )
 
 
 def _q(text: str) -> str:

@@ -1,4 +1,4 @@
-"""Dashboard figures: cases by status, deadlines this week, and the monthly chart as SVG geometry.
+"""The dashboard: cases by status, deadlines this week, and the monthly chart as SVG geometry.
 
 The chart is drawn by the template from the numbers computed here (server-side SVG, no JS).
 """
@@ -8,12 +8,16 @@ from __future__ import annotations
 from datetime import date, timedelta, tzinfo
 from typing import Any
 
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ppid.core.calendar import BULAN
 from ppid.core.models import Case
 from ppid.core.vocabulary import STATUS_LABELS, CaseStatus
+from ppid.web.deps import AnyUser, web
+from ppid.web.pages import page
 
 OPEN_EXCLUDED = (
     CaseStatus.ANSWERED,
@@ -133,3 +137,14 @@ def dashboard_data(session: Session, today: date, tz: tzinfo) -> dict[str, Any]:
         "chart": chart(months),
         "on_time_rate": round(100 * on_time / answered) if answered else None,
     }
+
+
+router = APIRouter()
+
+
+@router.get("/dasbor", response_class=HTMLResponse)
+def dashboard(request: Request, user: AnyUser) -> Response:
+    ctx = web(request)
+    with ctx.sessions() as session:
+        data = dashboard_data(session, ctx.today(), ctx.calendar.tz)
+    return page(request, "dashboard.html", "Dasbor", **data)

@@ -1,0 +1,135 @@
+"""What every view depends on: the app's context, the logged-in user by role, the checked form.
+
+FastAPI dependencies (`AnyUser`, `DeskUser`, `CheckedForm`, ...) and the cookie rules, kept
+below the views and the factory so that neither imports the other for them.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from fastapi.responses import Response
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.datastructures import FormData
+
+from ppid.core.calendar import WorkCalendar
+from ppid.core.errors import ForbiddenError
+from ppid.core.masking import mask_nik
+from ppid.core.models import User
+from ppid.core.settings import Settings
+from ppid.web import auth
+from ppid.web.auth import FULL_NIK_ROLES, LoginLimiter, WebRole
+
+log = logging.getLogger(__name__)
+
+
+SESSION_COOKIE = "ppid_sesi"
+PRELOGIN_COOKIE = "ppid_pra"
+DESK_ROLES = (WebRole.PETUGAS, WebRole.ADMIN)
+QUEUE_ROLES = (WebRole.PETUGAS, WebRole.BIDANG, WebRole.ATASAN, WebRole.ADMIN)
+ALL_ROLES = tuple(WebRole)
+
+
+@dataclass
+class WebContext:
+    """What every request needs, built once per app (no globals)."""
+
+    settings: Settings
+    sessions: sessionmaker[Session]
+    calendar: WorkCalendar
+    limiter: LoginLimiter = field(default_factory=LoginLimiter)
+    # (username, document id) -> when its ID-scan view was last logged; one entry a minute is
+    # enough for the audit, and a case page asks for a dozen crops of the same card at once.
+    logged_views: dict[tuple[str, int], float] = field(default_factory=dict)
+
+    def today(self) -> date:
+        return datetime.now(self.calendar.tz).date()
+
+
+class LoginRequired(Exception):
+    """No valid session: the browser is sent to the login page."""
+
+
+def web(request: Request) -> WebContext:
+    return request.app.state.web
+
+
+def client_of(request: Request) -> str:
+    return request.client.host if request.client else "-"
+
+
+def current_user(request: Request) -> User:
+    """The logged-in user (detached from its session), or a redirect to the login page."""
+    ctx = web(request)
+    token = request.cookies.get(SESSION_COOKIE)
+    with ctx.sessions() as session:
+        user = auth.session_user(session, token)
+    if user is None:
+        raise LoginRequired
+    request.state.user = user
+    return user
+
+
+def served_over_https(settings: Settings) -> bool:
+    """Whether people reach the app through https (then cookies are Secure and HSTS is sent)."""
+    return settings.web_public_url.strip().lower().startswith("https://")
+
+
+def set_cookie(request: Request, response: Response, name: str, value: str, **extra: Any) -> None:
+    """Every cookie of the app: HttpOnly, SameSite=Lax, and Secure when served over https."""
+    secure = served_over_https(web(request).settings)
+    response.set_cookie(name, value, httponly=True, samesite="lax", secure=secure, **extra)
+
+
+def delete_cookie(request: Request, response: Response, name: str) -> None:
+    secure = served_over_https(web(request).settings)
+    response.delete_cookie(name, httponly=True, samesite="lax", secure=secure)
+
+
+def require(*roles: WebRole) -> Callable[..., User]:
+    """A dependency that lets only these roles in (403 page for the others)."""
+    allowed = {role.value for role in roles}
+
+    def dependency(user: AnyUser) -> User:
+        if user.role not in allowed:
+            raise ForbiddenError("Halaman ini tidak tersedia untuk peran Anda.")
+        return user
+
+    return dependency
+
+
+async def checked_form(request: Request) -> FormData:
+    """The POSTed form, refused unless its CSRF token matches this browser's session."""
+    form = await request.form()
+    token = request.cookies.get(SESSION_COOKIE) or request.cookies.get(PRELOGIN_COOKIE)
+    submitted = form.get("csrf")
+    if not auth.csrf_ok(
+        web(request).settings, token, submitted if isinstance(submitted, str) else None
+    ):
+        raise ForbiddenError(
+            "Formulir ditolak karena token keamanan (CSRF) tidak cocok. Muat ulang halaman lalu "
+            "kirim lagi."
+        )
+    return form
+
+
+AnyUser = Annotated[User, Depends(current_user)]
+QueueUser = Annotated[User, Depends(require(*QUEUE_ROLES))]
+DeskUser = Annotated[User, Depends(require(*DESK_ROLES))]
+ActorUser = Annotated[User, Depends(require(WebRole.PETUGAS, WebRole.BIDANG, WebRole.ATASAN))]
+ArchivistUser = Annotated[User, Depends(require(WebRole.ARSIPARIS, WebRole.ADMIN))]
+AdminUser = Annotated[User, Depends(require(WebRole.ADMIN))]
+CheckedForm = Annotated[FormData, Depends(checked_form)]
+
+
+def can_see_nik(user: User) -> bool:
+    return WebRole(user.role) in FULL_NIK_ROLES
+
+
+def shown_nik(user: User, nik: str | None) -> str:
+    return (nik if can_see_nik(user) else mask_nik(nik)) or "-"
