@@ -34,6 +34,63 @@ def test_every_command_has_help(capsys, path: list[str]) -> None:
     assert command.help, f"ppid {' '.join(path)} has no help text"
 
 
+# Every command with its arguments and options, as scripts call them: a command or a flag that
+# disappears or is renamed breaks someone's script, so it is a decision, made here.
+COMMANDS = {
+    "archive dossier": (["number", "out"], []),
+    "archive export": (["out"], []),
+    "archive import": (["tar"], []),
+    "archive retention": ([], ["--by", "--json", "--yes"]),
+    "archive update": (["number"], []),
+    "archive verify": ([], ["--json", "--year"]),
+    "case advance": (
+        ["number"],
+        ["--actor", "--as", "--decision", "--item", "--json", "--note", "--pasal17", "--set"],
+    ),
+    "case show": (["number"], ["--json"]),
+    "cases": ([], ["--json", "--year"]),
+    "config": ([], ["--json"]),
+    "desk attach": (["source", "target"], []),
+    "desk dismiss": (["submission"], ["--as", "--note"]),
+    "desk retry": (["file"], []),
+    "dip import": (["file"], []),
+    "dip search": (["text"], ["--json"]),
+    "extract": (["files"], ["--jobs", "--json", "-j"]),
+    "form": (["out"], ["--fillable"]),
+    "ingest": (["paths"], ["--json", "--once"]),
+    "mail check": ([], ["--json"]),
+    "mail status": ([], ["--json"]),
+    "pending": ([], ["--json"]),
+    "print": ([], ["--date"]),
+    "quarantine": ([], ["--json"]),
+    "register print": ([], ["--month", "--out", "--year"]),
+    "report": ([], ["--out", "--year"]),
+    "run": ([], []),
+    "search": (["words"], ["--json", "--year"]),
+    "sheet": (["number"], ["--out"]),
+    "tasks": ([], ["--json", "--overdue", "--role"]),
+    "user add": (["username"], ["--name", "--password-stdin", "--role"]),
+    "user list": ([], []),
+    "worker": ([], []),
+}
+
+
+def test_every_command_and_flag_scripts_use_is_still_there() -> None:
+    found = {}
+
+    def walk(command, prefix: list[str]) -> None:
+        for name, sub in getattr(command, "commands", {}).items():
+            if hasattr(sub, "commands"):
+                walk(sub, [*prefix, name])
+                continue
+            options = [o for p in sub.params for o in p.opts + p.secondary_opts if o[0] == "-"]
+            arguments = [p.name for p in sub.params if p.param_type_name == "argument"]
+            found[" ".join([*prefix, name])] = (arguments, sorted(options))
+
+    walk(get_command(app), [])
+    assert found == COMMANDS
+
+
 def test_unknown_command_is_one_readable_error(capsys) -> None:
     code, _, err = run_cli(capsys, "no-such-command")
     assert code == 2

@@ -1,0 +1,56 @@
+"""Commands that run the system and show its settings: `config`, `run`, `worker`."""
+
+from __future__ import annotations
+
+import typer
+
+from ppid.cli.output import echo_json
+from ppid.core.settings import load_settings, settings_for_display
+
+commands = typer.Typer()
+
+
+@commands.command()
+def config(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """Print the effective settings (ppid.toml + PPID_* environment), secrets hidden."""
+    data = settings_for_display(load_settings())
+    if as_json:
+        echo_json(data)
+        return
+    for key, value in _flatten(data):
+        typer.echo(f"{key} = {value}")
+
+
+def _flatten(data: dict, prefix: str = "") -> list[tuple[str, object]]:
+    rows: list[tuple[str, object]] = []
+    for key, value in data.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict) and value:
+            rows.extend(_flatten(value, name + "."))
+        else:
+            rows.append((name, value))
+    return rows
+
+
+@commands.command()
+def run() -> None:
+    """Start the whole system: Prefect server, intake deployments, inbox watcher, web app."""
+    from ppid.runtime.prefect_env import use_prefect
+    from ppid.runtime.run import run as run_system
+
+    settings = load_settings()
+    use_prefect(settings)  # before Prefect is imported: it reads its settings then
+    from ppid.web.app import create_app
+
+    run_system(settings, create_app(settings))
+
+
+@commands.command(hidden=True)
+def worker() -> None:
+    """A warm flow-run worker (started by `ppid run`; see ppid/runtime/worker.py)."""
+    from ppid.runtime.prefect_env import use_prefect
+    from ppid.runtime.warm import run_worker
+
+    settings = load_settings()
+    use_prefect(settings)
+    run_worker(settings)
