@@ -13,7 +13,7 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 
 help:
 	@echo "make run    start the system (Prefect server, flows, inbox watcher, web app)"
-	@echo "make test   lint, format check and the whole test suite with coverage"
+	@echo "make test   lint, format check, the import contract and the whole test suite with coverage"
 	@echo "make bench  benchmarks (figures in docs/benchmarks.md)"
 	@echo "make scale-test  PostgreSQL + Prefect server + 2 workers, 100 files, invariants checked"
 	@echo "make torture  crash torture: 100 files, workers and Prefect server killed (seed printed)"
@@ -38,6 +38,7 @@ run: setup
 test: setup audit
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports   # the layers and no import cycles (pyproject.toml, ARCHITECTURE.md)
 	$(VENV)/bin/pytest --cov --cov-report=term:skip-covered -q
 
 # Known vulnerabilities in the locked packages (pip-audit asks PyPI; needs the network) and

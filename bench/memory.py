@@ -10,7 +10,7 @@ in its `extract` step — while this process samples the proportional set size (
 by forked processes counted once) of the child and all its descendants (Tesseract, pdftoppm, any
 pool workers) with psutil every 50 ms. Reported: the peak of that sum (what the worker costs the
 machine) and the child's own peak RSS (VmHWM). The child has a flow-run worker's environment
-(`ppid.service.WORKER_ENVIRONMENT`: glibc malloc tuning, one Tesseract thread). (getrusage's
+(`ppid.runtime.workers.WORKER_ENVIRONMENT`: glibc malloc tuning, one Tesseract thread). (getrusage's
 peak of the children is no use here: a child forked from a large process inherits its figure.)
 
 `--threads N` reads N pages at once, as an intake worker does when it holds N slots of the host's

@@ -2,12 +2,12 @@
 
     .venv/bin/python bench/render.py [--repeats 5] [--register-pages 20] [--quick]
 
-The letter is the receipt intake issues for every registered case (`ppid.letters.render_receipt`:
-the tanda terima as PDF/A-3b plus the numbered copy of the form). Cold is a fresh Python process:
-the imports (WeasyPrint, fontconfig) and the first render, as each flow run paid before the
-warm worker; warm is every later render in the same process. The register is
-`ppid.reports.render_register` over synthetic registered cases in a throw-away SQLite register,
-enough of them to fill about `--register-pages` landscape pages.
+The letter is the receipt intake issues for every registered case
+(`ppid.casework.letters.render_receipt`: the tanda terima as PDF/A-3b plus the numbered copy of
+the form). Cold is a fresh Python process: the imports (WeasyPrint, fontconfig) and the first
+render, as each flow run paid before the warm worker; warm is every later render in the same
+process. The register is `ppid.casework.reports.render_register` over synthetic registered cases
+in a throw-away SQLite register, enough of them to fill about `--register-pages` landscape pages.
 """
 
 from __future__ import annotations

@@ -18,13 +18,7 @@ from sqlalchemy import select
 
 from ppid.archive.bags import archive_case, archive_pending, pending_archive, update_bag
 from ppid.archive.fixity import FixityError, check_fixity, fixity_alerts, fixity_failure
-from ppid.archive.hardcopy import (
-    file_by_qr,
-    page_payload,
-    parse_payload,
-    print_version,
-    separator_sheet,
-)
+from ppid.archive.hardcopy import file_by_qr, print_version, separator_sheet
 from ppid.archive.index import refresh_index
 from ppid.archive.records import destroy_due, due_for_destruction, export_archive, import_archive
 from ppid.casework.letters import store_output
@@ -45,6 +39,7 @@ from ppid.core.vocabulary import CaseStatus, DocumentKind
 from ppid.intake.ledger import IntakeContext, claim
 from ppid.intake.steps import extract, issue_receipt, store_original
 from ppid.output.pdfa import pdfa_problems
+from ppid.output.qr import page_payload, parse_payload
 
 SAMPLES = Path(__file__).parent / "corpus" / "samples"
 NIK = "6102054210528578"

@@ -74,7 +74,7 @@ OTHER_HTML = "<h2>Lampiran</h2><p>" + "Salinan surat permohonan informasi yang l
 COVER_HTML = "<h1>LEMBAR PEMISAH</h1><p>PPIDSEP|batch=7|seq=1</p><p>Letakkan di antara berkas.</p>"
 BREAK = '<div style="page-break-after:always"></div>'
 
-# Values for our own form (ppid.forms), typed or filled in a PDF viewer.
+# Values for our own form (ppid.output.forms), typed or filled in a PDF viewer.
 VALUES = {
     "request_number": "045/PPID/X/2026",
     "purpose": "Penelitian",
@@ -220,7 +220,7 @@ def test_our_form_printed_to_pdf_with_typed_values_is_read_zone_by_zone(tmp_path
 
 
 def _write_acroform(path: Path) -> None:
-    """Our fillable form (ppid.forms), filled in by code as a PDF viewer would."""
+    """Our fillable form (ppid.output.forms), filled in by code as a PDF viewer would."""
     render_filled_form(load_settings(), VALUES, path, fillable=True)
 
 

@@ -15,14 +15,8 @@ from parsers import form_layout as layout
 from ppid.cli.app import main
 from ppid.core.errors import BadInputError
 from ppid.core.settings import Office, load_settings
-from ppid.output.forms import (
-    TEMPLATE,
-    form_context,
-    ink_layer,
-    printed_text,
-    render_filled_form,
-    render_form,
-)
+from ppid.output.forms import TEMPLATE, form_context, printed_text, render_filled_form, render_form
+from ppid.output.ink import ink_layer
 from ppid.output.render import render_html, render_pdf
 
 DPI = 150

@@ -10,6 +10,7 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy.orm import Session, sessionmaker
 
+from ppid.archive.sequences import DIRECT_STEP
 from ppid.casework import dip, workflow
 from ppid.casework.letters import letter_number
 from ppid.casework.register import get_case, register_case
@@ -90,17 +91,16 @@ def office(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         for day, decision in zip(WORKDAYS, decisions, strict=False):
             data = {"dip_items": [item]} if decision == "available" else {}
             data |= {"pasal17": "h"} if decision == "exempt" else {}
-            workflow.advance_number(
-                sessions,
-                settings,
-                numbers[branch],
-                ROLES[decision],
-                f"{ROLES[decision]}-contoh",
-                decision,
-                NOTES.get(decision),
-                data,
-                at=datetime(2026, 12, day, 10, 0, tzinfo=WIB),
-            )
+            parameters = {
+                "number": numbers[branch],
+                "role": ROLES[decision],
+                "actor": f"{ROLES[decision]}-contoh",
+                "decision": decision,
+                "note": NOTES.get(decision),
+                "data": data,
+                "at": datetime(2026, 12, day, 10, 0, tzinfo=WIB),
+            }
+            DIRECT_STEP.run(settings, sessions, parameters)  # the step, then its archive
     return {"settings": settings, "sessions": sessions, "numbers": numbers, "names": names}
 
 

@@ -166,8 +166,8 @@ def three_tasks() -> None:
 def test_prefect_server_records_task_runs_in_batches_that_still_show_within_seconds(
     prefect_api: str,
 ) -> None:
-    """Batched (`ppid.prefect_server`): a task costs the server a third of the CPU. Batching must
-    not hide task runs: a flush every second, whatever the batch holds."""
+    """Batched (`ppid.runtime.prefect_server`): a task costs the server a third of the CPU.
+    Batching must not hide task runs: a flush every second, whatever the batch holds."""
     import httpx
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
@@ -192,8 +192,9 @@ def test_prefect_server_records_task_runs_in_batches_that_still_show_within_seco
 
 
 def test_prefect_server_marks_a_run_late_only_after_five_minutes(prefect_api: str) -> None:
-    """A run waiting behind a batch of files is not late (`ppid.prefect_server`); Prefect's own
-    server marks it Late 15 s after its time, and its late-runs check comes every 5 s."""
+    """A run waiting behind a batch of files is not late (`ppid.runtime.prefect_server`);
+    Prefect's own server marks it Late 15 s after its time, and its late-runs check comes every
+    5 s."""
     import httpx
 
     late_runs = httpx.get(f"{prefect_api}/admin/settings", timeout=30).json()["server"]

@@ -1,7 +1,7 @@
 """What a case bag says about its case: case.json, PREMIS-style events, Dublin Core, README.html.
 
 Plain functions from the database's Case (with its documents and events) to data or text;
-`ppid.archive` writes them into the bag, `ppid.dossier` attaches case.json to its PDF.
+`ppid.archive.bags` writes them into the bag, `ppid.archive.dossier` attaches case.json to its PDF.
 """
 
 from __future__ import annotations

@@ -20,7 +20,6 @@ from PIL import Image, ImageDraw, ImageFilter
 from pypdf import PdfReader
 
 from ppid.archive.bagmeta import case_metadata
-from ppid.casework.letters import qr_svg
 from ppid.core.calendar import calendar_from_settings, format_tanggal
 from ppid.core.errors import BadInputError
 from ppid.core.masking import mask_nik
@@ -28,6 +27,7 @@ from ppid.core.models import Case, CaseDocument
 from ppid.core.settings import Settings
 from ppid.core.vocabulary import REASON_TEXTS, DocumentKind
 from ppid.output.pdfa import make_archival
+from ppid.output.qr import document_payload, qr_svg
 from ppid.output.render import render_pdf
 
 log = logging.getLogger(__name__)
@@ -44,10 +44,6 @@ class Section:
     note: str = ""
 
 
-def dossier_qr_payload(case: Case) -> str:
-    return f"PPIDDOC1|case={case.number}|doc=berkas-lengkap"
-
-
 def render_dossier(settings: Settings, case: Case, out: Path) -> Path:
     """Write the case's dossier to `out` as PDF/A-3b with case.json attached."""
     assert settings.archive is not None
@@ -59,7 +55,7 @@ def render_dossier(settings: Settings, case: Case, out: Path) -> Path:
             "office": settings.office,
             "case": case,
             "nik": mask_nik(case.applicant_nik) or "-",
-            "qr_svg": qr_svg(dossier_qr_payload(case)),
+            "qr_svg": qr_svg(document_payload(case.number, "berkas-lengkap")),
             "received": format_tanggal(case.received_at.astimezone(cal.tz).date(), weekday=False),
             "due": format_tanggal(case.answer_due, weekday=False) if case.answer_due else "-",
             "reasons": [(r, REASON_TEXTS[r]) for r in case.reasons],

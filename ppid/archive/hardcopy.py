@@ -6,8 +6,8 @@ A print version is the document with, in the binding margin of every page, a QR 
 dropped into the inbox, the scan parser reports such a page (and a separator sheet's
 `PPIDSEP1|case=<number>`) as a `cover_sheet` with its `code`; `file_by_qr` then attaches the
 whole file to that case — as the signed version of the document, or as received originals.
-A signed copy of the letter a case waits for (`ppid.workflow`'s "signed" step) completes that
-step. The receipt prints together with the numbered copy of the form made beside it.
+A signed copy of the letter a case waits for (`ppid.casework.workflow`'s "signed" step)
+completes that step. The receipt prints together with the numbered copy of the form made beside it.
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ from pypdf import PdfReader, PdfWriter
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ppid.casework.letters import qr_svg
 from ppid.casework.workflow import complete_signature
 from ppid.core.calendar import calendar_from_settings, format_tanggal
 from ppid.core.db import write_session
@@ -35,34 +34,12 @@ from ppid.core.paths import DOSSIER_NAME, FORM_COPY_NAME, archived, print_folder
 from ppid.core.settings import Settings
 from ppid.core.vocabulary import DocumentKind
 from ppid.intake.ledger import IntakeContext
+from ppid.output.qr import page_payload, parse_payload, qr_svg, separator_payload
 from ppid.output.render import render_pdf, save
 
 log = logging.getLogger(__name__)
 
 AGENT = "sistem-arsip"
-DOC_PREFIX = "PPIDDOC1"
-SEP_PREFIX = "PPIDSEP1"
-
-
-def page_payload(number: str, document_id: int, page: int, pages: int) -> str:
-    return f"{DOC_PREFIX}|case={number}|doc={document_id}|p={page}/{pages}"
-
-
-def separator_payload(number: str) -> str:
-    return f"{SEP_PREFIX}|case={number}"
-
-
-def parse_payload(text: str) -> dict[str, str] | None:
-    """`PPIDDOC1|case=…|doc=…` or `PPIDSEP1|case=…` as a dict with "kind"; None otherwise."""
-    head, *parts = text.strip().split("|")
-    if head not in (DOC_PREFIX, SEP_PREFIX):
-        return None
-    fields = dict(part.split("=", 1) for part in parts if "=" in part)
-    if not fields.get("case"):
-        return None
-    return {"kind": "doc" if head == DOC_PREFIX else "sep", **fields}
-
-
 # --- print versions ---------------------------------------------------------------------------
 
 

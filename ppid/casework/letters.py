@@ -6,13 +6,11 @@ sheet to the Bidang, the answer and the rejection: each numbered, PDF/A-3b, file
 
 from __future__ import annotations
 
-import io
 import logging
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-import segno
 from sqlalchemy.orm import Session
 
 from ppid.casework.register import format_register_number, next_counter
@@ -25,6 +23,7 @@ from ppid.core.paths import FORM_COPY_NAME, next_output_path
 from ppid.core.settings import Settings
 from ppid.core.vocabulary import REASON_TEXTS, DocumentKind
 from ppid.output.forms import render_filled_form
+from ppid.output.qr import document_payload, qr_svg
 from ppid.output.render import render_pdf
 
 log = logging.getLogger(__name__)
@@ -39,17 +38,6 @@ LETTERS = {
 }
 
 
-def qr_svg(payload: str) -> str:
-    """An inline SVG QR code: a printed copy scanned back finds its case by this payload."""
-    buffer = io.BytesIO()
-    segno.make(payload, error="m").save(buffer, kind="svg", border=1, xmldecl=False, svgns=True)
-    return buffer.getvalue().decode()
-
-
-def document_qr_payload(case: Case, document: str) -> str:
-    return f"PPIDDOC1|case={case.number}|doc={document}"
-
-
 def letter_context(
     settings: Settings, cal: WorkCalendar, case: Case, document: str, on: date | None = None
 ) -> dict[str, Any]:
@@ -60,7 +48,7 @@ def letter_context(
         "case": case,
         "today": format_tanggal(today, weekday=False),
         "footer": f"{case.number} · {document}",
-        "qr_svg": qr_svg(document_qr_payload(case, document)),
+        "qr_svg": qr_svg(document_payload(case.number, document)),
         "nik_masked": mask_nik(case.applicant_nik) or "-",
     }
 
@@ -112,7 +100,7 @@ def numbered_form_values(case: Case) -> dict[str, Any]:
 def letter_number(session: Session, settings: Settings, kind: str, on: date) -> str:
     """The next number of letter `kind` in `on`'s year: gap-free, a rollback gives it back.
 
-    Take it late in a transaction that began with `ppid.db.begin_write` (SQLite write lock).
+    Take it late in a transaction that began with `ppid.core.db.begin_write` (SQLite write lock).
     """
     pattern = settings.workflow.letter_number_formats.get(kind)
     if pattern is None:

@@ -119,7 +119,7 @@ def next_counter(connection: Connection, table: Any, key: dict[str, Any]) -> int
 
     One upsert statement, so concurrent callers serialise on the row (SQLite: the write lock of
     BEGIN IMMEDIATE; PostgreSQL: the row lock) and a rollback gives the number back: gap-free.
-    Register numbers and letter numbers (ppid.letters) share it.
+    Register numbers and letter numbers (ppid.casework.letters) share it.
     """
     dialect = {"sqlite": sqlite, "postgresql": postgresql}.get(connection.dialect.name)
     if dialect is None:

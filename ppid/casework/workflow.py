@@ -133,7 +133,7 @@ def check_step(
     """Refuse a step that cannot be taken, before any work: wrong role, out of order, unknown
     decision, a missing note or DIP item. Returns the step's name. Changes nothing.
 
-    `ppid.steps` calls this so a person gets a plain error at once rather than a failed flow
+    `ppid.runtime.steps` calls this so a person gets a plain error at once rather than a failed flow
     run; `advance` checks the same (and more) again when the step runs.
     """
     ctx = step_context(session, settings, case, role, "pemeriksa", decision, note, data, None)

@@ -89,7 +89,7 @@ def _sqlite_engine(url: str, busy_seconds: float = BUSY_TIMEOUT_S) -> Engine:
                 "a transaction on %s read, then tried to write after another process had "
                 "written: SQLite refuses that at once (SQLITE_BUSY_SNAPSHOT) and retrying "
                 "inside the same transaction cannot succeed. This is a bug: the transaction "
-                "must begin with ppid.db.begin_write / write_session",
+                "must begin with ppid.core.db.begin_write / write_session",
                 database,
             )
         elif "locked" in str(error) or "busy" in str(error):

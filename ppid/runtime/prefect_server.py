@@ -1,6 +1,6 @@
 """The local Prefect server of `ppid run`: Prefect's own, with SQLite writers that wait their turn.
 
-    python -m ppid.prefect_server server start --host 127.0.0.1 --port 4200
+    python -m ppid.runtime.prefect_server server start --host 127.0.0.1 --port 4200
 
 Prefect's rule for SQLite (its server/AGENTS.md, 3.9): a transaction that reads and then writes
 must begin IMMEDIATE, or it fails at once with "database is locked" whenever another connection

@@ -22,7 +22,8 @@ log = logging.getLogger(__name__)
 
 @contextlib.contextmanager
 def prefect_server(settings: Settings, port: int) -> Iterator[str]:
-    """A local Prefect server (`ppid.prefect_server`) as a child process, until the block ends."""
+    """A local Prefect server (`ppid.runtime.prefect_server`) as a child process, until the block
+    ends."""
     env = {**os.environ, **prefect_environment(settings, api_url="unused")}
     env.pop("PREFECT_API_URL", None)
     log_path = paths.log_file(settings, "prefect-server")

@@ -49,7 +49,7 @@ def take_step(
 ) -> dict[str, Any]:
     """Take the case's next step as a flow run (or directly when Prefect is not running).
 
-    Returns `ppid.workflow.case_result` plus "flow_run" (id, name, url; None when taken
+    Returns `ppid.casework.workflow.case_result` plus "flow_run" (id, name, url; None when taken
     directly) and "message" (one line for the person, or None).
     """
     with sessions() as session:

@@ -13,7 +13,7 @@ worker in `infrastructure_pid` ("host:pid").
 Stopping: SIGINT asks the worker to finish the flow run in hand and exit; SIGTERM during a run
 abandons it (Prefect's engine marks it Crashed; the intake ledger lets the sweep resume the
 file). A run that fails or crashes is reported to the API and the worker takes the next one.
-This module knows no flows: the composition root (`ppid.service`) hands it the deployments.
+This module knows no flows: the composition root (`ppid.runtime.warm`) hands it the deployments.
 It also keeps the machine's OCR slots, which bound the pages read at once by all its workers.
 """
 

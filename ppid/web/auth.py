@@ -40,7 +40,7 @@ def set_password_cost(time_cost: int, memory_kib: int) -> None:
 
 
 class WebRole(StrEnum):
-    """Who may use the web app; the first three are the SOP's actors (ppid.models.Role)."""
+    """Who may use the web app; the first three are the SOP's actors (ppid.core.vocabulary.Role)."""
 
     PETUGAS = "petugas"
     BIDANG = "bidang"

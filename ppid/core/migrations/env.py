@@ -1,4 +1,5 @@
-"""Alembic environment: migrate the connection `ppid.db.migrate` passes, or the settings' URL."""
+"""Alembic environment: migrate the connection `ppid.core.db.migrate` passes, or the settings'
+URL."""
 
 from __future__ import annotations
 
@@ -23,7 +24,8 @@ def _run(connection) -> None:
 
 
 def run_migrations_online() -> None:
-    """Use the caller's connection (ppid.db.migrate); from the alembic CLI, the settings' URL."""
+    """Use the caller's connection (`ppid.core.db.migrate`); from the alembic CLI, the settings'
+    URL."""
     connection = config.attributes.get("connection")
     if connection is not None:
         _run(connection)

@@ -42,7 +42,7 @@ TNEF_SIGNATURE = b"\x78\x9f\x3e\x22"  # 0x223E9F78, little-endian
 
 @dataclass
 class Attachment:
-    name: str  # as the sender named it, decoded; NOT safe as a path (see ppid.inbox.safe_name)
+    name: str  # as the sender named it, decoded; NOT safe as a path (see ppid.core.files.safe_name)
     content_type: str
     data: bytes
     problem: str | None = None  # why it cannot be taken in (a damaged winmail.dat); quarantined
