@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from ppid.archive.bags import archive_case
+from ppid.archive.bags import archive_case, pending_archive
 from ppid.core.models import Case, IntakeFile, Submission, Task
 from ppid.core.settings import load_settings
 from ppid.intake.inbox import is_ignored, list_quarantine, prune_empty_folders
@@ -283,6 +283,32 @@ def test_sigkill_at_any_stage_loses_nothing_and_registers_once(
     assert [p for p in inbox.rglob("*") if p.is_file()] == []  # nothing orphaned in the inbox
     receipts = list(ctx.archive.rglob("01-tanda-terima.pdf"))
     assert len(receipts) == 1
+    assert receipts[0].parents[2].joinpath("bag-info.txt").is_file()
+    with ctx.sessions() as session:
+        assert pending_archive(session) == []  # every change to the case made it into its bag
+
+
+def test_the_sweep_archives_a_case_whose_archive_stage_never_ran(
+    ppid_home, prefect_api, specimens
+) -> None:
+    """A step committed, then the process died before its archive stage: `ppid ingest` (the
+    sweep, here with nothing in the inbox) brings the bag up to date."""
+    from ppid.casework import workflow
+
+    inbox = ppid_home / "inbox"
+    (inbox / "p1").mkdir(parents=True)
+    shutil.copy(specimens["form"], inbox / "p1" / "formulir.pdf")
+    shutil.copy(specimens["ktp"], inbox / "p1" / "ktp.jpg")
+    [number] = {o["register_number"] for o in ingest(ppid_home, prefect_api)} - {None}
+    ctx = IntakeContext.open(load_settings())
+    workflow.advance_number(ctx.sessions, ctx.settings, number, "petugas", "ani", "forward")
+    with ctx.sessions() as session:
+        assert pending_archive(session) == [number]
+    assert ingest(ppid_home, prefect_api) == []
+    with ctx.sessions() as session:
+        assert pending_archive(session) == []
+    [events] = list(ctx.archive.rglob("events.json"))
+    assert '"step"' in events.read_text()
 
 
 def _claim_in_process(home: str, path: str, start: float) -> str:

@@ -209,3 +209,25 @@ def test_a_file_renamed_into_place_after_its_last_write_is_taken_at_the_first_lo
     with (inbox / "lain.pdf").open("ab") as handle:
         handle.write(b"% masih ditulis\n")
     assert settled({inbox / "lain.pdf": None}, stable_seconds=3600) == []
+
+
+def test_every_flow_is_found_by_its_entrypoint_under_its_own_name() -> None:
+    """`ppid` imports no flow: it names each by entrypoint and loads it as Prefect does."""
+    from ppid.runtime.deployments import FLOWS, load_flow
+
+    for name in FLOWS:
+        assert load_flow(name).name == name
+
+
+def test_every_deployment_runs_a_flow_named_in_the_entrypoint_table(ppid_home: Path) -> None:
+    from ppid.runtime.deployments import FLOWS, deployment_specs
+
+    settings = load_settings(home=ppid_home, mail_url="imaps://user:secret@127.0.0.1:1/INBOX")
+    specs = deployment_specs(settings)
+    assert {flow.name for flow, _ in specs} <= set(FLOWS)
+    assert {f"{flow.name}/{spec['name']}" for flow, spec in specs} >= {
+        "process-file/on-file",
+        "sweep-inbox/sweep",
+        "advance-case/step",
+        "check-mailboxes/poll",
+    }
