@@ -1,4 +1,4 @@
-"""Indonesian labels the web pages show for field names, decisions, documents and history."""
+"""Indonesian labels only the web pages show: field names, decision options, history actions."""
 
 from __future__ import annotations
 

@@ -15,16 +15,10 @@ from sqlalchemy.orm import Session
 
 from ppid.core.calendar import BULAN
 from ppid.core.models import Case
-from ppid.core.vocabulary import STATUS_LABELS, CaseStatus
+from ppid.core.vocabulary import ANSWERED_STATUSES, STATUS_LABELS
 from ppid.web.deps import AnyUser, web
 from ppid.web.pages import page
 
-OPEN_EXCLUDED = (
-    CaseStatus.ANSWERED,
-    CaseStatus.REJECTED,
-    CaseStatus.DISMISSED,
-    CaseStatus.CLOSED,
-)
 CHART_W, CHART_H, PAD_L, PAD_B, PAD_T = 720, 260, 40, 40, 20
 
 
@@ -113,7 +107,7 @@ def dashboard_data(session: Session, today: date, tz: tzinfo) -> dict[str, Any]:
             select(Case.status, func.count()).where(registered).group_by(Case.status)
         ).all()
     )
-    still_open = Case.status.not_in([s.value for s in OPEN_EXCLUDED])
+    still_open = Case.status.not_in([s.value for s in ANSWERED_STATUSES])
     week_end = today + timedelta(days=6 - today.weekday())
     due_week = session.scalars(
         select(Case)
