@@ -5,7 +5,8 @@ decision, a missing note — a plain error at once, no flow run), submits a run 
 "advance-case/step" deployment (flows/casework.py, served by `ppid run`) named after the case
 and the step, waits for its final state and returns where the case stands. The deployment is
 called by name: `ppid` never imports `flows`. With no Prefect server running (the system is
-stopped) the step is taken directly and the result says so.
+stopped) the same stages run directly (`ppid.archive.sequences.DIRECT_STEP`: the step, then
+the case's archive) and the result says so.
 """
 
 from __future__ import annotations
