@@ -12,7 +12,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from parsers.geometry import order_corners, rotate_by, skew_angle, to_grey, warp_quad
+from parsers.geometry import components, order_corners, rotate_by, skew_angle, to_grey, warp_quad
 
 CARD_ASPECT = 85.6 / 54.0
 CARD_WIDTH = 1011  # pixels: the card at 300 dpi, where Tesseract reads its small print well
@@ -39,10 +39,9 @@ def find_card(image: Image.Image) -> CardImage:
     if 1.45 < width / height < 1.8 and _edge_fraction(grey) < 0.5:
         return _deskewed_crop(grey)
     page = _overview(grey)
-    quad = _card_quad(page)
-    if quad is not None:
-        warped, back = warp_quad(grey, quad, (CARD_WIDTH, CARD_HEIGHT))
-        return CardImage(warped, back, "quad")
+    printed = _printed_card(grey, page)
+    if printed is not None:
+        return CardImage(*printed, "quad")
     block = _ink_block(page)
     if block is not None:
         warped, back = warp_quad(grey, block, _block_size(block))
@@ -94,36 +93,73 @@ def _overview(grey: np.ndarray, long_side: int = 1200) -> _Overview:
     return cv2.resize(grey, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA), factor
 
 
-def _card_quad(page: _Overview) -> np.ndarray | None:
-    """Largest card-shaped quadrilateral (aspect ≈ 1.59) on the page, in source pixels."""
+def _card_quads(page: _Overview) -> list[np.ndarray]:
+    """Card-shaped quadrilaterals (aspect ≈ 1.59) on the page, largest first, in source pixels.
+
+    Edges are looked for four ways: plain edges, the two sides of a global threshold, and
+    faint edges on a median-smoothed copy (a light card on a light, patterned table); a shape
+    is judged by its convex hull, so glare that eats into an edge does not lose the card."""
     small, shrunk = _overview(page[0], 1000)
     factor = shrunk * page[1]
     blurred = cv2.GaussianBlur(small, (5, 5), 0)
     edges = cv2.dilate(cv2.Canny(blurred, 30, 90), np.ones((3, 3), np.uint8))
+    smooth = cv2.medianBlur(small, 9)
+    faint = cv2.dilate(cv2.Canny(smooth, 10, 30), np.ones((7, 7), np.uint8))
     _, otsu = cv2.threshold(blurred, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-    best, best_area = None, 0.0
-    area_total = small.shape[0] * small.shape[1]
-    for mask in (edges, otsu, 255 - otsu):
+    total = small.shape[0] * small.shape[1]
+    found: list[tuple[float, np.ndarray]] = []
+    for mask in (edges, otsu, 255 - otsu, faint):
         contours, _ = cv2.findContours(mask, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)
         for contour in contours:
-            area = cv2.contourArea(contour)
-            if not 0.02 * area_total < area < 0.97 * area_total or area <= best_area:
-                continue
-            rect = cv2.minAreaRect(contour)
-            (rw, rh) = rect[1]
-            if min(rw, rh) == 0 or area / (rw * rh) < 0.85:
-                continue
-            if not 1.4 < max(rw, rh) / min(rw, rh) < 1.8:
-                continue
-            approx = cv2.approxPolyDP(contour, 0.03 * cv2.arcLength(contour, True), True)
-            corners = approx if len(approx) == 4 else cv2.boxPoints(rect)
-            best, best_area = corners.reshape(4, 2) / factor, area
-    if best is None:
+            quad = _card_shape(contour, total)
+            if quad is not None:
+                found.append((cv2.contourArea(quad), quad.reshape(4, 2) / factor))
+    quads = []
+    for _, corners in sorted(found, key=lambda item: -item[0]):
+        corners = order_corners(corners)
+        if np.linalg.norm(corners[1] - corners[0]) < np.linalg.norm(corners[3] - corners[0]):
+            corners = np.roll(corners, -1, axis=0)  # portrait quad: make the long side the top
+        if not any(np.abs(corners - other).max() < 0.02 * max(page[0].shape) for other in quads):
+            quads.append(corners)
+    return quads
+
+
+def _card_shape(contour: np.ndarray, total: float) -> np.ndarray | None:
+    """The contour's four corners when its hull is a filled rectangle of a card's aspect."""
+    hull = cv2.convexHull(contour)
+    area = cv2.contourArea(hull)
+    if not 0.02 * total < area < 0.97 * total:
         return None
-    corners = order_corners(best)
-    if np.linalg.norm(corners[1] - corners[0]) < np.linalg.norm(corners[3] - corners[0]):
-        corners = np.roll(corners, -1, axis=0)  # portrait quad: make the long side the top
-    return corners
+    rect = cv2.minAreaRect(hull)
+    (rw, rh) = rect[1]
+    if min(rw, rh) == 0 or area / (rw * rh) < 0.85 or not 1.4 < max(rw, rh) / min(rw, rh) < 1.8:
+        return None
+    approx = cv2.approxPolyDP(hull, 0.03 * cv2.arcLength(hull, True), True)
+    corners = approx if len(approx) == 4 else cv2.boxPoints(rect)
+    return corners.reshape(4, 1, 2).astype(np.float32)
+
+
+PRINTED_GLYPHS = 40  # small dark marks a card's print shows at 500 px wide (a photo: none)
+
+
+def has_print(grey: np.ndarray) -> bool:
+    """Whether an image shows rows of small print (a card), not a photo's plain area."""
+    small = cv2.resize(grey, (500, 316), interpolation=cv2.INTER_AREA)
+    binary = cv2.adaptiveThreshold(
+        small, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 21, 12
+    )
+    _, _, stats, _ = components(binary, 8)
+    height, width = stats[1:, cv2.CC_STAT_HEIGHT], stats[1:, cv2.CC_STAT_WIDTH]
+    return int(((height >= 4) & (height <= 22) & (width <= 25)).sum()) >= PRINTED_GLYPHS
+
+
+def _printed_card(grey: np.ndarray, page: _Overview) -> tuple[np.ndarray, np.ndarray] | None:
+    """The largest card-shaped quadrilateral that shows print, warped to the card's size."""
+    for quad in _card_quads(page):
+        warped, back = warp_quad(grey, quad, (CARD_WIDTH, CARD_HEIGHT))
+        if has_print(warped):
+            return warped, back
+    return None
 
 
 def _ink_block(page: _Overview) -> np.ndarray | None:
@@ -168,11 +204,9 @@ def card_candidate(image: Image.Image) -> CardImage | None:
     if 1.45 < height / width < 1.8 and _edge_fraction(grey) < 0.5:
         return photo_right(_portrait_crop(grey))  # a crop scanned a quarter turn off
     page = _overview(grey)
-    quad = _card_quad(page)
-    if quad is not None:
-        warped, back = warp_quad(grey, quad, (CARD_WIDTH, CARD_HEIGHT))
-        if np.median(warped) < 245:  # card stock is tinted; a ruled box on paper is white
-            return CardImage(warped, back, "quad")
+    printed = _printed_card(grey, page)
+    if printed is not None and np.median(printed[0]) < 245:  # card stock is tinted; a ruled
+        return CardImage(*printed, "quad")  # box on paper is white
     block = _ink_block(page)
     if block is None:
         return None
@@ -191,6 +225,48 @@ def _card_sized(block_w: int, shape: tuple[int, ...]) -> bool:
         return True
     mm = block_w / long_px * 297.0
     return 50.0 <= mm <= 95.0
+
+
+TEXT_MARGIN = (0.06, 0.12)  # of the print's width and height: the card's edge around its text
+
+
+def card_around(
+    image: Image.Image, boxes: list[tuple[float, float, float, float]]
+) -> CardImage | None:
+    """The card where a reading of the whole page found its print (`boxes`, upright page
+    pixels): a light card on a patterned table shows no edge, but its text shows where it is."""
+    if len(boxes) < 3:
+        return None
+    grey = to_grey(image)
+    points = np.array(
+        [(x, y) for x0, y0, x1, y1 in boxes for x, y in ((x0, y0), (x1, y0), (x1, y1), (x0, y1))],
+        dtype=np.float32,
+    )
+    (cx, cy), (width, height), angle = cv2.minAreaRect(points)
+    if width < height:
+        width, height, angle = height, width, angle - 90
+    width, height = width * (1 + 2 * TEXT_MARGIN[0]), height * (1 + 2 * TEXT_MARGIN[1])
+    corners = order_corners(cv2.boxPoints(((cx, cy), (width, height), angle)))
+    if np.linalg.norm(corners[1] - corners[0]) < np.linalg.norm(corners[3] - corners[0]):
+        corners = np.roll(corners, -1, axis=0)
+    warped, back = warp_quad(grey, corners, (max(1, round(width)), max(1, round(height))))
+    return _normalised(warped, back, "text")
+
+
+DITHERED = 0.08  # share of dark pixels standing alone: a dithered (halftone) copy
+DESCREEN_SIGMA = 1.5  # blur that turns a dithered copy's dots back into grey strokes
+
+
+def descreened(card: CardImage) -> CardImage:
+    """A card copied with dithering (print as scattered dots, which OCR cannot read) blurred
+    back to grey strokes; any other card as it is."""
+    dark = (card.grey < 128).astype(np.uint8)
+    around = cv2.filter2D(dark, -1, np.ones((3, 3), np.float32), borderType=cv2.BORDER_CONSTANT)
+    alone = int(((dark == 1) & (around - dark <= 1)).sum())
+    if alone <= DITHERED * max(1, int(dark.sum())):
+        return card
+    smooth = cv2.GaussianBlur(card.grey, (0, 0), DESCREEN_SIGMA)
+    return CardImage(smooth, card.to_page, card.method)
 
 
 def turned_over(card: CardImage) -> CardImage:

@@ -122,7 +122,7 @@ _MISREAD_COLON = {
     "name": re.compile(r"^(?:[^A-Za-z(]{1,3}\s+)+(?=[A-Za-z])"),  # a name starts with a letter
     "phone": re.compile(r"^(?:[^\d+\s]{1,2}|1[.:]|[1lI|]:?)\s+(?=[+0])"),
     "request_number": re.compile(r"^(?:[>|!.:;]|[1lI][.:]?)\s+(?=\d)"),
-    "address": re.compile(r"^(?:[>|!.:;,]+\s*|[1lI|]\s*(?=J[lLI1iN|][nN]?[.,\s]))"),
+    "address": re.compile(r"^(?:[>|!.:;,]+\s*|[\dlI|]\s*(?=J[lLI1iN|EK][nN]?[.,\s-]))"),
 }
 
 
@@ -235,6 +235,8 @@ def fix_abbreviation_commas(text: str) -> str:
 # Street words of an address as OCR misreads them: 'JI.' and 'J1.' for 'Jl.', 'JIn.' for 'Jln.',
 # 'N0.' for 'No.'. None of the misreadings is a word of an address, so each has one repair.
 _STREET = re.compile(r"(?<![\w.])J[Il1i|](?P<n>[nN]?)(?P<end>[.,]|(?=\s))")
+# At an address's start 'J' and one more letter is the street word, its L misread ('JE', 'JK').
+_FIRST_STREET = re.compile(r"^J[EK](?=[.,]|\s)")
 _NUMBER_WORD = re.compile(r"(?<![\w.])N[0O](?P<end>[.,])(?=\s*\d)")
 
 
@@ -247,6 +249,6 @@ def address_words(text: str) -> str:
         word = ("JL" if upper else "Jl") + (match.group("n").upper() if upper else match.group("n"))
         return word + ("." if match.group("end") in (".", ",", "") else match.group("end"))
 
-    fixed = _STREET.sub(street, text)
+    fixed = _STREET.sub(street, _FIRST_STREET.sub(lambda m: "JL" if text.isupper() else "Jl", text))
     fixed = _NUMBER_WORD.sub(lambda m: "NO." if fixed.isupper() else "No.", fixed)
     return fix_abbreviation_commas(fixed)

@@ -138,6 +138,9 @@ def rotate_by(grey: np.ndarray, angle: float) -> tuple[np.ndarray, np.ndarray]:
     return turned, np.linalg.inv(forward)
 
 
+MOSTLY_INK = 0.3  # share of dark pixels beyond which an image is no page of print
+
+
 def erase_leaders(grey: np.ndarray) -> np.ndarray:
     """Blank dotted leaders ("Nama : ........") and ruled writing lines before a page OCR.
 
@@ -146,6 +149,8 @@ def erase_leaders(grey: np.ndarray) -> np.ndarray:
     """
     unit = max(1.0, grey.shape[1] / 1654)  # pixels per pixel of a 200 dpi A4 page
     _, ink = cv2.threshold(grey, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+    if cv2.countNonZero(ink) > MOSTLY_INK * ink.size:
+        return grey  # not a page of print on paper (a photo's patterned table): nothing to blank
     _, labels, stats, _ = components(ink)
     area = stats[:, cv2.CC_STAT_AREA]
     small = (area <= 40 * unit * unit) & (stats[:, cv2.CC_STAT_HEIGHT] <= 8 * unit)
@@ -162,5 +167,9 @@ def erase_leaders(grey: np.ndarray) -> np.ndarray:
     del specks, runs
     rules = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((1, round(120 * unit)), np.uint8))
     del ink
-    rules = cv2.dilate(rules, np.ones((3, 1), np.uint8))
+    # only thin lines are rules: a dark patterned background (a table under a photographed
+    # page) passes the horizontal opening in broad bands, and blanking it takes the text too
+    broad = cv2.morphologyEx(rules, cv2.MORPH_OPEN, np.ones((round(6 * unit) + 1, 1), np.uint8))
+    rules = cv2.dilate(cv2.subtract(rules, broad), np.ones((3, 1), np.uint8))
+    del broad
     return cv2.max(cv2.max(grey, leaders), rules)  # 255 where either mask is set

@@ -7,15 +7,19 @@ import re
 from difflib import SequenceMatcher
 from typing import Any
 
+import numpy as np
 from PIL import Image
 
-from parsers.card_image import CardImage, find_card
+from parsers import nik as nikmod
+from parsers.card_image import CardImage, descreened, find_card
 from parsers.classify import KTP_MIN_LABELS, ktp_label_score
 from parsers.geometry import map_box
-from parsers.ktp_nik import NikRead, cross_check_card, province_from_nik, reread_nik, settle_nik
-from parsers.ktp_values import clean, mean_confidence, province_name, store_value, words_text
+from parsers.ktp_nik import NikRead, cross_check_card, reread_nik, settle_nik
+from parsers.ktp_regions import province_text, reread_with_nik, snap_places, weigh_places
+from parsers.ktp_values import VOCABULARY, clean, mean_confidence, store_value, words_text
 from parsers.model import ID_CARD_FIELDS, Box, Document
 from parsers.ocr import Word, group_rows, ocr_words, words_box
+from parsers.regions import snap
 
 log = logging.getLogger(__name__)
 
@@ -39,16 +43,33 @@ _COLON_MISREADS = {"1", "!", "|", "I", "l", "i", ";", ":", "2", "Z", "3", "“",
 _MAY_START_WITH_A_MARK = {"address", "rt_rw", "nik", "birth"}
 _MAY_END_WITH_ONE_CHARACTER = {"address", "rt_rw", "nik", "birth", "sex"}  # "NO. 5", blood "A"
 CARD_LANG = "ind"  # the card prints Indonesian only; a second model costs a third more
+# One uniform block: the automatic layout analysis takes a label column on a patterned card
+# for a picture and leaves it out.
+CARD_PSM = 6
+EMBEDDED_LABEL = 0.85  # how alike words inside a value must be to a label to count as one
+MERGED_ROWS = 0.6  # ceiling for values read from rows that ran together
+LATE_START = 1.5  # word heights right of the value column from which words are missing
+_FIELDS_OF = {"birth": ("birth_place", "birth_date"), "sex": ("sex", "blood_type")}
 
 
 def read_ktp(image: Image.Image, page: int = 1, card: CardImage | None = None) -> Document:
     """Find the card in `image`, OCR it once and return an `id_card` Document (boxes in page px)."""
-    card = card or find_card(image)
-    words = ocr_words(Image.fromarray(card.grey), psm=3, lang=CARD_LANG)
+    card = descreened(card or find_card(image))
+    words = ocr_words(Image.fromarray(card.grey), psm=CARD_PSM, lang=CARD_LANG)
     document, nik = _parse(words, card, page)
     if nik.doubtful and nik.words and ktp_label_score(document.text) >= KTP_MIN_LABELS:
         reread_nik(document, nik, card)
     return document
+
+
+def header_and_nik(document: Document) -> bool:
+    """A card whose labels are illegible (a dithered copy) still shows itself: a valid NIK
+    under a header the region list knows, naming the same province."""
+    nik, province = document.fields.get("nik"), document.fields.get("province")
+    if not nik or not province or nikmod.validate_nik(nik):
+        return False
+    found = snap(province, "province")
+    return found is not None and found.exact and found.region.code == nik[:2]
 
 
 def parse_card_words(words: list[Word], card: CardImage, page: int) -> Document:
@@ -72,19 +93,13 @@ def _parse(words: list[Word], card: CardImage, page: int) -> tuple[Document, Nik
             boxes[name] = (page, *map_box(card.to_page, words_box(members)))
 
     last = None
+    starts: dict[str, float] = {}  # field → where its value's first word starts
     nik_read = NikRead()
+    header, rows = _header(rows, height)
+    for name, kept in header.items():
+        text = clean(words_text(kept).upper())
+        put(name, province_text(text) if name == "province" else text, mean_confidence(kept), kept)
     for row in rows:
-        header = not nik_read.words and row[0].box[1] < 0.2 * height
-        start = _header_start(row, ("PROV",)) if header and fields["province"] is None else None
-        if start is not None:
-            kept = row[start + 1 :]
-            put("province", *province_name(words_text(kept), mean_confidence(row)), kept)
-            continue
-        start = _header_start(row, ("KAB", "KOTA")) if header and not fields["regency"] else None
-        if start is not None:
-            kept = row[start:]  # specks read as marks or letters before it dropped
-            put("regency", clean(words_text(kept).upper()), mean_confidence(kept), kept)
-            continue
         label, value_words = _split_label(row)
         if label is None and not nik_read.words and _looks_like_nik(row):
             label = "nik"  # the label lost (a speck joined it), the 16 digits left alone
@@ -107,15 +122,29 @@ def _parse(words: list[Word], card: CardImage, page: int) -> tuple[Document, Nik
         if label not in _MAY_END_WITH_ONE_CHARACTER:
             while len(value_words) > 1 and len(value_words[-1].text) == 1:
                 value_words = value_words[:-1]  # "PELAJAR/MAHASISWA 5": a speck read as a digit
-        store_value(label, value_words, put)
+        parts = _untangle(label, value_words)
+        for name, part in parts:
+            store_value(name, part, put)
+            if part and name != "nik":
+                starts[name] = part[0].box[0]
+        if len(parts) > 1 or not parts:  # rows run together: what is read has no support
+            for name in [label, *(name for name, _ in parts)]:
+                for field in _FIELDS_OF.get(name, (name,)):
+                    if field in confidence:
+                        confidence[field] = min(confidence[field], MERGED_ROWS)
+            warnings.append("two rows of the card were read as one; check them")
+    _doubt_late_starts(starts, words, confidence, warnings)
     missing = [name for name in ID_CARD_FIELDS if name not in confidence]
     for name in missing:  # every card prints every field: not found is not "empty"
         confidence[name] = 0.0
     if missing:
         warnings.append(f"not found on the ID card: {', '.join(missing)}; check the scan")
-    settle_nik(fields, confidence, warnings, nik_read)
-    cross_check_card(fields, confidence, warnings)
-    province_from_nik(fields, confidence)
+    places = snap_places(fields)
+    settle_nik(fields, confidence, warnings, nik_read, places.regency_code)
+    if fields["nik"] and len(places.found) < 3:
+        places = reread_with_nik(fields, places, fields["nik"])
+    agree = weigh_places(places, fields["nik"], confidence, warnings)
+    cross_check_card(fields, confidence, warnings, agree)
     text = "\n".join(" ".join(w.text for w in row) for row in rows)
     document = Document(
         document_type="id_card",
@@ -148,13 +177,50 @@ def _without_scribbles(words: list[Word], width: int, height: int) -> list[Word]
     ]
 
 
-def _header_start(row: list[Word], prefixes: tuple[str, ...]) -> int | None:
-    """Index of the word opening a header line ('PROVINSI …', 'KABUPATEN …', 'KOTA …') among
-    its first three words: specks before it read as marks or short letter groups."""
+def _header(rows: list[list[Word]], height: int) -> tuple[dict[str, list[Word]], list[list[Word]]]:
+    """The header's province and regency lines, and the rows below them.
+
+    The header is the rows above the NIK (or any labelled row) in the card's top quarter. The
+    province is the row opening with PROVINSI (or, that word lost, the first header row); the
+    regency is the row right under it, whatever its first word reads as: a damaged or unusual
+    KABUPATEN/KOTA word, or none at all (Jakarta cards print the city's name alone)."""
+    top: list[list[Word]] = []
+    for row in rows:
+        if (
+            row[0].box[1] >= 0.25 * height
+            or _split_label(row)[0] is not None
+            or _looks_like_nik(row)
+        ):
+            break
+        if sum(ch.isalpha() for w in row for ch in w.text) >= 3:
+            top.append(row)
+    body = [r for r in rows if r not in top]
+    if not top:
+        return {}, body
+    opening = [_header_start(r) for r in top]
+    first = next((i for i, start in enumerate(opening) if start is not None), 0)
+    start = opening[first]
+    found = {"province": top[first][start + 1 :] if start is not None else top[first]}
+    if first + 1 < len(top):
+        found["regency"] = _without_specks(top[first + 1])
+    return {k: v for k, v in found.items() if v}, body
+
+
+def _header_start(row: list[Word]) -> int | None:
+    """Index of the word PROVINSI (read whole or with a slip) among a row's first three
+    words: specks before it read as marks or short letter groups."""
     for index, word in enumerate(row[:3]):
-        if re.sub(r"^\W+", "", word.text.upper()).startswith(prefixes):
+        if province_text(re.sub(r"^\W+", "", word.text.upper()) + " X") == "X":
             return index
     return None
+
+
+def _without_specks(row: list[Word]) -> list[Word]:
+    """A header row without the marks and one-letter specks read before its first word."""
+    start = 0
+    while start < len(row) - 1 and sum(ch.isalpha() for ch in row[start].text) < 2:
+        start += 1
+    return row[start:]
 
 
 def _is_label_word(text: str) -> bool:
@@ -184,6 +250,77 @@ def _drop_beside_photo(row: list[Word], width: int, height: int) -> list[Word]:
 def _rows(words: list[Word]) -> list[list[Word]]:
     """Printed rows: Tesseract's lines, rejoined when a label and its value share a row."""
     return group_rows(words)
+
+
+def _doubt_late_starts(
+    starts: dict[str, float],
+    words: list[Word],
+    confidence: dict[str, float],
+    warnings: list[str],
+) -> None:
+    """Values start in one column; a value whose first word stands well right of it has lost
+    its first words (glare, a fold), however sure OCR was of the rest."""
+    if len(starts) < 4 or not words:
+        return
+    column = float(np.median(list(starts.values())))
+    height = float(np.median([w.box[3] - w.box[1] for w in words]))
+    for name, start in starts.items():
+        for field in _FIELDS_OF.get(name, (name,)):
+            if start > column + LATE_START * height and field in confidence:
+                confidence[field] = min(confidence[field], MERGED_ROWS)
+                warnings.append(f"{field}: its first words may be unread; check the card")
+
+
+def _untangle(label: str, words: list[Word]) -> list[tuple[str, list[Word]]]:
+    """A value holding another label's words is two rows read as one (a tilted or patterned
+    card): 'STATUS PERKAWINAN KRISTEN BELUM KAWIN' after 'Agama'. Each label gets the words of
+    its own vocabulary (KRISTEN, BELUM KAWIN); the rest go to the first label without one."""
+    spots = _embedded_labels(words)
+    if not spots:
+        return [(label, words)]
+    labels = [label, *(field for _, _, field in spots)]
+    inside = {i for start, count, _ in spots for i in range(start, start + count)}
+    rest = [w for i, w in enumerate(words) if i not in inside]
+    parts: dict[str, list[Word]] = {}
+    for field in labels:
+        if field in VOCABULARY:
+            taken = _vocabulary_words(field, rest)
+            if taken:
+                parts[field] = taken
+                rest = [w for w in rest if w not in taken]
+    free = next((f for f in labels if f not in VOCABULARY and f not in parts), None)
+    if free is not None and rest:
+        parts[free] = rest
+    return [(field, parts[field]) for field in labels if field in parts]
+
+
+def _embedded_labels(words: list[Word]) -> list[tuple[int, int, str]]:
+    """(start, word count, field) of each card label standing inside a row's value words."""
+    spots: list[tuple[int, int, str]] = []
+    index = 0
+    while index < len(words):
+        for count in (3, 2, 1):
+            key = re.sub(
+                r"[^A-Z]", "", " ".join(w.text for w in words[index : index + count]).upper()
+            )
+            field, score = _match_label(key)
+            if field is not None and len(key) >= 5 and score >= EMBEDDED_LABEL:
+                spots.append((index, count, field))
+                index += count - 1
+                break
+        index += 1
+    return spots
+
+
+def _vocabulary_words(field: str, words: list[Word]) -> list[Word]:
+    """The longest run of words that is one of the field's printed choices, letter for letter."""
+    options = {re.sub(r"[^A-Z]", "", o) for o in VOCABULARY[field]}
+    for count in (3, 2, 1):
+        for start in range(len(words) - count + 1):
+            run = words[start : start + count]
+            if re.sub(r"[^A-Z]", "", " ".join(w.text for w in run).upper()) in options:
+                return run
+    return []
 
 
 def _split_label(row: list[Word]) -> tuple[str | None, list[Word]]:

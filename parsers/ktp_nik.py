@@ -50,14 +50,16 @@ class NikRead:
 
 
 def settle_nik(
-    fields: dict[str, Any], confidence: dict[str, float], warnings: list[str], read: NikRead
+    fields: dict[str, Any],
+    confidence: dict[str, float],
+    warnings: list[str],
+    read: NikRead,
+    region_code: str | None,
 ) -> None:
-    """Repair the NIK's look-alike digits that the card's header and birth date settle."""
+    """Repair the NIK's look-alike digits that the card's places and birth date settle."""
     if not read.words:
         return
-    read.expected = nikmod.expected_digits(
-        fields["birth_date"], fields["sex"], fields["province"], fields["regency"]
-    )
+    read.expected = nikmod.expected_digits(fields["birth_date"], fields["sex"], region_code)
     read.repair = nikmod.repair_nik(words_text(read.words), read.expected)
     if read.repair.nik is None or not read.repair.notes:
         return
@@ -135,22 +137,11 @@ def _nik_preparations(crop: np.ndarray) -> dict[str, np.ndarray]:
     return {"grey": grey, "binary": binary}
 
 
-def province_from_nik(fields: dict[str, Any], confidence: dict[str, float]) -> None:
-    """A province read short ('KALIMANTAN', 'JAKARTA') is completed from the NIK's code when
-    the NIK agrees with the card and the printed words are part of that province's name."""
-    nik, read = fields.get("nik"), fields.get("province")
-    info = nikmod.nik_info(nik) if nik else None
-    if info is None or not read or confidence.get("nik", 0.0) < 0.9:
-        return
-    name = info.province.upper()
-    if read == name or not set(read.split()) <= set(name.split()):
-        return
-    fields["province"] = name
-    confidence["province"] = round(min(confidence.get("province", 0.0), 0.85), 3)
-
-
 def cross_check_card(
-    fields: dict[str, Any], confidence: dict[str, float], warnings: list[str]
+    fields: dict[str, Any],
+    confidence: dict[str, float],
+    warnings: list[str],
+    region_agrees: bool,
 ) -> None:
     """The NIK encodes birth date and sex: disagreement lowers all three confidences."""
     if not fields["nik"]:
@@ -162,7 +153,11 @@ def cross_check_card(
         for name in ("nik", "birth_date", "sex"):
             if name in confidence:
                 confidence[name] = min(confidence[name], 0.4)
-    elif fields["birth_date"] and fields["sex"]:
-        # A valid NIK whose date and sex digits match the card's printed birth date and sex
-        # has been read right but for its serial: better evidence than Tesseract's score.
+    elif fields["birth_date"] and fields["sex"] and region_agrees:
+        # A valid NIK whose region digits name the card's places and whose date and sex digits
+        # match its birth date and sex has been read right but for its serial: better evidence
+        # than Tesseract's score.
         confidence["nik"] = max(confidence["nik"], 0.9)
+    if not problems and not nikmod.district_known(fields["nik"]):
+        confidence["nik"] = min(confidence["nik"], 0.6)
+        warnings.append(f"NIK {fields['nik']}: its district code is not on the list of regions")

@@ -8,16 +8,42 @@ from difflib import SequenceMatcher
 from typing import Any
 
 from parsers import nik as nikmod
-from parsers.field_checks import fix_abbreviation_commas
+from parsers.field_checks import address_words, fix_abbreviation_commas, strip_colon_misread
 from parsers.ocr import Word
 
+# What the card prints in its fixed-choice fields, as KTP-el print them (both spellings where
+# cards differ: KATHOLIK and KATOLIK, BUDHA and BUDDHA).
 VOCABULARY: dict[str, tuple[str, ...]] = {
     "sex": ("LAKI-LAKI", "PEREMPUAN"),
-    "blood_type": ("A", "B", "AB", "O", "-"),
-    "religion": ("ISLAM", "KRISTEN", "KATOLIK", "HINDU", "BUDDHA", "KHONGHUCU", "KEPERCAYAAN"),
+    "blood_type": ("A", "B", "AB", "O", "-", "A+", "A-", "B+", "B-", "AB+", "AB-", "O+", "O-"),
+    "religion": (
+        "ISLAM", "KRISTEN", "KATHOLIK", "KATOLIK", "HINDU", "BUDHA", "BUDDHA", "KHONGHUCU",
+        "KONGHUCU", "KEPERCAYAAN TERHADAP TUHAN YME",
+    ),
     "marital_status": ("BELUM KAWIN", "KAWIN", "CERAI HIDUP", "CERAI MATI"),
     "nationality": ("WNI", "WNA"),
-}
+}  # fmt: skip
+# The occupations the population registry prints (Permendagri list, the common ones): a read
+# near one of them is snapped to it; any other is kept as read.
+OCCUPATIONS = (
+    "BELUM/TIDAK BEKERJA", "MENGURUS RUMAH TANGGA", "PELAJAR/MAHASISWA", "PENSIUNAN",
+    "PEGAWAI NEGERI SIPIL (PNS)", "PEGAWAI NEGERI SIPIL", "TENTARA NASIONAL INDONESIA (TNI)",
+    "KEPOLISIAN RI (POLRI)", "PERDAGANGAN", "PETANI/PEKEBUN", "PETERNAK", "NELAYAN/PERIKANAN",
+    "INDUSTRI", "KONSTRUKSI", "TRANSPORTASI", "KARYAWAN SWASTA", "KARYAWAN BUMN",
+    "KARYAWAN BUMD", "KARYAWAN HONORER", "BURUH HARIAN LEPAS", "BURUH TANI/PERKEBUNAN",
+    "BURUH NELAYAN/PERIKANAN", "BURUH PETERNAKAN", "PEMBANTU RUMAH TANGGA", "TUKANG CUKUR",
+    "TUKANG LISTRIK", "TUKANG BATU", "TUKANG KAYU", "TUKANG SOL SEPATU", "TUKANG LAS/PANDAI BESI",
+    "TUKANG JAHIT", "TUKANG GIGI", "PENATA RIAS", "PENATA BUSANA", "PENATA RAMBUT", "MEKANIK",
+    "SENIMAN", "TABIB", "PARAJI", "PERANCANG BUSANA", "PENTERJEMAH", "IMAM MASJID", "PENDETA",
+    "PASTOR", "WARTAWAN", "USTADZ/MUBALIGH", "JURU MASAK", "PROMOTOR ACARA", "DOSEN", "GURU",
+    "PILOT", "PENGACARA", "NOTARIS", "ARSITEK", "AKUNTAN", "KONSULTAN", "DOKTER", "BIDAN",
+    "PERAWAT", "APOTEKER", "PSIKIATER/PSIKOLOG", "PENYIAR TELEVISI", "PENYIAR RADIO", "PELAUT",
+    "PENELITI", "SOPIR", "PIALANG", "PARANORMAL", "PEDAGANG", "PERANGKAT DESA", "KEPALA DESA",
+    "BIARAWATI", "WIRASWASTA", "ANGGOTA DPRD KABUPATEN/KOTA", "ANGGOTA DPRD PROVINSI",
+    "LAINNYA",
+)  # fmt: skip
+LIFELONG = "SEUMUR HIDUP"
+OCCUPATION_ALIKE = 0.85  # a read this near a listed occupation is that occupation
 
 
 DIGIT_FIXES = str.maketrans({"O": "0", "o": "0", "D": "0", "I": "1", "l": "1", "|": "1", "S": "5"})
@@ -29,21 +55,34 @@ _DATE = re.compile(r"(\d{1,2})\s*[-./]\s*(\d{1,2})\s*[-./]\s*(\d{4})")
 _BLOOD = re.compile(r"\bG[O0][LTI1]\W*[DPO]\w*\s*:?\s*(\S*)", re.IGNORECASE)  # "Got, Parah"
 
 
-def province_name(text: str, conf: float) -> tuple[str | None, float]:
-    """The province as printed, snapped to the list of provinces (a comma or space read
-    inside a word, 'KALIMANT, AN'); an unsure snap lowers the confidence."""
-    cleaned = clean(text).upper()
-    key = re.sub(r"[^A-Z]", "", cleaned)
-    if not key:
+def _valid_until(text: str, conf: float) -> tuple[str | None, float]:
+    """'SEUMUR HIDUP' as printed (most KTP-el), or the expiry date; else what was read."""
+    found = parse_card_date(text)
+    if found:
+        return found, conf
+    alike = SequenceMatcher(None, re.sub(r"\W", "", text.upper()), "SEUMURHIDUP").ratio()
+    if alike >= 0.999:
+        return LIFELONG, conf
+    if alike >= 0.7:
+        return LIFELONG, conf * 0.85
+    return (clean(text).upper() or None), conf * 0.3
+
+
+def _occupation(value: str, conf: float) -> tuple[str | None, float]:
+    """A listed occupation read with a slip is that occupation; any other is kept as read."""
+    if not value:
         return None, 0.0
-    best, score = cleaned, 0.0
-    for name in nikmod.PROVINCES.values():
-        ratio = SequenceMatcher(None, key, re.sub(r"[^A-Z]", "", name.upper())).ratio()
-        if ratio > score:
-            best, score = name.upper(), ratio
+    key = re.sub(r"[^A-Z]", "", value)
+    best, score = value, 0.0
+    for option in OCCUPATIONS:
+        alike = SequenceMatcher(None, key, re.sub(r"[^A-Z]", "", option)).ratio()
+        if alike > score:
+            best, score = option, alike
     if score >= 0.999:
-        return best, conf
-    return (best, conf * 0.85) if score >= 0.85 else (cleaned, conf * 0.6)
+        return value, conf
+    if score >= OCCUPATION_ALIKE:
+        return best, conf * 0.85
+    return value, conf * 0.75
 
 
 def store_value(label: str, words: list[Word], put: Any) -> None:
@@ -73,28 +112,18 @@ def store_value(label: str, words: list[Word], put: Any) -> None:
                 blood_words,
             )
     elif label == "valid_until":
-        found = parse_card_date(text)
-        lifetime = SequenceMatcher(None, re.sub(r"\W", "", text.upper()), "SEUMURHIDUP").ratio()
-        put("valid_until", found, conf if (found or lifetime > 0.7) else 0.3, words)
+        put("valid_until", *_valid_until(text, conf), words)
     elif label == "rt_rw":
-        digits = re.sub(r"[^0-9/]", "", text.translate(DIGIT_FIXES))
-        pairs = re.findall(r"(\d{3})/(\d{3})", digits)
-        slash_lost = re.fullmatch(r"(\d{3})[17](\d{3})", digits)  # the slash read as 1 or 7
-        if not pairs and slash_lost:
-            put("rt_rw", "/".join(slash_lost.groups()), conf * 0.6, words)
-        elif pairs:
-            exact = re.fullmatch(r"\d{3}/\d{3}", digits) is not None
-            put("rt_rw", "/".join(pairs[-1]), conf if exact else conf * 0.6, words)
-        else:
-            put("rt_rw", digits or None, conf * 0.5, words)
+        value, factor = rt_rw(text)
+        put("rt_rw", value, conf * factor, words)
     elif label in VOCABULARY:
         put(label, *snap(label, text, conf), words)
     elif label == "occupation":  # printed without periods: a speck between words reads as one
         value = re.sub(r"\s*\.\s*", " ", clean(text).upper()).strip()
-        put(label, value or None, conf, words)
+        put(label, *_occupation(value, conf), words)
     elif label == "address":
-        value = fix_abbreviation_commas(clean(text).upper())
-        put(label, re.sub(r"^JL(?=\s)", "JL.", value) or None, conf, words)  # its period lost
+        value = address_words(strip_colon_misread("address", clean(text).upper()))
+        put(label, value or None, conf, words)
     else:
         put(label, fix_abbreviation_commas(clean(text).upper()) or None, conf, words)
 
@@ -107,6 +136,29 @@ def _x_of(words: list[Word], offset: int) -> int:
             return word.box[0] if position >= offset else word.box[2]
         position += len(word.text) + 1
     return words[-1].box[2] if words else 0
+
+
+def rt_rw(text: str) -> tuple[str | None, float]:
+    """RT/RW as printed ('003/016') and a confidence factor: a slash read as 1 or 7, or lost,
+    and a colon read as a leading 1 are undone, with doubt."""
+    read = re.sub(r"[^0-9/]", "", text.translate(DIGIT_FIXES))
+    pairs = re.findall(r"(\d{3})/(\d{3})", read)
+    if pairs:
+        return "/".join(pairs[-1]), 1.0 if re.fullmatch(r"\d{3}/\d{3}", read) else 0.6
+    digits = read.replace("/", "")
+    options = []
+    if len(digits) == 6:
+        options.append(digits)
+    if len(digits) == 7:
+        if digits[3] in "17":
+            options.append(digits[:3] + digits[4:])  # the slash read as 1 or 7
+        if digits[0] in "17":
+            options.append(digits[1:])  # the colon read as 1
+    if len(digits) == 8 and digits[0] in "17" and digits[4] in "17":
+        options.append(digits[1:4] + digits[5:])
+    if len(set(options)) == 1:
+        return f"{options[0][:3]}/{options[0][3:]}", 0.6
+    return (read or None), 0.5
 
 
 def snap(field: str, text: str, conf: float) -> tuple[str | None, float]:
@@ -125,6 +177,8 @@ def snap(field: str, text: str, conf: float) -> tuple[str | None, float]:
         return best, conf
     if score >= 0.75:
         return best, conf * 0.85
+    if field == "sex" and score >= 0.6:  # two choices only: the nearer one, but doubtful
+        return best, conf * 0.6
     prefixes = [o for o in VOCABULARY[field] if len(o) > 1 and cleaned.startswith(o + " ")]
     if prefixes:  # "WNI SY": the value, then specks from the photo side
         return max(prefixes, key=len), conf * 0.75
@@ -148,7 +202,7 @@ def words_text(words: list[Word]) -> str:
 
 def clean(text: str) -> str:
     """Collapse spaces; drop colons and the stray marks OCR puts before or after a value."""
-    return re.sub(r"\s+", " ", text.replace(":", " ")).strip(" ,.;-+!|'\"_—=>~*")
+    return re.sub(r"\s+", " ", text.replace(":", " ")).strip(" ,.;-+!|'\"_—=>~*#")
 
 
 def mean_confidence(words: list[Word]) -> float:

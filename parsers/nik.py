@@ -7,73 +7,12 @@ import logging
 import re
 from dataclasses import dataclass
 from datetime import date
-from difflib import SequenceMatcher
+
+from parsers.regions import nik_region_codes, region
 
 log = logging.getLogger(__name__)
 
 NIK_LENGTH = 16
-
-# Kemendagri province codes, which NIKs use (BPS codes differ for the Papua provinces).
-PROVINCES: dict[str, str] = {
-    "11": "Aceh",
-    "12": "Sumatera Utara",
-    "13": "Sumatera Barat",
-    "14": "Riau",
-    "15": "Jambi",
-    "16": "Sumatera Selatan",
-    "17": "Bengkulu",
-    "18": "Lampung",
-    "19": "Kepulauan Bangka Belitung",
-    "21": "Kepulauan Riau",
-    "31": "DKI Jakarta",
-    "32": "Jawa Barat",
-    "33": "Jawa Tengah",
-    "34": "DI Yogyakarta",
-    "35": "Jawa Timur",
-    "36": "Banten",
-    "51": "Bali",
-    "52": "Nusa Tenggara Barat",
-    "53": "Nusa Tenggara Timur",
-    "61": "Kalimantan Barat",
-    "62": "Kalimantan Tengah",
-    "63": "Kalimantan Selatan",
-    "64": "Kalimantan Timur",
-    "65": "Kalimantan Utara",
-    "71": "Sulawesi Utara",
-    "72": "Sulawesi Tengah",
-    "73": "Sulawesi Selatan",
-    "74": "Sulawesi Tenggara",
-    "75": "Gorontalo",
-    "76": "Sulawesi Barat",
-    "81": "Maluku",
-    "82": "Maluku Utara",
-    "91": "Papua",
-    "92": "Papua Barat",
-    "93": "Papua Selatan",
-    "94": "Papua Tengah",
-    "95": "Papua Pegunungan",
-    "96": "Papua Barat Daya",
-}
-
-# Kalimantan Barat regencies and cities (Kemendagri codes); the office's own province is checked
-# down to the regency, other provinces only to a plausible two-digit code.
-KALBAR_REGENCIES: dict[str, str] = {
-    "01": "Sambas",
-    "02": "Mempawah",
-    "03": "Sanggau",
-    "04": "Ketapang",
-    "05": "Sintang",
-    "06": "Kapuas Hulu",
-    "07": "Bengkayang",
-    "08": "Landak",
-    "09": "Sekadau",
-    "10": "Melawi",
-    "11": "Kayong Utara",
-    "12": "Kubu Raya",
-    "71": "Kota Pontianak",
-    "72": "Kota Singkawang",
-}
-KALBAR = "61"
 
 MALE = "LAKI-LAKI"
 FEMALE = "PEREMPUAN"
@@ -117,7 +56,7 @@ class NikInfo:
     province_code: str
     province: str
     regency_code: str
-    regency: str | None  # named only for Kalimantan Barat
+    regency: str  # as the region list names it ('Kabupaten Sambas', 'Kota Pontianak')
     district_code: str
     birth_date: date
     sex: str  # LAKI-LAKI or PEREMPUAN
@@ -125,19 +64,20 @@ class NikInfo:
 
 
 def validate_nik(nik: str) -> list[str]:
-    """Every structural problem with a NIK, in plain English; empty means it looks genuine."""
+    """Every structural problem with a NIK, in plain English; empty means it looks genuine.
+
+    Its province and regency must be on the Kemendagri list (a district code the list lacks is
+    only doubtful: see `district_known`), its date part a real date (women: day + 40)."""
     if not re.fullmatch(r"\d{16}", nik or ""):
         digits = len(re.sub(r"\D", "", nik or ""))
         return [f"NIK must be 16 digits, got {nik!r} ({digits} digits)"]
     problems: list[str] = []
-    province, regency, district = nik[0:2], nik[2:4], nik[4:6]
-    if province not in PROVINCES:
-        problems.append(f"NIK province code {province} is not an Indonesian province")
-    if province == KALBAR and regency not in KALBAR_REGENCIES:
-        problems.append(f"NIK regency code {regency} is not a Kalimantan Barat regency or city")
-    elif regency == "00":
-        problems.append("NIK regency code 00 does not exist")
-    if district == "00":
+    province, regency, _ = nik_region_codes(nik)
+    if region(province) is None:
+        problems.append(f"NIK province code {nik[:2]} is not an Indonesian province")
+    elif region(regency) is None:
+        problems.append(f"NIK regency code {nik[2:4]} is not a regency or city of {nik[:2]}")
+    if nik[4:6] == "00":
         problems.append("NIK district code 00 does not exist")
     if _birth_date(nik) is None:
         problems.append(f"NIK date part {nik[6:12]} is not a valid date (DDMMYY, women +40)")
@@ -146,19 +86,24 @@ def validate_nik(nik: str) -> list[str]:
     return problems
 
 
+def district_known(nik: str) -> bool:
+    """Whether the NIK's district code is on the list (an older or newer district may not be)."""
+    return region(nik_region_codes(nik)[2]) is not None
+
+
 def nik_info(nik: str) -> NikInfo | None:
     """What a valid NIK says about its holder; None when it fails validation."""
     if validate_nik(nik):
         return None
     birth = _birth_date(nik)
     assert birth is not None  # validated above
-    province, regency = nik[0:2], nik[2:4]
+    province, regency, _ = nik_region_codes(nik)
     return NikInfo(
         nik=nik,
-        province_code=province,
-        province=PROVINCES[province],
-        regency_code=regency,
-        regency=KALBAR_REGENCIES.get(regency) if province == KALBAR else None,
+        province_code=nik[:2],
+        province=region(province).name,  # type: ignore[union-attr]
+        regency_code=nik[2:4],
+        regency=region(regency).name,  # type: ignore[union-attr]
         district_code=nik[4:6],
         birth_date=birth,
         sex=FEMALE if int(nik[6:8]) > 40 else MALE,
@@ -289,49 +234,16 @@ class NikRepair:
     ambiguous: tuple[int, ...] = ()
 
 
-def province_code(name: str | None) -> str | None:
-    """Kemendagri code of a province printed on a card ('PROVINSI KALIMANTAN BARAT' → '61')."""
-    key = _letters(re.sub(r"^\W*PROV\w*", "", (name or "").upper()))
-    if len(key) < 5:
-        return None
-    scores = sorted(
-        (
-            (SequenceMatcher(None, key, _letters(full.upper())).ratio(), code)
-            for code, full in PROVINCES.items()
-        ),
-        reverse=True,
-    )
-    (best, code), (second, _) = scores[0], scores[1]
-    return code if best >= 0.9 and best - second >= 0.05 else None
-
-
-def kalbar_regency_code(name: str | None) -> str | None:
-    """Code of a Kalimantan Barat regency or city printed on a card ('KOTA PONTIANAK' → '71')."""
-    text = (name or "").upper()
-    city = text.strip().startswith("KOTA")
-    key = _letters(re.sub(r"^\W*(KABUPATEN|KAB\.?|KOTA)\b", "", text.strip()))
-    for code, full in KALBAR_REGENCIES.items():
-        is_city = full.startswith("Kota ")
-        if is_city == city and _letters(full.upper().removeprefix("KOTA ")) == key:
-            return code
-    return None
-
-
 def expected_digits(
-    birth_date: date | str | None,
-    sex: str | None,
-    province: str | None = None,
-    regency: str | None = None,
+    birth_date: date | str | None, sex: str | None, region_code: str | None = None
 ) -> dict[int, str]:
-    """NIK digits the card's other print fixes: region codes from its header, the date part
-    (day + 40 for women) from its birth date and sex; position (0-based) → digit."""
+    """NIK digits the card's other print fixes: position (0-based) → digit. The region codes
+    its header and Kecamatan name (`region_code`, dotted: '61', '61.02', '61.02.04'), the date
+    part (day + 40 for women) its birth date and sex."""
     known: dict[int, str] = {}
-    prov = province_code(province)
-    if prov:
-        known.update({0: prov[0], 1: prov[1]})
-        reg = kalbar_regency_code(regency) if prov == KALBAR else None
-        if reg:
-            known.update({2: reg[0], 3: reg[1]})
+    if region_code:
+        digits = region_code.replace(".", "")[:6]
+        known.update(dict(enumerate(digits)))
     birth_date = _as_date(birth_date)
     norm = _normalise_sex(sex) if sex else None
     if birth_date is not None and norm is not None:
@@ -426,10 +338,6 @@ def _single_digit(char: str) -> str:
     """A look-alike letter with exactly one digit reading becomes that digit."""
     options = OCR_CONFUSIONS.get(char, "")
     return options if len(options) == 1 else char
-
-
-def _letters(text: str) -> str:
-    return re.sub(r"[^A-Z]", "", text)
 
 
 def _as_date(value: date | str | None) -> date | None:

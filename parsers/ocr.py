@@ -291,6 +291,23 @@ def unrotate_box(
     return (float(x0), float(y0), float(x1), float(y1))
 
 
+def rotate_box(
+    box: tuple[float, float, float, float], rotate: int, size: tuple[int, int]
+) -> tuple[float, float, float, float]:
+    """A box on the image as it was (`size` = its width, height) on the page turned upright;
+    the inverse of `unrotate_box`."""
+    width, height = size
+    a, b, c, d = box
+    turn = rotate % 360
+    if turn == 90:
+        return (float(height - d), float(a), float(height - b), float(c))
+    if turn == 180:
+        return (float(width - c), float(height - d), float(width - a), float(height - b))
+    if turn == 270:
+        return (float(b), float(width - c), float(d), float(width - a))
+    return (float(a), float(b), float(c), float(d))
+
+
 def ocr_zones(
     crops: Mapping[str, Image.Image],
     *,

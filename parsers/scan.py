@@ -32,6 +32,7 @@ from parsers.ocr import (
     detect_rotation,
     ocr_words,
     reading_quality,
+    rotate_box,
     rotate_upright,
     text_direction,
     unrotate_box,
@@ -198,7 +199,7 @@ def _card_first(image: Image.Image, number: int) -> Document | None:
     turns = (card,) if card.method == "ink" else (card, card_image.turned_over(card))
     for candidate in turns:
         document = ktp.read_ktp(image, number, card=candidate)
-        if ktp_label_score(document.text) >= KTP_MIN_LABELS:
+        if ktp_label_score(document.text) >= KTP_MIN_LABELS or ktp.header_and_nik(document):
             return document
     return None
 
@@ -219,7 +220,12 @@ def _read_by_text(image: Image.Image, number: int, after_form: bool) -> _Page:
     if kind == "other" and after_form and _CONTINUATION.search(text):
         kind = "objection_form"
     if kind == "id_card":
-        document = ktp.read_ktp(rotate_upright(image, rotate), number)
+        upright = rotate_upright(image, rotate)
+        printed = [
+            rotate_box(line.box, rotate, image.size) for line in read.lines if _is_print(line)
+        ]
+        card = card_image.card_around(upright, printed)
+        document = ktp.read_ktp(upright, number, card=card)
         document.boxes = {k: _unrotate(b, rotate, image.size) for k, b in document.boxes.items()}
         document.warnings[:0] = warnings
         return _Page(number, "id_card", document=document)
@@ -337,6 +343,11 @@ def _read_levelled(
     marked = mark_ink(pair_label_rows(levelled), page.level)
     lines = [replace(line, box=page.to_image(line.box, size)) for line in marked]
     return lines, reading_quality(words), known_words(words)
+
+
+def _is_print(line: TextLine) -> bool:
+    """A line a page reading is sure of: a card's print, not marks read off a table's grain."""
+    return line.confidence >= 0.6 and sum(ch.isalnum() for ch in line.text) >= 3
 
 
 def _unrotate(box: Box, rotate: int, size: tuple[int, int]) -> Box:

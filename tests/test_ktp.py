@@ -24,7 +24,7 @@ LETTER_LINE = "Dengan hormat, bersama surat ini kami sampaikan keberatan kami at
 
 
 def _truth(person: Person) -> dict[str, Any]:
-    return person.id_card_fields()
+    return person.card_truth()
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +38,9 @@ def test_cropped_card_reads_every_field(person: Person) -> None:
     assert document.document_type == "id_card"
     assert document.fields == _truth(person)
     assert document.confidence["nik"] >= 0.9
-    assert document.warnings == []
+    # the corpus's first family numbers districts in its own order and places villages in
+    # other districts than the region list does: those disagreements are warned of, nothing else
+    assert [w for w in document.warnings if "region" not in w] == []
 
 
 def test_bitonal_photocopy_on_a4_is_found_and_every_slip_is_flagged(person: Person) -> None:
@@ -105,7 +107,7 @@ def test_labels_are_read_despite_ocr_slips_and_the_blood_type_shares_a_row() -> 
     assert fields["sex"] == "PEREMPUAN"
     assert fields["blood_type"] == "O"
     assert fields["religion"] == "ISLAM"
-    assert fields["valid_until"] is None
+    assert fields["valid_until"] == "SEUMUR HIDUP"  # as printed: not the same as not read
     assert document.confidence["valid_until"] > 0.9
     assert fields["address"] is None and document.confidence["address"] == 0.0
     assert any("address" in warning for warning in document.warnings)

@@ -8,12 +8,11 @@ import pytest
 
 from parsers.nik import (
     FEMALE,
-    KALBAR_REGENCIES,
     MALE,
-    PROVINCES,
     check_nik_against_card,
     check_niks_match,
     correct_ocr_nik,
+    district_known,
     nik_info,
     validate_nik,
 )
@@ -38,15 +37,21 @@ def test_a_kalbar_nik_tells_region_birth_date_and_sex() -> None:
     assert man is not None and man.sex == MALE and man.birth_date == date(1985, 8, 17)
 
 
-def test_every_province_and_kalbar_regency_is_known() -> None:
-    assert len(PROVINCES) == 38
-    assert PROVINCES["61"] == "Kalimantan Barat"
-    assert set(KALBAR_REGENCIES) == {f"{n:02d}" for n in range(1, 13)} | {"71", "72"}
+def test_a_nik_from_any_province_is_named_from_the_region_list() -> None:
+    info = nik_info("3171011503920001")  # DKI Jakarta, Jakarta Pusat, synthetic
+    assert info is not None
+    assert (info.province, info.regency) == (
+        "Daerah Khusus Ibukota Jakarta",
+        "Kota Administrasi Jakarta Pusat",
+    )
+    papua = nik_info("9103011503920001")
+    assert papua is not None and papua.province == "Papua"
 
 
-def test_a_nik_from_another_province_is_valid_without_regency_names() -> None:
-    info = nik_info("3171011503920001")  # DKI Jakarta, synthetic
-    assert info is not None and info.province == "DKI Jakarta" and info.regency is None
+def test_a_district_the_list_lacks_is_known_as_such() -> None:
+    assert district_known(WOMAN)
+    assert not district_known("6171951503920001")  # Kota Pontianak has no district 95
+    assert validate_nik("6171951503920001") == []  # doubtful, not impossible
 
 
 @pytest.mark.parametrize(
@@ -55,6 +60,7 @@ def test_a_nik_from_another_province_is_valid_without_regency_names() -> None:
         ("617105451290000", "16 digits"),
         ("9971054512900003", "province code 99"),
         ("6155054512900003", "regency code 55"),
+        ("6165054512900003", "regency code 65"),
         ("6171003112900003", "district code 00"),
         ("6171053102900003", "not a valid date"),
         ("6171057212900003", "not a valid date"),

@@ -4,26 +4,16 @@ from __future__ import annotations
 
 from datetime import date
 
-from parsers.nik import (
-    expected_digits,
-    kalbar_regency_code,
-    province_code,
-    repair_nik,
-    vote_niks,
-)
+from parsers.nik import expected_digits, repair_nik, vote_niks
 
 # Synthetic: Kabupaten Mempawah (6102), district 04, a woman born 18 Jul 1961, serial 9287.
 NIK = "6102045807619287"
-CARD = expected_digits(date(1961, 7, 18), "PEREMPUAN", "KALIMANTAN BARAT", "KABUPATEN MEMPAWAH")
+CARD = expected_digits(date(1961, 7, 18), "PEREMPUAN", "61.02")
 
 
 def test_the_card_header_and_birth_date_fix_twelve_digits() -> None:
     assert dict(enumerate("6102", 0)) | dict(zip(range(6, 12), "580761", strict=True)) == CARD
-    assert province_code("PROVINSI DKI JAKARTA") == "31"
-    assert province_code("KALIMANTAN") is None  # five provinces start so: no guess
-    assert kalbar_regency_code("KOTA PONTIANAK") == "71"
-    assert kalbar_regency_code("KABUPATEN KUBU RAYA") == "12"
-    assert kalbar_regency_code("KABUPATEN PONTIANAK") is None  # a city, not a regency
+    assert expected_digits(None, None, "31.74.01") == dict(enumerate("317401"))
 
 
 def test_a_dotted_zero_read_as_six_is_repaired_where_the_card_settles_it() -> None:
@@ -56,7 +46,7 @@ def test_the_serial_is_never_guessed_and_votes_need_a_majority() -> None:
 def test_a_look_alike_pair_between_the_nik_and_the_printed_birth_date_is_left_to_a_person() -> None:
     # The NIK says born 1986 (…0986…); the birth date line was read "14-09-1936". In the card's
     # body font 8 and 3 are look-alikes, so the date may be the misread one: nothing is changed.
-    card = expected_digits(date(1936, 9, 14), "PEREMPUAN", "KALIMANTAN BARAT", "KABUPATEN SINTANG")
+    card = expected_digits(date(1936, 9, 14), "PEREMPUAN", "61.05")
     repair = repair_nik("6105035409865734", card)
     assert repair.nik == "6105035409865734" and repair.changed == ()
     assert repair.ambiguous == (10,) and "digit 11" in repair.notes[0]
