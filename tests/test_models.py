@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -13,9 +15,11 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError, StatementError
 from sqlalchemy.orm import Session, sessionmaker
 
+from ppid.core import db
 from ppid.core.db import make_engine, migrate, model_metadata, session_factory
 from ppid.core.errors import ConfigError
 from ppid.core.models import AppendOnlyError, Case, CaseDocument, CaseEvent, Task
+from ppid.core.settings import load_settings
 from ppid.core.vocabulary import STATUS_LABELS, CaseStatus, DocumentKind, Role
 from tests.specimens import DATABASE_BACKENDS, throwaway_pg_schema
 
@@ -182,3 +186,43 @@ def test_a_misread_nik_of_the_wrong_length_pairs_nothing() -> None:
 
     assert _nik_of(card("6171054107900002")) == "6171054107900002"
     assert _nik_of(card("61710541079000021")) is None  # 17 digits: does not fit, means nothing
+
+
+def test_one_engine_per_process_and_database_migrated_once(
+    ppid_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    checks: list[str] = []
+    real_migrate = db.migrate
+    monkeypatch.setattr(db, "migrate", lambda engine: checks.append("x") or real_migrate(engine))
+    settings = load_settings()
+    first, second = db.open_db(settings), db.open_db(settings)
+    assert first.kw["bind"] is second.kw["bind"]
+    assert checks == ["x"]  # the schema's revision is asked once, not per call
+    other = load_settings(database_url=f"sqlite:///{ppid_home / 'other.sqlite3'}")
+    assert db.open_db(other).kw["bind"] is not first.kw["bind"]
+    db.dispose_engines()  # what happens at exit: the pools are closed and the engines forgotten
+    assert db.open_db(settings).kw["bind"] is not first.kw["bind"]
+    assert checks == ["x", "x", "x"]
+
+
+def test_a_forked_child_builds_its_own_engine_and_leaves_the_parents_alone(
+    ppid_home: Path,
+) -> None:
+    settings = load_settings()
+    with db.open_db(settings)() as session:
+        session.execute(text("SELECT 1"))
+    parent_engine = db.open_db(settings).kw["bind"]
+    reader, writer = os.pipe()
+    child = os.fork()
+    if child == 0:  # pragma: no cover - the child reports through the pipe
+        try:
+            engine = db.open_db(settings).kw["bind"]
+            with engine.connect() as connection:
+                ok = connection.execute(text("SELECT 1")).scalar() == 1
+            os.write(writer, b"new" if ok and engine is not parent_engine else b"shared")
+        finally:
+            os._exit(0)
+    os.waitpid(child, 0)
+    assert os.read(reader, 16) == b"new"
+    with parent_engine.connect() as connection:  # the parent's pool survived the child
+        assert connection.execute(text("SELECT 1")).scalar() == 1

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import atexit
 import logging
+import os
 import sqlite3
+import threading
 import time
 import warnings
+from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -196,11 +200,66 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
 
 
 def open_db(settings: Settings) -> sessionmaker[Session]:
-    """Sessions on the configured database, creating `var/` and migrating on first use."""
+    """Sessions on the configured database, through the process's one engine for it."""
+    return session_factory(process_engine(settings))
+
+
+def process_engine(settings: Settings) -> Engine:
+    """The engine of this process for the configured database, migrated on first use.
+
+    Building an engine and asking Alembic for the schema's revision cost a few milliseconds and
+    a pool of fresh connections each; a long-lived worker asks for sessions at every step, so the
+    engine is built and the migration checked once per process and database, and every later
+    call shares its pool. The engines are disposed at exit, and forgotten (not closed: the parent
+    still uses their connections) in a forked child, which builds its own.
+    """
     assert settings.database_url is not None  # filled in by Settings
-    url = make_url(settings.database_url)
+    key = (settings.database_url, settings.database_busy_seconds)
+    with _ENGINES_LOCK:
+        engine = _ENGINES.get(key)
+        if engine is not None:
+            _ENGINES.move_to_end(key)
+            return engine
+        engine = _new_migrated_engine(settings.database_url, settings.database_busy_seconds)
+        _ENGINES[key] = engine
+        while len(_ENGINES) > MAX_ENGINES:  # a test suite opens many; a deployment opens one
+            _ENGINES.popitem(last=False)[1].dispose()
+        return engine
+
+
+def _new_migrated_engine(database_url: str, busy_seconds: float) -> Engine:
+    url = make_url(database_url)
     if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = make_engine(settings.database_url, settings.database_busy_seconds)
-    migrate(engine)
-    return session_factory(engine)
+    engine = make_engine(database_url, busy_seconds)
+    try:
+        migrate(engine)
+    except BaseException:
+        engine.dispose()
+        raise
+    return engine
+
+
+def dispose_engines() -> None:
+    """Close every pooled connection of this process's engines (at exit, and for tests)."""
+    with _ENGINES_LOCK:
+        while _ENGINES:
+            _ENGINES.popitem()[1].dispose()
+
+
+def _forget_engines_in_child() -> None:
+    # SQLAlchemy's advice for a fork: the child must not use (nor close) the parent's connections;
+    # the lock may have been held by a thread of the parent that does not exist in the child
+    global _ENGINES_LOCK
+    _ENGINES_LOCK = threading.Lock()
+    for engine in _ENGINES.values():
+        engine.dispose(close=False)
+    _ENGINES.clear()
+
+
+# Engines by (database URL, busy timeout); at most MAX_ENGINES, the least recently used disposed.
+MAX_ENGINES = 8
+_ENGINES: OrderedDict[tuple[str, float], Engine] = OrderedDict()
+_ENGINES_LOCK = threading.Lock()
+atexit.register(dispose_engines)
+os.register_at_fork(after_in_child=_forget_engines_in_child)
