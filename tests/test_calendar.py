@@ -1,7 +1,9 @@
-"""Tests of the working calendar on real 2026 dates (holidays package + configured cuti bersama)."""
+"""The working calendar on real dates: the holidays package's holidays and cuti bersama, and the
+office's own changes to them."""
 
 from __future__ import annotations
 
+import json
 import re
 import tomllib
 from datetime import date, datetime, time, timedelta
@@ -14,26 +16,30 @@ from hypothesis import strategies as st
 from pydantic import BaseModel
 
 from ppid.core.calendar import (
-    CUTI_BERSAMA,
+    FROM_GOVERNMENT,
+    FROM_PUBLIC,
+    FROM_SETTINGS,
     WorkCalendar,
     add_working_days,
     calendar_from_settings,
+    days_off_in,
     format_tanggal,
     format_waktu,
     is_working_day,
     month_roman,
-    national_holidays,
     next_working_moment,
     non_working_reason,
+    package_days_off,
     working_days_between,
 )
 from ppid.core.errors import ConfigError
 from ppid.core.settings import Settings, WorkingHours, load_settings
+from tests.specimens import run_cli
 
 WIB = ZoneInfo("Asia/Pontianak")
 UTC = ZoneInfo("UTC")
 EXAMPLE_CONFIG = Path(__file__).resolve().parent.parent / "ppid.toml.example"
-# Keppres 42/2025 (= SKB 1497, 2 and 5 of 2025), typed out here independently of settings.py.
+# Keppres 42/2025 (= SKB 1497, 2 and 5 of 2025), typed out here independently of the package.
 CUTI_BERSAMA_2026 = [
     date(2026, 2, 16),
     date(2026, 3, 18),
@@ -48,7 +54,7 @@ CUTI_BERSAMA_2026 = [
 
 @pytest.fixture(scope="module")
 def cal() -> WorkCalendar:
-    return calendar_from_settings(Settings(cuti_bersama=CUTI_BERSAMA_2026))
+    return calendar_from_settings(Settings())
 
 
 def wib(*args: int) -> datetime:
@@ -58,8 +64,12 @@ def wib(*args: int) -> datetime:
 # --- facts the calendar rests on ----------------------------------------------------------
 
 
+def _by_source(year: int, source: str) -> dict[date, str]:
+    return {d.day: d.name for d in package_days_off(year).values() if d.source == source}
+
+
 def test_holidays_package_knows_nyepi_and_idul_fitri_2026() -> None:
-    table = national_holidays(2026)
+    table = _by_source(2026, FROM_PUBLIC)
     assert "Nyepi" in table[date(2026, 3, 19)]
     assert "Idul Fitri" in table[date(2026, 3, 21)]
     assert "Idul Fitri" in table[date(2026, 3, 22)]
@@ -67,12 +77,30 @@ def test_holidays_package_knows_nyepi_and_idul_fitri_2026() -> None:
     assert len(table) == 17  # the SKB's 17 national holidays
 
 
-def test_default_cuti_bersama_is_the_2026_decree_on_weekdays_that_are_not_holidays() -> None:
-    defaults = Settings().cuti_bersama
-    assert sorted(defaults) == CUTI_BERSAMA_2026
-    for day in defaults:
-        assert day.weekday() < 5
-        assert day not in national_holidays(2026)
+def test_the_packages_cuti_bersama_2026_are_the_decree_on_weekdays_that_are_not_holidays() -> None:
+    cuti = _by_source(2026, FROM_GOVERNMENT)
+    assert sorted(cuti) == CUTI_BERSAMA_2026
+    for day, name in cuti.items():
+        assert day.weekday() < 5 and name.startswith("Cuti Bersama")
+
+
+def test_a_2027_deadline_counts_the_2027_cuti_bersama_with_no_setting() -> None:
+    # Registered Monday 1 March 2027. Counted by hand: March has 22 weekdays after the 1st; 8
+    # are off: Nyepi (8th), Idul Fitri (10th, 11th), Good Friday (26th) and the cuti bersama on
+    # the 9th, 12th, 15th and 25th. Day 14 is 31 March; 1, 2, 5-9, 12-16, 19-22 April make day
+    # 30 Thursday 22 April. Without the four cuti bersama it would be Friday 16 April.
+    cal = calendar_from_settings(Settings())
+    assert Settings().days_off == {} and Settings().working_days == []
+    for cuti in (date(2027, 3, 9), date(2027, 3, 12), date(2027, 3, 15), date(2027, 3, 25)):
+        assert not is_working_day(cal, cuti)
+        assert non_working_reason(cal, cuti).startswith("Cuti Bersama")
+    march = [date(2027, 3, d) for d in range(2, 32)]
+    assert sum(is_working_day(cal, d) for d in march) == 14
+    assert add_working_days(cal, date(2027, 3, 1), 30) == date(2027, 4, 22)
+    without_cuti = calendar_from_settings(
+        Settings(working_days=list(_by_source(2027, FROM_GOVERNMENT)))
+    )
+    assert add_working_days(without_cuti, date(2027, 3, 1), 30) == date(2027, 4, 16)
 
 
 # --- which days are working days ----------------------------------------------------------
@@ -82,16 +110,16 @@ def test_default_cuti_bersama_is_the_2026_decree_on_weekdays_that_are_not_holida
     ("day", "reason"),
     [
         (date(2026, 3, 17), None),
-        (date(2026, 3, 18), CUTI_BERSAMA),
+        (date(2026, 3, 18), "Cuti Bersama Hari Suci Nyepi"),
         (date(2026, 3, 19), "Hari Suci Nyepi"),
-        (date(2026, 3, 20), CUTI_BERSAMA),
+        (date(2026, 3, 20), "Cuti Bersama Hari Raya Idul Fitri"),
         (date(2026, 3, 21), "Hari Raya Idul Fitri"),  # a Saturday: the holiday is named
-        (date(2026, 3, 23), CUTI_BERSAMA),
-        (date(2026, 3, 24), CUTI_BERSAMA),
+        (date(2026, 3, 23), "Cuti Bersama Hari Raya Idul Fitri"),
+        (date(2026, 3, 24), "Cuti Bersama Hari Raya Idul Fitri"),
         (date(2026, 3, 25), None),
         (date(2026, 11, 28), "Sabtu"),
         (date(2026, 11, 29), "Minggu"),
-        (date(2026, 12, 24), CUTI_BERSAMA),
+        (date(2026, 12, 24), "Cuti Bersama Hari Raya Natal"),
         (date(2026, 12, 25), "Hari Raya Natal"),
         (date(2027, 1, 1), "Tahun Baru Masehi"),
     ],
@@ -103,10 +131,23 @@ def test_non_working_reason_names_holiday_cuti_bersama_or_weekend(
     assert is_working_day(cal, day) is (reason is None)
 
 
-def test_cuti_bersama_only_counts_when_configured() -> None:
-    bare = calendar_from_settings(Settings(cuti_bersama=[]))
-    assert is_working_day(bare, date(2026, 3, 20))
-    assert not is_working_day(bare, date(2026, 3, 19))
+def test_ppid_toml_adds_named_days_off_and_removes_days_the_office_works() -> None:
+    regional = date(2026, 10, 23)  # a Friday: Hari Jadi Kota Pontianak, say
+    cal = calendar_from_settings(
+        Settings(days_off={regional: "Hari Jadi Kota Pontianak"}, working_days=[date(2026, 3, 20)])
+    )
+    assert non_working_reason(cal, regional) == "Hari Jadi Kota Pontianak"
+    assert is_working_day(cal, date(2026, 3, 20))  # a cuti bersama the office works
+    assert not is_working_day(cal, date(2026, 3, 19))  # Nyepi still off
+    sources = {d.day: d.source for d in days_off_in(cal, 2026)}
+    assert sources[regional] == FROM_SETTINGS and date(2026, 3, 20) not in sources
+    assert sources[date(2026, 3, 18)] == FROM_GOVERNMENT
+    assert sources[date(2026, 3, 19)] == FROM_PUBLIC
+
+
+def test_the_old_cuti_bersama_list_is_refused_with_what_to_do_instead(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match=r"cuti_bersama is no longer a setting.*days_off"):
+        Settings(cuti_bersama=[date(2026, 3, 18)])
 
 
 def test_a_datetime_is_judged_by_its_office_date(cal: WorkCalendar) -> None:
@@ -174,7 +215,7 @@ def test_30_working_days_across_nyepi_idul_fitri_and_good_friday(cal: WorkCalend
     # Good Friday, so day 30 is Tuesday 21 April. Without cuti bersama only 19 March and
     # 3 April are off: Wednesday 15 April.
     assert add_working_days(cal, date(2026, 3, 2), 30) == date(2026, 4, 21)
-    plain = calendar_from_settings(Settings(cuti_bersama=[]))
+    plain = calendar_from_settings(Settings(working_days=CUTI_BERSAMA_2026))
     assert add_working_days(plain, date(2026, 3, 2), 30) == date(2026, 4, 15)
 
 
@@ -220,7 +261,7 @@ def test_working_days_between_counts_after_start_through_end(cal: WorkCalendar) 
     n=st.integers(min_value=0, max_value=40),
 )
 def test_between_is_the_inverse_of_add(start: date, n: int) -> None:
-    cal = calendar_from_settings(Settings(cuti_bersama=CUTI_BERSAMA_2026))
+    cal = calendar_from_settings(Settings())
     end = add_working_days(cal, start, n)
     assert working_days_between(cal, start, end) == n
     assert n == 0 or is_working_day(cal, end)
@@ -274,7 +315,6 @@ def test_example_config_loads_and_shows_the_defaults(
     monkeypatch.setenv("PPID_CONFIG", str(EXAMPLE_CONFIG))
     loaded = load_settings()
     defaults = _defaults(monkeypatch)
-    assert loaded.cuti_bersama == CUTI_BERSAMA_2026
     # The example claims to show every built-in default: it must change nothing.
     assert loaded.model_dump() == defaults.model_dump()
 
@@ -302,3 +342,23 @@ def _setting_names(model: type[BaseModel]) -> list[str]:
         if isinstance(field.annotation, type) and issubclass(field.annotation, BaseModel):
             names.extend(_setting_names(field.annotation))
     return names
+
+
+def test_ppid_calendar_prints_each_day_off_with_its_source(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PPID_DAYS_OFF", '{"2027-10-22": "Hari Jadi Kota Pontianak"}')
+    monkeypatch.setenv("PPID_WORKING_DAYS", '["2027-12-24"]')
+    code, out, _ = run_cli(capsys, "calendar", "2027")
+    assert code == 0
+    lines = out.splitlines()
+    assert any(
+        line.startswith("2027-03-09") and "Cuti Bersama" in line and FROM_GOVERNMENT in line
+        for line in lines
+    )
+    assert any(line.startswith("2027-03-08") and FROM_PUBLIC in line for line in lines)
+    assert any(line.startswith("2027-10-22") and FROM_SETTINGS in line for line in lines)
+    assert any(line.startswith("2027-12-24") and "working_days" in line for line in lines)
+    code, out, _ = run_cli(capsys, "calendar", "2027", "--json")
+    rows = json.loads(out)
+    assert [r["date"] for r in rows] == sorted(r["date"] for r in rows)

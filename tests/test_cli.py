@@ -49,6 +49,7 @@ COMMANDS = {
     ),
     "case show": (["number"], ["--json"]),
     "cases": ([], ["--json", "--year"]),
+    "calendar": (["year"], ["--json"]),
     "config": ([], ["--json"]),
     "desk attach": (["source", "target"], []),
     "desk dismiss": (["submission"], ["--as", "--note"]),
@@ -112,10 +113,10 @@ def test_config_hides_secrets_and_honours_environment(capsys, monkeypatch, ppid_
 
 def test_config_reads_ppid_toml_under_home(capsys, ppid_home) -> None:
     (ppid_home / "ppid.toml").write_text(
-        'cuti_bersama = ["2026-03-18"]\n[office]\natasan_name = "Dra. Siti Contoh"\n',
+        'working_days = ["2026-03-18"]\n[office]\natasan_name = "Dra. Siti Contoh"\n',
         encoding="utf-8",
     )
     code, out, _ = run_cli(capsys, "config")
     assert code == 0
     assert "office.atasan_name = Dra. Siti Contoh" in out
-    assert "cuti_bersama = ['2026-03-18']" in out
+    assert "working_days = ['2026-03-18']" in out

@@ -327,9 +327,9 @@ def test_task_due_dates_skip_holidays_and_cuti_bersama(
     ordered = step(sessions, settings, number, "atasan", "order", day=18)  # Friday
     # Mon 21, Tue 22, Wed 23, (Thu 24 cuti bersama, Fri 25 Natal, weekend), Mon 28, Tue 29.
     assert ordered["open_tasks"] == [{"role": "bidang", "step": "fulfil", "due": "2026-12-29"}]
-    with_leave = load_settings(
+    with_leave = load_settings(  # a day off of the office's own on Monday 28
         workflow={"task_due_days": {"fulfil": 5}},
-        cuti_bersama=[date(2026, 12, 24), date(2026, 12, 28)],
+        days_off={date(2026, 12, 28): "Cuti bersama tambahan"},
     )
     number = register(sessions, with_leave, "Budi Contoh", datetime(2026, 12, 14, 9, tzinfo=WIB))
     to_decision(sessions, with_leave, number)

@@ -1,10 +1,17 @@
-"""The office's working calendar: hours, holidays, cuti bersama, deadlines, Indonesian dates."""
+"""The office's working calendar: hours, holidays, cuti bersama, deadlines, Indonesian dates.
+
+National holidays and cuti bersama come from the `holidays` package: Indonesia's PUBLIC category
+(the national holidays) and its GOVERNMENT category (the cuti bersama decreed for civil servants
+each year, SKB of three ministers / Keppres). `ppid.toml` only changes that calendar: `days_off`
+adds named days (a decree newer than the installed package, a regional holiday), `working_days`
+removes days the office works anyway. `ppid calendar YEAR` shows the result and each day's source.
+"""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from types import MappingProxyType
@@ -32,7 +39,11 @@ BULAN = (
     "November",
     "Desember",
 )
-CUTI_BERSAMA = "Cuti bersama"
+# Where a non-working day comes from (`ppid calendar`)
+FROM_PUBLIC = "holidays: public (libur nasional)"
+FROM_GOVERNMENT = "holidays: government (cuti bersama)"
+FROM_SETTINGS = "ppid.toml days_off"
+FROM_WEEKDAY = "working_hours"
 _ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII")
 # No real calendar has a year without a working day; the bound only stops a misconfiguration
 # (every day off) from looping forever.
@@ -44,13 +55,24 @@ class WorkCalendar:
     """When the office is open: its time zone, hours per weekday and the extra days off.
 
     `hours[i]` is `(start, end)` for `date.weekday() == i` (Monday is 0), or None when the office
-    is closed that weekday. `days_off` holds the decreed cuti bersama; national holidays are not
-    stored here but looked up from the `holidays` package, so a calendar never goes stale.
+    is closed that weekday. National holidays and cuti bersama are not stored here but looked up
+    from the `holidays` package, so a calendar never goes stale; `days_off` (named) and
+    `working_days` are the office's own changes to it.
     """
 
     tz: ZoneInfo
     hours: tuple[tuple[time, time] | None, ...]
-    days_off: frozenset[date] = frozenset()
+    days_off: Mapping[date, str] = field(default_factory=lambda: MappingProxyType({}))
+    working_days: frozenset[date] = frozenset()
+
+
+@dataclass(frozen=True)
+class DayOff:
+    """A day the office is closed for a reason other than its weekly hours, and its source."""
+
+    day: date
+    name: str
+    source: str
 
 
 def calendar_from_settings(settings: Settings) -> WorkCalendar:
@@ -64,7 +86,8 @@ def calendar_from_settings(settings: Settings) -> WorkCalendar:
     return WorkCalendar(
         tz=_zone(settings.timezone),
         hours=hours,
-        days_off=frozenset(settings.cuti_bersama),
+        days_off=MappingProxyType(dict(settings.days_off)),
+        working_days=frozenset(settings.working_days),
     )
 
 
@@ -91,27 +114,49 @@ def _weekday_hours(settings: Settings, weekday: str) -> tuple[time, time] | None
 
 
 @lru_cache(maxsize=32)
-def national_holidays(year: int) -> Mapping[date, str]:
-    """Indonesia's national holidays of one year, named in Indonesian (read-only, cached).
+def package_days_off(year: int) -> Mapping[date, DayOff]:
+    """Indonesia's national holidays and cuti bersama of one year, in Indonesian (cached).
 
     Names of dates the package only estimates (Islamic holidays of future years) end in
     "(perkiraan)"; the government fixes them by decree, so check them against the SKB.
     """
-    table = holidays.country_holidays("ID", years=year, language="id")
-    return MappingProxyType(dict(table))
+    found: dict[date, DayOff] = {}
+    for category, source in (("government", FROM_GOVERNMENT), ("public", FROM_PUBLIC)):
+        table = holidays.country_holidays("ID", years=year, categories=category, language="id")
+        found.update({day: DayOff(day, name, source) for day, name in table.items()})
+    return MappingProxyType(found)  # a public holiday wins over a cuti bersama on the same day
+
+
+def day_off(cal: WorkCalendar, day: date) -> DayOff | None:
+    """Why the office is closed on `day` beyond its weekly hours, or None.
+
+    The office's own `days_off` first, then the package's holidays and cuti bersama, unless
+    the office listed the day in `working_days`.
+    """
+    day = _local_date(cal, day)
+    if name := cal.days_off.get(day):
+        return DayOff(day, name, FROM_SETTINGS)
+    if day in cal.working_days:
+        return None
+    return package_days_off(day.year).get(day)
+
+
+def days_off_in(cal: WorkCalendar, year: int) -> list[DayOff]:
+    """Every holiday, cuti bersama and office day off of `year`, in date order."""
+    start = date(year, 1, 1)
+    days = (start + timedelta(days=k) for k in range((date(year + 1, 1, 1) - start).days))
+    return [found for day in days if (found := day_off(cal, day)) is not None]
 
 
 def non_working_reason(cal: WorkCalendar, day: date) -> str | None:
     """Why the office is closed on `day`, in Indonesian, or None if it is a working day.
 
-    A national holiday is named even on a weekend (it is the more informative reason); then
-    cuti bersama; then the weekday name ("Sabtu", "Minggu") for days without working hours.
+    A holiday or cuti bersama is named even on a weekend (it is the more informative reason);
+    then the weekday name ("Sabtu", "Minggu") for days without working hours.
     """
     day = _local_date(cal, day)
-    if name := national_holidays(day.year).get(day):
-        return name
-    if day in cal.days_off:
-        return CUTI_BERSAMA
+    if found := day_off(cal, day):
+        return found.name
     if cal.hours[day.weekday()] is None:
         return HARI[day.weekday()]
     return None
@@ -228,5 +273,5 @@ def _next_working_day(cal: WorkCalendar, day: date) -> date:
             return candidate
     raise ConfigError(
         f"no working day within a year after {day.isoformat()}; check working_hours and "
-        "cuti_bersama in ppid.toml"
+        "days_off in ppid.toml"
     )

@@ -41,25 +41,6 @@ def _default_working_hours() -> dict[str, WorkingHours]:
     }
 
 
-# Cuti bersama (joint leave) of 2026 for civil servants: Keppres 42/2025, the same dates as the
-# SKB of the Ministers of Religion, Manpower and PAN-RB No. 1497, 2 and 5 of 2025. A new list is
-# decreed every year: set `cuti_bersama` in ppid.toml (it replaces this list, so repeat old years).
-_CUTI_BERSAMA_2026 = (
-    date(2026, 2, 16),  # Tahun Baru Imlek
-    date(2026, 3, 18),  # Nyepi
-    date(2026, 3, 20),  # Idul Fitri
-    date(2026, 3, 23),  # Idul Fitri
-    date(2026, 3, 24),  # Idul Fitri
-    date(2026, 5, 15),  # Kenaikan Yesus Kristus
-    date(2026, 5, 28),  # Idul Adha
-    date(2026, 12, 24),  # Natal
-)
-
-
-def _default_cuti_bersama() -> list[date]:
-    return list(_CUTI_BERSAMA_2026)
-
-
 class Office(BaseModel):
     """Identity printed on letterheads, forms and registers."""
 
@@ -193,7 +174,11 @@ class Settings(BaseSettings):
     office: Office = Field(default_factory=Office)
     timezone: str = "Asia/Pontianak"
     working_hours: dict[str, WorkingHours] = Field(default_factory=_default_working_hours)
-    cuti_bersama: list[date] = Field(default_factory=_default_cuti_bersama)
+    # National holidays and cuti bersama come from the `holidays` package (ppid/core/calendar.py);
+    # these only change it: days the office is closed beyond it (a decree the package does not
+    # have yet, a regional holiday), named; and days it lists that the office works anyway.
+    days_off: dict[date, str] = Field(default_factory=dict)
+    working_days: list[date] = Field(default_factory=list)
     register_number_format: str = "{seq:03d}/KEB/PPID-DKUKM/{month_roman}/{year}"
     answer_deadline_working_days: int = 30
     dispute_window_working_days: int = 14
@@ -210,6 +195,17 @@ class Settings(BaseSettings):
     web_port: int = 8000
     # The address people type to reach the web app; "https://…" marks cookies Secure, adds HSTS.
     web_public_url: str = ""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _refuse_the_old_cuti_bersama_list(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "cuti_bersama" in data:
+            raise ValueError(
+                "cuti_bersama is no longer a setting: cuti bersama come with the holidays "
+                "package (see `ppid calendar YEAR`); remove it, and put a day the package "
+                'lacks in [days_off] as "YYYY-MM-DD" = "Cuti bersama …"'
+            )
+        return data
 
     @model_validator(mode="after")
     def _fill_defaults_under_home(self) -> Settings:
