@@ -26,8 +26,9 @@ $(UV): | var/.system-packages
 	@python3 -m venv $(BOOTSTRAP)
 	@$(BOOTSTRAP)/bin/pip install -q "uv==$(UV_VERSION)"
 
-$(VENV)/.synced: uv.lock pyproject.toml | $(UV)
-	@$(UV) sync --frozen --quiet
+# The postgres extra (psycopg) too: the tests run every database test on PostgreSQL as well.
+$(VENV)/.synced: uv.lock pyproject.toml Makefile | $(UV)
+	@$(UV) sync --frozen --quiet --extra postgres
 	@touch $@
 
 setup: var/.system-packages $(VENV)/.synced
@@ -70,5 +71,4 @@ bench: setup
 
 # Rehearsal of the multi-machine set-up on one machine (PostgreSQL, Prefect server, 2 workers).
 scale-test: setup
-	@$(UV) sync --frozen --quiet --extra postgres --inexact   # psycopg, for the register
 	nice -n 10 $(VENV)/bin/python scripts/scale_test.py --files 100 --workers 2

@@ -5,8 +5,8 @@
 What `make scale-test` runs. It builds, under `var/scale-test/<run>/`, what a multi-machine
 deployment looks like (docs/operations.md, "Several machines"), only on one host:
 
-1. a throw-away PostgreSQL cluster (the Debian `postgresql` package, installed when missing and
-   run as root) on a free port, with one database for the register and one for Prefect;
+1. a throw-away PostgreSQL cluster (`scripts/pg_cluster.py`, the one the tests use) on a free
+   port, with one database for the register and one for Prefect;
 2. a Prefect server on that PostgreSQL database;
 3. `ppid run` with `PPID_PREFECT__WORK_POOL` set: it registers the deployments on the process
    work pool and runs the inbox watcher and the web app, but no flow runs of its own;
@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import glob
 import hashlib
 import importlib.util
 import json
@@ -46,6 +45,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+from scripts import pg_cluster  # noqa: E402  (after the path: run as a script)
 
 PYTHON = sys.executable
 POOL = "ppid-scale"
@@ -154,70 +155,17 @@ def tail(path: Path, lines: int = 25) -> str:
 # --- PostgreSQL --------------------------------------------------------------------------------
 
 
-def pg_bin() -> Path:
-    """The folder of initdb/pg_ctl; installs Debian's `postgresql` when missing and root."""
-    for found in (shutil.which("pg_ctl"), *sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"))):
-        if found and Path(found).resolve().with_name("initdb").exists():
-            return Path(found).resolve().parent
-    if os.geteuid() != 0:
-        raise ScaleTestError(
-            "PostgreSQL is not installed; run as root (installs Debian's `postgresql`) "
-            "or `sudo apt-get install postgresql`"
-        )
-    print("installing PostgreSQL (Debian package postgresql) ...", flush=True)
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
-    subprocess.run(
-        ["apt-get", "install", "-y", "-qq", "--no-install-recommends", "postgresql"],
-        check=True,
-        env=env,
-    )
-    # Debian starts a system cluster on 5432; this rehearsal uses its own and leaves that alone.
-    return pg_bin()
-
-
-def as_cluster_owner(command: list[str]) -> list[str]:
-    """PostgreSQL refuses to run as root: run its commands as the `postgres` user then."""
-    if os.geteuid() == 0:
-        return ["runuser", "-u", "postgres", "--", *command]
-    return command
-
-
 def start_postgres(rehearsal: Rehearsal) -> str:
-    """A fresh cluster under the run folder on a free port; returns the server's base URL."""
-    binaries = pg_bin()
-    folder = rehearsal.run_dir / "pg"
-    folder.mkdir(parents=True)
-    if os.geteuid() == 0:
-        shutil.chown(folder, "postgres", "postgres")
-    data = folder / "data"
-    port = free_port()
-    initdb = [str(binaries / "initdb"), "-D", str(data), "-U", "ppid", "-A", "trust", "-E", "UTF8"]
-    subprocess.run(
-        as_cluster_owner([*initdb, "--no-sync"]), check=True, capture_output=True, cwd="/"
-    )
-    options = (
-        f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c max_connections=300 "
-        "-c fsync=off -c synchronous_commit=off"  # a rehearsal: durability is not under test
-    )
-    postgres = [str(binaries / "postgres"), "-D", str(data), *options.split()]
-    started = rehearsal.spawn("postgres", as_cluster_owner(postgres), dict(os.environ))
-    started.stop_signal = signal.SIGINT  # PostgreSQL's "fast" shutdown
-    base = f"127.0.0.1:{port}"
-    wait_for("PostgreSQL", lambda: _pg_ready(binaries, port), started, 60)
-    psql = ["psql", "-h", "127.0.0.1", "-p", str(port), "-U", "ppid", "-d", "postgres"]
+    """A fresh cluster under the run folder with the register's and Prefect's databases."""
+    try:
+        cluster = pg_cluster.start(rehearsal.run_dir / "pg")
+    except pg_cluster.PgClusterError as error:
+        raise ScaleTestError(str(error)) from error
+    # stopped with the rest, newest first: SIGINT is PostgreSQL's "fast" shutdown
+    rehearsal.started.append(Started("postgres", cluster.process, cluster.log, signal.SIGINT))
     for database in ("prefect", "ppid"):
-        subprocess.run(
-            [*psql, "-qc", f"CREATE DATABASE {database}"],
-            check=True,
-            capture_output=True,
-        )
-    return base
-
-
-def _pg_ready(binaries: Path, port: int) -> bool:
-    probe = [str(binaries / "pg_isready"), "-h", "127.0.0.1", "-p", str(port), "-U", "ppid", "-q"]
-    return subprocess.run(probe, check=False).returncode == 0
+        cluster.create_database(database)
+    return cluster.address
 
 
 # --- Prefect, ppid run, workers --------------------------------------------------------------
@@ -575,7 +523,7 @@ def run(args: argparse.Namespace, rehearsal: Rehearsal) -> None:
     if importlib.util.find_spec("psycopg") is None:
         raise ScaleTestError(
             "psycopg (the register's PostgreSQL driver) is missing; install the locked extra: "
-            "var/bootstrap/bin/uv sync --frozen --extra postgres --inexact (make scale-test does)"
+            "var/bootstrap/bin/uv sync --frozen --extra postgres (make setup does)"
         )
     if not has_work_pool_setting():
         raise ScaleTestError(

@@ -14,6 +14,7 @@ packages=(
   fonts-urw-base35 fonts-freefont-ttf              # Nimbus Sans, FreeSans: other card fonts
   dovecot-imapd openssl                            # real IMAP server (+ TLS cert) for the e-mail tests
   chromium                                         # real browser for the web tests
+  postgresql                                       # throw-away clusters for the database tests
 )
 
 missing=()
@@ -33,5 +34,6 @@ echo "installing system packages: ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-# Debian enables dovecot as a system service; our tests start their own throwaway instance.
+# Debian enables dovecot as a system service; our tests start their own throwaway instance. (A
+# system PostgreSQL is left alone: it may be the office's; the tests start clusters of their own.)
 if command -v systemctl >/dev/null 2>&1; then systemctl disable --now dovecot >/dev/null 2>&1 || true; fi

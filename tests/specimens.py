@@ -7,8 +7,6 @@ import json
 import os
 import subprocess
 import time
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -67,39 +65,11 @@ def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, s
     return code, captured.out, captured.err
 
 
-PG_URL = os.environ.get("PPID_TEST_DATABASE_URL")
-DATABASE_BACKENDS = [
-    "sqlite",
-    pytest.param(
-        "postgresql",
-        marks=[
-            pytest.mark.postgres,
-            pytest.mark.skipif(not PG_URL, reason="needs PPID_TEST_DATABASE_URL (PostgreSQL)"),
-        ],
-    ),
-]
-
-
-@contextlib.contextmanager
-def throwaway_pg_schema() -> Iterator[str]:
-    """A URL on PPID_TEST_DATABASE_URL whose search_path is a fresh schema, dropped afterwards."""
-    from sqlalchemy import text
-    from sqlalchemy.engine import make_url
-
-    from ppid.core.db import make_engine
-
-    assert PG_URL, "PPID_TEST_DATABASE_URL is not set"
-    schema = f"test_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(PG_URL)
-    with admin.begin() as connection:
-        connection.execute(text(f"CREATE SCHEMA {schema}"))
-    url = make_url(admin.url).update_query_dict({"options": f"-csearch_path={schema}"})
-    try:
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
+# The `backend` fixture (tests/conftest.py) runs a test on SQLite and on PostgreSQL: a module opts
+# in with `pytestmark = ON_BOTH_DATABASES` (each test its own empty database, `database_url`), or
+# builds its shared world on `module_database_url`. A test of SQLite's own locking opts out.
+ON_BOTH_DATABASES = pytest.mark.usefixtures("database_url")
+SQLITE_ONLY = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 
 
 def ppid_run_env(home: Path, port: int, **settings: str) -> dict[str, str]:

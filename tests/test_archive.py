@@ -40,6 +40,9 @@ from ppid.intake.ledger import IntakeContext, claim
 from ppid.intake.steps import extract, issue_receipt, store_original
 from ppid.output.pdfa import pdfa_problems
 from ppid.output.qr import page_payload, parse_payload
+from tests.specimens import ON_BOTH_DATABASES
+
+pytestmark = ON_BOTH_DATABASES  # every test on SQLite and on PostgreSQL
 
 SAMPLES = Path(__file__).parent / "corpus" / "samples"
 NIK = "6102054210528578"
@@ -101,14 +104,27 @@ def make_case(ctx: IntakeContext, form: Path) -> str:
 
 
 @pytest.fixture()
-def ctx(ppid_home: Path, case_home: tuple[Path, str]) -> IntakeContext:
-    shutil.copytree(case_home[0], ppid_home, dirs_exist_ok=True)
-    return IntakeContext.open(load_settings())
+def home_with_case(
+    ppid_home: Path, database_url: str, case_home: tuple[Path, str]
+) -> tuple[IntakeContext, str]:
+    """This test's home with the registered case: a copy of the SQLite one, or on PostgreSQL
+    (whose database cannot be copied as a file) the case made again in the test's schema."""
+    if database_url.startswith("sqlite"):
+        shutil.copytree(case_home[0], ppid_home, dirs_exist_ok=True)
+        return IntakeContext.open(load_settings()), case_home[1]
+    ctx = IntakeContext.open(load_settings())
+    ctx.settings.archive.mkdir(parents=True)
+    return ctx, make_case(ctx, _blank_pdf(ppid_home / "formulir.pdf"))
 
 
 @pytest.fixture()
-def number(case_home: tuple[Path, str]) -> str:
-    return case_home[1]
+def ctx(home_with_case: tuple[IntakeContext, str]) -> IntakeContext:
+    return home_with_case[0]
+
+
+@pytest.fixture()
+def number(home_with_case: tuple[IntakeContext, str]) -> str:
+    return home_with_case[1]
 
 
 def _case(session, number: str) -> Case:

@@ -12,6 +12,9 @@ from ppid.cli.app import main
 from ppid.core.db import open_db
 from ppid.core.errors import BadInputError, ExitCode
 from ppid.core.settings import load_settings
+from tests.specimens import ON_BOTH_DATABASES
+
+pytestmark = ON_BOTH_DATABASES  # every test on SQLite and on PostgreSQL
 
 GOOD = (
     "title,description,category,pasal17,unit,year,link\n"

@@ -20,6 +20,9 @@ from ppid.core.db import begin_write, open_db
 from ppid.core.errors import ConfigError
 from ppid.core.models import Case
 from ppid.core.settings import Settings, load_settings
+from tests.specimens import ON_BOTH_DATABASES
+
+pytestmark = ON_BOTH_DATABASES  # every test on SQLite and on PostgreSQL
 
 WIB = timezone(timedelta(hours=7))
 MONDAY = datetime(2026, 11, 30, 9, 0, tzinfo=WIB)
@@ -65,12 +68,12 @@ def text_of(path: Path) -> str:
 
 
 @pytest.fixture(scope="module")
-def office(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+def office(tmp_path_factory: pytest.TempPathFactory, module_database_url: str) -> dict[str, Any]:
     """Four cases, one per branch, taken to their letters once for the whole module."""
     home = tmp_path_factory.mktemp("office")
     settings = load_settings(
         home=home,
-        database_url=f"sqlite:///{home / 'ppid.sqlite3'}",
+        database_url=module_database_url,
         office={"atasan_name": "Drs. Atasan Contoh, M.Si.", "atasan_nip": "197001011990031001"},
     )
     sessions = open_db(settings)
@@ -240,9 +243,8 @@ def test_letters_are_archival_pdfs(office: dict[str, Any]) -> None:
 def test_register_has_every_perki_column_ticks_and_masked_nik(
     office: dict[str, Any], tmp_path: Path
 ) -> None:
-    out = render_register(
-        office["sessions"](), office["settings"], 2026, 11, tmp_path / "register.pdf"
-    )
+    with office["sessions"]() as session:
+        out = render_register(session, office["settings"], 2026, 11, tmp_path / "register.pdf")
     page = PdfReader(out).pages[0]
     assert page.mediabox.width > page.mediabox.height  # landscape
     text = text_of(out)
@@ -281,12 +283,14 @@ def test_annual_report_counts_answers_reasons_decisions_and_disputes(
     office: dict[str, Any], tmp_path: Path
 ) -> None:
     sessions, settings = office["sessions"], office["settings"]
-    data = annual_report(sessions(), settings, 2026, today=date(2026, 12, 31))
+    with sessions() as session:
+        data = annual_report(session, settings, 2026, today=date(2026, 12, 31))
     assert (data["received"], data["answered"], data["on_time"], data["late"]) == (4, 4, 4, 0)
     assert data["by_reason"] == {"a": 0, "b": 0, "c": 4, "d": 0, "e": 4, "f": 0, "g": 0}
     assert data["by_decision"]["exempt"] == 1 and data["by_decision"]["dismissed"] == 1
     assert data["disputes"] == 1
-    text = text_of(render_report(sessions(), settings, 2026, tmp_path / "laporan.pdf"))
+    with sessions() as session:
+        text = text_of(render_report(session, settings, 2026, tmp_path / "laporan.pdf"))
     assert "LAPORAN PENANGANAN KEBERATAN INFORMASI PUBLIK" in text
     assert "Tahun 2026" in text
     assert "Diajukan sebagai sengketa ke Komisi Informasi Provinsi Kalimantan Barat 1" in text

@@ -45,14 +45,11 @@ from ppid.intake.steps import Registration, extract, issue_receipt, register_fil
 from ppid.output.forms import render_filled_form
 from tests.corpus.tnef import TnefFile, corrupt, tnef_bytes
 from tests.smtp_server import SmtpServer, free_port, smtp_server
-from tests.specimens import SAMPLES, ktp_sample, objection_values, run_cli
+from tests.specimens import ON_BOTH_DATABASES, SAMPLES, ktp_sample, objection_values, run_cli
 
 DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
 
 USER, PASSWORD = "meja.keberatan", "rahasia-uji-123"
-pytestmark = pytest.mark.skipif(
-    not Path(DOVECOT).exists() or not shutil.which("openssl"), reason="needs dovecot-imapd, openssl"
-)
 
 
 # --- a throwaway Dovecot ----------------------------------------------------------------------
@@ -346,6 +343,7 @@ def test_tls_is_verified_and_an_office_certificate_can_be_trusted(
 # --- one message, one submission --------------------------------------------------------------
 
 
+@ON_BOTH_DATABASES  # the message ledger's exactly-once
 def test_form_and_ktp_in_one_email_register_one_case_move_it_and_acknowledge(
     ppid_home, dovecot, forms, smtp_sink, monkeypatch
 ) -> None:
@@ -496,6 +494,7 @@ def test_attachment_over_the_limit_is_refused_with_a_reason_and_kept(
     assert drain(ctx) == []
 
 
+@ON_BOTH_DATABASES  # the message ledger's exactly-once
 def test_same_message_id_twice_is_ingested_once(ctx, dovecot, forms) -> None:
     attachments = [("formulir.pdf", forms["form3"], "application/pdf")]
     message_id = make_msgid(domain="example.org")
@@ -553,6 +552,7 @@ def test_damaged_winmail_dat_goes_to_quarantine_with_a_clear_reason(ctx, dovecot
 # --- failures -------------------------------------------------------------------------------
 
 
+@ON_BOTH_DATABASES  # the message ledger's exactly-once
 def test_server_going_away_mid_run_loses_nothing_and_the_next_run_finishes(
     ctx, dovecot, forms
 ) -> None:
@@ -579,6 +579,7 @@ def test_server_going_away_mid_run_loses_nothing_and_the_next_run_finishes(
     assert dovecot.uids("INBOX") == [] and len(dovecot.uids("Processed")) == 3
 
 
+@ON_BOTH_DATABASES  # the message ledger's exactly-once
 def test_failing_message_stays_with_its_error_and_is_retried_after_a_backoff(
     ctx, dovecot, forms, capsys
 ) -> None:

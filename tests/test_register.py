@@ -7,9 +7,7 @@ import multiprocessing
 import os
 import time
 import traceback
-from collections.abc import Iterator
 from datetime import date, datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -22,21 +20,10 @@ from ppid.core.masking import mask_nik
 from ppid.core.models import Case, CaseEvent
 from ppid.core.settings import Settings, load_settings
 from ppid.core.vocabulary import CaseStatus
-from tests.specimens import DATABASE_BACKENDS, run_cli, throwaway_pg_schema
+from tests.specimens import run_cli
 
 WIB = timezone(timedelta(hours=7))  # Asia/Pontianak
 MONDAY_MORNING = datetime(2026, 11, 30, 9, 0, tzinfo=WIB)
-
-
-@pytest.fixture(params=DATABASE_BACKENDS)
-def database_url(request: pytest.FixtureRequest, ppid_home: Path) -> Iterator[str]:
-    """An empty database: SQLite under PPID_HOME, or a throw-away schema in the PostgreSQL one."""
-    if request.param == "sqlite":
-        (ppid_home / "var").mkdir()
-        yield f"sqlite:///{ppid_home / 'var' / 'register.sqlite3'}"
-        return
-    with throwaway_pg_schema() as url:
-        yield url
 
 
 @pytest.fixture
@@ -121,9 +108,8 @@ def test_registering_twice_or_without_time_zone_is_refused(settings) -> None:
         register_case(session, settings, Case(), datetime(2026, 11, 30, 9), "petugas1")
 
 
-def test_sqlite_registration_must_open_its_transaction(settings) -> None:
-    if not settings.database_url.startswith("sqlite"):
-        pytest.skip("PostgreSQL serialises on the counter row instead")
+def test_sqlite_registration_must_open_its_transaction() -> None:
+    settings = load_settings()  # SQLite only: PostgreSQL serialises on the counter row instead
     with open_db(settings)() as session:
         session.scalars(select(Case)).all()
         with pytest.raises(RuntimeError, match="commit or roll back before registering"):

@@ -21,18 +21,23 @@ from ppid.casework.search import (
 from ppid.core.db import make_engine, migrate, session_factory
 from ppid.core.models import Case, CaseEvent
 from ppid.core.vocabulary import Role
+from tests.specimens import ON_BOTH_DATABASES, SQLITE_ONLY
+
+pytestmark = ON_BOTH_DATABASES  # FTS5 on SQLite, tsvector + GIN on PostgreSQL
 
 
 @pytest.fixture
-def sessions(tmp_path) -> Iterator[sessionmaker[Session]]:
-    engine = make_engine(f"sqlite:///{tmp_path / 'search.sqlite3'}")
+def sessions(database_url: str) -> Iterator[sessionmaker[Session]]:
+    engine = make_engine(database_url)
     migrate(engine)
     yield session_factory(engine)
     engine.dispose()
 
 
 def _indexed(session: Session) -> dict[int, str]:
-    return dict(session.execute(text("SELECT rowid, fields FROM case_search")).all())
+    """Case id → the register fields as indexed."""
+    key = "rowid" if session.get_bind().dialect.name == "sqlite" else "case_id"
+    return dict(session.execute(text(f"SELECT {key}, fields FROM case_search")).all())
 
 
 def test_only_changed_cases_are_reindexed_and_an_idle_refresh_does_nothing(sessions) -> None:
@@ -62,6 +67,7 @@ def test_only_changed_cases_are_reindexed_and_an_idle_refresh_does_nothing(sessi
         assert len(_indexed(session)) == 2
 
 
+@SQLITE_ONLY  # SQLite's one writer; PostgreSQL readers never wait for writers
 def test_a_search_reads_without_waiting_for_a_writer(tmp_path) -> None:
     """Intake holding the write lock must not make the archive page wait (or fail) on a search."""
     database = tmp_path / "search.sqlite3"
@@ -165,6 +171,7 @@ def test_the_count_stops_at_the_cap_and_says_so(sessions, monkeypatch) -> None:
         assert (last.total, last.counted_all, last.has_more, len(last.rows)) == (7, True, False, 1)
 
 
+@SQLITE_ONLY  # the FTS5 index is made on first use; PostgreSQL's by its migration
 def test_an_index_in_the_old_layout_or_without_its_triggers_is_rebuilt(sessions) -> None:
     with sessions() as session:
         session.execute(text("CREATE VIRTUAL TABLE case_search USING fts5(case_id, fields)"))
@@ -255,6 +262,7 @@ def test_the_archive_page_says_how_many_and_links_the_next_page() -> None:
     assert "0 keberatan." in render(Page([], 0), 1)
 
 
+@SQLITE_ONLY  # a bm25 shortcut; ts_rank still tells such matches apart
 def test_words_in_most_cases_come_newest_first_instead_of_ranked(sessions) -> None:
     """bm25 gives such words no weight; ranking the whole register for them is the slowest query."""
     ids = _cases(

@@ -21,6 +21,9 @@ from ppid.core.vocabulary import CaseStatus, DocumentKind
 from ppid.web import auth
 from ppid.web.app import SECURITY_HEADERS, create_app
 from ppid.web.auth import LoginLimiter
+from tests.specimens import ON_BOTH_DATABASES
+
+pytestmark = ON_BOTH_DATABASES  # every test on SQLite and on PostgreSQL
 
 PASSWORD = "kata-sandi-uji-1"
 ROLES = ("petugas", "bidang", "atasan", "arsiparis", "admin")
@@ -132,8 +135,9 @@ def cheap_passwords() -> Iterator[None]:
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    settings = load_settings(home=tmp_path_factory.mktemp("webhome"))
+def world(tmp_path_factory: pytest.TempPathFactory, module_database_url: str) -> Iterator[World]:
+    home = tmp_path_factory.mktemp("webhome")
+    settings = load_settings(home=home, database_url=module_database_url)
     ids = _seed(settings)
     app = create_app(settings)
     clients = {"anonim": TestClient(app, follow_redirects=False)}
@@ -393,6 +397,7 @@ def test_the_command_line_search_finds_the_same_cases_with_nik_masked(
     from ppid.cli.app import app
 
     monkeypatch.setenv("PPID_HOME", str(world.settings.home))
+    monkeypatch.setenv("PPID_DATABASE_URL", str(world.settings.database_url))
     result = CliRunner().invoke(app, ["search", "kopera", "--json"])
     assert result.exit_code == 0, result.output
     rows = json.loads(result.output)

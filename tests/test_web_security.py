@@ -35,7 +35,10 @@ from ppid.core.vocabulary import DocumentKind
 from ppid.web import auth
 from ppid.web.app import SECURITY_HEADERS, create_app
 from ppid.web.deps import PRELOGIN_COOKIE, SESSION_COOKIE, checked_form
+from tests.specimens import ON_BOTH_DATABASES
 from tests.test_web import CSRF, PASSWORD, ROLES, _seed, login
+
+pytestmark = ON_BOTH_DATABASES  # every test on SQLite and on PostgreSQL
 
 SCRIPT = "<script>alert(1)</script>"
 IMG = "<img src=x onerror=alert(1)>"
@@ -162,8 +165,9 @@ def _seed_hostile(settings: Settings, outside: Path) -> dict[str, int]:
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    settings = load_settings(home=tmp_path_factory.mktemp("sechome"))
+def world(tmp_path_factory: pytest.TempPathFactory, module_database_url: str) -> Iterator[World]:
+    home = tmp_path_factory.mktemp("sechome")
+    settings = load_settings(home=home, database_url=module_database_url)
     outside = tmp_path_factory.mktemp("outside")
     (outside / "rahasia.png").write_bytes(b"RAHASIA-DI-LUAR-ARSIP")
     (outside / "rahasia.pdf").write_bytes(b"RAHASIA-DI-LUAR-ARSIP")

@@ -1,10 +1,13 @@
-"""Full-text search over the register: SQLite FTS5 (prefix, bm25, snippets), ILIKE elsewhere.
+"""Full-text search over the register: SQLite FTS5 (prefix, bm25, snippets) or PostgreSQL's
+full-text search (tsvector + GIN, prefix, ts_rank, ts_headline).
 
-The index is derived data, kept outside the migrations: triggers put every case that is added,
-changed (or given an event) or removed on a to-do list, and `refresh_index` (re)builds just
-those rows, so "is the index current?" costs the same for ten cases or a million.
-Indexed: the register fields and the OCR / text layer of every received document except ID
-cards (their text is personal data nobody needs to search).
+The index is derived data: triggers put every case that is added, changed (or given an event) or
+removed on a to-do list, and `refresh_index` (re)builds just those rows, so "is the index
+current?" costs the same for ten cases or a million. On SQLite the FTS5 table and its triggers
+are made on first use; on PostgreSQL by a migration (0009).
+Indexed: the register number, the register fields and the OCR / text layer of every received
+document except ID cards (their text is personal data nobody needs to search). Words are split
+the same way on both (`_WORD`), and every word typed must match, as a prefix.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, sessionmaker
 
-from ppid.core.db import write_session
+from ppid.core.db import SEARCH_INDEX_TABLES, write_session
 from ppid.core.models import Case, IntakeFile, Submission
 from ppid.core.vocabulary import CaseStatus
 
@@ -77,7 +80,7 @@ def is_sqlite(session: Session) -> bool:
     return session.get_bind().dialect.name == "sqlite"
 
 
-INDEX_TABLES = ("case_search", "case_search_dirty")
+INDEX_TABLES = SEARCH_INDEX_TABLES
 # Every write that can change what a case's index row holds marks the case dirty, in the same
 # transaction: "is anything to index?" is then one look at a small table, whatever the register's
 # size, and a case edited without an event, or deleted, is caught as surely as a new one.
@@ -126,9 +129,9 @@ def ensure_index(session: Session) -> None:
 
 
 def index_is_current(session: Session) -> bool:
-    """Whether the index reflects every case: a read of a few rows, no lock (SQLite only)."""
-    if not is_sqlite(session):
-        return True
+    """Whether the index reflects every case: a read of a few rows, no lock."""
+    if not is_sqlite(session):  # the migration made the table and its triggers
+        return session.scalar(text("SELECT 1 FROM case_search_dirty LIMIT 1")) is None
     wanted = (*INDEX_TABLES, *_TRIGGERS)
     present = session.scalar(
         select(func.count()).select_from(_MASTER).where(_MASTER.c.name.in_(wanted))
@@ -171,10 +174,10 @@ def case_text(session: Session, case: Case) -> tuple[str, str]:
 def refresh_index(session: Session) -> int:
     """Index the cases on the to-do list (new, changed, removed); returns how many were indexed.
 
-    The caller commits. A no-op on databases other than SQLite (search falls back to ILIKE).
+    The caller commits.
     """
     if not is_sqlite(session):
-        return 0
+        return _refresh_postgresql(session)
     ensure_index(session)
     todo = list(session.scalars(text("SELECT case_id FROM case_search_dirty")))
     if not todo:  # nothing changed: no scan of every case on every search
@@ -293,10 +296,10 @@ def search_page(
     numbered = _by_register_number(session, words, clauses)
     if numbered is not None:
         return Page([numbered][offset:], 1, offset)
-    if not is_sqlite(session):
-        return _ilike_search(session, words, clauses, limit, offset)
     if refresh and not index_is_current(session):
         refresh_index(session)
+    if not is_sqlite(session):
+        return _tsvector_page(session, words, clauses, limit, offset)
     return _fts_page(session, query, clauses, limit, offset)
 
 
@@ -365,14 +368,91 @@ def _page(
     return Page(rows, min(counted or 0, cap), offset, counted_all=(counted or 0) <= cap)
 
 
-def _ilike_search(
+# --- PostgreSQL --------------------------------------------------------------------------
+
+# The 'simple' configuration lowercases and does not stem: Indonesian has no stemmer in
+# PostgreSQL, and a prefix match ("koper" finds koperasi) serves clerks better than one.
+_TS_CONFIG = "simple"
+_PG_DOCUMENT = (
+    "setweight(to_tsvector('simple', :n), 'A') || setweight(to_tsvector('simple', :f), 'B') "
+    "|| setweight(to_tsvector('simple', :o), 'C')"
+)
+# bandit B608: fixed SQL from this module's constants; every value is a bound parameter
+_PG_UPSERT = text(
+    "INSERT INTO case_search (case_id, number, fields, ocr, document) "  # nosec B608
+    f"VALUES (:c, :n, :f, :o, {_PG_DOCUMENT}) ON CONFLICT (case_id) DO UPDATE SET "
+    "number = excluded.number, fields = excluded.fields, ocr = excluded.ocr, "
+    "document = excluded.document"
+)
+_HEADLINE_OPTIONS = (
+    f'StartSel="{HIT_START}", StopSel="{HIT_END}", MaxWords=14, MinWords=6, ShortWord=0, '
+    'MaxFragments=1, FragmentDelimiter=" … "'
+)
+
+
+def _words(value: str) -> str:
+    """`value` split as the queries are (`_WORD`), so "012/KEB/2026" is three words here too."""
+    return " ".join(_WORD.findall(value))
+
+
+def _refresh_postgresql(session: Session) -> int:
+    """Take the to-do list (rows other writers add meanwhile stay for the next refresh)."""
+    todo = list(session.scalars(text("DELETE FROM case_search_dirty RETURNING case_id")))
+    indexed = 0
+    for case_id in todo:
+        case = session.get(Case, case_id)
+        if case is None:  # removed: its row went with it (ON DELETE CASCADE)
+            continue
+        fields, ocr = case_text(session, case)
+        # stored as the words the queries use: the parser would read "012/KEB/2026" as one
+        # path and "<b>" as markup, and no part of either would ever be found or highlighted
+        values = {"c": case_id, "n": _words(case.number or ""), "f": _words(fields)}
+        session.execute(_PG_UPSERT, {**values, "o": _words(ocr)})
+        indexed += 1
+    if todo:
+        log.info("search index: %d case(s) indexed, %d removed", indexed, len(todo) - indexed)
+    return indexed
+
+
+_PG_INDEX = table(
+    "case_search",
+    column("case_id"),
+    column("number"),
+    column("fields"),
+    column("ocr"),
+    column("document"),
+)
+
+
+def _tsvector_page(
     session: Session, words: str, clauses: list[Any], limit: int, offset: int
 ) -> Page:
-    """PostgreSQL fallback: every word must appear (as a substring) in some register field."""
-    for token in _WORD.findall(words):
-        columns = [getattr(Case, name) for name in _FIELDS] + [Case.number]
-        # icontains with autoescape: "_" (a word character) is matched literally, not as "any"
-        clauses.append(or_(*(column.icontains(token, autoescape=True) for column in columns)))
-    newest = select(Case).where(*clauses).order_by(Case.year.desc(), Case.seq.desc())
-    cases = session.scalars(newest.offset(offset).limit(limit))
-    return _page(session, [(case, None) for case in cases], select(Case.id).where(*clauses), offset)
+    """Ranked matches (ts_rank over the weighted tsvector) that pass the filters; snippets by
+    ts_headline, only for the rows on the page."""
+    tokens = [token.lower() for token in _WORD.findall(words)]
+    query = func.to_tsquery(_TS_CONFIG, " & ".join(f"{token}:*" for token in tokens))
+    index = _PG_INDEX.c
+    joined = _PG_INDEX.join(Case.__table__, Case.id == index.case_id)
+    where = [index.document.op("@@")(query), *clauses]
+    rank = func.ts_rank(index.document, query)
+    ranked = (
+        select(index.case_id, rank.label("rank"))
+        .select_from(joined)
+        .where(*where)
+        .order_by(rank.desc(), index.case_id.desc())
+        .limit(limit)
+        .offset(offset)
+        .subquery()
+    )
+    body = index.number + literal(" ") + index.fields + literal(" ") + index.ocr
+    snippet = func.ts_headline(_TS_CONFIG, body, query, _HEADLINE_OPTIONS)
+    rows = session.execute(
+        select(ranked.c.case_id, snippet, ranked.c.rank)
+        .join(_PG_INDEX, index.case_id == ranked.c.case_id)
+        .order_by(ranked.c.rank.desc(), ranked.c.case_id.desc())
+    ).all()
+    # negated: lower is better, as FTS5's bm25 rank
+    hits = {int(r[0]): Hit(int(r[0]), " ".join(r[1].split()), -float(r[2])) for r in rows}
+    cases = {case.id: case for case in session.scalars(select(Case).where(Case.id.in_(hits)))}
+    found = [(cases[cid], hit) for cid, hit in hits.items() if cid in cases]
+    return _page(session, found, select(index.case_id).select_from(joined).where(*where), offset)

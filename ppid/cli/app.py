@@ -35,28 +35,6 @@ app.add_typer(casework.dip_app, name="dip")
 app.add_typer(casework.register_app, name="register")
 
 
-@app.command("calendar")
-def calendar_command(
-    year: int = typer.Argument(..., help="The year, e.g. 2027."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
-) -> None:
-    """The year's days off (holidays, cuti bersama, ppid.toml's days_off) and where each comes
-    from; weekends are off as working_hours says."""
-    from ppid.core.calendar import HARI, calendar_from_settings, days_off_in
-
-    cal = calendar_from_settings(load_settings())
-    rows = [(d.day, d.name, d.source) for d in days_off_in(cal, year)]
-    rows += [(day, "worked, though the package lists it", "ppid.toml working_days")
-             for day in cal.working_days if day.year == year]  # fmt: skip
-    rows.sort()
-    if as_json:
-        data = [{"date": day.isoformat(), "name": name, "source": src} for day, name, src in rows]
-        typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
-        return
-    for day, name, source in rows:
-        typer.echo(f"{day.isoformat()}  {HARI[day.weekday()]:<6}  {name:<52}  {source}")
-
-
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the Typer app and turn every error into one readable line."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")

@@ -1,4 +1,4 @@
-"""Commands that run the system and show its settings: `config`, `run`, `worker`."""
+"""Commands that run the system and show its settings: `config`, `calendar`, `run`, `worker`."""
 
 from __future__ import annotations
 
@@ -30,6 +30,29 @@ def _flatten(data: dict, prefix: str = "") -> list[tuple[str, object]]:
         else:
             rows.append((name, value))
     return rows
+
+
+@commands.command("calendar")
+def calendar_command(
+    year: int = typer.Argument(..., help="The year, e.g. 2027."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """The year's days off (holidays, cuti bersama, ppid.toml's days_off) and where each comes
+    from; weekends are off as working_hours says."""
+    from ppid.core.calendar import HARI, calendar_from_settings, days_off_in
+
+    cal = calendar_from_settings(load_settings())
+    rows = [(d.day, d.name, d.source) for d in days_off_in(cal, year)]
+    rows += [(day, "worked, though the package lists it", "ppid.toml working_days")
+             for day in cal.working_days if day.year == year]  # fmt: skip
+    rows.sort()
+    if as_json:
+        echo_json(
+            [{"date": day.isoformat(), "name": name, "source": src} for day, name, src in rows]
+        )
+        return
+    for day, name, source in rows:
+        typer.echo(f"{day.isoformat()}  {HARI[day.weekday()]:<6}  {name:<52}  {source}")
 
 
 @commands.command()

@@ -31,6 +31,9 @@ from ppid.core.settings import Settings
 log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+# The search index's tables (ppid/casework/search.py): derived data, made by migration 0009 on
+# PostgreSQL and on first use on SQLite (FTS5), never declared as models.
+SEARCH_INDEX_TABLES = ("case_search", "case_search_dirty")
 # Connection execution option: begin the SQLite transaction with BEGIN IMMEDIATE (take the write
 # lock up front, waiting up to busy_timeout) instead of a deferred BEGIN.
 IMMEDIATE = "ppid_begin_immediate"
@@ -165,6 +168,11 @@ def write_session(sessions: sessionmaker[Session]) -> Iterator[Session]:
 def model_metadata() -> MetaData:
     """The metadata of every table the product declares (`ppid.core.models` holds them all)."""
     return Base.metadata
+
+
+def is_model_table(name: str | None, type_: str, parent_names: Any) -> bool:
+    """For Alembic's `include_name`: compare the models' tables, not the search index's."""
+    return not (type_ == "table" and name is not None and name.startswith(SEARCH_INDEX_TABLES))
 
 
 def alembic_config(connection: Connection | None = None) -> Config:

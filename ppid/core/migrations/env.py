@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from ppid.core.db import make_engine, model_metadata
+from ppid.core.db import is_model_table, make_engine, model_metadata
 from ppid.core.settings import load_settings
 
 config = context.config
@@ -18,6 +18,7 @@ def _run(connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=is_model_table,
     )
     with context.begin_transaction():
         context.run_migrations()
