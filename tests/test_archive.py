@@ -38,7 +38,7 @@ from ppid.core.settings import load_settings
 from ppid.core.vocabulary import CaseStatus, DocumentKind
 from ppid.intake.ledger import IntakeContext, claim
 from ppid.intake.steps import extract, issue_receipt, store_original
-from ppid.output.pdfa import pdfa_problems
+from ppid.output.pdfa import findings as pdfa_findings
 from ppid.output.qr import page_payload, parse_payload
 from tests.specimens import ON_BOTH_DATABASES
 
@@ -173,7 +173,7 @@ def test_every_output_has_the_pdfa_essentials_and_the_case_attached(ctx, number)
     outputs = sorted((bag / "data" / "outputs").glob("*.pdf"))
     assert len(outputs) >= 2  # the receipt and the numbered form copy beside it
     for pdf in outputs:
-        assert pdfa_problems(pdf) == [], pdf.name
+        assert pdfa_findings(pdf) == [], pdf.name
         attached = PdfReader(pdf).attachments["case.json"][0]
         assert json.loads(attached)["number"] == number
 
@@ -281,7 +281,7 @@ def test_a_closed_case_is_sealed_with_a_dossier_and_never_changed_after(ctx, num
     assert is_sealed(sealed)
     bagit.Bag(str(sealed)).validate()
     dossier = sealed / "data" / "outputs" / "00-berkas-lengkap.pdf"
-    assert pdfa_problems(dossier) == []
+    assert pdfa_findings(dossier) == []
     outline = [item.title for item in _flat(PdfReader(dossier).outline)]
     assert outline[0] == "Sampul dan ringkasan"
     assert any(t.startswith("KTP pemohon") for t in outline)
@@ -305,7 +305,7 @@ def test_a_closed_case_is_sealed_with_a_dossier_and_never_changed_after(ctx, num
     assert not letter.parent.exists()  # the waiting room beside the sealed bag is emptied
     outputs = sorted(p.name for p in (later / "data" / "outputs").glob("*.pdf"))
     assert "01-tanda-terima.pdf" in outputs and any("surat-susulan" in n for n in outputs)
-    assert all(pdfa_problems(later / "data" / "outputs" / n) == [] for n in outputs)
+    assert all(pdfa_findings(later / "data" / "outputs" / n) == [] for n in outputs)
     assert bag_versions(ctx.settings, case) == [sealed, later]
     refresh_index(ctx.settings, ctx.sessions)
     index = (ctx.archive / "index.html").read_text()

@@ -26,7 +26,7 @@ from ppid.core.masking import mask_nik
 from ppid.core.models import Case, CaseDocument
 from ppid.core.settings import Settings
 from ppid.core.vocabulary import REASON_TEXTS, DocumentKind
-from ppid.output.pdfa import make_archival
+from ppid.output.pdfa import ARCHIVAL, make_archival
 from ppid.output.qr import document_payload, qr_svg
 from ppid.output.render import render_pdf
 
@@ -71,7 +71,7 @@ def render_dossier(settings: Settings, case: Case, out: Path) -> Path:
             ],
         }
         draft = work / "dossier.pdf"
-        render_pdf("archive/dossier.html", context, draft, pdf_variant="pdf/a-3b")
+        render_pdf("archive/dossier.html", context, draft, pdf_variant=ARCHIVAL)
         metadata = json.dumps(case_metadata(case), ensure_ascii=False, indent=2).encode()
         title = f"Berkas lengkap keberatan {case.number}"
         number = str(case.number)

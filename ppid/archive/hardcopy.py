@@ -34,6 +34,7 @@ from ppid.core.paths import DOSSIER_NAME, FORM_COPY_NAME, archived, print_folder
 from ppid.core.settings import Settings
 from ppid.core.vocabulary import DocumentKind
 from ppid.intake.ledger import IntakeContext
+from ppid.output.pdfa import ARCHIVAL, to_pdfa
 from ppid.output.qr import page_payload, parse_payload, qr_svg, separator_payload
 from ppid.output.render import render_pdf, save
 
@@ -80,7 +81,8 @@ def print_version(settings: Settings, case: Case, document: CaseDocument, out: P
         page.merge_page(stamp)
     buffer = io.BytesIO()
     writer.write(buffer)
-    return save(buffer.getvalue(), out)
+    title = f"Cetakan dokumen {document.id} — {case.number}"
+    return save(to_pdfa(buffer.getvalue(), title=title, identifier=str(case.number)), out)
 
 
 def print_batch(
@@ -111,8 +113,9 @@ def print_batch(
         batch.append(single)
         single.unlink()
     out = folder / f"{day.isoformat()}.pdf"
-    with open(out, "wb") as handle:
-        batch.write(handle)
+    buffer = io.BytesIO()
+    batch.write(buffer)
+    save(to_pdfa(buffer.getvalue(), title=f"Cetakan {day.isoformat()}"), out)
     if settings.archival.printer:
         send_to_printer(settings.archival.printer, out)
     return out, len(documents)
@@ -138,7 +141,7 @@ def separator_sheet(settings: Settings, case: Case, out: Path) -> Path:
         "qr_svg": qr_svg(separator_payload(str(case.number))),
         "today": format_tanggal(datetime.now(calendar_from_settings(settings).tz).date()),
     }
-    render_pdf("archive/separator.html", context, out)
+    render_pdf("archive/separator.html", context, out, pdf_variant=ARCHIVAL)
     return out
 
 

@@ -23,12 +23,12 @@ from ppid.core.paths import FORM_COPY_NAME, next_output_path
 from ppid.core.settings import Settings
 from ppid.core.vocabulary import REASON_TEXTS, DocumentKind
 from ppid.output.forms import render_filled_form
+from ppid.output.pdfa import ARCHIVAL
 from ppid.output.qr import document_payload, qr_svg
 from ppid.output.render import render_pdf
 
 log = logging.getLogger(__name__)
 
-ARCHIVAL = "pdf/a-3b"
 # Letter kinds numbered from `workflow.letter_number_formats`: kind -> (template, file stem, title).
 LETTERS = {
     "perintah": ("letters/order.html", "surat-perintah", "Surat perintah"),

@@ -10,7 +10,6 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from ppid.casework.letters import ARCHIVAL
 from ppid.casework.register import list_cases
 from ppid.core.calendar import (
     BULAN,
@@ -23,6 +22,7 @@ from ppid.core.masking import mask_nik
 from ppid.core.models import Case
 from ppid.core.settings import Settings
 from ppid.core.vocabulary import DECISION_LABELS, REASON_LETTERS, REASON_TEXTS, RESPONSE_LABELS
+from ppid.output.pdfa import ARCHIVAL
 from ppid.output.render import render_pdf
 
 log = logging.getLogger(__name__)

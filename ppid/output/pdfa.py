@@ -1,178 +1,146 @@
-"""Archival PDFs: any PDF we made turned into PDF/A-3b with the case's metadata attached.
+"""Archival PDFs: every PDF the product keeps or prints written as PDF/A-3b, proven by its checker.
 
-WeasyPrint already writes PDF/A-3b when asked (`render.render_pdf(pdf_variant="pdf/a-3b")`);
-documents made otherwise (the numbered form copy, letters of other modules) are brought to the
-same essentials here: XMP with the pdfaid identification, an sRGB output intent, a file ID, no
-`NeedAppearances`, and `case.json` embedded as an associated file (PDF/A-3 allows attachments
-only that way). The writer clones the whole document (`clone_from`), never `append`, which
-would drop the catalog's metadata and output intent.
+pikepdf's PDF/A module (`pikepdf.pdfa`) does the work as its makers intend: `save` repairs what
+PDF/A asks of the structure (one sRGB output intent from the profile pikepdf ships, the XMP
+declaration agreeing with the document information, associated-file entries), writes, re-reads
+what it wrote and validates it against ISO 19005-3, and refuses to leave a file that fails. The
+case metadata travels inside as `case.json`, an associated file (`/AF`, `/AFRelationship /Data`,
+MIME type application/json), the only way PDF/A-3 allows an attachment.
+
+`findings` runs the same validator on a stored file: the tests and `ppid archive verify` use it.
 """
 
 from __future__ import annotations
 
-import hashlib
 import io
-import logging
 import os
 from datetime import UTC, datetime
 from pathlib import Path
-from xml.sax.saxutils import escape
 
-from pypdf import PdfReader, PdfWriter
-from pypdf.generic import (
-    ArrayObject,
-    ByteStringObject,
-    DecodedStreamObject,
-    DictionaryObject,
-    NameObject,
-    NumberObject,
-    TextStringObject,
-)
+import pikepdf
+import pikepdf.pdfa
 
-log = logging.getLogger(__name__)
+from ppid.core.errors import PpidError
 
+ARCHIVAL = "pdf/a-3b"  # the variant asked of WeasyPrint (`render_pdf(pdf_variant=ARCHIVAL)`)
 ATTACHMENT = "case.json"
+ATTACHMENT_DESCRIPTION = "Metadata kasus keberatan (JSON)"
+FLAVOUR = "3b"
 PRODUCER = "ppid-keberatan"
+# WeasyPrint names these resource kinds on every page even when it uses none; the validator
+# allows only what it can check, and an empty dictionary holds nothing to check.
+EMPTY_RESOURCES_DROPPED = ("/Pattern", "/Shading", "/XObject")
 
 
-def _srgb_profile() -> bytes:
-    import weasyprint.pdf
-
-    return (Path(weasyprint.pdf.__file__).parent / "sRGB2014.icc").read_bytes()
+class ArchivalError(PpidError):
+    """A document could not be written as PDF/A-3b; the checker's findings say why."""
 
 
-def has_attachment(path: Path, name: str = ATTACHMENT) -> bool:
-    """Whether `path` already carries the case metadata (archival copies are made once)."""
-    try:
-        return name in PdfReader(path).attachments
-    except Exception:  # an unreadable PDF is not an archival copy either
-        return False
+def to_pdfa(
+    source: bytes | Path,
+    *,
+    title: str | None = None,
+    identifier: str | None = None,
+    attachment: bytes | None = None,
+) -> bytes:
+    """`source` as validated PDF/A-3b bytes; `attachment` becomes its `case.json`."""
+    data = source.read_bytes() if isinstance(source, Path) else source
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        _drop_need_appearances(pdf)
+        _drop_empty_resources(pdf)
+        if attachment is not None:
+            _attach_case(pdf, attachment)
+        _describe(pdf, title, identifier)
+        buffer = io.BytesIO()
+        try:
+            pikepdf.pdfa.save(pdf, buffer, FLAVOUR, deterministic_id=True)
+        except pikepdf.pdfa.PdfaError as error:
+            raise ArchivalError(
+                f"the document {title or ''} is not PDF/A-{FLAVOUR}: {error.report.summary(5)}"
+            ) from error
+    return buffer.getvalue()
 
 
 def make_archival(
     source: Path, target: Path, *, metadata: bytes, title: str, identifier: str
 ) -> Path:
-    """Write `source` as PDF/A-3b to `target` with `metadata` attached as case.json."""
-    writer = PdfWriter(clone_from=PdfReader(source))
-    writer.pdf_header = "%PDF-1.7"  # PDF/A-3 is based on PDF 1.7
-    root = writer.root_object
-    acroform = root.get("/AcroForm")
-    if acroform is not None and "/NeedAppearances" in acroform.get_object():
-        del acroform.get_object()[NameObject("/NeedAppearances")]
-    if "/OutputIntents" not in root:
-        root[NameObject("/OutputIntents")] = ArrayObject([_output_intent(writer)])
-    attached = writer.add_attachment(ATTACHMENT, metadata)
-    attached.associated_file_relationship = NameObject("/Data")
-    attached.subtype = NameObject("/application#2Fjson")
-    spec = attached.pdf_object.indirect_reference or writer._add_object(attached.pdf_object)
-    root[NameObject("/AF")] = ArrayObject([spec])
-    now = datetime.now(UTC)
-    writer.metadata = {
-        "/Title": title,
-        "/Producer": PRODUCER,
-        "/CreationDate": _pdf_date(now),
-        "/ModDate": _pdf_date(now),
-    }
-    writer.xmp_metadata = xmp_packet(title=title, identifier=identifier, when=now).encode()
-    digest = hashlib.md5(metadata + title.encode(), usedforsecurity=False).digest()
-    writer._ID = ArrayObject([ByteStringObject(digest), ByteStringObject(digest)])
-    buffer = io.BytesIO()
-    writer.write(buffer)
+    """Write `source` as PDF/A-3b to `target` (atomically) with `metadata` as case.json."""
+    data = to_pdfa(source, title=title, identifier=identifier, attachment=metadata)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(buffer.getvalue())
+    tmp.write_bytes(data)
     tmp.replace(target)
     return target
 
 
-def _output_intent(writer: PdfWriter) -> DictionaryObject:
-    profile = DecodedStreamObject()
-    profile.set_data(_srgb_profile())
-    profile[NameObject("/N")] = NumberObject(3)
-    name = TextStringObject("IEC 61966-2-1 Default RGB Colour Space - sRGB")
-    return DictionaryObject(
-        {
-            NameObject("/Type"): NameObject("/OutputIntent"),
-            NameObject("/S"): NameObject("/GTS_PDFA1"),
-            NameObject("/OutputConditionIdentifier"): name,
-            NameObject("/Info"): name,
-            NameObject("/DestOutputProfile"): writer._add_object(profile),
-        }
+def has_attachment(path: Path, name: str = ATTACHMENT) -> bool:
+    """Whether `path` already carries the case metadata (archival copies are made once)."""
+    try:
+        with pikepdf.open(path) as pdf:
+            return name in pdf.attachments
+    except (pikepdf.PdfError, OSError):  # an unreadable PDF is not an archival copy either
+        return False
+
+
+def attachment(path: Path, name: str = ATTACHMENT) -> bytes:
+    """The bytes of the file attached as `name` (KeyError when there is none)."""
+    with pikepdf.open(path) as pdf:
+        return pdf.attachments[name].get_file().read_bytes()
+
+
+def findings(path: Path) -> list[str]:
+    """What the PDF/A-3b checker finds in the stored file: empty when it passes.
+
+    Violations and constructs the checker cannot vouch for are both listed: only a file with
+    none is approved.
+    """
+    report = pikepdf.pdfa.validate_written(path, FLAVOUR)
+    return [str(finding) for finding in report.findings]
+
+
+def _drop_need_appearances(pdf: pikepdf.Pdf) -> None:
+    """PDF/A forbids asking the viewer to draw form fields: their appearances are in the file."""
+    acroform = pdf.Root.get("/AcroForm")
+    if acroform is not None and "/NeedAppearances" in acroform:
+        del acroform["/NeedAppearances"]
+
+
+def _drop_empty_resources(pdf: pikepdf.Pdf) -> None:
+    for page in pdf.pages:
+        resources = page.obj.get("/Resources")
+        if resources is None:
+            continue
+        for key in EMPTY_RESOURCES_DROPPED:
+            value = resources.get(key)
+            if isinstance(value, pikepdf.Dictionary) and len(value.keys()) == 0:
+                del resources[key]
+
+
+def _attach_case(pdf: pikepdf.Pdf, metadata: bytes) -> None:
+    """`case.json` as the document's one associated data file (replacing an older one)."""
+    if ATTACHMENT in pdf.attachments:
+        del pdf.attachments[ATTACHMENT]
+    spec = pikepdf.AttachedFileSpec(
+        pdf,
+        metadata,
+        description=ATTACHMENT_DESCRIPTION,
+        filename=ATTACHMENT,
+        mime_type="application/json",
+        relationship=pikepdf.Name.Data,
     )
+    pdf.attachments[ATTACHMENT] = spec
+    filespec = pdf.Root.Names.EmbeddedFiles.Names[-1]
+    pdf.Root.AF = pikepdf.Array([filespec])
 
 
-def _pdf_date(when: datetime) -> str:
-    return when.strftime("D:%Y%m%d%H%M%S+00'00'")
-
-
-def xmp_packet(*, title: str, identifier: str, when: datetime) -> str:
-    """XMP that matches the document information dictionary, with the PDF/A-3b identification."""
-    stamp = when.strftime("%Y-%m-%dT%H:%M:%S+00:00")
-    return (
-        '<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>\n'
-        '<x:xmpmeta xmlns:x="adobe:ns:meta/">\n'
-        '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">\n'
-        '<rdf:Description rdf:about="" xmlns:pdfaid="http://www.aiim.org/pdfa/ns/id/"'
-        ' pdfaid:part="3" pdfaid:conformance="B"/>\n'
-        '<rdf:Description rdf:about="" xmlns:pdf="http://ns.adobe.com/pdf/1.3/"'
-        f' pdf:Producer="{PRODUCER}"/>\n'
-        '<rdf:Description rdf:about="" xmlns:xmp="http://ns.adobe.com/xap/1.0/"'
-        f' xmp:CreateDate="{stamp}" xmp:ModifyDate="{stamp}"/>\n'
-        '<rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/">\n'
-        "<dc:format>application/pdf</dc:format>\n"
-        f'<dc:title><rdf:Alt><rdf:li xml:lang="x-default">{escape(title)}</rdf:li></rdf:Alt>'
-        "</dc:title>\n"
-        f"<dc:identifier>{escape(identifier)}</dc:identifier>\n"
-        "</rdf:Description>\n</rdf:RDF>\n</x:xmpmeta>\n"
-        '<?xpacket end="w"?>'
-    )
-
-
-def pdfa_problems(path: Path) -> list[str]:
-    """The PDF/A essentials a file lacks (empty when it has them all); for tests and `verify`."""
-    reader = PdfReader(path)
-    root = reader.trailer["/Root"]
-    problems = []
-    if not reader.pdf_header.startswith("%PDF-1.7"):
-        problems.append(f"header {reader.pdf_header} is not PDF 1.7 (PDF/A-3 needs it)")
-    metadata = root.get("/Metadata")
-    xmp = metadata.get_object().get_data().decode("utf-8", "replace") if metadata else ""
-    if 'pdfaid:part="3"' not in xmp and "<pdfaid:part>3<" not in xmp:
-        problems.append("no PDF/A-3 identification (pdfaid) in the XMP metadata")
-    intents = root.get("/OutputIntents")
-    if not intents or not any(
-        i.get_object().get("/DestOutputProfile") for i in intents.get_object()
-    ):
-        problems.append("no output intent with an ICC profile")
-    acroform = root.get("/AcroForm")
-    if acroform is not None and acroform.get_object().get("/NeedAppearances"):
-        problems.append("AcroForm asks for NeedAppearances")
-    if "/ID" not in reader.trailer:
-        problems.append("no file identifier (/ID) in the trailer")
-    problems.extend(f"font {name} is not embedded" for name in _unembedded_fonts(reader))
-    return problems
-
-
-def _unembedded_fonts(reader: PdfReader) -> set[str]:
-    missing: set[str] = set()
-    for page in reader.pages:
-        resources = page.get("/Resources")
-        fonts = resources.get_object().get("/Font") if resources is not None else None
-        for font in (fonts.get_object() if fonts is not None else {}).values():
-            _check_font(font.get_object(), missing)
-    return missing
-
-
-def _check_font(font: DictionaryObject, missing: set[str]) -> None:
-    if font.get("/Subtype") == "/Type3":
-        return
-    for descendant in font.get("/DescendantFonts") or []:
-        _check_font(descendant.get_object(), missing)
-    if font.get("/Subtype") == "/Type0":
-        return
-    descriptor = font.get("/FontDescriptor")
-    embedded = descriptor is not None and any(
-        key in descriptor.get_object() for key in ("/FontFile", "/FontFile2", "/FontFile3")
-    )
-    if not embedded:
-        missing.add(str(font.get("/BaseFont")))
+def _describe(pdf: pikepdf.Pdf, title: str | None, identifier: str | None) -> None:
+    """Title, identifier and producer in the XMP (pikepdf keeps the DocInfo in agreement)."""
+    now = datetime.now(UTC).isoformat(timespec="seconds")
+    with pdf.open_metadata(set_pikepdf_as_editor=False) as meta:
+        if title:
+            meta["dc:title"] = title
+        if identifier:
+            meta["dc:identifier"] = identifier
+        meta["pdf:Producer"] = PRODUCER
+        meta.setdefault("xmp:CreateDate", now)
+        meta["xmp:ModifyDate"] = now

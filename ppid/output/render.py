@@ -15,6 +15,7 @@ from typing import Any
 import jinja2
 
 from ppid.core.errors import BadInputError, ConfigError
+from ppid.output.pdfa import ARCHIVAL, to_pdfa
 
 log = logging.getLogger(__name__)
 
@@ -64,8 +65,9 @@ def render_pdf(
 ) -> bytes:
     """Render `template` with `context` to PDF bytes, also written to `out` when given.
 
-    `pdf_forms` turns HTML inputs into AcroForm fields; `pdf_variant` (e.g. "pdf/a-3b") asks
-    WeasyPrint for an archival PDF. Relative URLs in the template resolve against templates/.
+    `pdf_forms` turns HTML inputs into AcroForm fields; `pdf_variant` "pdf/a-3b" asks WeasyPrint
+    for an archival PDF and has it finished and proven by the PDF/A checker (`pdfa.to_pdfa`).
+    Relative URLs in the template resolve against templates/.
     """
     import weasyprint  # slow import; only documents need it
 
@@ -75,6 +77,8 @@ def render_pdf(
     if pdf_variant:
         options["pdf_variant"] = pdf_variant
     pdf = document.write_pdf(**options)
+    if pdf_variant == ARCHIVAL:
+        pdf = to_pdfa(pdf)
     if out is not None:
         save(pdf, out)
     return pdf
