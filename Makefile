@@ -9,11 +9,12 @@ UV_VERSION := 0.13.9
 export OMP_THREAD_LIMIT := 1
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: help setup run test lint format bench audit torture scale-test
+.PHONY: help setup run test test-lowest lint format bench audit torture scale-test
 
 help:
 	@echo "make run    start the system (Prefect server, flows, inbox watcher, web app)"
 	@echo "make test   lint, format check, the import contract and the whole test suite with coverage"
+	@echo "make test-lowest  the unit tests on the lowest versions pyproject.toml allows"
 	@echo "make bench  benchmarks (figures in docs/benchmarks.md)"
 	@echo "make scale-test  PostgreSQL + Prefect server + 2 workers, 100 files, invariants checked"
 	@echo "make torture  crash torture: 100 files, workers and Prefect server killed (seed printed)"
@@ -41,6 +42,22 @@ test: setup audit
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports   # the layers and no import cycles (pyproject.toml, ARCHITECTURE.md)
 	$(VENV)/bin/pytest --cov --cov-report=term:skip-covered -q
+
+# The unit tests on the lowest versions pyproject.toml allows for our direct dependencies (uv's
+# lowest-direct resolution, in a venv of its own; uv.lock is not touched), so the lower bounds
+# stay true. Not the servers' tests (Prefect, IMAP, browser, crash torture): those run in `make test`.
+LOWEST := var/lowest
+LOWEST_SKIPS := browser service service_workers torture intake mail faults corpus corpus_families \
+	bench_extract
+test-lowest: setup
+	@mkdir -p $(LOWEST)
+	$(UV) pip compile pyproject.toml --resolution lowest-direct --extra postgres --group dev \
+		--quiet -o $(LOWEST)/requirements.txt
+	$(UV) venv --quiet --allow-existing $(LOWEST)/venv
+	$(UV) pip sync --quiet --python $(LOWEST)/venv/bin/python $(LOWEST)/requirements.txt
+	$(UV) pip install --quiet --python $(LOWEST)/venv/bin/python --no-deps -e .
+	$(LOWEST)/venv/bin/pytest -q -p no:cacheprovider -m "not slow" \
+		$(foreach t,$(LOWEST_SKIPS),--ignore=tests/test_$(t).py)
 
 # Known vulnerabilities in the locked packages (pip-audit asks PyPI's JSON API; scripts/audit.py
 # says plainly when it got no data, and fails on a finding) and bandit's static checks of our
