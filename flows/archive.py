@@ -18,7 +18,7 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from ppid.archive import bags
-from ppid.archive.fixity import check_fixity, fixity_failure
+from ppid.archive.fixity import archival_failure, check_fixity, fixity_failure
 from ppid.core.db import open_db
 from ppid.core.settings import Settings, load_settings
 
@@ -47,7 +47,9 @@ def verify_archive(year: int | None = None) -> list[dict[str, Any]]:
     for result in results:
         if not result.ok:
             logger.error("FIXITY MISMATCH %s: %s", result.bag, "; ".join(result.problems))
-    error = fixity_failure(results)
+        if result.not_archival:
+            logger.error("NOT PDF/A-3b %s: %s", result.bag, "; ".join(result.not_archival))
+    error = fixity_failure(results) or archival_failure(results)
     if error is not None:
         raise error
     bags.update_all(settings, sessions)  # events.json of open cases now lists this check

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import shutil
+import sqlite3
 import subprocess
 import tarfile
 from datetime import date, timedelta
@@ -17,7 +18,13 @@ from pypdf import PdfReader, PdfWriter
 from sqlalchemy import select
 
 from ppid.archive.bags import archive_case, archive_pending, pending_archive, update_bag
-from ppid.archive.fixity import FixityError, check_fixity, fixity_alerts, fixity_failure
+from ppid.archive.fixity import (
+    FixityError,
+    archival_failure,
+    check_fixity,
+    fixity_alerts,
+    fixity_failure,
+)
 from ppid.archive.hardcopy import file_by_qr, print_version, separator_sheet
 from ppid.archive.index import refresh_index
 from ppid.archive.records import destroy_due, due_for_destruction, export_archive, import_archive
@@ -201,6 +208,50 @@ def test_a_flipped_byte_is_caught_loudly_and_recorded(ctx, number, capsys) -> No
     printed = capsys.readouterr()
     assert exit_code.value.code != 0 and "RUSAK" in printed.out and "ktp.jpg" in printed.out
     assert "failed the fixity check" in printed.err
+
+
+def test_verify_reports_each_bag_as_it_is_committed_and_names_a_pdf_that_is_not_pdfa(
+    ctx, number, capsys
+) -> None:
+    with ctx.sessions() as session:
+        bag = current_bag(ctx.settings, _case(session, number))
+    # a second case's bag, so the first is reported (and committed) before the second is checked
+    second = make_case(ctx, _blank_pdf(ctx.settings.home / "formulir-2.pdf"))
+    heard: list[tuple[int, int, list[str]]] = []
+
+    def report(done: int, total: int, result) -> None:
+        with ctx.sessions() as session:  # the bag's event is already committed
+            checks = [e for e in _case(session, result.number).events if e.action == "fixity_check"]
+        heard.append((done, total, [e.data["outcome"] for e in checks]))
+        if ctx.sessions.kw["bind"].dialect.name == "sqlite":  # no write lock held between bags
+            other = sqlite3.connect(ctx.sessions.kw["bind"].url.database, timeout=0)
+            other.execute("BEGIN IMMEDIATE")
+            other.rollback()
+            other.close()
+
+    results = check_fixity(ctx.settings, ctx.sessions, report=report)
+    assert heard == [(1, 2, ["success"]), (2, 2, ["success"])]
+    assert [r.number for r in results] == [number, second]
+    assert archival_failure(results) is None
+
+    # a plain PDF put in the outputs with fresh manifests: intact, but not PDF/A-3b
+    _blank_pdf(bag / "data" / "outputs" / "99-tempelan.pdf")
+    bagit.Bag(str(bag)).save(manifests=True)
+    results = check_fixity(ctx.settings, ctx.sessions)
+    first = results[0]
+    assert first.ok and first.not_archival
+    assert first.not_archival[0].startswith("data/outputs/99-tempelan.pdf: [violation]")
+    assert archival_failure(results) is not None
+    with ctx.sessions() as session:
+        latest = [e for e in _case(session, number).events if e.action == "fixity_check"][-1]
+        assert "tidak memenuhi PDF/A-3b" in latest.note
+    with pytest.raises(SystemExit) as exit_code:
+        main(["archive", "verify"])
+    printed = capsys.readouterr()
+    assert (
+        exit_code.value.code != 0 and "PDF/A!" in printed.out and "99-tempelan.pdf" in printed.out
+    )
+    assert "not PDF/A-3b" in printed.err
 
 
 def _events_in_bag(ctx: IntakeContext, number: str) -> list[str]:

@@ -1,12 +1,17 @@
-"""Fixity: every bag validated by the bagit package, each check recorded on its case.
+"""Fixity: every bag validated by the bagit package, its PDFs by the PDF/A-3b checker, each check
+recorded on its case.
 
 A damaged bag is logged with every problem, recorded as a failed `fixity_check` event (the web
-app warns about it), and turned into one error a person can act on (`fixity_failure`).
+app warns about it), and turned into one error a person can act on (`fixity_failure`); a PDF in
+`data/outputs/` that is not PDF/A-3b is named likewise (`archival_failure`). Each bag is checked
+outside any transaction and its event committed at once, so a check of the whole archive never
+holds the database's write lock for longer than one event, and results come as they are made.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +24,7 @@ from ppid.archive.bagmeta import (
     plain,
 )
 from ppid.archive.bags import record_event
+from ppid.core.db import write_session
 from ppid.core.errors import PpidError
 from ppid.core.models import Case, CaseEvent
 from ppid.core.paths import (
@@ -26,6 +32,7 @@ from ppid.core.paths import (
     iter_bags,
 )
 from ppid.core.settings import Settings
+from ppid.output.pdfa import findings as pdfa_findings
 
 log = logging.getLogger(__name__)
 
@@ -39,11 +46,16 @@ class Fixity:
 
     bag: Path
     number: str | None
-    ok: bool
+    ok: bool  # every checksum matches, nothing missing or added
     problems: list[str] = field(default_factory=list)
+    not_archival: list[str] = field(default_factory=list)  # PDFs the PDF/A-3b checker refuses
 
     def to_json(self) -> dict[str, Any]:
         return {**self.__dict__, "bag": str(self.bag)}
+
+
+# (bags done, bags in all, the newest result): how `check_fixity` reports as it goes
+Report = Callable[[int, int, Fixity], None]
 
 
 def validate_bag(bag: Path) -> Fixity:
@@ -59,14 +71,43 @@ def validate_bag(bag: Path) -> Fixity:
     return Fixity(bag, number, True)
 
 
+def verify_bag(bag: Path) -> Fixity:
+    """`validate_bag`, then every PDF in `data/outputs/` through the PDF/A-3b checker."""
+    result = validate_bag(bag)
+    for pdf in sorted((bag / "data" / "outputs").glob("*.pdf")):
+        if found := pdfa_findings(pdf):
+            more = f" (+{len(found) - 1} more)" if len(found) > 1 else ""
+            result.not_archival.append(f"{pdf.relative_to(bag)}: {found[0]}{more}")
+    return result
+
+
 class FixityError(PpidError):
     """A bag no longer matches its manifests: a file changed, vanished or was added."""
 
 
-def check_fixity(settings: Settings, sessions: Any, year: int | None = None) -> list[Fixity]:
-    """Validate every bag and record the fixity events in one transaction (damage is logged)."""
-    with sessions() as session, session.begin():
-        return verify_archive(settings, session, year)
+class ArchivalError(PpidError):
+    """A PDF kept in a bag is not PDF/A-3b by the checker's word."""
+
+
+def check_fixity(
+    settings: Settings, sessions: Any, year: int | None = None, report: Report | None = None
+) -> list[Fixity]:
+    """Verify every bag (`verify_bag`) and record a fixity event on its case, one commit per bag;
+    `report` hears of each result as soon as it is recorded. Damage is logged."""
+    bags = list(iter_bags(settings, year))
+    results = []
+    for done, bag in enumerate(bags, start=1):
+        result = verify_bag(bag)  # the slow part: no transaction open
+        if not result.ok:
+            log.error("FIXITY MISMATCH in %s: %s", bag, "; ".join(result.problems))
+        if result.not_archival:
+            log.error("NOT PDF/A-3b in %s: %s", bag, "; ".join(result.not_archival))
+        with write_session(sessions) as session:
+            _record(session, result)
+        results.append(result)
+        if report is not None:
+            report(done, len(bags), result)
+    return results
 
 
 def fixity_failure(results: list[Fixity]) -> FixityError | None:
@@ -81,21 +122,34 @@ def fixity_failure(results: list[Fixity]) -> FixityError | None:
     )
 
 
-def verify_archive(settings: Settings, session: Session, year: int | None = None) -> list[Fixity]:
-    """Validate every bag and record a fixity event on its case (the caller commits)."""
-    results = []
-    for bag in iter_bags(settings, year):
-        result = validate_bag(bag)
-        results.append(result)
-        if not result.ok:
-            log.error("FIXITY MISMATCH in %s: %s", bag, "; ".join(result.problems))
-        case = session.scalars(select(Case).where(Case.number == result.number)).first()
-        if case is not None:
-            outcome = "success" if result.ok else "failure"
-            note = "Pemeriksaan keutuhan arsip: " + ("baik" if result.ok else "RUSAK")
-            data = {"bag": bag.name, "outcome": outcome, "problems": result.problems[:20]}
-            record_event(session, case, "fixity_check", note, data)
-    return results
+def archival_failure(results: list[Fixity]) -> ArchivalError | None:
+    """The error to raise when a bag holds a PDF that is not PDF/A-3b, else None."""
+    refused = [r for r in results if r.not_archival]
+    if not refused:
+        return None
+    count = sum(len(r.not_archival) for r in refused)
+    return ArchivalError(
+        f"{count} PDF(s) in {len(refused)} bag(s) are not PDF/A-3b: "
+        f"{', '.join(str(r.bag) for r in refused)}; `ppid archive verify --json` names each "
+        "file and the checker's finding"
+    )
+
+
+def _record(session: Session, result: Fixity) -> None:
+    """The fixity check as an event on the bag's case (a bag of no known case is only logged)."""
+    case = session.scalars(select(Case).where(Case.number == result.number)).first()
+    if case is None:
+        return
+    note = "Pemeriksaan keutuhan arsip: " + ("baik" if result.ok else "RUSAK")
+    if result.not_archival:
+        note += f"; {len(result.not_archival)} PDF tidak memenuhi PDF/A-3b"
+    data = {
+        "bag": result.bag.name,
+        "outcome": "success" if result.ok else "failure",
+        "problems": result.problems[:20],
+        "not_archival": result.not_archival[:20],
+    }
+    record_event(session, case, "fixity_check", note, data)
 
 
 def fixity_alerts(session: Session) -> list[dict[str, Any]]:

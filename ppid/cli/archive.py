@@ -3,7 +3,9 @@ separator sheets."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -32,23 +34,46 @@ def archive_verify(
     year: int | None = typer.Option(None, "--year", help="Only the bags of this year."),
     as_json: bool = typer.Option(False, "--json", help="One JSON object per bag."),
 ) -> None:
-    """Validate every bag's checksums (SHA-256, SHA-512); exit non-zero on any mismatch."""
-    from ppid.archive.fixity import check_fixity, fixity_failure
+    """Validate every bag's checksums (SHA-256, SHA-512) and its PDFs (PDF/A-3b checker), one
+    line per bag as it is done; exit non-zero on any mismatch or refused PDF."""
+    from ppid.archive.fixity import archival_failure, check_fixity, fixity_failure
     from ppid.core.db import open_db
 
     settings = load_settings()
-    results = check_fixity(settings, open_db(settings), year)
-    for result in results:
-        if as_json:
-            echo_json_line(result.to_json())
-        else:
-            typer.echo(f"{'OK' if result.ok else 'RUSAK':<6} {result.bag}")
-            for problem in result.problems:
-                typer.echo(f"       ! {problem}")
-    if error := fixity_failure(results):
+    show = _show_json if as_json else _show_line
+    results = check_fixity(settings, open_db(settings), year, report=show)
+    _clear_progress()
+    if error := fixity_failure(results) or archival_failure(results):
         raise error
     if not as_json:
-        typer.echo(f"{len(results)} bag(s) verified, all intact.")
+        typer.echo(f"{len(results)} bag(s) verified, all intact and PDF/A-3b.")
+
+
+def _show_json(done: int, total: int, result: Any) -> None:
+    echo_json_line(result.to_json())
+    _progress(done, total)
+
+
+def _show_line(done: int, total: int, result: Any) -> None:
+    _clear_progress()
+    word = "RUSAK" if not result.ok else "PDF/A!" if result.not_archival else "OK"
+    typer.echo(f"{word:<6} {result.bag}")
+    for problem in [*result.problems, *result.not_archival]:
+        typer.echo(f"       ! {problem}")
+    _progress(done, total)
+
+
+def _progress(done: int, total: int) -> None:
+    """`n/N bags` on the terminal's error stream, rewritten in place (nothing when redirected)."""
+    if sys.stderr.isatty():
+        sys.stderr.write(f"\r{done}/{total} bag(s) verified")
+        sys.stderr.flush()
+
+
+def _clear_progress() -> None:
+    if sys.stderr.isatty():
+        sys.stderr.write("\r\033[K")
+        sys.stderr.flush()
 
 
 @archive_app.command("dossier")
