@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import random
 from datetime import date, timedelta
-from functools import cache
 
-from parsers.regions import Region, regions
+from parsers.regions import Region, children
 
 from .people import Person, nik_for
 from .vocabulary import EMAIL_DOMAINS, FAMILY, GIVEN_FEMALE, GIVEN_MALE
@@ -62,21 +61,6 @@ STREET_NAMES = (
 # printed KTP spelling of a province where it differs from the decree's name
 PROVINCE_PRINT = {"Daerah Khusus Ibukota Jakarta": "DKI JAKARTA"}
 MAX_PLACE = 24  # longest district/village name that still fits the card's value column
-
-
-@cache
-def _tree() -> dict[str | None, tuple[Region, ...]]:
-    """Every region's children in code order, built in one pass over the list."""
-    tree: dict[str | None, list[Region]] = {}
-    for code in sorted(regions()):
-        item = regions()[code]
-        tree.setdefault(item.parent_code, []).append(item)
-    return {parent: tuple(kids) for parent, kids in tree.items()}
-
-
-def children(code: str | None) -> tuple[Region, ...]:
-    """The regions directly under `code` (None: the provinces)."""
-    return _tree().get(code, ())
 
 
 def printed_province(region: Region) -> str:
