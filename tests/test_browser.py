@@ -15,18 +15,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright import sync_api as playwright_api
 from sqlalchemy import select
 
 from ppid.core.settings import Settings, load_settings
 from ppid.web import auth
 from tests.specimens import ktp_sample, objection_values
 
-playwright_api = pytest.importorskip("playwright.sync_api")
-CHROMIUM = Path("/usr/bin/chromium")
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium"),
-]
+CHROMIUM = Path("/usr/bin/chromium")  # Debian's, installed by scripts/setup-system.sh
+pytestmark = pytest.mark.slow
 ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -143,6 +140,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Sett
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """Debian's chromium; its absence fails the tests (make test installs it), never skips them."""
+    assert CHROMIUM.exists(), f"{CHROMIUM} is missing: run scripts/setup-system.sh"
     with playwright_api.sync_playwright() as driver:
         chromium = driver.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         yield chromium
