@@ -31,6 +31,7 @@ from ppid.casework.history import (
     tanggal,
 )
 from ppid.casework.letters import issue_letter
+from ppid.casework.notices import queue_for_step
 from ppid.casework.register import get_case
 from ppid.casework.sop import (
     CORRECTABLE_FIELDS,
@@ -108,6 +109,7 @@ def advance(
         open_task(session, settings, ctx.cal, case, next_name, ctx.today)
     record(ctx, STEP_ACTION, {"step": step.name, "before": before, **ctx.event_data})
     session.flush()
+    queue_for_step(session, settings, case, step.name, ctx.event_data, next_name, case.events[-1])
     log.info("case %s: %s %s by %s → %s", case.number, step.name, ctx.decision, actor, case.status)
     return case
 

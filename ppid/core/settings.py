@@ -117,6 +117,37 @@ class Mail(BaseModel):
     smtp_from: str = ""  # sender of the acknowledgement; default: office.email
 
 
+class Notices(BaseModel):
+    """E-mails to applicants with the letter a step owes them, sent from an outbox that retries.
+
+    Sent through `mail.smtp_url` (nothing is queued while it is unset) to the e-mail address on
+    the case; a failed send waits `retry_minutes`, doubled after each failure up to
+    `retry_max_minutes`, and is listed to the staff until it goes out.
+    """
+
+    enabled: bool = True
+    poll_seconds: float = 60.0  # the scheduled send of what is due
+    retry_minutes: float = 1.0
+    retry_max_minutes: float = 360.0
+
+
+class Public(BaseModel):
+    """The public site where applicants file objections and follow them (`ppid run` starts it)."""
+
+    enabled: bool = True
+    host: str = "127.0.0.1"  # "0.0.0.0" to serve it beyond this machine (behind a TLS proxy)
+    port: int = 8001
+    # The address citizens type, e.g. "https://keberatan.example.go.id": links in e-mails point
+    # there; "https://…" marks cookies Secure and adds Strict-Transport-Security.
+    url: str = ""
+    max_upload_mb: float = 10.0  # each uploaded file (KTP photo or PDF, surat kuasa)
+    submissions_per_hour: int = 5  # objections filed from one address in an hour
+    # The office's request numbers; a number of another shape is refused on the form, with the
+    # example. Checked without regard to case.
+    request_number_pattern: str = r"\d{1,5}/[A-Z0-9.\-]+(/[A-Z0-9.\-]+)*/\d{4}"
+    request_number_example: str = "012/PPID-DKUKM/XI/2026"
+
+
 def _default_task_due_days() -> dict[str, int]:
     return {"verify": 1, "examine": 5, "decide": 3, "fulfil": 10, "sign": 3, "signed": 5}
 
@@ -190,6 +221,8 @@ class Settings(BaseSettings):
     workflow: Workflow = Field(default_factory=Workflow)
     mail_url: SecretStr | None = None
     mail: Mail = Field(default_factory=Mail)
+    notices: Notices = Field(default_factory=Notices)
+    public: Public = Field(default_factory=Public)
     secret_key: SecretStr = SecretStr("change-me-in-ppid-toml")
     web_host: str = "127.0.0.1"
     web_port: int = 8000

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from parsers.extract import extract_file
 from ppid.casework.letters import render_receipt, store_output
+from ppid.casework.notices import queue_notice
 from ppid.casework.register import register_case
 from ppid.casework.workflow import start as start_workflow
 from ppid.core.db import write_session
@@ -254,7 +255,10 @@ def issue_receipt(ctx: IntakeContext, number: str) -> Path:
         case = session.get_one(Case, case.id)
         if not any(d.role == "receipt" for d in case.documents):
             note = "Tanda terima pengajuan keberatan"
-            store_output(session, ctx.archive, case, target, role="receipt", note=note, actor=ACTOR)
+            receipt = store_output(
+                session, ctx.archive, case, target, role="receipt", note=note, actor=ACTOR
+            )
+            queue_notice(session, ctx.settings, case, receipt)  # e-mailed with the receipt
     maybe_crash("receipt")
     return target
 

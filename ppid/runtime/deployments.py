@@ -29,6 +29,7 @@ FLOWS = {
     "advance-case": "flows.casework:advance_case",
     "deadline-check": "flows.casework:deadline_check",
     "archive-fixity": "flows.archive:verify_archive",
+    "send-notices": "flows.notices:send_notices",
 }
 
 
@@ -60,6 +61,9 @@ def deployment_specs(settings: Settings) -> list[tuple[Any, dict[str, Any]]]:
         ("advance-case", {"name": "step"}),  # on demand: one SOP step on one case
         ("deadline-check", {"name": "daily", "schedule": daily}),
     ]
+    if settings.notices.enabled and settings.mail.smtp_url is not None:  # nothing to send else
+        every = timedelta(seconds=settings.notices.poll_seconds)
+        specs.append(("send-notices", {"name": "outbox", "interval": every}))
     if settings.mail_url or settings.mail.urls:  # no flow run a minute for nothing
         poll = timedelta(seconds=settings.mail.poll_seconds)
         specs.append(("check-mailboxes", {"name": "poll", "interval": poll}))

@@ -1,7 +1,7 @@
 """Every table of the product, declared on one `Base`: importing this package completes the schema.
 
-The tables live in modules by subject (`case`, `ledgers`, `accounts`, `dip`); their names are
-re-exported here, so `from ppid.core.models import Case` is the one way to reach a model.
+The tables live in modules by subject (`case`, `ledgers`, `accounts`, `dip`, `notices`); their
+names are re-exported here, so `from ppid.core.models import Case` is the one way to reach a model.
 """
 
 from ppid.core.models.accounts import IdScanView, User, WebSession
@@ -24,6 +24,7 @@ from ppid.core.models.ledgers import (
     Submission,
     SubmissionStatus,
 )
+from ppid.core.models.notices import Notice, NoticeStatus
 
 __all__ = [
     "CATEGORY_LABELS",
@@ -40,6 +41,8 @@ __all__ = [
     "LetterCounter",
     "MailMessage",
     "MailStatus",
+    "Notice",
+    "NoticeStatus",
     "RegisterCounter",
     "Submission",
     "SubmissionStatus",
