@@ -4,9 +4,9 @@ A notice is queued in the transaction of the step that owes it (the receipt when
 registered, the answer or rejection once signed and sent), so no step commits without it; the
 outbox flow (`flows/notices.py`) sends what is due with the letter attached. Every notice ends as
 an event in the case history: sent, or not sent because the case has no e-mail address. A failed
-send is kept with its error and tried again later (doubling waits); an address the mail server
-refuses for good waits for the staff, who see every notice not yet sent on the case page and the
-dashboard and can send it again.
+send is kept with its error and tried again later (doubling waits), with an event in the case
+history; an address the mail server refuses for good waits for the staff (`unsent` lists what
+has not gone out, `send_again` queues it again once the address is corrected).
 """
 
 from __future__ import annotations
