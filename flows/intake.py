@@ -24,6 +24,7 @@ from sqlalchemy.exc import OperationalError
 from flows.archive import archive_case, archive_pending
 from parsers.scan import page_threads
 from ppid.archive.hardcopy import file_by_qr
+from ppid.core.messages import quarantine_texts
 from ppid.core.settings import Settings, load_settings
 from ppid.intake import ledger, steps
 from ppid.intake.inbox import is_stable, iter_inbox, quarantine_link
@@ -214,10 +215,7 @@ def _after_failure(
             ctx,
             intake_id,
             source,
-            Quarantined(
-                f"Kesalahan saat memproses ({reason}). Laporkan kepada operator.",
-                f"Processing failed ({reason}). Report it to the operator.",
-            ),
+            Quarantined(*quarantine_texts("quarantine.failed", problem=reason)),
         )
     reason = f"{type(error).__name__}: {error}"
     try:

@@ -200,7 +200,7 @@ def test_a_case_goes_from_intake_to_the_answer_letter_through_the_pages(server, 
     petugas.get_by_role("button", name="Tandai bukan keberatan").nth(1).click()
     assert petugas.get_by_text("Ditandai bukan keberatan").count() == 1
     petugas.get_by_role("button", name="Coba lagi rusak.pdf").click()
-    assert petugas.get_by_text("dikembalikan ke inbox").count() == 1
+    assert petugas.get_by_text("dipindahkan kembali ke folder masuk").count() == 1
     assert (settings.inbox / "rusak.pdf").exists()
 
     # The KTP arrives and pairs with the waiting form by NIK: the case is registered.

@@ -21,6 +21,7 @@ from ppid.core.vocabulary import CaseStatus, DocumentKind
 from ppid.web import auth
 from ppid.web.app import SECURITY_HEADERS, create_app
 from ppid.web.auth import LoginLimiter
+from tests.english import english_in
 from tests.specimens import ON_BOTH_DATABASES
 
 pytestmark = ON_BOTH_DATABASES  # every test on SQLite and on PostgreSQL
@@ -319,9 +320,9 @@ def test_case_page_marks_low_confidence_fields_and_offers_corrections(world: Wor
 
 def test_case_page_warns_of_active_content_found_in_an_original(world: World) -> None:
     page = world.clients["petugas"].get(f"/kasus/{world.case_id}").text
-    assert "Berkas ini memuat JavaScript — tidak dijalankan oleh sistem." in page
+    assert "Berkas memuat JavaScript; tidak dijalankan oleh sistem." in page
     assert page.count("Hati-hati</span>") == 1  # only the form carries a warning
-    assert "the PDF contains JavaScript" in page  # the reader's own note, behind a summary
+    assert "the PDF contains JavaScript" not in page  # the reader's English note is translated
 
 
 def test_archive_search_finds_prefixes_ranked_with_snippets(world: World) -> None:
@@ -475,3 +476,23 @@ def test_the_dashboard_counts_a_case_in_the_office_month_it_came_in(tmp_path: Pa
     engine.dispose()
     counted = {(m["year"], m["month"]): m["received"] for m in months}
     assert counted[(2026, 12)] == 1 and counted[(2026, 11)] == 0
+
+
+@pytest.mark.parametrize(
+    "path", ["/kasus/abc", "/dokumen/satu", "/dokumen/1/potongan?d=x&f=nik", "/arsip?hal=%00"]
+)
+def test_a_malformed_address_gets_an_indonesian_page_never_json(world: World, path: str) -> None:
+    response = world.clients["petugas"].get(path)
+    assert response.status_code in (200, 404) and response.headers["content-type"].startswith(
+        "text/html"
+    )
+    assert "detail" not in response.text and "int_parsing" not in response.text
+    if response.status_code == 404:
+        assert "Alamat halaman tidak valid" in response.text or "tidak ditemukan" in response.text
+    assert english_in(visible_text(response.text)) == [], path
+
+
+def visible_text(html: str) -> str:
+    """The text a browser shows of a page (no tags, scripts, styles or attribute values)."""
+    body = re.sub(r"(?s)<(script|style)\b.*?</\1>", " ", html)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", body))

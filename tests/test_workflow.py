@@ -590,9 +590,12 @@ def test_a_failed_flow_run_comes_back_as_the_error_the_step_raised() -> None:
     from ppid.core.errors import PpidError
     from ppid.runtime.steps import _plain_error, step_run_name
 
-    message = "Flow run encountered an exception: ForbiddenError: case 001 waits for 'x'"
+    raised = ForbiddenError("correction.nothing_to_undo", number="001/KEB/X/2026")
+    message = f"Flow run encountered an exception: ForbiddenError: {raised}"
     error = _plain_error("001: verify (forward)", message)
-    assert isinstance(error, ForbiddenError) and error.message == "case 001 waits for 'x'"
+    assert isinstance(error, ForbiddenError) and error.code == "correction.nothing_to_undo"
+    assert error.text == raised.text and "001/KEB/X/2026" in error.text  # Indonesian, intact
     other = _plain_error("r", "Flow run encountered an exception: OperationalError: locked")
     assert type(other) is PpidError and "flow run 'r' failed" in other.message
+    assert other.code == "step.run_failed" and "locked" not in other.text
     assert step_run_name("001/KEB/X/2026", " Send ") == "001/KEB/X/2026: sign (send)"

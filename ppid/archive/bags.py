@@ -203,11 +203,7 @@ def _check_unchanged(settings: Settings, case: Case, bag: Path) -> None:
         if actual != digest and ours.get(path.resolve()) != actual:
             changed.append(relative.strip())
     if changed:
-        raise ConflictError(
-            f"the archive bag {bag} has files that changed since it was written: "
-            f"{', '.join(changed)}; run `ppid archive verify`, restore them from a backup, "
-            "then update the bag again"
-        )
+        raise ConflictError("archive.bag_changed", bag=str(bag), changed=changed)
 
 
 def _place_originals(settings: Settings, case: Case, folder: Path) -> None:
@@ -367,7 +363,7 @@ def update_all(settings: Settings, sessions: Any, number: str | None = None) -> 
             query = query.where(Case.number == number)
         ids = list(session.scalars(query))
     if number is not None and not ids:
-        raise NotFoundError(f"No case with register number {number!r}; list them with `ppid cases`")
+        raise NotFoundError("case.not_found", number=number)
     bags = []
     for case_id in ids:
         with sessions() as session, session.begin():

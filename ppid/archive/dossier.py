@@ -129,7 +129,9 @@ def _page_images(source: Path, work: Path, prefix: str) -> list[Path]:
         try:
             subprocess.run(command, check=True, capture_output=True, timeout=120)
         except (subprocess.SubprocessError, OSError) as error:
-            raise BadInputError(f"cannot rasterise {source} for the dossier: {error}") from error
+            raise BadInputError(
+                "archive.rasterise", source=str(source), name=source.name, problem=str(error)
+            ) from error
         return sorted(work.glob(f"{prefix}-*.png"))
     pages = []
     with Image.open(source) as image:

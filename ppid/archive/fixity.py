@@ -115,11 +115,8 @@ def fixity_failure(results: list[Fixity]) -> FixityError | None:
     damaged = [r for r in results if not r.ok]
     if not damaged:
         return None
-    names = ", ".join(str(r.bag) for r in damaged)
-    return FixityError(
-        f"{len(damaged)} of {len(results)} archive bag(s) failed the fixity check: {names}; "
-        "restore the files named by `ppid archive verify` from a backup, then verify again"
-    )
+    bags = [str(r.bag) for r in damaged]
+    return FixityError("fixity.failed", damaged=len(damaged), total=len(results), bags=bags)
 
 
 def archival_failure(results: list[Fixity]) -> ArchivalError | None:
@@ -128,11 +125,8 @@ def archival_failure(results: list[Fixity]) -> ArchivalError | None:
     if not refused:
         return None
     count = sum(len(r.not_archival) for r in refused)
-    return ArchivalError(
-        f"{count} PDF(s) in {len(refused)} bag(s) are not PDF/A-3b: "
-        f"{', '.join(str(r.bag) for r in refused)}; `ppid archive verify --json` names each "
-        "file and the checker's finding"
-    )
+    bags = [str(r.bag) for r in refused]
+    return ArchivalError("archive.not_pdfa", count=count, total=len(refused), bags=bags)
 
 
 def _record(session: Session, result: Fixity) -> None:

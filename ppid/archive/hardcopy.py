@@ -124,13 +124,12 @@ def print_batch(
 def send_to_printer(printer: str, pdf: Path) -> None:
     """Hand the batch to CUPS; a missing `lp` or an unknown printer is a configuration error."""
     if shutil.which("lp") is None:
-        raise ConfigError(
-            f"archival.printer is {printer!r} but `lp` (CUPS) is not installed; install cups-client"
-            f" or clear archival.printer to only write {pdf}"
-        )
+        raise ConfigError("print.no_cups", printer=printer, pdf=str(pdf))
     done = subprocess.run(["lp", "-d", printer, str(pdf)], capture_output=True, text=True)
     if done.returncode != 0:
-        raise ConfigError(f"`lp -d {printer}` refused {pdf}: {done.stderr.strip()}")
+        raise ConfigError(
+            "print.refused", printer=printer, pdf=str(pdf), problem=done.stderr.strip()
+        )
 
 
 def separator_sheet(settings: Settings, case: Case, out: Path) -> Path:
@@ -193,7 +192,7 @@ def file_by_qr(ctx: IntakeContext, intake_id: int) -> Filed | None:
         row = session.get_one(IntakeFile, intake_id)
         case = session.scalars(select(Case).where(Case.number == first["case"])).first()
         if case is None:
-            raise NotFoundError(f"{row.original_name}: QR code names unknown case {first['case']}")
+            raise NotFoundError("qr.unknown_case", name=row.original_name, number=first["case"])
         signed_of = _document_of(case, first.get("doc")) if first["kind"] == "doc" else None
         kind = "signed" if first["kind"] == "doc" else "separated"
         already = next((d for d in case.documents if d.sha256 == row.sha256), None)

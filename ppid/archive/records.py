@@ -170,25 +170,24 @@ def import_archive(settings: Settings, tar_path: Path) -> list[Fixity]:
     """Unpack an export into the (empty or new) archive folder and validate every bag in it."""
     assert settings.archive is not None
     if settings.archive.exists() and any(iter_bags(settings)):
-        raise ConflictError(
-            f"{settings.archive} already holds case bags; import into an empty archive folder "
-            "(set PPID_ARCHIVE) so nothing is overwritten"
-        )
+        raise ConflictError("archive.import_not_empty", archive=str(settings.archive))
     staging = settings.archive.parent / f".import-{utcnow():%Y%m%d%H%M%S}"
     try:
         with tarfile.open(tar_path) as tar:
             tar.extractall(staging, filter="data")
     except (tarfile.TarError, OSError) as error:
-        raise BadInputError(f"cannot read {tar_path} as an archive export: {error}") from error
+        raise BadInputError(
+            "archive.import_unreadable", path=str(tar_path), problem=str(error)
+        ) from error
     source = staging / "archive"
     listing = source / MANIFEST
     if not listing.is_file():
-        raise BadInputError(f"{tar_path} is not a ppid archive export ({MANIFEST} missing)")
+        raise BadInputError("archive.import_not_export", path=str(tar_path), manifest=MANIFEST)
     expected = json.loads(listing.read_text(encoding="utf-8"))["bags"]
     listing.unlink()
     missing = [b for b in expected if not (source / b / "bagit.txt").is_file()]
     if missing:
-        raise BadInputError(f"the export lists bags that are not in it: {', '.join(missing)}")
+        raise BadInputError("archive.import_missing", missing=missing)
     results = [validate_bag(source / bag) for bag in expected]  # before anything is moved
     if error := fixity_failure(results):
         raise error

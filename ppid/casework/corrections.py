@@ -19,7 +19,7 @@ from ppid.casework.sop import CORRECTION, TRACKED_FIELDS
 from ppid.casework.tasks import finish_task, open_task
 from ppid.core.errors import BadInputError, ForbiddenError
 from ppid.core.models import Case, CaseEvent
-from ppid.core.vocabulary import ROLE_LABELS, Role, TaskStatus
+from ppid.core.vocabulary import ROLE_LABELS, Role, TaskStatus, step_label
 
 
 def correct(ctx: StepContext) -> Case:
@@ -48,11 +48,15 @@ def correction_target(ctx: StepContext) -> CaseEvent:
     """The step a correction undoes, once the role and the note allow it."""
     target = latest_uncorrected_step(ctx.case)
     if target is None:
-        raise BadInputError(f"case {ctx.case.number} has no step to correct yet")
+        raise BadInputError("correction.nothing_to_undo", number=ctx.case.number)
     if ctx.role not in (Role(target.role), Role.ATASAN):
+        step = str(target.data.get("step"))
         raise ForbiddenError(
-            f"the last step ({target.data.get('step')}, {target.decision}) was taken by the "
-            f"{ROLE_LABELS[Role(target.role)]}; only they or the Atasan PPID may correct it"
+            "correction.other_role",
+            step=step,
+            step_label=step_label(step),
+            decision=target.decision,
+            role_label=ROLE_LABELS[Role(target.role)],
         )
-    require_note(ctx, "what was wrong with the step")
+    require_note(ctx, "correction.needs_note")
     return target

@@ -92,9 +92,9 @@ def read_csv(path: Path) -> list[dict[str, Any]]:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except OSError as error:
-        raise BadInputError(f"cannot read {path}: {error.strerror}") from error
+        raise BadInputError("dip.unreadable", path=str(path), reason=error.strerror) from error
     except UnicodeDecodeError as error:
-        raise BadInputError(f"{path} is not UTF-8 text; save the CSV as UTF-8") from error
+        raise BadInputError("dip.not_utf8", path=str(path)) from error
     first_line = text.splitlines()[0] if text.strip() else ","
     try:
         dialect: Any = csv.Sniffer().sniff(first_line, delimiters=",;\t")
@@ -109,7 +109,7 @@ def read_csv(path: Path) -> list[dict[str, Any]]:
             items.append(item_from_row(row))
         except ValueError as error:  # the row number a spreadsheet shows (header is row 1)
             raise BadInputError(
-                f"{path}: row {reader.line_num}: {error}; fix the row and import again"
+                "dip.bad_row", path=str(path), row=reader.line_num, problem=str(error)
             ) from error
     return items
 
@@ -123,10 +123,7 @@ def _column_map(path: Path, headers: list[str]) -> dict[str, str]:
                 found[name] = header
     for required in ("title", "category"):
         if required not in found:
-            raise BadInputError(
-                f"{path}: no {required!r} column in the header {headers}; the columns are "
-                "title, description, category, pasal17, unit, year, link"
-            )
+            raise BadInputError("dip.no_column", path=str(path), column=required, headers=headers)
     return found
 
 
@@ -166,7 +163,7 @@ def get_items(session: Session, ids: list[int]) -> list[DipItem]:
     items = {item.id: item for item in session.scalars(select(DipItem).where(DipItem.id.in_(ids)))}
     missing = [i for i in ids if i not in items]
     if missing:
-        raise NotFoundError(f"no DIP item with id {missing}; find them with `ppid dip search`")
+        raise NotFoundError("dip.unknown_items", ids=missing)
     return [items[i] for i in ids]
 
 

@@ -67,9 +67,10 @@ def step_context(
     )
 
 
-def require_note(ctx: StepContext, why: str) -> str:
+def require_note(ctx: StepContext, code: str) -> str:
+    """The step's note, or the error `code` (from the message catalogue) that asks for it."""
     if not ctx.note:
-        raise BadInputError(f"'{ctx.decision}' needs a note: {why} (--note)")
+        raise BadInputError(code)
     return ctx.note
 
 

@@ -104,20 +104,12 @@ def letter_number(session: Session, settings: Settings, kind: str, on: date) -> 
     """
     pattern = settings.workflow.letter_number_formats.get(kind)
     if pattern is None:
-        raise ConfigError(
-            f"workflow.letter_number_formats has no {kind!r} entry; add e.g. "
-            f'{kind} = "{{seq:03d}}/{kind.upper()}/PPID/{{month_roman}}/{{year}}" to ppid.toml'
-        )
-    try:
-        format_register_number(pattern, 1, on)  # fail on a bad pattern before counting
-    except ConfigError as error:
-        message = error.message.replace(
-            "register_number_format", f"workflow.letter_number_formats.{kind}"
-        )
-        raise ConfigError(message) from error
+        raise ConfigError("letter.no_number_format", kind=kind, upper=kind.upper())
+    setting = f"workflow.letter_number_formats.{kind}"
+    format_register_number(pattern, 1, on, setting)  # fail on a bad pattern before counting
     key = {"kind": kind, "year": on.year}
     seq = next_counter(session.connection(), LetterCounter.__table__, key)
-    return format_register_number(pattern, seq, on)
+    return format_register_number(pattern, seq, on, setting)
 
 
 def store_output(

@@ -31,23 +31,29 @@ DEFAULT_PATTERN = "{seq:03d}/KEB/PPID-DKUKM/{month_roman}/{year}"
 PLACEHOLDERS = ("seq", "year", "month", "month_roman", "day")
 
 
-def format_register_number(pattern: str, seq: int, when: date) -> str:
+def format_register_number(
+    pattern: str, seq: int, when: date, setting: str = "register_number_format"
+) -> str:
     """The register number for the `seq`-th case of the year, registered on `when` (office date).
 
     Placeholders: {seq} (use {seq:03d} for 001), {year}, {month} (1..12, {month:02d} for 01),
     {month_roman} (XI) and {day}. `seq` and `year` are required so numbers never repeat.
+    Letter numbers use the same rules; `setting` names the setting a bad pattern came from.
     """
     used = {field for _, field, _, _ in string.Formatter().parse(pattern) if field is not None}
     unknown = used - set(PLACEHOLDERS)
     if unknown:
+        available = ["{" + name + "}" for name in PLACEHOLDERS]
         raise ConfigError(
-            f"register_number_format {pattern!r} uses unknown placeholder(s) {sorted(unknown)}; "
-            f"available: {', '.join('{' + name + '}' for name in PLACEHOLDERS)}"
+            "number.unknown_placeholder",
+            setting=setting,
+            pattern=pattern,
+            unknown=sorted(unknown),
+            available=available,
         )
     if not {"seq", "year"} <= used:
         raise ConfigError(
-            f"register_number_format {pattern!r} must contain {{seq}} and {{year}} so that no "
-            f"two cases share a number; the default is {DEFAULT_PATTERN!r}"
+            "number.needs_seq_year", setting=setting, pattern=pattern, default=DEFAULT_PATTERN
         )
     try:
         return pattern.format(
@@ -58,7 +64,9 @@ def format_register_number(pattern: str, seq: int, when: date) -> str:
             day=when.day,
         )
     except (ValueError, IndexError) as error:
-        raise ConfigError(f"register_number_format {pattern!r} is not valid: {error}") from error
+        raise ConfigError(
+            "number.invalid", setting=setting, pattern=pattern, problem=str(error)
+        ) from error
 
 
 def register_case(
@@ -73,9 +81,9 @@ def register_case(
     and counted from the next working moment.
     """
     if received_at.tzinfo is None:
-        raise BadInputError(f"received_at {received_at.isoformat()} has no time zone; pass UTC")
+        raise BadInputError("case.naive_time", received_at=received_at.isoformat())
     if case.number is not None:
-        raise ConflictError(f"case {case.number} is already registered; it keeps its number")
+        raise ConflictError("case.already_registered", number=case.number)
     cal = calendar_from_settings(settings)
     counted_from = next_working_moment(cal, received_at).astimezone(cal.tz)
     answer_due = add_working_days(cal, received_at, settings.answer_deadline_working_days)
@@ -123,7 +131,7 @@ def next_counter(connection: Connection, table: Any, key: dict[str, Any]) -> int
     """
     dialect = {"sqlite": sqlite, "postgresql": postgresql}.get(connection.dialect.name)
     if dialect is None:
-        raise ConfigError(f"the register needs SQLite or PostgreSQL, not {connection.dialect.name}")
+        raise ConfigError("register.dialect", dialect=connection.dialect.name)
     statement = (
         dialect.insert(table)
         .values(**key, last_seq=1)
@@ -152,7 +160,7 @@ def get_case(session: Session, number: str) -> Case:
         query = select(Case).where(func.upper(Case.number) == wanted.upper())
         case = session.scalars(query).first()
     if case is None:
-        raise NotFoundError(f"No case with register number {wanted!r}; list them with `ppid cases`")
+        raise NotFoundError("case.not_found", number=wanted)
     return case
 
 

@@ -126,13 +126,13 @@ CORRECTABLE_FIELDS = (
     "case_description",
 )
 
-# Decisions that cannot be taken without a note, and what the note must say.
+# Decisions that cannot be taken without a note: the catalogue error that asks for it.
 NOTE_NEEDED = {
-    "return": "why the submission goes back to the applicant",
-    "recommend": "the Bidang's findings and recommendation",
-    "dismiss": "the written reasons for upholding the refusal (Pasal 36(3))",
-    "revise": "what the Bidang should change",
-    "signed": "why the signature is confirmed without a scanned signed copy",
+    "return": "step.return_needs_reason",
+    "recommend": "step.recommend_needs_findings",
+    "dismiss": "step.dismiss_needs_reasons",
+    "revise": "step.revise_needs_note",
+    "signed": "step.signed_needs_note",
 }
 
 

@@ -49,6 +49,7 @@ from ppid.casework.tasks import finish_task, open_task, task_due
 from ppid.core.calendar import add_working_days, calendar_from_settings, next_working_moment
 from ppid.core.db import write_session
 from ppid.core.errors import BadInputError, ForbiddenError
+from ppid.core.messages import DECISION_TEXTS
 from ppid.core.models import Case, CaseDocument, Task
 from ppid.core.settings import Settings
 from ppid.core.vocabulary import (
@@ -147,7 +148,7 @@ def check_step(
     if (why := NOTE_NEEDED.get(ctx.decision)) and not from_scan:
         require_note(ctx, why)
     if ctx.decision == "available" and not ctx.data.get("dip_items"):
-        raise BadInputError("'available' needs the DIP items given (data dip_items, --item)")
+        raise BadInputError("step.needs_dip_items")
     return step.name
 
 
@@ -193,25 +194,34 @@ def case_result(case: Case) -> dict[str, Any]:
 
 def _check_allowed(ctx: StepContext) -> Step:
     step = current_step(ctx.case)
+    number, status = ctx.case.number, CaseStatus(ctx.case.status)
     if step is None:
-        raise ForbiddenError(
-            f"case {ctx.case.number} is {ctx.case.status_label.lower()}: no step is open; "
-            "a mistaken last step is undone with --decision correction"
-        )
+        label = STATUS_LABELS[status]
+        raise ForbiddenError("step.none_open", number=number, status=status, status_label=label)
     owner = next((s for s in STEPS.values() if ctx.decision in s.decisions), None)
     if owner is None:
         known = sorted({d for s in STEPS.values() for d in s.decisions} | {CORRECTION})
-        raise BadInputError(f"unknown decision {ctx.decision!r}; decisions: {', '.join(known)}")
+        raise BadInputError("step.unknown_decision", decision=ctx.decision, known=known)
     if ctx.role != step.role:
         raise ForbiddenError(
-            f"case {ctx.case.number} waits for '{step.label}', a step of the "
-            f"{ROLE_LABELS[step.role]} ({step.role.value}); you act as {ctx.role.value}"
+            "step.other_role",
+            number=number,
+            step_label=step.label,
+            role=step.role.value,
+            role_label=ROLE_LABELS[step.role],
+            acting=ctx.role.value,
+            acting_label=ROLE_LABELS[ctx.role],
         )
     if owner.name != step.name:
         raise ForbiddenError(
-            f"'{ctx.decision}' belongs to the step '{owner.label}', but case {ctx.case.number} "
-            f"is at '{step.label}' ({STATUS_LABELS[CaseStatus(ctx.case.status)]}); steps are "
-            f"taken in order — decisions now: {', '.join(step.decisions)}"
+            "step.out_of_order",
+            decision=ctx.decision,
+            decision_label=DECISION_TEXTS.get(ctx.decision, ctx.decision),
+            owner_label=owner.label,
+            number=number,
+            step_label=step.label,
+            status=STATUS_LABELS[status],
+            decisions=list(step.decisions),
         )
     return step
 
@@ -228,7 +238,7 @@ def _verify(ctx: StepContext) -> None:
     unknown = set(corrections) - set(CORRECTABLE_FIELDS)
     if unknown:
         raise BadInputError(
-            f"cannot correct {sorted(unknown)}; correctable: {', '.join(CORRECTABLE_FIELDS)}"
+            "amend.unknown_field", fields=sorted(unknown), correctable=CORRECTABLE_FIELDS
         )
     changed = {}
     for name, value in corrections.items():
@@ -268,17 +278,17 @@ def _fulfil(ctx: StepContext) -> None:
     ctx.case.decision_note = ctx.note
     if ctx.decision == "available":
         if not items:
-            raise BadInputError("'available' needs the DIP items given (data dip_items, --item)")
+            raise BadInputError("step.needs_dip_items")
         if exempt := [item.title for item in items if item.exempt]:
-            raise BadInputError(f"DIP items {exempt} are exempt; decide 'exempt' instead")
+            raise BadInputError("step.dip_items_exempt", titles=exempt)
         dip.link_items(ctx.session, ctx.case, items)
     elif ctx.decision == "exempt":
         letter = str(ctx.data.get("pasal17") or next((i.pasal17 for i in items if i.exempt), ""))
         if len(letter) != 1 or letter.lower() not in dip.PASAL17_LETTERS:
-            raise BadInputError("'exempt' needs the Pasal 17 ground: data pasal17 = a letter a–j")
+            raise BadInputError("step.exempt_needs_ground")
         consequence = ctx.data.get("consequence") or ctx.note
         if not consequence:
-            raise BadInputError("'exempt' needs the consequence test (uji konsekuensi) as the note")
+            raise BadInputError("step.exempt_needs_consequence")
         ctx.event_data.update(pasal17=letter.lower(), consequence=consequence)
     ctx.event_data["dip_items"] = [item.id for item in items]
 
@@ -324,7 +334,7 @@ def _signed(ctx: StepContext) -> None:
         return
     scan = next((d for d in ctx.case.documents if d.id == int(scan_id)), None)
     if scan is None or scan.kind != DocumentKind.SIGNED:
-        raise BadInputError(f"document {scan_id} is not a signed copy of case {ctx.case.number}")
+        raise BadInputError("step.not_signed_copy", document=scan_id, number=ctx.case.number)
     ctx.event_data.update(
         manual=False,
         signs=awaited,

@@ -140,7 +140,7 @@ def case_advance(
     data: dict = {"dip_items": items, **({"pasal17": pasal17} if pasal17 else {})}
     if fixes:
         if bad := [fix for fix in fixes if "=" not in fix]:
-            raise BadInputError(f"--set takes FIELD=VALUE, got {bad}")
+            raise BadInputError("cli.bad_set", bad=bad)
         data["corrections"] = dict(fix.split("=", 1) for fix in fixes)
     result = take_step(
         settings,

@@ -48,7 +48,7 @@ def extract(
             for row in _extract_rows(result):
                 typer.echo(row)
     if failed:
-        raise PpidError(f"{failed} of {len(files)} file(s) could not be read; see the errors above")
+        raise PpidError("cli.unreadable_files", failed=failed, total=len(files))
 
 
 def _extract_rows(result: FileResult) -> list[str]:

@@ -20,7 +20,7 @@ def mail_check(as_json: bool = typer.Option(False, "--json", help="Print JSON.")
     settings = load_settings()
     accounts = imap.accounts(settings)
     if not accounts:
-        raise ConfigError("no mailbox configured: set mail_url in ppid.toml or PPID_MAIL_URL")
+        raise ConfigError("mail.none_configured")
     ctx = IntakeContext.open(settings)
     failed: list[str] = []
     for account in accounts:
@@ -42,7 +42,7 @@ def mail_check(as_json: bool = typer.Option(False, "--json", help="Print JSON.")
                 f"{row['from'][:30]:<30} {row['subject'][:60]}"
             )
     if failed:
-        raise imap.MailError(f"{len(failed)} of {len(accounts)} mailbox(es) failed the check")
+        raise imap.MailError("mail.check_failed", failed=len(failed), total=len(accounts))
 
 
 @mail_app.command("status")

@@ -30,7 +30,7 @@ def user_add(
     else:
         password = typer.prompt("Kata sandi", hide_input=True, confirmation_prompt=True)
     if not password:
-        raise BadInputError("no password given; type one or pipe it to --password-stdin")
+        raise BadInputError("user.no_password")
     with open_db(load_settings())() as session, session.begin():
         user = add_user(session, username, role, password, name)
         typer.echo(f"added {user.username} ({user.role})")

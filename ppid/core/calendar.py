@@ -79,10 +79,7 @@ def calendar_from_settings(settings: Settings) -> WorkCalendar:
     """Build the calendar once from the settings; a broken setting is reported, not guessed."""
     hours = tuple(_weekday_hours(settings, name) for name in WEEKDAYS)
     if all(span is None for span in hours):
-        raise ConfigError(
-            "working_hours has no working day; set e.g. [working_hours] mon = "
-            '{ start = "07:30", end = "16:00" } in ppid.toml'
-        )
+        raise ConfigError("config.no_working_day")
     return WorkCalendar(
         tz=_zone(settings.timezone),
         hours=hours,
@@ -95,10 +92,7 @@ def _zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as error:
-        raise ConfigError(
-            f"timezone {name!r} is not a known IANA time zone; use e.g. 'Asia/Pontianak' "
-            "(WIB) in ppid.toml"
-        ) from error
+        raise ConfigError("config.timezone", name=name) from error
 
 
 def _weekday_hours(settings: Settings, weekday: str) -> tuple[time, time] | None:
@@ -106,10 +100,8 @@ def _weekday_hours(settings: Settings, weekday: str) -> tuple[time, time] | None
     if span is None:
         return None
     if span.start >= span.end:
-        raise ConfigError(
-            f"working_hours.{weekday}: start {span.start:%H:%M} must be before end "
-            f"{span.end:%H:%M}; fix it in ppid.toml or remove the day to close the office"
-        )
+        start, end = f"{span.start:%H:%M}", f"{span.end:%H:%M}"
+        raise ConfigError("config.hours", weekday=weekday, start=start, end=end)
     return (span.start, span.end)
 
 
@@ -271,7 +263,4 @@ def _next_working_day(cal: WorkCalendar, day: date) -> date:
         candidate = day + timedelta(days=k)
         if is_working_day(cal, candidate):
             return candidate
-    raise ConfigError(
-        f"no working day within a year after {day.isoformat()}; check working_hours and "
-        "days_off in ppid.toml"
-    )
+    raise ConfigError("config.no_working_day_ahead", day=day.isoformat())

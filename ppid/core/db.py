@@ -49,7 +49,7 @@ def make_engine(url: str, busy_seconds: float = BUSY_TIMEOUT_S) -> Engine:
     try:
         parsed = make_url(url)
     except ArgumentError as error:
-        raise ConfigError(f"database_url {url!r} is not a database URL: {error}") from error
+        raise ConfigError("db.bad_url", url=url, problem=str(error)) from error
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(url, busy_seconds)
     if parsed.get_backend_name() == "postgresql":
@@ -58,13 +58,8 @@ def make_engine(url: str, busy_seconds: float = BUSY_TIMEOUT_S) -> Engine:
         try:
             return create_engine(parsed, pool_pre_ping=True)
         except ModuleNotFoundError as error:
-            raise ConfigError(
-                f"PostgreSQL needs the psycopg driver ({error.name} is missing); "
-                "install it with `uv sync --extra postgres`"
-            ) from error
-    raise ConfigError(
-        f"database_url uses {parsed.get_backend_name()!r}; only sqlite and postgresql are supported"
-    )
+            raise ConfigError("db.no_driver", missing=error.name) from error
+    raise ConfigError("db.unsupported", backend=parsed.get_backend_name())
 
 
 def _sqlite_engine(url: str, busy_seconds: float = BUSY_TIMEOUT_S) -> Engine:

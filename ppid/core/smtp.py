@@ -29,7 +29,7 @@ def tls_context(config: Mail) -> ssl.SSLContext:
     try:
         return ssl.create_default_context(cafile=config.ca_file or None)
     except (OSError, ssl.SSLError) as error:
-        raise ConfigError(f"mail.ca_file {config.ca_file!r} cannot be read: {error}") from error
+        raise ConfigError("smtp.ca_file", path=config.ca_file, problem=str(error)) from error
 
 
 def send_mail(config: Mail, message: EmailMessage) -> None:
@@ -39,13 +39,10 @@ def send_mail(config: Mail, message: EmailMessage) -> None:
     server cannot be reached or refuses; callers decide whether a failed send is logged or retried.
     """
     if config.smtp_url is None:
-        raise ConfigError("mail.smtp_url is not set; no e-mail can be sent")
+        raise ConfigError("smtp.not_set")
     parts = urlsplit(config.smtp_url.get_secret_value())
     if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
-        raise ConfigError(
-            "mail.smtp_url must look like smtps://USER:PASSWORD@HOST:465 or "
-            "smtp://USER:PASSWORD@HOST:587?starttls=1"
-        )
+        raise ConfigError("smtp.bad_url")
     starttls = parse_qs(parts.query).get("starttls", ["0"])[0].lower() in YES
     with _connect(config, parts.scheme == "smtps", parts.hostname, parts.port) as client:
         if starttls:

@@ -68,7 +68,7 @@ def parse_role(role: Role | str) -> Role:
         return Role(str(role).strip().lower())
     except ValueError:
         choices = ", ".join(r.value for r in Role)
-        raise BadInputError(f"unknown role {role!r}; use one of {choices}") from None
+        raise BadInputError("role.unknown", role=str(role), choices=choices) from None
 
 
 class TaskStatus(StrEnum):

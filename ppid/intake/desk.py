@@ -26,9 +26,11 @@ log = logging.getLogger(__name__)
 def _pending(session: Any, submission_id: int) -> Submission:
     submission = session.get(Submission, submission_id)
     if submission is None:
-        raise NotFoundError(f"no submission #{submission_id}; list them with `ppid pending`")
+        raise NotFoundError("desk.no_submission", submission=submission_id)
     if submission.status != SubmissionStatus.PENDING:
-        raise ConflictError(f"submission #{submission_id} is {submission.status}, not pending")
+        raise ConflictError(
+            "desk.not_pending", submission=submission_id, status=str(submission.status)
+        )
     return submission
 
 
@@ -42,7 +44,7 @@ def attach_submission(
     submission goes through `registration` (register, receipt, archive).
     """
     if source_id == target_id:
-        raise BadInputError("choose two different submissions to join")
+        raise BadInputError("desk.same_submission")
     with write_session(ctx.sessions) as session:
         source, target = _pending(session, source_id), _pending(session, target_id)
         rows = session.scalars(select(IntakeFile).where(IntakeFile.submission_id == source.id))
@@ -59,7 +61,7 @@ def attach_submission(
 def dismiss_submission(ctx: IntakeContext, submission_id: int, actor: str, note: str) -> None:
     """Mark a pending submission as not an objection (files stay archived as received)."""
     if not note.strip():
-        raise BadInputError("say why this is not an objection (the note is kept)")
+        raise BadInputError("desk.needs_note")
     with ctx.sessions() as session, session.begin():
         submission = _pending(session, submission_id)
         submission.status = SubmissionStatus.NOT_OBJECTION
@@ -73,7 +75,7 @@ def retry_quarantined(settings: Settings, relative: str) -> Path:
     target = (root / relative).resolve()
     listed = {path.resolve() for path, _ in list_quarantine(settings.quarantine)}
     if not target.is_relative_to(root) or target not in listed:
-        raise NotFoundError(f"{relative!r} is not a file in quarantine; see `ppid quarantine`")
+        raise NotFoundError("desk.not_in_quarantine", name=relative)
     destination = unique_path(settings.inbox / target.relative_to(root))
     destination.parent.mkdir(parents=True, exist_ok=True)
     shutil.move(str(target), str(destination))

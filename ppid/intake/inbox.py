@@ -270,8 +270,17 @@ def _is_note(path: Path) -> bool:
     return path.suffix == ".txt" and path.with_name(path.stem).is_file()
 
 
-def list_quarantine(quarantine_dir: Path) -> list[tuple[Path, str]]:
-    """Each quarantined file with the first reason line of its note."""
+# The line above the reason in a note, by language: the clerk's (Indonesian) and the operator's.
+QUARANTINE_MARKERS = {
+    "id": "Mengapa berkas ini dikarantina:",
+    "en": "Why this file was quarantined:",
+}
+
+
+def list_quarantine(quarantine_dir: Path, language: str = "en") -> list[tuple[Path, str]]:
+    """Each quarantined file with the first reason line of its note, in `language` ("id" for
+    the desk, "en" for the operator's `ppid quarantine`), the other when a note lacks it."""
+    markers = sorted(QUARANTINE_MARKERS.values(), key=lambda m: m != QUARANTINE_MARKERS[language])
     rows: list[tuple[Path, str]] = []
     if not quarantine_dir.is_dir():
         return rows
@@ -282,8 +291,9 @@ def list_quarantine(quarantine_dir: Path) -> list[tuple[Path, str]]:
         reason = ""
         if note.exists():
             lines = note.read_text(encoding="utf-8", errors="replace").splitlines()
-            marker = "Why this file was quarantined:"
-            if marker in lines:
-                reason = lines[lines.index(marker) + 1].strip()
+            for marker in markers:
+                if marker in lines:
+                    reason = lines[lines.index(marker) + 1].strip()
+                    break
         rows.append((path, reason))
     return rows

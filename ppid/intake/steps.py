@@ -25,6 +25,7 @@ from ppid.casework.workflow import start as start_workflow
 from ppid.core.db import write_session
 from ppid.core.files import sha256_file
 from ppid.core.masking import NIK_PATTERN
+from ppid.core.messages import quarantine_texts
 from ppid.core.models import (
     Case,
     CaseDocument,
@@ -85,10 +86,7 @@ def extract(ctx: IntakeContext, intake_id: int) -> dict[str, Any]:
     data = result.to_json()
     data["texts"] = [document.text for document in result.documents]
     if result.error:
-        raise Quarantined(
-            f"Berkas tidak dapat dibaca: {result.error}",
-            f"The file could not be read: {result.error}",
-        )
+        raise Quarantined(*quarantine_texts("quarantine.unreadable", problem=result.error))
     with write_session(ctx.sessions) as session:  # the OCR above ran outside any transaction
         row = session.get_one(IntakeFile, intake_id)
         row.extraction, row.status = data, IntakeStatus.EXTRACTED

@@ -218,7 +218,7 @@ def _iso_date(value: Any, name: str) -> date | None:
     try:
         return date.fromisoformat(str(value))
     except ValueError as error:
-        raise BadInputError(f"{name}: {value!r} is not a date; give YYYY-MM-DD") from error
+        raise BadInputError("form.bad_date", name=name, value=value) from error
 
 
 def printed_text(values: dict[str, Any], *, strict: bool = False) -> dict[str, str]:
@@ -239,13 +239,16 @@ def printed_text(values: dict[str, Any], *, strict: bool = False) -> dict[str, s
         if zone.kind == "comb":
             value = "".join(c for c in value if c not in " -.()/")
             if len(value) > len(zone.cells):
-                problem = (
-                    f"{zone.name}: {value!r} has {len(value)} characters, the form has "
-                    f"{len(zone.cells)} boxes"
+                problem = BadInputError(
+                    "form.too_long",
+                    name=zone.name,
+                    value=value,
+                    length=len(value),
+                    boxes=len(zone.cells),
                 )
                 if strict:
-                    raise BadInputError(problem)
-                log.warning("%s; cut to fit", problem)
+                    raise problem
+                log.warning("%s; cut to fit", problem.message)
                 value = value[: len(zone.cells)]
         text[zone.name] = value if zone.name.endswith("email") else value.upper()
     return text

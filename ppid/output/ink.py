@@ -105,13 +105,12 @@ class _Pen:
             if len(wrapped) <= zone.lines:
                 break
         else:
-            problem = (
-                f"{zone.name}: {len(text)} characters do not fit in {zone.lines} line(s) of the "
-                "form; shorten the text"
+            problem = BadInputError(
+                "form.does_not_fit", name=zone.name, length=len(text), lines=zone.lines
             )
             if self.strict:
-                raise BadInputError(problem)
-            log.warning("%s; cut with an ellipsis", problem)
+                raise problem
+            log.warning("%s; cut with an ellipsis", problem.message)
             wrapped = wrapped[: zone.lines]
             last = wrapped[-1]
             while len(last) > 1 and not self._fits(last + "…", size, width):
@@ -188,7 +187,7 @@ def ink_layer(
 ) -> dict[int, list[dict[str, Any]]]:
     """Per page, the ink items the template draws: text, comb digits, ticks, the signature."""
     if style not in ("typed", "hand"):
-        raise BadInputError(f"style {style!r} is unknown; use 'typed' or 'hand'")
+        raise BadInputError("ink.unknown_style", style=style)
     # seeded jitter of specimen handwriting (repeatable test forms), not a secret
     pen = _Pen(style, font, random.Random(seed), strict)  # nosec B311
     reasons = set(values.get("reasons") or [])

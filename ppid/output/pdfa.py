@@ -56,7 +56,10 @@ def to_pdfa(
             pikepdf.pdfa.save(pdf, buffer, FLAVOUR, deterministic_id=True)
         except pikepdf.pdfa.PdfaError as error:
             raise ArchivalError(
-                f"the document {title or ''} is not PDF/A-{FLAVOUR}: {error.report.summary(5)}"
+                "output.not_pdfa",
+                title=title or "",
+                flavour=FLAVOUR,
+                problem=error.report.summary(5),
             ) from error
     return buffer.getvalue()
 

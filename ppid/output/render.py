@@ -31,7 +31,7 @@ def mm(value: float) -> str:
 def environment() -> jinja2.Environment:
     """The shared jinja2 environment (one per process; templates are cached by jinja2)."""
     if not TEMPLATES_DIR.is_dir():
-        raise ConfigError(f"template folder {TEMPLATES_DIR} is missing; reinstall the checkout")
+        raise ConfigError("template.folder_missing", folder=str(TEMPLATES_DIR))
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
         autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
@@ -48,10 +48,12 @@ def render_html(template: str, context: dict[str, Any]) -> str:
     try:
         return environment().get_template(template).render(**context)
     except jinja2.TemplateNotFound as error:
-        raise ConfigError(f"template {error.name} not found under {TEMPLATES_DIR}") from error
+        raise ConfigError(
+            "template.not_found", name=error.name, folder=str(TEMPLATES_DIR)
+        ) from error
     except jinja2.UndefinedError as error:
         raise BadInputError(
-            f"template {template}: {error.message}; pass it in the context"
+            "template.undefined", template=template, problem=error.message
         ) from error
 
 
@@ -91,6 +93,6 @@ def save(pdf: bytes, out: Path) -> Path:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_bytes(pdf)
     except OSError as error:
-        raise BadInputError(f"cannot write {out}: {error.strerror}; choose another path") from error
+        raise BadInputError("output.cannot_write", path=str(out), problem=error.strerror) from error
     log.info("wrote %s (%d bytes)", out, len(pdf))
     return out

@@ -117,11 +117,9 @@ def cron_as_rrule(cron: str) -> str:
     """
     fields = cron.split()
     if len(fields) != 5:
-        raise ConfigError(
-            f"schedule {cron!r} is not a five-field cron line (minute hour day month weekday)"
-        )
+        raise ConfigError("schedule.fields", cron=cron)
     if fields[2] != "*" and fields[4] != "*":
-        raise ConfigError(f"schedule {cron!r}: give a day of the month or a weekday, not both")
+        raise ConfigError("schedule.day_and_weekday", cron=cron)
     parts = [
         "FREQ=MINUTELY" if fields[0] == "*" else "FREQ=HOURLY" if fields[1] == "*" else "FREQ=DAILY"
     ]
@@ -146,7 +144,7 @@ def _cron_values(cron: str, field: str, low: int, high: int) -> list[int]:
             end = high if first == "*" else int(last or (high if step else first))
             values.update(range(start, end + 1, int(step or 1)))
     except ValueError as error:
-        raise ConfigError(f"schedule {cron!r}: cannot read {field!r}") from error
+        raise ConfigError("schedule.unreadable", cron=cron, part=field) from error
     if not values or min(values) < low or max(values) > high:
-        raise ConfigError(f"schedule {cron!r}: {field!r} is outside {low}-{high}")
+        raise ConfigError("schedule.range", cron=cron, part=field, low=low, high=high)
     return sorted(values)

@@ -43,10 +43,7 @@ def single_instance(settings: Settings) -> Iterator[None]:
     held = try_lock(lock_path)
     if held is None:
         holder = lock_path.read_text(errors="replace").strip() or "another process"
-        raise AlreadyRunningError(
-            f"ppid is already running for {settings.home} ({holder}); "
-            "stop it with Ctrl-C in its terminal before starting another"
-        )
+        raise AlreadyRunningError("run.already", home=str(settings.home), holder=holder)
     try:
         os.ftruncate(held, 0)
         os.write(held, f"pid {os.getpid()}".encode())
@@ -74,10 +71,7 @@ def serve_web(settings: Settings, app: Any) -> tuple[threading.Thread, Any]:
     deadline = time.monotonic() + 60
     while not server.started:
         if not thread.is_alive() or time.monotonic() > deadline:
-            raise ConfigError(
-                f"the web app could not listen on {settings.web_host}:{settings.web_port}; "
-                "is the port taken? set web_port"
-            )
+            raise ConfigError("run.web_port", host=settings.web_host, port=settings.web_port)
         time.sleep(0.1)
     return thread, server
 

@@ -32,7 +32,7 @@ def prefect_server(settings: Settings, port: int) -> Iterator[str]:
     command += ["--host", "127.0.0.1", "--port", str(port)]
     api_url = f"http://127.0.0.1:{port}/api"
     if healthy(api_url):
-        raise ConfigError(f"port {port} already serves a Prefect server; set intake.prefect_port")
+        raise ConfigError("prefect.port_taken", port=port)
     with log_path.open("ab") as log_file:
         child = subprocess.Popen(command, env=env, stdout=log_file, stderr=subprocess.STDOUT)
     try:
@@ -46,11 +46,11 @@ def _waithealthy(api_url: str, child: subprocess.Popen[bytes], log_path: Path) -
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if child.poll() is not None:
-            raise ConfigError(f"the Prefect server stopped at start-up; see {log_path}")
+            raise ConfigError("prefect.stopped", log=str(log_path))
         if healthy(api_url):
             return
         time.sleep(0.5)
-    raise ConfigError(f"the Prefect server did not answer within 120 s; see {log_path}")
+    raise ConfigError("prefect.silent_start", log=str(log_path))
 
 
 def _stop(child: subprocess.Popen[bytes]) -> None:

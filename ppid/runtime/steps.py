@@ -21,6 +21,7 @@ from ppid.casework.sop import step_of_decision
 from ppid.casework.workflow import case_result, check_step
 from ppid.core import errors
 from ppid.core.errors import PpidError
+from ppid.core.messages import recognise
 from ppid.core.settings import Settings
 from ppid.runtime.prefect_env import reachable_api_url
 
@@ -120,24 +121,20 @@ def _give_up(run: Any, timeout: float) -> None:
     from prefect.states import Cancelled
 
     if run.state is not None and run.state.is_running():
-        raise PpidError(
-            f"the step is still running as flow run {run.name!r} after {timeout:.0f} s; "
-            "look at the case again in a minute (`ppid case show`)"
-        )
+        raise PpidError("step.still_running", run=run.name, seconds=f"{timeout:.0f}")
     with get_client(sync_client=True) as client:
         client.set_flow_run_state(run.id, Cancelled(message="not started in time"), force=True)
-    raise PpidError(
-        f"no worker started the step's flow run {run.name!r} within {timeout:.0f} s, so it was "
-        "cancelled and the step was not taken; is `ppid run` running? Try again, or raise "
-        "workflow.step_timeout_seconds"
-    )
+    raise PpidError("step.not_started", run=run.name, seconds=f"{timeout:.0f}")
 
 
 def _plain_error(run_name: str, message: str) -> PpidError:
-    """The flow's failure as the error the step raised ("ForbiddenError: …" → ForbiddenError)."""
+    """The flow's failure as the error the step raised ("ForbiddenError: …" → ForbiddenError),
+    its catalogue code read back from the English text; anything else a failed step."""
     found = re.search(r"(\w+Error): (.*)$", message, re.DOTALL)
     if found:
         kind = getattr(errors, found.group(1), None)
-        if isinstance(kind, type) and issubclass(kind, PpidError):
-            return kind(found.group(2).strip())
-    return PpidError(f"the step's flow run {run_name!r} failed: {message}")
+        known = recognise(found.group(2))
+        if isinstance(kind, type) and issubclass(kind, PpidError) and known is not None:
+            code, params = known
+            return kind(code, **params)
+    return PpidError("step.run_failed", run=run_name, detail=message)

@@ -30,7 +30,7 @@ def run_worker(settings: Settings) -> None:
     from prefect.client.orchestration import get_client
 
     if not os.environ.get("PREFECT_API_URL"):
-        raise ConfigError("no Prefect server to take flow runs from: start `ppid run` first")
+        raise ConfigError("prefect.absent")
     if str(paths.CHECKOUT) not in sys.path:
         sys.path.insert(0, str(paths.CHECKOUT))
     flows = {}

@@ -40,7 +40,7 @@ def start_workers(settings: Settings, count: int) -> list[subprocess.Popen[bytes
             while not ready_file(settings, worker.pid).exists():
                 if worker.poll() is not None or time.monotonic() > deadline:
                     log_path = paths.log_file(settings, f"worker-{index}")
-                    raise ConfigError(f"a flow-run worker did not start; see {log_path}")
+                    raise ConfigError("worker.no_start", log=str(log_path))
                 time.sleep(0.2)
     except BaseException:
         stop_workers(workers)
@@ -118,10 +118,7 @@ def _check_server(api: str, silent_since: float | None) -> float | None:
     now = time.monotonic()
     silent_since = silent_since or now
     if now - silent_since >= SERVER_GRACE_SECONDS:
-        raise PpidError(
-            f"the Prefect server at {api} has not answered for {SERVER_GRACE_SECONDS} s; "
-            "stopping. Start `ppid run` again (files that arrive meanwhile wait in the inbox)"
-        )
+        raise PpidError("prefect.silent", api=api, seconds=SERVER_GRACE_SECONDS)
     log.warning("the Prefect server at %s does not answer", api)
     return silent_since
 

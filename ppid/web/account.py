@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from ppid.core.db import write_session
+from ppid.core.messages import user_text
 from ppid.web import auth
 from ppid.web.deps import (
     PRELOGIN_COOKIE,
@@ -40,9 +41,7 @@ def login(request: Request, form: CheckedForm) -> Response:
     target = _safe_target(str(form.get("lanjut", "/")))
     client = client_of(request)
     if ctx.limiter.blocked(username, client):
-        raise_status = _login_page(
-            request, target, "Terlalu banyak percobaan masuk. Coba lagi 15 menit lagi."
-        )
+        raise_status = _login_page(request, target, user_text("web.login_blocked"))
         raise_status.status_code = 429
         return raise_status
     with write_session(ctx.sessions) as session:
@@ -55,7 +54,7 @@ def login(request: Request, form: CheckedForm) -> Response:
             token = auth.start_session(session, user)
     if token is None:
         ctx.limiter.failed(username, client)
-        response = _login_page(request, target, "Nama pengguna atau kata sandi salah.")
+        response = _login_page(request, target, user_text("web.login_failed"))
         response.status_code = 401
         return response
     ctx.limiter.succeeded(username, client)

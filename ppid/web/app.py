@@ -12,16 +12,19 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from html import escape
 from typing import Any
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from ppid.core.calendar import calendar_from_settings
 from ppid.core.db import open_db
 from ppid.core.errors import PpidError
+from ppid.core.messages import ERROR_TITLES, user_text
 from ppid.core.settings import Settings
 from ppid.output.render import TEMPLATES_DIR
 from ppid.web import account, admin, archive, case, desk, queue, stats
@@ -57,11 +60,19 @@ def install_error_pages(app: FastAPI) -> None:
 
     @app.exception_handler(PpidError)
     async def ppid_error(request: Request, error: PpidError) -> Response:
-        return error_page(request, status_of(error), error.message)
+        log.info("%s %s: %s", request.method, request.url.path, error.message)
+        return error_page(request, status_of(error), error.text)
 
     @app.exception_handler(404)
     async def not_found(request: Request, error: Exception) -> Response:
-        return error_page(request, 404, "Halaman atau berkas yang diminta tidak ada.")
+        return error_page(request, 404, user_text("web.not_found"))
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_address(request: Request, error: RequestValidationError) -> Response:
+        # A path or query value of the wrong kind (/kasus/abc): the page a person can act on,
+        # never FastAPI's JSON.
+        log.info("%s %s: invalid request %s", request.method, request.url.path, error.errors())
+        return error_page(request, 404, user_text("web.bad_address"))
 
 
 def add_security_headers(request: Request, response: Response) -> Response:
@@ -86,9 +97,9 @@ def install_security_headers(app: FastAPI) -> None:
         # Runs outside the middleware above (Starlette's outermost layer), so it adds the
         # headers itself; the error is still logged with its traceback by the server.
         log.error("unexpected error on %s %s: %r", request.method, request.url.path, error)
+        text = escape(user_text("web.server_error"))
         response = HTMLResponse(
-            "<!doctype html><title>Kesalahan</title><p>Terjadi kesalahan pada server. "
-            "Coba lagi sebentar lagi; bila berulang, hubungi administrator.</p>",
+            f'<!doctype html><html lang="id"><title>{ERROR_TITLES[500]}</title><p>{text}</p>',
             status_code=500,
         )
         return add_security_headers(request, response)

@@ -65,9 +65,7 @@ FULL_NIK_ROLES = frozenset({WebRole.PETUGAS, WebRole.BIDANG, WebRole.ATASAN, Web
 
 def hash_password(password: str) -> str:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise BadInputError(
-            f"the password is too short; use at least {MIN_PASSWORD_LENGTH} characters"
-        )
+        raise BadInputError("user.password_short", minimum=MIN_PASSWORD_LENGTH)
     return _hasher.hash(password)
 
 
@@ -77,15 +75,14 @@ def add_user(
     """Create an account; the caller commits. Usernames are lower-case and unique."""
     name = username.strip().lower()
     if not name or not name.replace(".", "").replace("-", "").replace("_", "").isalnum():
-        raise BadInputError(f"username {username!r}: use letters, digits, '.', '-' or '_'")
+        raise BadInputError("user.bad_name", username=username)
     try:
         web_role = WebRole(role)
     except ValueError as error:
-        raise BadInputError(
-            f"unknown role {role!r}; choose one of {', '.join(r.value for r in WebRole)}"
-        ) from error
+        choices = [r.value for r in WebRole]
+        raise BadInputError("user.unknown_role", role=role, choices=choices) from error
     if session.scalars(select(User).where(User.username == name)).first() is not None:
-        raise ConflictError(f"user {name!r} already exists; pick another username")
+        raise ConflictError("user.exists", username=name)
     user = User(
         username=name,
         display_name=display_name or name,
@@ -100,7 +97,7 @@ def add_user(
 def get_user(session: Session, username: str) -> User:
     user = session.scalars(select(User).where(User.username == username.lower())).first()
     if user is None:
-        raise NotFoundError(f"no user {username!r}; add one with `ppid user add`")
+        raise NotFoundError("user.not_found", username=username)
     return user
 
 

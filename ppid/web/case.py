@@ -125,7 +125,7 @@ def preview(
     for path, _ in pdfs:
         path.unlink(missing_ok=True)  # the preview never becomes a document
     if not pdfs:
-        raise NotFoundError("Keputusan ini tidak menerbitkan surat; tidak ada yang dipratinjau.")
+        raise NotFoundError("step.no_letter_to_preview")
     return Response(
         pdfs[-1][1],
         media_type="application/pdf",
@@ -171,11 +171,11 @@ def document_file(
 @router.get("/dokumen/{document_id}/potongan")
 def document_crop(request: Request, document_id: int, d: int, f: str, user: AnyUser) -> Response:
     if f.endswith("nik") and not can_see_nik(user):
-        raise ForbiddenError("NIK hanya dapat dilihat oleh petugas yang berwenang.")
+        raise ForbiddenError("web.nik_forbidden")
     document = open_document(request, user, document_id, f"potongan:{f}")
     extracted = (document.fields or {}).get("documents") or []
     if not 0 <= d < len(extracted) or f not in (extracted[d].get("boxes") or {}):
-        raise NotFoundError("Kolom ini tidak punya posisi pada scan.")
+        raise NotFoundError("crop.no_box", field=f, document=document_id)
     ctx = web(request)
     png = crop_png(
         archived_file(ctx, document.path),

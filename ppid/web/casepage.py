@@ -16,6 +16,14 @@ from starlette.datastructures import FormData
 from parsers.model import ID_CARD_FIELDS, OBJECTION_FIELDS
 from ppid.casework import dip
 from ppid.casework.sop import CORRECTABLE_FIELDS, STEPS
+from ppid.core.masking import mask_niks_in
+from ppid.core.messages import (
+    DECISION_TEXTS,
+    FIELD_LABELS,
+    action_label,
+    actor_label,
+    reading_note,
+)
 from ppid.core.models import Case, CaseDocument, User
 from ppid.core.vocabulary import (
     DOCUMENT_LABELS,
@@ -24,7 +32,7 @@ from ppid.core.vocabulary import (
 )
 from ppid.web.deps import WebContext, can_see_nik, shown_nik
 from ppid.web.files import is_id_scan
-from ppid.web.labels import ACTION_LABELS, CASE_FIELDS, DECISION_TEXTS, FIELD_LABELS
+from ppid.web.labels import CASE_FIELDS
 
 log = logging.getLogger(__name__)
 
@@ -86,35 +94,37 @@ def field_rows(user: User, document: CaseDocument, case: Case) -> list[dict[str,
 
 
 # What the parsers warn about a file that a clerk must know before opening it elsewhere.
-CAUTIONS = (
-    ("JavaScript", "memuat JavaScript — tidak dijalankan oleh sistem"),
-    ("launch action", "memuat perintah membuka program — tidak dijalankan"),
-    ("embedded files", "membawa berkas sisipan — tidak dibuka"),
-    ("hidden in it", "menyembunyikan berkas lain di dalamnya — diabaikan"),
-    ("precede the PDF header", "ada data asing di depan isi PDF — diabaikan"),
-)
+CAUTIONS = ("JavaScript", "launch action", "embedded files", "hidden in it", "precede the PDF")
 
 
-def reading_notes(document: CaseDocument) -> tuple[list[str], list[str]]:
-    """(cautions in Indonesian, the parsers' own notes) for one archived original.
+def reading_notes(document: CaseDocument, full_nik: bool) -> tuple[list[str], list[str]]:
+    """(cautions, every note) of one archived original, in Bahasa Indonesia.
 
-    The extraction stored its warnings with the file; without this the clerk learned of a PDF
-    carrying JavaScript or a hidden ZIP only from `ppid extract`.
+    The extraction stored its (English) warnings with the file; the clerk reads them through
+    the catalogue, and learns of a PDF carrying JavaScript or a hidden ZIP here rather than
+    from `ppid extract`. NIKs in a note are masked for who may not see them.
     """
-    notes: list[str] = []
+    warnings: list[str] = []
     for extracted in (document.fields or {}).get("documents") or []:
         for warning in extracted.get("warnings") or []:
-            if warning not in notes:
-                notes.append(warning)
-    cautions = [text for key, text in CAUTIONS if any(key in note for note in notes)]
+            if warning not in warnings:
+                warnings.append(warning)
+    cautions = _unique(reading_note(w) for w in warnings if any(k in w for k in CAUTIONS))
+    notes = _unique(reading_note(w) for w in warnings)
+    if not full_nik:
+        notes = [mask_niks_in(note) for note in notes]
     return cautions, notes
+
+
+def _unique(texts: Any) -> list[str]:
+    return list(dict.fromkeys(texts))
 
 
 def document_rows(user: User, case: Case) -> list[dict[str, Any]]:
     rows = []
     for document in case.documents:
         restricted = is_id_scan(document) and not can_see_nik(user)
-        cautions, notes = reading_notes(document)
+        cautions, notes = reading_notes(document, can_see_nik(user))
         rows.append(
             {
                 "id": document.id,
@@ -187,9 +197,9 @@ def history_rows(ctx: WebContext, case: Case) -> list[dict[str, Any]]:
     return [
         {
             "at": event.at.astimezone(ctx.calendar.tz).strftime("%d-%m-%Y %H:%M"),
-            "actor": event.actor,
+            "actor": actor_label(event.actor),
             "role": event.role or "",
-            "action": ACTION_LABELS.get(event.action, event.action),
+            "action": action_label(event.action),
             "decision": DECISION_TEXTS.get(event.decision or "", event.decision or ""),
             "note": " ".join(filter(None, [event.note, _corrections_text(event.data)])),
             "flow_run_url": prefect + run["id"]

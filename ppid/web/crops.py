@@ -57,7 +57,7 @@ def _page_image(
         image.seek(max(0, page - 1))
         return image.convert("RGB"), 0.0
     except (OSError, EOFError) as error:
-        raise NotFoundError(f"halaman {page} dari {original.name} tidak dapat dibuka") from error
+        raise NotFoundError("crop.page_unreadable", page=page, name=original.name) from error
 
 
 def _pdf_page(original: Path, page: int, cache: Path) -> Image.Image:
@@ -71,7 +71,7 @@ def _pdf_page(original: Path, page: int, cache: Path) -> Image.Image:
         try:
             subprocess.run(command, check=True, capture_output=True, timeout=60)
         except (OSError, subprocess.SubprocessError) as error:
-            raise BadInputError(f"{original.name}: halaman {page} tidak dapat dirender") from error
+            raise BadInputError("crop.page_unrendered", page=page, name=original.name) from error
         os.replace(partial.with_suffix(".partial.png"), target)
     return Image.open(target).convert("RGB")
 
@@ -85,7 +85,7 @@ def crop_png(
 ) -> bytes:
     """The PNG crop of `box` (page, x0, y0, x1, y1) with a small margin."""
     if len(box) != 5:
-        raise BadInputError("kotak posisi kolom tidak lengkap")
+        raise BadInputError("crop.bad_box", box=list(box))
     page, x0, y0, x1, y1 = box
     image, dpi = page_image(original, media_type, int(page), cache)
     if dpi:  # a rasterised PDF page: convert the box to its pixels
@@ -96,7 +96,7 @@ def crop_png(
     right = min(image.width, int(max(x0, x1)) + MARGIN)
     bottom = min(image.height, int(max(y0, y1)) + MARGIN)
     if right <= left or bottom <= top:
-        raise NotFoundError("kotak posisi kolom berada di luar halaman")
+        raise NotFoundError("crop.outside")
     piece = image.crop((left, top, right, bottom))
     if piece.height > 1.5 * piece.width:
         # A one-line field taller than wide lies on a sideways scan (boxes are in the stored

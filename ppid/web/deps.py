@@ -97,7 +97,7 @@ def require(*roles: WebRole) -> Callable[..., User]:
 
     def dependency(user: AnyUser) -> User:
         if user.role not in allowed:
-            raise ForbiddenError("Halaman ini tidak tersedia untuk peran Anda.")
+            raise ForbiddenError("web.role_forbidden", role=user.role)
         return user
 
     return dependency
@@ -111,10 +111,7 @@ async def checked_form(request: Request) -> FormData:
     if not auth.csrf_ok(
         web(request).settings, token, submitted if isinstance(submitted, str) else None
     ):
-        raise ForbiddenError(
-            "Formulir ditolak karena token keamanan (CSRF) tidak cocok. Muat ulang halaman lalu "
-            "kirim lagi."
-        )
+        raise ForbiddenError("web.csrf")
     return form
 
 

@@ -13,6 +13,7 @@ from starlette.datastructures import FormData
 from ppid.archive.sequences import REGISTER_SUBMISSION
 from ppid.core.db import write_session
 from ppid.core.errors import BadInputError, NotFoundError
+from ppid.core.messages import notice
 from ppid.core.models import IntakeFile
 from ppid.intake.desk import attach_submission, dismiss_submission, retry_quarantined
 from ppid.intake.inbox import list_quarantine
@@ -55,14 +56,14 @@ def quarantine_rows(ctx: WebContext) -> list[dict[str, str]]:
     assert folder is not None
     return [
         {"path": path.relative_to(folder).as_posix(), "reason": reason}
-        for path, reason in list_quarantine(folder)
+        for path, reason in list_quarantine(folder, "id")
     ]
 
 
 def _int(form: FormData, name: str) -> int:
     value = str(form.get(name, ""))
     if not value.isdigit():
-        raise BadInputError(f"Pilih nomor pengajuan pada kolom “{name}”.")
+        raise BadInputError("desk.choose_submission", name=name)
     return int(value)
 
 
@@ -89,9 +90,9 @@ def attach(
     ctx = intake_context(web(request))
     outcome = attach_submission(ctx, source, target, REGISTER_SUBMISSION)
     text = (
-        f"Teregistrasi dengan nomor {outcome.register_number}"
+        notice("desk.registered", number=outcome.register_number)
         if outcome.register_number
-        else f"Masih menunggu: {outcome.reason}"
+        else notice("desk.waiting", reason=outcome.reason)
     )
     return RedirectResponse(f"/meja?pesan={_q(text)}", status_code=303)
 
@@ -108,7 +109,7 @@ def dismiss(
         user.username,
         str(form.get("catatan", "")),
     )
-    return RedirectResponse(f"/meja?pesan={_q('Ditandai bukan keberatan.')}", status_code=303)
+    return RedirectResponse(f"/meja?pesan={_q(notice('desk.dismissed'))}", status_code=303)
 
 
 @router.post("/meja/ulangi")
@@ -118,7 +119,7 @@ def retry(
     user: DeskUser,
 ) -> Response:
     moved = retry_quarantined(web(request).settings, str(form.get("berkas", "")))
-    text = f"{moved.name} dikembalikan ke inbox untuk diproses ulang."
+    text = notice("desk.retried", name=moved.name)
     return RedirectResponse(f"/meja?pesan={_q(text)}", status_code=303)
 
 
@@ -128,7 +129,7 @@ def intake_file(request: Request, intake_id: int, user: DeskUser) -> Response:
     with write_session(ctx.sessions) as session:
         row = session.get(IntakeFile, intake_id)
         if row is None or not row.stored_path:
-            raise NotFoundError("Berkas tidak ditemukan.")
+            raise NotFoundError("desk.file_not_found", file=intake_id)
         types = [d.get("document_type") for d in (row.extraction or {}).get("documents") or []]
         if "id_card" in types:
             auth.log_id_scan_view(

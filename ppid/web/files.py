@@ -30,7 +30,7 @@ INLINE_TYPES = {"application/pdf", "image/jpeg", "image/png", "image/tiff", "ima
 def load_case(session: Session, case_id: int) -> Case:
     case = session.get(Case, case_id)
     if case is None or case.number is None:
-        raise NotFoundError(f"Keberatan #{case_id} tidak ditemukan.")
+        raise NotFoundError("case.id_not_found", case_id=case_id)
     return case
 
 
@@ -46,7 +46,7 @@ def archived_file(ctx: WebContext, relative: str) -> Path:
     root = ctx.settings.archive.resolve()
     target = (root / relative).resolve()
     if not target.is_relative_to(root) or not target.is_file():
-        raise NotFoundError("Berkas tidak ditemukan di arsip.")
+        raise NotFoundError("web.file_not_found", path=relative)
     return target
 
 
@@ -56,11 +56,11 @@ def open_document(request: Request, user: User, document_id: int, what: str) -> 
     with ctx.sessions() as session:
         document = session.get(CaseDocument, document_id)
         if document is None:
-            raise NotFoundError("Berkas tidak ditemukan.")
+            raise NotFoundError("web.document_not_found", document=document_id)
         session.expunge(document)
     if is_id_scan(document):
         if not can_see_nik(user):
-            raise ForbiddenError("Scan KTP hanya dapat dilihat oleh petugas yang berwenang.")
+            raise ForbiddenError("web.id_scan_forbidden")
         key, now = (user.username, document.id), time.monotonic()
         if now - ctx.logged_views.get(key, -VIEW_LOG_SECONDS) < VIEW_LOG_SECONDS:
             return document

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy import func, select
 
 from ppid.core.errors import BadInputError, ConflictError, ForbiddenError, NotFoundError, PpidError
+from ppid.core.messages import ERROR_TITLES
 from ppid.core.models import Submission, SubmissionStatus, Task, User
 from ppid.core.vocabulary import (
     DECISION_LABELS,
@@ -72,9 +73,11 @@ def page(request: Request, template: str, title: str, **context: Any) -> HTMLRes
 
 
 def error_page(request: Request, status: int, message: str) -> HTMLResponse:
-    titles = {403: "Akses ditolak", 404: "Tidak ditemukan", 429: "Terlalu banyak percobaan"}
-    title = titles.get(status, "Permintaan tidak dapat diproses")
-    return page(request, "error.html", title, message=message, status_code=status)
+    """The page of an error: its title by status, the Indonesian text, a way back."""
+    title = ERROR_TITLES.get(status, ERROR_TITLES[400])
+    back = request.headers.get("referer", "")
+    back = back if back.startswith(str(request.base_url)) else ""
+    return page(request, "error.html", title, message=message, back=back, status_code=status)
 
 
 def status_of(error: PpidError) -> int:

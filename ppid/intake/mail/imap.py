@@ -61,17 +61,14 @@ def parse_mail_url(url: str) -> Account:
     parts = urlsplit(url.strip())
     if parts.scheme not in ("imap", "imaps") or not parts.hostname or not parts.username:
         shown = f"{parts.scheme}://{parts.hostname or '?'}" if parts.scheme else "(no scheme)"
-        raise ConfigError(
-            f"mail_url {shown}… is not an IMAP address; write "
-            "imaps://USER:PASSWORD@HOST:993/INBOX (or imap://… with ?starttls=1)"
-        )
+        raise ConfigError("mail.not_imap", shown=shown)
     query = parse_qs(parts.query)
     starttls = query.get("starttls", ["0"])[0].lower() in ("1", "true", "yes")
     default_port = 993 if parts.scheme == "imaps" else 143
     try:
         port = parts.port or default_port
     except ValueError as error:
-        raise ConfigError(f"mail_url for host {parts.hostname}: bad port") from error
+        raise ConfigError("mail.bad_port", host=parts.hostname) from error
     return Account(
         scheme=parts.scheme,
         host=parts.hostname,
@@ -103,25 +100,23 @@ def open_mailbox(account: Account, config: Mail) -> Iterator[Any]:
         else:
             box = MailBoxUnencrypted(account.host, account.port, timeout=timeout)
     except (OSError, imaplib.IMAP4.error, ssl.SSLError) as error:
-        raise MailError(f"cannot reach the mailbox {account.label}: {error}") from error
+        raise MailError("mail.unreachable", label=account.label, problem=str(error)) from error
     try:
         try:
             box.login(account.user, account.password, initial_folder=account.folder)
         except MailboxLoginError as error:
-            raise MailLoginError(
-                f"the mailbox {account.label} refused the user name or password; "
-                "check mail_url (or mail.urls) in ppid.toml / PPID_MAIL_URL"
-            ) from error
+            raise MailLoginError("mail.login_refused", label=account.label) from error
         except imaplib.IMAP4.error as error:
             raise MailError(
-                f"the mailbox {account.label} has no folder {account.folder!r} or refused it: "
-                f"{short_error(error)}"
+                "mail.no_folder",
+                label=account.label,
+                folder=account.folder,
+                problem=short_error(error),
             ) from error
         yield box
     except (OSError, imaplib.IMAP4.abort) as error:  # TimeoutError is an OSError
         raise MailError(
-            f"the connection to {account.label} broke off ({short_error(error)}); "
-            "nothing was lost, the next run continues"
+            "mail.broke_off", label=account.label, problem=short_error(error)
         ) from error
     finally:
         with contextlib.suppress(Exception):
@@ -157,7 +152,7 @@ def fetch_raw(box: Any, uid: int) -> bytes:
     for item in data:
         if isinstance(item, tuple) and len(item) == 2:
             return bytes(item[1])
-    raise MailError(f"the server returned no message for UID {uid}; it will be retried")
+    raise MailError("mail.no_message", uid=uid)
 
 
 def settle(box: Any, config: Mail, uid: int) -> None:

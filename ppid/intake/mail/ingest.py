@@ -19,6 +19,7 @@ from imap_tools import AND
 from sqlalchemy import select
 
 from ppid.core.files import safe_name
+from ppid.core.messages import quarantine_texts
 from ppid.core.models import (
     Case,
     CaseDocument,
@@ -131,18 +132,12 @@ def _ingest_attachment(
 ) -> dict[str, Any]:
     path = _write_attachment(work, attachment.name, attachment.data)
     if attachment.problem:  # a damaged winmail.dat: the files inside could not be taken out
-        note = QuarantineNote(
-            reason_id=f"Lampiran winmail.dat (format Outlook/TNEF) rusak dan tidak dapat dibuka "
-            f"({attachment.problem}). Minta pengirim mengirim ulang formulir sebagai PDF atau "
-            "foto, dengan Outlook diatur ke format HTML atau teks biasa, bukan RTF.",
-            reason_en=f"{attachment.problem}. Ask the sender to send the form again as PDF or "
-            "image, with Outlook set to HTML or plain text, not RTF.",
-        )
+        note = QuarantineNote(*quarantine_texts("quarantine.winmail", problem=attachment.problem))
         return {**_quarantine(ctx, work, path, note), "file": attachment.name}
     outcome = process(str(path), group_key)
     if outcome.get("outcome") == "quarantined" and path.exists():
         reason = str(outcome.get("reason") or "could not be processed")
-        note = QuarantineNote(f"Lampiran e-mail tidak dapat diproses ({reason}).", reason)
+        note = QuarantineNote(*quarantine_texts("quarantine.attachment", problem=reason))
         _quarantine(ctx, work, path, note)
     outcome["file"] = attachment.name
     return outcome

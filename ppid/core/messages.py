@@ -1,0 +1,968 @@
+"""Every text a person reads that no template holds, in Bahasa Indonesia; errors with stable codes.
+
+Users read Bahasa Indonesia only. An error carries a code (`ppid.core.errors.PpidError`); the web
+app shows `user_text(code)`, the CLI and the logs keep the English operator text beside it
+(`operator_text(code)`). Besides errors the catalogue holds the step validation texts, success
+notices, history labels, field and decision labels of the pages, and the Indonesian reading of
+the extraction's English notes (`reading_note`) and refusals (`refusal_text`), which come from
+`parsers/` (that package speaks English to operators and imports nothing of ours).
+
+Placeholders are `str.format` fields; a list or tuple value is joined with commas, so a Python
+list never reaches a page. tests/test_messages.py checks that every raise names a code that is
+here, with the placeholders both texts use, and that no Indonesian text slips into English.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Text:
+    """One message: Indonesian for users, English for operators, the form field it is about."""
+
+    id: str
+    en: str
+    field: str | None = None  # the input an error belongs beside (inline on the form)
+
+
+# --- errors, by code ------------------------------------------------------------------------------
+
+ADMIN = "hubungi administrator sistem"
+ERRORS: dict[str, Text] = {
+    # cases and the register
+    "case.not_found": Text(
+        "Keberatan nomor {number} tidak ditemukan.",
+        "No case with register number {number!r}; list them with `ppid cases`",
+    ),
+    "case.id_not_found": Text("Keberatan ini tidak ditemukan.", "no case with id {case_id}"),
+    "case.already_registered": Text(
+        "Keberatan {number} sudah teregistrasi dan tetap memakai nomornya.",
+        "case {number} is already registered; it keeps its number",
+    ),
+    "case.naive_time": Text(
+        "Waktu penerimaan tidak memiliki zona waktu; " + ADMIN + ".",
+        "received_at {received_at} has no time zone; pass UTC",
+    ),
+    # the SOP's steps
+    "step.none_open": Text(
+        "Keberatan {number} berstatus “{status_label}”: tidak ada langkah yang terbuka. Langkah "
+        "terakhir yang keliru dapat dibatalkan dengan koreksi langkah.",
+        "case {number} is {status}: no step is open; a mistaken last step is undone with "
+        "--decision correction",
+    ),
+    "step.unknown_decision": Text(
+        "Keputusan yang dipilih tidak dikenal; pilih salah satu pilihan pada formulir.",
+        "unknown decision {decision!r}; decisions: {known}",
+        field="decision",
+    ),
+    "step.other_role": Text(
+        "Keberatan {number} menunggu langkah “{step_label}”, yang diambil oleh {role_label}; "
+        "Anda masuk sebagai {acting_label}.",
+        "case {number} waits for '{step_label}', a step of the {role_label} ({role}); you act "
+        "as {acting}",
+    ),
+    "step.out_of_order": Text(
+        "Keputusan “{decision_label}” termasuk langkah “{owner_label}”, sedangkan keberatan "
+        "{number} berada pada langkah “{step_label}”. Langkah diambil berurutan.",
+        "'{decision}' belongs to the step '{owner_label}', but case {number} is at "
+        "'{step_label}' ({status}); steps are taken in order — decisions now: {decisions}",
+        field="decision",
+    ),
+    "step.return_needs_reason": Text(
+        "Tuliskan alasan pengembalian kepada pemohon.",
+        "'return' needs a note: why the submission goes back to the applicant (--note)",
+        field="note",
+    ),
+    "step.recommend_needs_findings": Text(
+        "Tuliskan temuan dan rekomendasi Bidang.",
+        "'recommend' needs a note: the Bidang's findings and recommendation (--note)",
+        field="note",
+    ),
+    "step.dismiss_needs_reasons": Text(
+        "Tuliskan alasan tertulis untuk menguatkan penolakan (Pasal 36 ayat (3)).",
+        "'dismiss' needs a note: the written reasons for upholding the refusal (Pasal 36(3)) "
+        "(--note)",
+        field="note",
+    ),
+    "step.revise_needs_note": Text(
+        "Tuliskan apa yang perlu diperbaiki oleh Bidang.",
+        "'revise' needs a note: what the Bidang should change (--note)",
+        field="note",
+    ),
+    "step.signed_needs_note": Text(
+        "Tuliskan mengapa tanda tangan dikonfirmasi tanpa pindaian salinan bertanda tangan.",
+        "'signed' needs a note: why the signature is confirmed without a scanned signed copy "
+        "(--note)",
+        field="note",
+    ),
+    "step.needs_dip_items": Text(
+        "Pilih sedikitnya satu informasi dari Daftar Informasi Publik (DIP) yang diberikan.",
+        "'available' needs the DIP items given (data dip_items, --item)",
+        field="dip_item",
+    ),
+    "step.dip_items_exempt": Text(
+        "Informasi berikut dikecualikan dalam DIP: {titles}. Pilih keputusan “Informasi "
+        "dikecualikan” untuk informasi ini.",
+        "DIP items {titles} are exempt; decide 'exempt' instead",
+        field="dip_item",
+    ),
+    "step.exempt_needs_ground": Text(
+        "Pilih dasar pengecualian (Pasal 17 huruf a–j).",
+        "'exempt' needs the Pasal 17 ground: data pasal17 = a letter a–j",
+        field="pasal17",
+    ),
+    "step.exempt_needs_consequence": Text(
+        "Tuliskan uji konsekuensi; uji ini dicetak pada surat penolakan.",
+        "'exempt' needs the consequence test (uji konsekuensi) as the note",
+        field="consequence",
+    ),
+    "step.not_signed_copy": Text(
+        "Dokumen yang dipilih bukan salinan bertanda tangan dari keberatan {number}.",
+        "document {document} is not a signed copy of case {number}",
+    ),
+    "step.no_letter_to_preview": Text(
+        "Keputusan ini tidak menerbitkan surat; tidak ada yang dipratinjau.",
+        "this decision issues no letter; there is nothing to preview",
+    ),
+    "step.still_running": Text(
+        "Langkah ini masih diproses. Muat ulang halaman keberatan sebentar lagi.",
+        "the step is still running as flow run {run!r} after {seconds} s; look at the case "
+        "again in a minute (`ppid case show`)",
+    ),
+    "step.not_started": Text(
+        "Langkah ini tidak dijalankan karena sistem pemroses sedang tidak aktif. Coba lagi "
+        "sebentar lagi; bila berulang, " + ADMIN + ".",
+        "no worker started the step's flow run {run!r} within {seconds} s, so it was cancelled "
+        "and the step was not taken; is `ppid run` running? Try again, or raise "
+        "workflow.step_timeout_seconds",
+    ),
+    "step.run_failed": Text(
+        "Langkah ini gagal diproses dan tidak tersimpan. Coba lagi; bila berulang, " + ADMIN + ".",
+        "the step's flow run {run!r} failed: {detail}",
+    ),
+    # undoing a step
+    "correction.nothing_to_undo": Text(
+        "Keberatan {number} belum memiliki langkah yang dapat dikoreksi.",
+        "case {number} has no step to correct yet",
+    ),
+    "correction.other_role": Text(
+        "Langkah terakhir ({step_label}) diambil oleh {role_label}; hanya peran itu atau Atasan "
+        "PPID yang dapat mengoreksinya.",
+        "the last step ({step}, {decision}) was taken by the {role_label}; only they or the "
+        "Atasan PPID may correct it",
+    ),
+    "correction.needs_note": Text(
+        "Tuliskan apa yang keliru pada langkah tersebut.",
+        "'correction' needs a note: what was wrong with the step (--note)",
+        field="note",
+    ),
+    # correcting values the extraction read
+    "amend.unknown_field": Text(
+        "Kolom {fields} tidak dapat dikoreksi di sini.",
+        "cannot correct {fields}; correctable: {correctable}",
+    ),
+    "amend.needs_reason": Text(
+        "Tuliskan alasan perbaikan (misalnya: “salah baca, lihat scan”).",
+        "a correction needs its reason (--reason)",
+        field="reason",
+    ),
+    "amend.nothing_changed": Text(
+        "Tidak ada nilai yang berubah; ubah kolom yang salah lalu simpan lagi.",
+        "no value differs from what is recorded; nothing to correct",
+    ),
+    "amend.closed": Text(
+        "Keberatan {number} sudah selesai; datanya tidak dapat diubah lagi.",
+        "case {number} is closed; its values can no longer be corrected",
+    ),
+    "amend.bad_reasons": Text(
+        "Alasan keberatan hanya huruf a sampai g.",
+        "objection reasons are letters a to g, got {letters}",
+        field="reasons",
+    ),
+    "amend.bad_date": Text(
+        "Tanggal “{value}” tidak dikenali; tulis seperti 25-01-2027.",
+        "{value!r} is not a date; give DD-MM-YYYY or YYYY-MM-DD",
+    ),
+    "amend.bad_nik": Text("NIK harus 16 angka.", "a NIK has 16 digits, got {value!r}"),
+    "amend.no_such_document": Text(
+        "Berkas ini bukan bagian dari keberatan {number}.",
+        "document {document} is not part of case {number}",
+    ),
+    # the DIP
+    "dip.unknown_items": Text(
+        "Informasi DIP yang dipilih tidak ada lagi dalam katalog; muat ulang halaman.",
+        "no DIP item with id {ids}; find them with `ppid dip search`",
+        field="dip_item",
+    ),
+    "dip.unreadable": Text("Berkas DIP tidak dapat dibaca.", "cannot read {path}: {reason}"),
+    "dip.not_utf8": Text(
+        "Berkas DIP bukan teks UTF-8; simpan CSV sebagai UTF-8.",
+        "{path} is not UTF-8 text; save the CSV as UTF-8",
+    ),
+    "dip.no_column": Text(
+        "Berkas DIP tidak memiliki kolom “{column}”.",
+        "{path}: no {column!r} column in the header {headers}; the columns are title, "
+        "description, category, pasal17, unit, year, link",
+    ),
+    "dip.bad_row": Text(
+        "Baris {row} berkas DIP tidak valid; perbaiki lalu impor lagi.",
+        "{path}: row {row}: {problem}; fix the row and import again",
+    ),
+    # letters and numbers
+    "letter.no_number_format": Text(
+        "Format nomor surat “{kind}” belum diatur; " + ADMIN + ".",
+        "workflow.letter_number_formats has no {kind!r} entry; add e.g. {kind} = "
+        '"{{seq:03d}}/{upper}/PPID/{{month_roman}}/{{year}}" to ppid.toml',
+    ),
+    "number.unknown_placeholder": Text(
+        "Format nomor ({setting}) memakai isian yang tidak dikenal; " + ADMIN + ".",
+        "{setting} {pattern!r} uses unknown placeholder(s) {unknown}; available: {available}",
+    ),
+    "number.needs_seq_year": Text(
+        "Format nomor ({setting}) harus memuat nomor urut dan tahun; " + ADMIN + ".",
+        "{setting} {pattern!r} must contain {{seq}} and {{year}} so that no two cases share a "
+        "number; the default is {default!r}",
+    ),
+    "number.invalid": Text(
+        "Format nomor ({setting}) tidak valid; " + ADMIN + ".",
+        "{setting} {pattern!r} is not valid: {problem}",
+    ),
+    "register.dialect": Text(
+        "Basis data ini tidak didukung; " + ADMIN + ".",
+        "the register needs SQLite or PostgreSQL, not {dialect}",
+    ),
+    # settings and the machine
+    "config.no_working_day": Text(
+        "Pengaturan jam kerja tidak memuat satu hari kerja pun; " + ADMIN + ".",
+        'working_hours has no working day; set e.g. [working_hours] mon = {{ start = "07:30", '
+        'end = "16:00" }} in ppid.toml',
+    ),
+    "config.timezone": Text(
+        "Zona waktu “{name}” tidak dikenal; " + ADMIN + ".",
+        "timezone {name!r} is not a known IANA time zone; use e.g. 'Asia/Pontianak' (WIB) in "
+        "ppid.toml",
+    ),
+    "config.hours": Text(
+        "Jam kerja hari {weekday} tidak valid (mulai {start}, selesai {end}); " + ADMIN + ".",
+        "working_hours.{weekday}: start {start} must be before end {end}; fix it in ppid.toml "
+        "or remove the day to close the office",
+    ),
+    "config.no_working_day_ahead": Text(
+        "Tidak ada hari kerja dalam setahun setelah {day}; periksa jam kerja dan cuti bersama; "
+        + ADMIN
+        + ".",
+        "no working day within a year after {day}; check working_hours and days_off in ppid.toml",
+    ),
+    "db.bad_url": Text(
+        "Alamat basis data tidak valid; " + ADMIN + ".",
+        "database_url {url!r} is not a database URL: {problem}",
+    ),
+    "db.no_driver": Text(
+        "Pengandar PostgreSQL belum terpasang; " + ADMIN + ".",
+        "PostgreSQL needs the psycopg driver ({missing} is missing); install it with "
+        "`uv sync --extra postgres`",
+    ),
+    "db.unsupported": Text(
+        "Jenis basis data ini tidak didukung; " + ADMIN + ".",
+        "database_url uses {backend!r}; only sqlite and postgresql are supported",
+    ),
+    "smtp.not_set": Text(
+        "Pengiriman e-mail belum diatur; " + ADMIN + ".",
+        "mail.smtp_url is not set; no e-mail can be sent",
+    ),
+    "smtp.bad_url": Text(
+        "Alamat server pengirim e-mail tidak valid; " + ADMIN + ".",
+        "mail.smtp_url must look like smtps://USER:PASSWORD@HOST:465 or "
+        "smtp://USER:PASSWORD@HOST:587?starttls=1",
+    ),
+    "smtp.ca_file": Text(
+        "Berkas sertifikat untuk e-mail tidak dapat dibaca; " + ADMIN + ".",
+        "mail.ca_file {path!r} cannot be read: {problem}",
+    ),
+    "mail.not_imap": Text(
+        "Alamat kotak surat bukan alamat IMAP; " + ADMIN + ".",
+        "mail_url {shown}… is not an IMAP address; write imaps://USER:PASSWORD@HOST:993/INBOX "
+        "(or imap://… with ?starttls=1)",
+    ),
+    "mail.bad_port": Text(
+        "Port kotak surat tidak valid; " + ADMIN + ".",
+        "mail_url for host {host}: bad port",
+    ),
+    "mail.none_configured": Text(
+        "Belum ada kotak surat yang diatur; " + ADMIN + ".",
+        "no mailbox configured: set mail_url in ppid.toml or PPID_MAIL_URL",
+    ),
+    "mail.unreachable": Text(
+        "Kotak surat {label} tidak dapat dihubungi; pemeriksaan berikutnya mencoba lagi.",
+        "cannot reach the mailbox {label}: {problem}",
+    ),
+    "mail.login_refused": Text(
+        "Kotak surat {label} menolak nama pengguna atau kata sandi; " + ADMIN + ".",
+        "the mailbox {label} refused the user name or password; check mail_url (or mail.urls) "
+        "in ppid.toml / PPID_MAIL_URL",
+    ),
+    "mail.no_folder": Text(
+        "Kotak surat {label} tidak memiliki folder {folder}; " + ADMIN + ".",
+        "the mailbox {label} has no folder {folder!r} or refused it: {problem}",
+    ),
+    "mail.broke_off": Text(
+        "Sambungan ke kotak surat {label} terputus; tidak ada yang hilang, pemeriksaan "
+        "berikutnya melanjutkan.",
+        "the connection to {label} broke off ({problem}); nothing was lost, the next run continues",
+    ),
+    "mail.no_message": Text(
+        "Server surat tidak mengirim pesan {uid}; akan dicoba lagi.",
+        "the server returned no message for UID {uid}; it will be retried",
+    ),
+    "mail.check_failed": Text(
+        "{failed} dari {total} kotak surat gagal diperiksa.",
+        "{failed} of {total} mailbox(es) failed the check",
+    ),
+    "fixity.failed": Text(
+        "{damaged} dari {total} arsip keberatan gagal pemeriksaan keutuhan; " + ADMIN + ".",
+        "{damaged} of {total} archive bag(s) failed the fixity check: {bags}; restore the files "
+        "named by `ppid archive verify` from a backup, then verify again",
+    ),
+    "role.unknown": Text(
+        "Peran “{role}” tidak dikenal.", "unknown role {role!r}; use one of {choices}"
+    ),
+    # documents we print
+    "template.folder_missing": Text(
+        "Templat dokumen tidak ditemukan; " + ADMIN + ".",
+        "template folder {folder} is missing; reinstall the checkout",
+    ),
+    "template.not_found": Text(
+        "Templat dokumen “{name}” tidak ditemukan; " + ADMIN + ".",
+        "template {name} not found under {folder}",
+    ),
+    "template.undefined": Text(
+        "Dokumen tidak dapat dibuat karena datanya belum lengkap; " + ADMIN + ".",
+        "template {template}: {problem}; pass it in the context",
+    ),
+    "output.cannot_write": Text(
+        "Dokumen tidak dapat disimpan; " + ADMIN + ".",
+        "cannot write {path}: {problem}; choose another path",
+    ),
+    "form.bad_date": Text(
+        "Isian “{name}” bukan tanggal.", "{name}: {value!r} is not a date; give YYYY-MM-DD"
+    ),
+    "form.too_long": Text(
+        "Isian “{name}” terlalu panjang untuk kotak formulir.",
+        "{name}: {value!r} has {length} characters, the form has {boxes} boxes",
+    ),
+    "form.does_not_fit": Text(
+        "Isian “{name}” terlalu panjang untuk baris formulir; persingkat teksnya.",
+        "{name}: {length} characters do not fit in {lines} line(s) of the form; shorten the text",
+    ),
+    "ink.unknown_style": Text(
+        "Gaya tulisan “{style}” tidak dikenal.", "style {style!r} is unknown; use 'typed' or 'hand'"
+    ),
+    # the archive
+    "archive.bag_changed": Text(
+        "Berkas arsip keberatan ini berubah sejak ditulis; arsip tidak diperbarui. " + ADMIN + ".",
+        "the archive bag {bag} has files that changed since it was written: {changed}; run "
+        "`ppid archive verify`, restore them from a backup, then update the bag again",
+    ),
+    "archive.rasterise": Text(
+        "Berkas lengkap tidak dapat dibuat dari {name}.",
+        "cannot rasterise {source} for the dossier: {problem}",
+    ),
+    "archive.not_pdfa": Text(
+        "{count} PDF dalam {total} arsip keberatan bukan PDF/A-3b; " + ADMIN + ".",
+        "{count} PDF(s) in {total} bag(s) are not PDF/A-3b: {bags}; `ppid archive verify --json` "
+        "names each file and the checker's finding",
+    ),
+    "output.not_pdfa": Text(
+        "Dokumen {title} tidak dapat disimpan sebagai PDF arsip (PDF/A); " + ADMIN + ".",
+        "the document {title} is not PDF/A-{flavour}: {problem}",
+    ),
+    "archive.import_not_empty": Text(
+        "Folder arsip tujuan sudah berisi arsip; pilih folder kosong.",
+        "{archive} already holds case bags; import into an empty archive folder (set "
+        "PPID_ARCHIVE) so nothing is overwritten",
+    ),
+    "archive.import_unreadable": Text(
+        "Berkas ekspor arsip tidak dapat dibaca.",
+        "cannot read {path} as an archive export: {problem}",
+    ),
+    "archive.import_not_export": Text(
+        "Berkas ini bukan ekspor arsip.", "{path} is not a ppid archive export ({manifest} missing)"
+    ),
+    "archive.import_missing": Text(
+        "Ekspor arsip tidak lengkap.", "the export lists bags that are not in it: {missing}"
+    ),
+    "print.no_cups": Text(
+        "Pencetak belum terpasang; " + ADMIN + ".",
+        "archival.printer is {printer!r} but `lp` (CUPS) is not installed; install cups-client "
+        "or clear archival.printer to only write {pdf}",
+    ),
+    "print.refused": Text(
+        "Pencetak menolak dokumen; " + ADMIN + ".", "`lp -d {printer}` refused {pdf}: {problem}"
+    ),
+    "qr.unknown_case": Text(
+        "Kode QR pada {name} menyebut keberatan yang tidak dikenal ({number}).",
+        "{name}: QR code names unknown case {number}",
+    ),
+    # the intake desk
+    "desk.no_submission": Text(
+        "Pengajuan #{submission} tidak ditemukan.",
+        "no submission #{submission}; list them with `ppid pending`",
+    ),
+    "desk.not_pending": Text(
+        "Pengajuan #{submission} tidak lagi menunggu.",
+        "submission #{submission} is {status}, not pending",
+    ),
+    "desk.same_submission": Text(
+        "Pilih dua pengajuan yang berbeda untuk digabungkan.",
+        "choose two different submissions to join",
+    ),
+    "desk.needs_note": Text(
+        "Tuliskan mengapa berkas ini bukan keberatan (catatan disimpan).",
+        "say why this is not an objection (the note is kept)",
+        field="catatan",
+    ),
+    "desk.not_in_quarantine": Text(
+        "Berkas “{name}” tidak ada di karantina.",
+        "{name!r} is not a file in quarantine; see `ppid quarantine`",
+    ),
+    "desk.choose_submission": Text("Pilih nomor pengajuan.", "choose a submission number ({name})"),
+    "desk.file_not_found": Text("Berkas tidak ditemukan.", "intake file {file} not found"),
+    # accounts
+    "user.password_short": Text(
+        "Kata sandi terlalu pendek; gunakan sedikitnya {minimum} karakter.",
+        "the password is too short; use at least {minimum} characters",
+        field="password",
+    ),
+    "user.bad_name": Text(
+        "Nama pengguna hanya boleh berisi huruf, angka, titik, tanda hubung atau garis bawah.",
+        "username {username!r}: use letters, digits, '.', '-' or '_'",
+        field="username",
+    ),
+    "user.unknown_role": Text(
+        "Peran “{role}” tidak dikenal.",
+        "unknown role {role!r}; choose one of {choices}",
+        field="role",
+    ),
+    "user.exists": Text(
+        "Nama pengguna “{username}” sudah dipakai; pilih yang lain.",
+        "user {username!r} already exists; pick another username",
+        field="username",
+    ),
+    "user.not_found": Text(
+        "Pengguna “{username}” tidak ditemukan.",
+        "no user {username!r}; add one with `ppid user add`",
+    ),
+    "user.no_password": Text(
+        "Kata sandi belum diisi.", "no password given; type one or pipe it to --password-stdin"
+    ),
+    # the web app
+    "web.not_found": Text(
+        "Halaman atau berkas yang diminta tidak ada.", "no such page or file: {path}"
+    ),
+    "web.bad_address": Text(
+        "Alamat halaman tidak valid. Periksa tautannya atau kembali ke halaman utama.",
+        "the address is not valid: {path}",
+    ),
+    "web.server_error": Text(
+        "Terjadi kesalahan pada server. Coba lagi sebentar lagi; bila berulang, " + ADMIN + ".",
+        "unexpected error on {method} {path}",
+    ),
+    "web.login_failed": Text(
+        "Nama pengguna atau kata sandi salah.", "wrong user name or password for {username!r}"
+    ),
+    "web.login_blocked": Text(
+        "Terlalu banyak percobaan masuk. Coba lagi 15 menit lagi.",
+        "too many failed logins for {username!r} from {client}",
+    ),
+    "web.role_forbidden": Text(
+        "Halaman ini tidak tersedia untuk peran Anda.", "this page is not for the role {role}"
+    ),
+    "web.csrf": Text(
+        "Formulir ditolak karena token keamanan (CSRF) tidak cocok. Muat ulang halaman lalu "
+        "kirim lagi.",
+        "the form's CSRF token does not match this browser's session",
+    ),
+    "web.nik_forbidden": Text(
+        "NIK hanya dapat dilihat oleh petugas yang berwenang.",
+        "this role may not see full NIKs",
+    ),
+    "web.id_scan_forbidden": Text(
+        "Scan KTP hanya dapat dilihat oleh petugas yang berwenang.",
+        "this role may not open ID scans",
+    ),
+    "web.file_not_found": Text(
+        "Berkas tidak ditemukan di arsip.", "file {path} is not in the archive"
+    ),
+    "web.document_not_found": Text("Berkas tidak ditemukan.", "no document with id {document}"),
+    "crop.no_box": Text(
+        "Kolom ini tidak punya posisi pada scan.", "field {field} has no box in document {document}"
+    ),
+    "crop.bad_box": Text(
+        "Posisi kolom pada scan tidak lengkap.", "the field's box {box} is incomplete"
+    ),
+    "crop.outside": Text(
+        "Posisi kolom berada di luar halaman scan.", "the field's box lies outside the page"
+    ),
+    "crop.page_unreadable": Text(
+        "Halaman {page} dari {name} tidak dapat dibuka.", "page {page} of {name} cannot be opened"
+    ),
+    "crop.page_unrendered": Text(
+        "Halaman {page} dari {name} tidak dapat ditampilkan.",
+        "{name}: page {page} could not be rendered",
+    ),
+    # running the system
+    "run.already": Text(
+        "Sistem sudah berjalan untuk folder ini.",
+        "ppid is already running for {home} ({holder}); stop it with Ctrl-C in its terminal "
+        "before starting another",
+    ),
+    "run.web_port": Text(
+        "Aplikasi web tidak dapat dijalankan pada port {port}; " + ADMIN + ".",
+        "the web app could not listen on {host}:{port}; is the port taken? set web_port",
+    ),
+    "prefect.port_taken": Text(
+        "Port {port} sudah dipakai; " + ADMIN + ".",
+        "port {port} already serves a Prefect server; set intake.prefect_port",
+    ),
+    "prefect.stopped": Text(
+        "Sistem pemroses berhenti saat dimulai; " + ADMIN + ".",
+        "the Prefect server stopped at start-up; see {log}",
+    ),
+    "prefect.silent_start": Text(
+        "Sistem pemroses tidak menjawab saat dimulai; " + ADMIN + ".",
+        "the Prefect server did not answer within 120 s; see {log}",
+    ),
+    "prefect.silent": Text(
+        "Sistem pemroses tidak menjawab; " + ADMIN + ".",
+        "the Prefect server at {api} has not answered for {seconds} s; stopping. Start "
+        "`ppid run` again (files that arrive meanwhile wait in the inbox)",
+    ),
+    "prefect.absent": Text(
+        "Sistem pemroses belum berjalan; " + ADMIN + ".",
+        "no Prefect server to take flow runs from: start `ppid run` first",
+    ),
+    "worker.no_start": Text(
+        "Pemroses berkas tidak dapat dimulai; " + ADMIN + ".",
+        "a flow-run worker did not start; see {log}",
+    ),
+    "schedule.fields": Text(
+        "Jadwal “{cron}” tidak valid; " + ADMIN + ".",
+        "schedule {cron!r} is not a five-field cron line (minute hour day month weekday)",
+    ),
+    "schedule.day_and_weekday": Text(
+        "Jadwal “{cron}” tidak valid; " + ADMIN + ".",
+        "schedule {cron!r}: give a day of the month or a weekday, not both",
+    ),
+    "schedule.unreadable": Text(
+        "Jadwal “{cron}” tidak valid; " + ADMIN + ".",
+        "schedule {cron!r}: cannot read {part!r}",
+    ),
+    "schedule.range": Text(
+        "Jadwal “{cron}” tidak valid; " + ADMIN + ".",
+        "schedule {cron!r}: {part!r} is outside {low}-{high}",
+    ),
+    # the command line
+    "cli.bad_set": Text(
+        "Isian koreksi harus berbentuk KOLOM=NILAI.", "--set takes FIELD=VALUE, got {bad}"
+    ),
+    "cli.unreadable_files": Text(
+        "{failed} dari {total} berkas tidak dapat dibaca.",
+        "{failed} of {total} file(s) could not be read; see the errors above",
+    ),
+}
+# The title of an error page, by HTTP status.
+ERROR_TITLES = {
+    400: "Permintaan tidak dapat diproses",
+    403: "Akses ditolak",
+    404: "Tidak ditemukan",
+    409: "Tidak dapat dilakukan",
+    429: "Terlalu banyak percobaan",
+    500: "Kesalahan",
+}
+# What a person sees for an error whose code is not in the catalogue (a defect, logged).
+UNKNOWN_ERROR = "Permintaan tidak dapat diproses. Coba lagi; bila berulang, " + ADMIN + "."
+
+
+class _Lenient(string.Formatter):
+    """str.format that joins lists and shows a missing field as "-" rather than failing."""
+
+    def get_value(self, key: Any, args: Any, kwargs: Any) -> Any:
+        value = kwargs.get(key, "-") if isinstance(key, str) else args[key]
+        return ", ".join(str(v) for v in value) if isinstance(value, list | tuple | set) else value
+
+
+_FORMAT = _Lenient()
+
+
+def _fill(template: str, params: Mapping[str, Any]) -> str:
+    return _FORMAT.vformat(template, (), dict(params))
+
+
+def user_text(code: str, params: Mapping[str, Any] | None = None) -> str:
+    """The Indonesian text of error `code` (what pages show)."""
+    entry = ERRORS.get(code)
+    return _fill(entry.id, params or {}) if entry else UNKNOWN_ERROR
+
+
+def operator_text(code: str, params: Mapping[str, Any] | None = None) -> str:
+    """The English text of error `code` (what the CLI and the logs show)."""
+    entry = ERRORS.get(code)
+    return _fill(entry.en, params or {}) if entry else code
+
+
+def error_field(code: str) -> str | None:
+    """The form field an error belongs beside, if any."""
+    entry = ERRORS.get(code)
+    return entry.field if entry else None
+
+
+def recognise(english: str) -> tuple[str, dict[str, str]] | None:
+    """The code and values of an operator text, read back (an error that crossed a process as
+    text, e.g. a failed flow run's message); None when no entry says it."""
+    for code, entry in ERRORS.items():
+        if found := _pattern(entry.en).fullmatch(english.strip()):
+            return code, {name: value.strip("'") for name, value in found.groupdict().items()}
+    return None
+
+
+@cache
+def _pattern(template: str) -> re.Pattern[str]:
+    parts, seen = [], set()
+    for literal, name, _, _ in string.Formatter().parse(template):
+        parts.append(re.escape(literal))
+        if name:
+            parts.append(f"(?P={name})" if name in seen else f"(?P<{name}>.+?)")
+            seen.add(name)
+    return re.compile("".join(parts), re.DOTALL)
+
+
+def placeholders(template: str) -> set[str]:
+    """The named fields a template uses (tests check raise sites against them)."""
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+# --- notices: what a page says after an action ----------------------------------------------------
+
+NOTICES: dict[str, str] = {
+    "step.saved": "Keputusan tersimpan: {decision}.",
+    "step.saved_letter": "Keputusan tersimpan: {decision}. Surat diterbitkan: {letters}.",
+    "amend.saved": "Perbaikan tersimpan ({count} kolom).",
+    "amend.saved_reissued": "Perbaikan tersimpan ({count} kolom). Diterbitkan ulang: {documents}.",
+    "desk.registered": "Teregistrasi dengan nomor {number}.",
+    "desk.waiting": "Masih menunggu: {reason}",
+    "desk.dismissed": "Ditandai bukan keberatan.",
+    "desk.retried": "{name} dipindahkan kembali ke folder masuk untuk diproses ulang.",
+    "user.added": "Pengguna {username} ditambahkan.",
+}
+
+
+def notice(code: str, **params: Any) -> str:
+    """The Indonesian notice `code` with its values."""
+    return _fill(NOTICES[code], params)
+
+
+# --- quarantine: why a file was set aside, for its note and the desk ------------------------------
+
+QUARANTINE: dict[str, Text] = {
+    "quarantine.unreadable": Text(
+        "Berkas tidak dapat dibaca. {refusal}", "The file could not be read: {problem}"
+    ),
+    "quarantine.failed": Text(
+        "Terjadi kesalahan saat memproses berkas ini. Laporkan kepada operator; rinciannya ada "
+        "pada bagian bahasa Inggris catatan ini.",
+        "Processing failed ({problem}). Report it to the operator.",
+    ),
+    "quarantine.winmail": Text(
+        "Lampiran winmail.dat (format Outlook/TNEF) rusak dan tidak dapat dibuka. Minta pengirim "
+        "mengirim ulang formulir sebagai PDF atau foto, dengan Outlook diatur ke format HTML atau "
+        "teks biasa, bukan RTF.",
+        "{problem}. Ask the sender to send the form again as PDF or image, with Outlook set to "
+        "HTML or plain text, not RTF.",
+    ),
+    "quarantine.attachment": Text("Lampiran e-mail tidak dapat diproses. {refusal}", "{problem}"),
+}
+
+
+def quarantine_texts(code: str, **params: Any) -> tuple[str, str]:
+    """(Bahasa Indonesia, English) of a quarantine reason; `problem` is the English cause, and
+    `refusal` its Indonesian reading is derived from it."""
+    entry = QUARANTINE[code]
+    params.setdefault("refusal", refusal_text(str(params.get("problem", ""))))
+    return _fill(entry.id, params), _fill(entry.en, params)
+
+
+# --- labels the pages show ------------------------------------------------------------------------
+
+# Extracted and case fields, by their dotted name in the extraction contract (parsers/model.py).
+FIELD_LABELS = {
+    "registration_number": "Nomor registrasi",
+    "request_number": "Nomor pendaftaran permohonan",
+    "purpose": "Tujuan penggunaan informasi",
+    "information_requested": "Rincian informasi yang dibutuhkan",
+    "applicant.name": "Nama pemohon",
+    "applicant.nik": "NIK pemohon",
+    "applicant.address": "Alamat",
+    "applicant.occupation": "Pekerjaan",
+    "applicant.phone": "Nomor telepon",
+    "applicant.email": "E-mail",
+    "proxy.name": "Nama kuasa",
+    "proxy.address": "Alamat kuasa",
+    "proxy.phone": "Telepon kuasa",
+    "reasons": "Alasan keberatan",
+    "case_description": "Kasus posisi",
+    "response_date": "Tanggal tanggapan",
+    "place": "Tempat",
+    "date": "Tanggal",
+    "signed": "Tanda tangan",
+    "nik": "NIK",
+    "name": "Nama",
+    "birth_place": "Tempat lahir",
+    "birth_date": "Tanggal lahir",
+    "sex": "Jenis kelamin",
+    "blood_type": "Gol. darah",
+    "address": "Alamat",
+    "rt_rw": "RT/RW",
+    "village": "Kel/Desa",
+    "district": "Kecamatan",
+    "religion": "Agama",
+    "marital_status": "Status perkawinan",
+    "occupation": "Pekerjaan",
+    "nationality": "Kewarganegaraan",
+    "valid_until": "Berlaku hingga",
+    "province": "Provinsi",
+    "regency": "Kabupaten/Kota",
+    "issued_place": "Tempat terbit",
+    "issued_date": "Tanggal terbit",
+}
+
+
+def field_label(name: str) -> str:
+    """The Indonesian label of a field name; an unknown one as "kolom lain"."""
+    return FIELD_LABELS.get(name, FIELD_LABELS.get(name.rsplit(".", 1)[-1], "kolom lain"))
+
+
+# The choices of each step's form, by decision.
+DECISION_TEXTS = {
+    "forward": "Data benar dan lengkap: teruskan ke Bidang",
+    "return": "Kembalikan kepada pemohon (tidak lengkap), dengan surat pengembalian",
+    "recommend": "Teruskan ke Atasan PPID dengan rekomendasi",
+    "order": "Perintahkan agar keberatan ditanggapi",
+    "dismiss": "Tidak ditindaklanjuti (penolakan dikuatkan, dengan alasan tertulis)",
+    "available": "Informasi ada di DIP: berikan",
+    "exempt": "Informasi dikecualikan (Pasal 17)",
+    "not_held": "Informasi tidak dikuasai",
+    "send": "Tandatangani dan kirim surat",
+    "revise": "Kembalikan ke Bidang untuk diperbaiki",
+    "accepted": "Pemohon menerima tanggapan",
+    "dispute": "Pemohon mengajukan sengketa ke Komisi Informasi",
+    "no_response": "Tidak ada tanggapan pemohon",
+    "signed": "Salinan bertanda tangan sudah diterima (tanpa pindaian: tulis alasannya)",
+    "correction": "Koreksi langkah",
+}
+
+# What each kind of history event is called on the case page.
+ACTION_LABELS = {
+    "registered": "Diregistrasi",
+    "document_received": "Berkas diterima",
+    "document_generated": "Dokumen dibuat",
+    "document_reissued": "Dokumen diterbitkan ulang",
+    "document_signed": "Salinan bertanda tangan diterima",
+    "step": "Langkah SOP",
+    "correction": "Koreksi langkah",
+    "value_corrected": "Perbaikan data",
+    "possible_duplicate": "Kemungkinan ganda",
+    "duplicate_received": "Berkas sama diterima lagi",
+    "archive_sealed": "Arsip disegel",
+    "fixity_check": "Pemeriksaan keutuhan arsip",
+    "id_scan_destroyed": "Scan KTP dimusnahkan",
+}
+# Who did it, when it was the system rather than a person.
+SYSTEM_ACTORS = {
+    "sistem-intake": "Sistem (penerimaan berkas)",
+    "sistem-arsip": "Sistem (arsip)",
+    "sistem": "Sistem",
+    "tanpa-nama": "Tanpa nama",
+}
+
+
+def action_label(action: str) -> str:
+    return ACTION_LABELS.get(action, "Catatan sistem")
+
+
+def actor_label(actor: str) -> str:
+    return SYSTEM_ACTORS.get(actor, actor)
+
+
+# --- the extraction's notes and refusals, read in Bahasa Indonesia --------------------------------
+
+# (pattern over the parsers' English note, Indonesian text); named groups fill the text, a group
+# named "fields" or "field" is read as field names. The first match wins.
+_NOTES: tuple[tuple[str, str], ...] = (
+    (
+        r"not found on the ID card: (?P<fields>.+?); check",
+        "Tidak terbaca pada KTP: {fields}. Periksa scan dan isi bila perlu.",
+    ),
+    (r"NIK digits unclear", "Angka NIK pada KTP kurang jelas; periksa secara manual."),
+    (
+        r"NIK read three times with different digits at (?P<where>[\d, ]+)",
+        "NIK terbaca berbeda pada digit ke-{where}; periksa angka tersebut pada KTP.",
+    ),
+    (r"NIK could not be read", "NIK pada KTP tidak terbaca; periksa secara manual."),
+    (r"NIK province code (?P<code>\d+)", "Kode provinsi NIK ({code}) tidak dikenal."),
+    (r"NIK regency code (?P<code>\d+)", "Kode kabupaten/kota NIK ({code}) tidak dikenal."),
+    (r"NIK district code", "Kode kecamatan NIK tidak valid."),
+    (r"NIK date part", "Bagian tanggal lahir pada NIK bukan tanggal yang valid."),
+    (r"NIK serial 0000", "Nomor urut NIK tidak valid."),
+    (
+        r"encodes birth date",
+        "Tanggal lahir dalam NIK berbeda dengan tanggal lahir pada KTP; periksa keduanya.",
+    ),
+    (r"encodes sex", "Jenis kelamin dalam NIK berbeda dengan yang tertulis pada KTP; periksa."),
+    (r"has 17 digits", "NIK terbaca 17 angka; satu angka lebih dibuang. Periksa NIK."),
+    (r"does not hold 16 digits", "NIK tidak terdiri atas 16 angka; periksa NIK."),
+    (
+        r"look-alike digits corrected",
+        "Beberapa angka NIK yang mirip dibetulkan sesuai KTP; periksa NIK.",
+    ),
+    (r"birth date disagree at digit", "NIK dan tanggal lahir pada KTP berbeda; periksa keduanya."),
+    (
+        r"page (?P<page>\d+): filled in by hand",
+        "Halaman {page} diisi dengan tulisan tangan; periksa setiap nilai terhadap scan.",
+    ),
+    (
+        r"(?P<field>[\w.]+): read as .* and as .*; check",
+        "{field}: terbaca dua cara berbeda; periksa scan.",
+    ),
+    (
+        r"(?P<field>[\w.]+): something is written but could not be read",
+        "{field}: ada tulisan tetapi tidak terbaca.",
+    ),
+    (r"e-mail domain", "Nama domain e-mail mungkin salah baca (huruf l dan i); periksa."),
+    (r"e-mail .* does not look like an address", "Alamat e-mail tampaknya tidak benar; periksa."),
+    (
+        r"(?P<field>[\w.]+): .* is label text",
+        "{field}: yang terbaca adalah teks label, bukan isian.",
+    ),
+    (
+        r"(?P<field>[\w.]+): read \d+ digits from",
+        "{field}: jumlah angka tidak sesuai kotak yang terisi; periksa.",
+    ),
+    (r"(?P<field>[\w.]+): .* is not a date", "{field}: bukan tanggal yang valid; periksa."),
+    (
+        r"(?P<field>[\w.]+): .* does not look like a phone",
+        "{field}: tampaknya bukan nomor telepon; periksa.",
+    ),
+    (
+        r"reason ticks read from unclear marks",
+        "Centang alasan keberatan terbaca dari tanda yang kurang jelas; periksa.",
+    ),
+    (
+        r"page (?P<page>\d+) of the objection form is missing",
+        "Halaman {page} formulir keberatan tidak ada dalam berkas ini.",
+    ),
+    (
+        r"page (?P<page>\d+): orientation uncertain",
+        "Arah halaman {page} tidak pasti; teksnya mungkin tidak terbaca.",
+    ),
+    (
+        r"only (?P<count>\d) of 4 corner marks",
+        "Hanya {count} dari 4 tanda sudut formulir ditemukan; posisi kolom mungkin bergeser.",
+    ),
+    (r"QR code is unreadable", "Kode QR formulir tidak terbaca; halaman dianggap halaman 1."),
+    (r"QR code says the form has", "Kode QR menyebut jumlah halaman formulir yang tidak dikenal."),
+    (r"encrypted with an owner password", "PDF dikunci dengan kata sandi pemilik; tetap dibaca."),
+    (r"bytes precede the PDF header", "Ada data asing di depan isi PDF; data itu diabaikan."),
+    (
+        r"follow after the end of the PDF",
+        "Ada berkas lain tersembunyi di belakang isi PDF; diabaikan dan tidak pernah dibuka.",
+    ),
+    (r"JavaScript", "Berkas memuat JavaScript; tidak dijalankan oleh sistem."),
+    (r"launch action", "Berkas memuat perintah membuka program; tidak dijalankan."),
+    (r"embedded files", "Berkas membawa berkas sisipan; tidak dibuka."),
+    (r"(?P<field>[\w.]+) not found", "{field} tidak ditemukan."),
+    (r"page (?P<page>\d+): ", "Halaman {page} tidak dapat dibaca sepenuhnya."),
+)
+UNKNOWN_NOTE = "Catatan teknis dari pembacaan otomatis; periksa berkas terhadap scan."
+
+
+def reading_note(note: str) -> str:
+    """An extraction note (parsers' English) as the clerk reads it, in Bahasa Indonesia."""
+    for pattern, text in _NOTES:
+        if found := re.search(pattern, note):
+            return _fill(text, _readable(found.groupdict()))
+    return UNKNOWN_NOTE
+
+
+def _readable(groups: dict[str, str]) -> dict[str, str]:
+    shown = dict(groups)
+    if "fields" in shown:
+        shown["fields"] = ", ".join(
+            field_label(name.strip()) for name in shown["fields"].split(",")
+        )
+    if "field" in shown:
+        shown["field"] = field_label(shown["field"])
+    return shown
+
+
+# A file the extraction refused (its English reason), as the clerk reads it in quarantine.
+_REFUSALS: tuple[tuple[str, str], ...] = (
+    (r"empty", "Berkas kosong (0 byte). Minta pengirim mengirim PDF atau scan."),
+    (r"MB limit", "Berkas terlalu besar. Minta berkas yang lebih kecil."),
+    (
+        r"protected by a password",
+        "PDF dilindungi kata sandi sehingga tidak dapat dibaca. Minta salinan tanpa kata sandi.",
+    ),
+    (
+        r"decompression bomb|unreasonable size",
+        "PDF memuat data yang mengembang tidak wajar "
+        "(kemungkinan berbahaya); tidak dibaca. Minta PDF biasa atau scan.",
+    ),
+    (
+        r"pixel limit|too many pixels",
+        "Gambar terlalu besar (jumlah piksel melebihi batas); tidak dibuka. Minta scan 300 dpi.",
+    ),
+    (
+        r"page limit|pages \(frames\)",
+        "Berkas memiliki terlalu banyak halaman. Pisahkan menjadi "
+        "beberapa berkas (satu keberatan per berkas).",
+    ),
+    (
+        r"longer than the .* limit",
+        "Pembacaan berkas terlalu lama dan dihentikan. Pisahkan "
+        "berkas menjadi beberapa berkas yang lebih kecil.",
+    ),
+    (
+        r"damaged or truncated|no pages|no size",
+        "Berkas rusak atau terpotong sehingga tidak dapat dibaca. Minta pengirim mengirim ulang.",
+    ),
+    (r"web page \(HTML\)", "Berkas ini halaman web (HTML), bukan dokumen. Minta PDF atau scan."),
+    (
+        r"SVG",
+        "Berkas ini gambar SVG, yang tidak diterima karena dapat memuat skrip. Minta PDF "
+        "atau scan.",
+    ),
+    (
+        r"ZIP archive",
+        "Berkas ini arsip ZIP atau dokumen Office. Buka isinya atau simpan sebagai PDF.",
+    ),
+    (
+        r"not a PDF or an image",
+        "Isi berkas bukan PDF atau gambar. Minta PDF atau scan (JPEG, PNG atau TIFF).",
+    ),
+    (r"cannot open the file|not a regular file", "Berkas tidak dapat dibuka."),
+)
+UNKNOWN_REFUSAL = "Berkas tidak dapat dibaca oleh sistem. Minta pengirim mengirim PDF atau scan."
+
+
+def refusal_text(reason: str) -> str:
+    """Why the extraction refused a file (its English reason), in Bahasa Indonesia."""
+    for pattern, text in _REFUSALS:
+        if re.search(pattern, reason):
+            return text
+    return UNKNOWN_REFUSAL
