@@ -80,23 +80,29 @@ def note_threads() -> None:
     THREADS_SEEN.append([thread.name for thread in threading.enumerate()])
 
 
-def test_warm_workers_run_flows_without_prefects_watcher_threads(prefect_api: str) -> None:
+def test_warm_workers_run_flows_without_prefects_watcher_threads(
+    prefect_api: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Prefect's suspension observer costs a run a websocket and ~0.1 s; heartbeats: see below."""
+    from prefect import _flow_run_suspension, flow_engine
     from prefect.client.orchestration import get_client
     from prefect.flow_engine import run_flow
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
+    # Prefect's own observer, as in a process where no warm worker has run yet
+    stock_observer = _flow_run_suspension.observe_flow_run_suspension
+    monkeypatch.setattr(flow_engine, "observe_flow_run_suspension", stock_observer)
     with temporary_settings(updates={PREFECT_API_URL: prefect_api}):
         deployment_id = note_threads.to_deployment(name=f"threads-{os.getpid()}").apply()
         worker = WarmWorker({deployment_id: note_threads})
         with get_client(sync_client=True) as client:
+            plain = client.create_flow_run_from_deployment(deployment_id)
+            run_flow(note_threads, flow_run=client.read_flow_run(plain.id))  # Prefect's way
             client.create_flow_run_from_deployment(deployment_id)
             run = worker.claim_next(client)
             assert run is not None
             assert worker.execute(client, run).is_completed()
-            plain = client.create_flow_run_from_deployment(deployment_id)
-            run_flow(note_threads, flow_run=client.read_flow_run(plain.id))  # Prefect's way
-    lean, stock = THREADS_SEEN[-2:]
+    stock, lean = THREADS_SEEN[-2:]
     assert any("observer_thread" in name for name in stock), "Prefect no longer observes runs"
     assert not any("observer_thread" in name for name in lean), lean
 
@@ -166,7 +172,7 @@ def three_tasks() -> None:
 def test_prefect_server_records_task_runs_in_batches_that_still_show_within_seconds(
     prefect_api: str,
 ) -> None:
-    """Batched (`ppid.runtime.prefect_server`): a task costs the server a third of the CPU.
+    """Batched (`ppid.runtime.prefect_patches`): a task costs the server a third of the CPU.
     Batching must not hide task runs: a flush every second, whatever the batch holds."""
     import httpx
     from prefect.settings import PREFECT_API_URL, temporary_settings
@@ -192,7 +198,7 @@ def test_prefect_server_records_task_runs_in_batches_that_still_show_within_seco
 
 
 def test_prefect_server_marks_a_run_late_only_after_five_minutes(prefect_api: str) -> None:
-    """A run waiting behind a batch of files is not late (`ppid.runtime.prefect_server`);
+    """A run waiting behind a batch of files is not late (`ppid.runtime.prefect_patches`);
     Prefect's own server marks it Late 15 s after its time, and its late-runs check comes every
     5 s."""
     import httpx

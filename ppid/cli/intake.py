@@ -24,7 +24,7 @@ def ingest(
     from ppid.intake.inbox import utf8_name
     from ppid.runtime.deployments import load_flow
     from ppid.runtime.prefect_env import use_prefect
-    from ppid.runtime.worker import lean_flow_runs
+    from ppid.runtime.prefect_patches import lean_flow_runs
 
     settings = load_settings()
     use_prefect(settings)

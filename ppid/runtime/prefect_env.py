@@ -1,8 +1,12 @@
 """Where Prefect is: its settings for this home, and the API of the server `ppid run` started.
 
 Prefect reads its settings from the environment when it is imported, so they are applied to
-`os.environ` first. `ppid run` records its server's address in `var/run/ppid-run.json`; the CLI
-and the web app find it there (or in PREFECT_API_URL) and check it answers before using it.
+`os.environ` first. Our own loggers (`OUR_LOGGERS`) are Prefect's "extra loggers": what the
+product logs inside a flow run (a case registered, a bag written, a page unreadable) shows in
+that run's logs in the Prefect UI, as Prefect's own lines do; outside flow runs they stay local.
+
+`ppid run` records its server's address in `var/run/ppid-run.json`; the CLI and the web app find
+it there (or in PREFECT_API_URL) and check it answers before using it.
 """
 
 from __future__ import annotations
@@ -19,6 +23,9 @@ from ppid.core.settings import Settings
 log = logging.getLogger(__name__)
 
 
+OUR_LOGGERS = ("ppid", "parsers", "flows")
+
+
 def prefect_environment(settings: Settings, api_url: str | None = None) -> dict[str, str]:
     """Prefect settings for this home, applied to os.environ before Prefect is imported."""
     env = {
@@ -26,6 +33,8 @@ def prefect_environment(settings: Settings, api_url: str | None = None) -> dict[
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         "PREFECT_LOGGING_LEVEL": os.environ.get("PREFECT_LOGGING_LEVEL", "WARNING"),
         "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "90",
+        "PREFECT_LOGGING_EXTRA_LOGGERS": ",".join(OUR_LOGGERS),
+        "PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW": "ignore",  # the watcher, the web app: local
     }
     running = api_url or os.environ.get("PREFECT_API_URL") or _running_api_url(settings)
     if running:
@@ -38,6 +47,12 @@ def use_prefect(settings: Settings) -> None:
     for key, value in prefect_environment(settings).items():
         os.environ.setdefault(key, value)
     Path(os.environ["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)
+
+
+def log_flow_runs(level: int = logging.INFO) -> None:
+    """Our loggers at `level` in a process that runs flows, so their lines reach the UI."""
+    for name in OUR_LOGGERS:
+        logging.getLogger(name).setLevel(level)
 
 
 def state_file(settings: Settings) -> Path:

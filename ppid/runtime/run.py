@@ -28,6 +28,7 @@ from ppid.core.locks import try_lock
 from ppid.core.settings import Settings
 from ppid.runtime.deployments import build_deployments, register_deployments
 from ppid.runtime.prefect_env import prefect_environment, state_file
+from ppid.runtime.prefect_patches import check_prefect
 from ppid.runtime.server import prefect_api
 from ppid.runtime.watcher import watch_inbox
 from ppid.runtime.worker import worker_count
@@ -80,8 +81,10 @@ def run(settings: Settings, web_app: Any, out: IO[str] = sys.stdout) -> None:
     """Start everything, print the addresses, and run until Ctrl-C; then stop it all cleanly.
 
     `web_app` is the staff web app the caller built (`ppid.web.app.create_app`): the runtime
-    serves it and knows nothing more of it.
+    serves it and knows nothing more of it. A Prefect whose patched names moved stops it here,
+    before anything starts (`ppid.runtime.prefect_patches`).
     """
+    check_prefect()
     for folder in (settings.inbox, settings.archive, settings.quarantine, settings.var_dir):
         assert folder is not None
         folder.mkdir(parents=True, exist_ok=True)

@@ -19,6 +19,8 @@ from ppid.core.errors import ConfigError
 from ppid.core.settings import Settings
 from ppid.output.forms import render_form
 from ppid.runtime.deployments import deployment_specs
+from ppid.runtime.prefect_env import log_flow_runs
+from ppid.runtime.prefect_patches import install_worker_patches
 from ppid.runtime.worker import WarmWorker
 from ppid.runtime.workers import ready_file
 
@@ -29,6 +31,8 @@ def run_worker(settings: Settings) -> None:
     """`ppid worker`: warm up (flows, OpenCV, WeasyPrint), then execute our deployments' runs."""
     from prefect.client.orchestration import get_client
 
+    install_worker_patches()  # a Prefect whose patched names moved stops the worker here
+    log_flow_runs()
     if not os.environ.get("PREFECT_API_URL"):
         raise ConfigError("prefect.absent")
     if str(paths.CHECKOUT) not in sys.path:

@@ -7,7 +7,9 @@ flow run per file, visible in the UI) but executes the runs itself: woken by Pre
 stream when a run is scheduled (and polling every few seconds for runs that come due later), it
 asks the API for due runs of the deployments it was given, claims one the way Prefect's runner
 does (proposing Pending; the server aborts a second claimer, so two workers never run the same
-flow run) and runs it in-process with `prefect.flow_engine.run_flow`. The flow run records the
+flow run) and runs it in-process with `prefect.flow_engine.run_flow`, without the heartbeat and
+suspension-observer threads Prefect starts per run (`ppid.runtime.prefect_patches`, where every
+name of Prefect's used here beyond its documented API is checked). The flow run records the
 worker in `infrastructure_pid` ("host:pid").
 
 Stopping: SIGINT asks the worker to finish the flow run in hand and exit; SIGTERM during a run
@@ -35,6 +37,7 @@ from uuid import UUID
 from ppid.core import paths
 from ppid.core.locks import locked, try_lock
 from ppid.core.settings import Settings
+from ppid.runtime.prefect_patches import lean_flow_runs
 
 log = logging.getLogger(__name__)
 
@@ -197,56 +200,6 @@ class WarmWorker:
             except Exception:
                 log.exception("worker %s: could not mark flow run %s crashed", self.name, run.id)
                 return None
-
-
-@contextmanager
-def lean_flow_runs() -> Iterator[None]:
-    """Flow runs started in this block start no watcher threads: no heartbeats, no suspension
-    observer.
-
-    Prefect's engine starts two threads per flow run of a deployment and joins both when the
-    run ends: the heartbeat thread, which sleeps in one-second steps (up to a second lost per
-    run; a digital form's whole run takes 0.1-0.4 s), and a suspension observer, which opens
-    its own API client and an events websocket at the start (the run waits until it is
-    connected) and polls in 0.2 s steps at the end. Both served features we do not use:
-    heartbeats feed Prefect's zombie detection (`ppid run` marks a vanished worker's runs
-    Crashed itself, `crash_runs_of`), the observer lets `suspend_flow_run` pause a run from
-    outside. Without them a run costs a tenth of a second less and the server one websocket
-    subscriber less per run in flight.
-    """
-    from prefect import flow_engine
-    from prefect.context import SettingsContext, get_settings_context
-
-    current = get_settings_context()
-
-    observer = flow_engine.observe_flow_run_suspension  # an upgrade that renames it fails here
-    flow_engine.observe_flow_run_suspension = _no_observer
-    try:
-        with SettingsContext(profile=current.profile, settings=_without_heartbeats(current)):
-            yield
-    finally:
-        flow_engine.observe_flow_run_suspension = observer
-
-
-def _without_heartbeats(context: Any) -> Any:
-    """The settings of `context` with heartbeats off, built once per settings object: building
-    them (what `temporary_settings` does) costs ~18 ms, and a warm worker enters them per run."""
-    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY
-
-    key = id(context.settings)
-    if key not in _LEAN_SETTINGS:  # the entry holds the original, so its id stays its own
-        lean = context.settings.copy_with_update(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None})
-        _LEAN_SETTINGS[key] = (context.settings, lean)
-    return _LEAN_SETTINGS[key][1]
-
-
-_LEAN_SETTINGS: dict[int, tuple[Any, Any]] = {}  # id(settings) → (settings, without heartbeats)
-
-
-@contextmanager
-def _no_observer(flow_run_id: UUID, request: object, **options: object) -> Iterator[None]:
-    """Stands in for Prefect's `observe_flow_run_suspension`: observe nothing."""
-    yield
 
 
 def worker_count(settings: Settings) -> int:
