@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 import tomllib
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -29,6 +30,16 @@ from ppid.runtime.prefect_patches import (
     install_server_patches,
     install_worker_patches,
 )
+
+
+@pytest.fixture(autouse=True)
+def own_environment() -> Iterator[None]:
+    """The commands run here in-process set Prefect's variables (`use_prefect`, the server's
+    defaults); later tests' `ppid run` children inherit os.environ, so it is put back."""
+    saved = dict(os.environ)
+    yield
+    os.environ.clear()
+    os.environ.update(saved)
 
 
 def test_the_locked_prefect_has_every_name_our_changes_use() -> None:

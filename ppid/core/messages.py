@@ -547,6 +547,12 @@ ERRORS: dict[str, Text] = {
         "Sistem pemroses belum berjalan; " + ADMIN + ".",
         "no Prefect server to take flow runs from: start `ppid run` first",
     ),
+    "prefect.changed": Text(
+        "Versi sistem pemroses tidak sesuai dengan yang dipasang; " + ADMIN + ".",
+        "ppid's changes to Prefect (written for Prefect {series}) do not fit the installed "
+        "Prefect {installed}: {problems}. Reinstall the locked environment (`make setup`); to "
+        "move to this Prefect, follow ppid/runtime/prefect_patches.py",
+    ),
     "worker.no_start": Text(
         "Pemroses berkas tidak dapat dimulai; " + ADMIN + ".",
         "a flow-run worker did not start; see {log}",

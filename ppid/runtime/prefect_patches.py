@@ -136,10 +136,10 @@ def check_prefect(uses: tuple[Uses, ...] = SERVER_USES + WORKER_USES) -> None:
     problems += [problem for use in uses if (problem := _problem(use))]
     if problems:
         raise PrefectChangedError(
-            f"ppid's changes to Prefect (written for Prefect {PREFECT_SERIES}) do not fit the "
-            f"installed Prefect {installed}: {'; '.join(problems)}. Reinstall the locked "
-            "environment (`make setup`); to move to this Prefect, follow "
-            "ppid/runtime/prefect_patches.py"
+            "prefect.changed",
+            series=PREFECT_SERIES,
+            installed=installed,
+            problems="; ".join(problems),
         )
 
 
