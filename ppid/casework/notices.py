@@ -409,7 +409,7 @@ def send_again(session: Session, notice_id: int, case_id: int, actor: str) -> No
     """A person asks for another try now (after correcting the address, say); the caller commits."""
     notice = session.get(Notice, notice_id)
     if notice is None or notice.case_id != case_id or notice.status == NoticeStatus.SENT:
-        raise NotFoundError(f"no unsent notice {notice_id} on case {case_id}")
+        raise NotFoundError("notice.not_found", notice=notice_id, case_id=case_id)
     notice.status, notice.next_attempt_at, notice.lease_until = NoticeStatus.PENDING, None, None
     session.add(
         CaseEvent(

@@ -41,6 +41,10 @@ ERRORS: dict[str, Text] = {
         "No case with register number {number!r}; list them with `ppid cases`",
     ),
     "case.id_not_found": Text("Keberatan ini tidak ditemukan.", "no case with id {case_id}"),
+    "notice.not_found": Text(
+        "Pemberitahuan ini tidak ada atau sudah terkirim.",
+        "no unsent notice {notice} on case {case_id}",
+    ),
     "case.already_registered": Text(
         "Keberatan {number} sudah teregistrasi dan tetap memakai nomornya.",
         "case {number} is already registered; it keeps its number",
