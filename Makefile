@@ -28,11 +28,15 @@ $(UV): | var/.system-packages
 	@$(BOOTSTRAP)/bin/pip install -q "uv==$(UV_VERSION)"
 
 # The postgres extra (psycopg) too: the tests run every database test on PostgreSQL as well.
+# Modules compiled at install, ours at every setup: each `ppid` command then starts from bytecode
+# even where Python does not write it itself (PYTHONDONTWRITEBYTECODE, a read-only checkout), which
+# halves the start-up of a command (docs/benchmarks.md, "The command line").
 $(VENV)/.synced: uv.lock pyproject.toml Makefile | $(UV)
-	@$(UV) sync --frozen --quiet --extra postgres
+	@$(UV) sync --frozen --quiet --extra postgres --compile-bytecode
 	@touch $@
 
 setup: var/.system-packages $(VENV)/.synced
+	@$(VENV)/bin/python -m compileall -q ppid parsers flows > /dev/null
 
 run: setup
 	$(VENV)/bin/ppid run

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 
 import pytest
 from typer.main import get_command
 
 from ppid.cli.app import app
+from ppid.core.errors import ExitCode
 from tests.specimens import run_cli
 
 
@@ -120,3 +124,73 @@ def test_config_reads_ppid_toml_under_home(capsys, ppid_home) -> None:
     assert code == 0
     assert "office.atasan_name = Dra. Siti Contoh" in out
     assert "working_days = ['2026-03-18']" in out
+
+
+def test_help_lists_every_exit_code_with_its_meaning(capsys) -> None:
+    code, out, _ = run_cli(capsys, "--help")
+    assert code == 0
+    for exit_code in ExitCode:
+        assert f"{int(exit_code):>3}  {exit_code.meaning}" in out
+
+
+# What a command may not import to answer quickly: the libraries that cost a command most of its
+# time (Prefect's SDK, WeasyPrint, OpenCV, pikepdf's PDF/A checker, Alembic), and for `--help`
+# the database and the settings as well. A command that needs one imports it when it runs.
+HEAVY = ("prefect", "weasyprint", "cv2", "pikepdf.pdfa", "alembic", "fontTools")
+IMPORTS_OF = """
+import sys
+from ppid.cli.app import main
+try:
+    main(sys.argv[1:])
+except SystemExit:
+    pass
+print("\\n".join(sorted(sys.modules)))
+"""
+
+
+def _modules_imported_by(*args: str, env: dict[str, str] | None = None) -> set[str]:
+    done = subprocess.run(
+        [sys.executable, "-c", IMPORTS_OF, *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return set(done.stdout.split())
+
+
+def _migrated_database() -> None:
+    from ppid.core.db import open_db
+    from ppid.core.settings import load_settings
+
+    open_db(load_settings())
+
+
+def _heavy(modules: set[str], names: tuple[str, ...]) -> list[str]:
+    return sorted(m for m in modules if any(m == n or m.startswith(n + ".") for n in names))
+
+
+def test_help_imports_neither_the_database_nor_the_settings() -> None:
+    modules = _modules_imported_by("--help")
+    assert _heavy(modules, (*HEAVY, "sqlalchemy", "pydantic_settings", "holidays")) == []
+
+
+@pytest.mark.parametrize(
+    "command", [["cases", "--json"], ["tasks"], ["case", "show", "001/KEB/X/2026"], ["pending"]]
+)
+def test_listing_commands_import_no_heavy_library(command: list[str], ppid_home) -> None:
+    _migrated_database()  # a new database is migrated first, with Alembic, once
+    assert _heavy(_modules_imported_by(*command), HEAVY) == []
+
+
+def test_a_case_step_submitted_to_prefect_imports_neither_prefect_nor_the_archive(
+    ppid_home, monkeypatch
+) -> None:
+    """The step is refused in-process here (no such case), past every import the step needs."""
+    _migrated_database()
+    env = {**os.environ, "PREFECT_API_URL": "http://127.0.0.1:9/api"}
+    modules = _modules_imported_by(
+        "case", "advance", "001/KEB/X/2026", "--as", "petugas", "--decision", "forward", env=env
+    )
+    assert "ppid.runtime.steps" in modules
+    assert _heavy(modules, (*HEAVY, "ppid.archive", "parsers.extract")) == []

@@ -16,7 +16,15 @@ from sqlalchemy.exc import DBAPIError, StatementError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ppid.core import db
-from ppid.core.db import is_model_table, make_engine, migrate, model_metadata, session_factory
+from ppid.core.db import (
+    current_revision,
+    is_model_table,
+    make_engine,
+    migrate,
+    model_metadata,
+    schema_head,
+    session_factory,
+)
 from ppid.core.errors import ConfigError
 from ppid.core.models import AppendOnlyError, Case, CaseDocument, CaseEvent, Task
 from ppid.core.settings import load_settings
@@ -139,6 +147,21 @@ def test_migration_builds_exactly_the_models(database_url: str) -> None:
         context = MigrationContext.configure(connection, opts={"include_name": is_model_table})
         diff = compare_metadata(context, model_metadata())
     assert diff == []
+    assert current_revision(engine) == schema_head()
+
+
+def test_migrations_are_numbered_files_each_revising_the_one_before() -> None:
+    """`schema_head` reads the newest revision from the file names, without Alembic."""
+    from alembic.script import ScriptDirectory
+
+    from ppid.core.db import alembic_config
+
+    scripts = ScriptDirectory.from_config(alembic_config())
+    assert scripts.get_heads() == [schema_head()]
+    for script in scripts.walk_revisions():
+        assert Path(script.path).name.startswith(f"{script.revision}_")
+        if script.down_revision is not None:
+            assert int(script.down_revision) == int(script.revision) - 1
 
 
 def test_postgresql_without_its_driver_says_how_to_install_it(

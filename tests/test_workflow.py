@@ -564,6 +564,44 @@ def test_a_cli_step_runs_as_a_flow_run_named_after_the_case(
     assert shown["events"][-1]["flow_run"] == str(run.id)
 
 
+@pytest.mark.slow
+def test_a_step_no_worker_starts_in_time_is_cancelled_and_not_taken(
+    sessions: sessionmaker[Session],
+    settings: Settings,
+    prefect_api: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The deployment is there but nothing serves it: the run is cancelled through the REST API
+    (so no worker takes it later) and the case stays where it was."""
+    import httpx
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    from flows.casework import advance_case
+    from ppid.core.errors import PpidError
+    from ppid.runtime.steps import take_step
+
+    monkeypatch.setenv("PREFECT_API_URL", prefect_api)
+    monkeypatch.setattr(settings.workflow, "step_timeout_seconds", 1.0)
+    number = register(sessions, settings)
+    with temporary_settings(updates={PREFECT_API_URL: prefect_api}):
+        advance_case.to_deployment(name="step").apply()  # registered, not served
+
+    def never() -> Any:
+        raise AssertionError("the step ran in-process although Prefect answers")
+
+    with pytest.raises(PpidError) as refused:
+        take_step(settings, sessions, number, "petugas", "petugas1", "forward", direct=never)
+    assert refused.value.code == "step.not_started"
+    name = refused.value.params["run"]
+    runs = httpx.post(
+        f"{prefect_api}/flow_runs/filter",
+        json={"flow_runs": {"name": {"any_": [name]}}, "sort": "EXPECTED_START_TIME_DESC"},
+        timeout=30,
+    ).json()
+    assert runs and runs[0]["state"]["type"] == "CANCELLED", runs[:1]
+    assert load(sessions, number).status == CaseStatus.REGISTERED
+
+
 def test_a_step_is_checked_in_process_before_any_flow_run(
     sessions: sessionmaker[Session], settings: Settings
 ) -> None:

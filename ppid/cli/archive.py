@@ -10,7 +10,6 @@ from typing import Any
 import typer
 
 from ppid.cli.output import echo_json, echo_json_line
-from ppid.core.settings import load_settings
 
 commands = typer.Typer()
 archive_app = typer.Typer(help="The case archive: BagIt bags, fixity, dossier, retention.")
@@ -23,6 +22,7 @@ def archive_update(
     """Bring case bags up to date with the register (sealing closed cases), then index.html."""
     from ppid.archive.bags import update_all
     from ppid.core.db import open_db
+    from ppid.core.settings import load_settings
 
     settings = load_settings()
     for bag in update_all(settings, open_db(settings), number):
@@ -38,6 +38,7 @@ def archive_verify(
     line per bag as it is done; exit non-zero on any mismatch or refused PDF."""
     from ppid.archive.fixity import archival_failure, check_fixity, fixity_failure
     from ppid.core.db import open_db
+    from ppid.core.settings import load_settings
 
     settings = load_settings()
     show = _show_json if as_json else _show_line
@@ -85,6 +86,7 @@ def archive_dossier(
     from ppid.archive.dossier import render_dossier
     from ppid.casework.register import get_case
     from ppid.core.db import open_db
+    from ppid.core.settings import load_settings
 
     settings = load_settings()
     with open_db(settings)() as session:
@@ -100,6 +102,7 @@ def archive_retention(
     """List documents past their retention period; with --yes destroy the due ID scans."""
     from ppid.archive.records import DESTROYABLE, destroy_due, due_for_destruction
     from ppid.core.db import open_db
+    from ppid.core.settings import load_settings
 
     settings = load_settings()
     with open_db(settings)() as session, session.begin():
@@ -123,6 +126,7 @@ def archive_export(out: Path = typer.Argument(..., help="The tar file to write."
     """Pack the whole archive into one tar (after a fixity check) to move it to a new server."""
     from ppid.archive.records import export_archive
     from ppid.core.db import open_db
+    from ppid.core.settings import load_settings
 
     settings = load_settings()
     results = export_archive(settings, open_db(settings), out)
@@ -135,6 +139,7 @@ def archive_import(
 ) -> None:
     """Unpack an exported archive into an empty archive folder and validate every bag."""
     from ppid.archive.records import import_archive
+    from ppid.core.settings import load_settings
 
     results = import_archive(load_settings(), tar)
     typer.echo(f"{len(results)} bag(s) imported and verified.")
@@ -149,6 +154,7 @@ def print_command(
 
     from ppid.archive.hardcopy import print_batch
     from ppid.core.db import open_db
+    from ppid.core.settings import load_settings
 
     settings = load_settings()
     when = date.fromisoformat(day) if day else None
@@ -171,6 +177,7 @@ def sheet_command(
     from ppid.casework.register import get_case
     from ppid.core.db import open_db
     from ppid.core.paths import case_slug
+    from ppid.core.settings import load_settings
 
     settings = load_settings()
     with open_db(settings)() as session:

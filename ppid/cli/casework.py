@@ -4,13 +4,12 @@ DIP catalogue, the printed register and the annual report."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from ppid.cli.output import echo_json
 from ppid.core.errors import BadInputError
-from ppid.core.settings import load_settings
 
 commands = typer.Typer()
 case_app = typer.Typer(help="One case in the register.", no_args_is_help=True)
@@ -27,6 +26,7 @@ def cases(
     from ppid.casework.register import case_summary, list_cases
     from ppid.core.calendar import calendar_from_settings
     from ppid.core.db import open_db
+    from ppid.core.settings import load_settings
 
     settings = load_settings()
     cal = calendar_from_settings(settings)
@@ -55,6 +55,7 @@ def case_show(
     from ppid.casework.register import case_detail, get_case
     from ppid.core.calendar import calendar_from_settings
     from ppid.core.db import open_db
+    from ppid.core.settings import load_settings
 
     settings = load_settings()
     cal = calendar_from_settings(settings)
@@ -88,6 +89,7 @@ def tasks(
     from ppid.casework.tasks import office_today, task_row, tasks_for
     from ppid.core.calendar import calendar_from_settings
     from ppid.core.db import open_db
+    from ppid.core.settings import load_settings
 
     settings = load_settings()
     cal, today = calendar_from_settings(settings), office_today(settings)
@@ -134,6 +136,7 @@ def case_advance(
     import getpass
 
     from ppid.core.db import open_db
+    from ppid.core.settings import load_settings
     from ppid.runtime.steps import take_step
 
     settings = load_settings()
@@ -142,15 +145,9 @@ def case_advance(
         if bad := [fix for fix in fixes if "=" not in fix]:
             raise BadInputError("cli.bad_set", bad=bad)
         data["corrections"] = dict(fix.split("=", 1) for fix in fixes)
+    sessions, actor = open_db(settings), actor or getpass.getuser()
     result = take_step(
-        settings,
-        open_db(settings),
-        number,
-        role,
-        actor or getpass.getuser(),
-        decision,
-        note,
-        data,
+        settings, sessions, number, role, actor, decision, note, data, direct=_direct_step
     )
     if as_json:
         echo_json(result)
@@ -166,6 +163,14 @@ def case_advance(
         typer.echo(f"  letter: {path}")
 
 
+def _direct_step() -> Any:
+    """The step's stages without Prefect: imported only when Prefect is not running (the archive
+    and the intake behind it cost a step's command half a second to import)."""
+    from ppid.archive.sequences import DIRECT_STEP
+
+    return DIRECT_STEP
+
+
 @commands.command("search")
 def search_command(
     words: Annotated[list[str], typer.Argument(help="Words (prefixes match: 'kopera').")],
@@ -179,6 +184,7 @@ def search_command(
     from ppid.core.calendar import calendar_from_settings
     from ppid.core.db import open_db
     from ppid.core.masking import mask_nik
+    from ppid.core.settings import load_settings
 
     settings = load_settings()
     today = datetime.now(calendar_from_settings(settings).tz).date()
@@ -216,6 +222,7 @@ def dip_import(
     """Import DIP items from a CSV (all or nothing; the same title and year updates the item)."""
     from ppid.casework.dip import import_csv
     from ppid.core.db import open_db
+    from ppid.core.settings import load_settings
 
     with open_db(load_settings())() as session, session.begin():
         result = import_csv(session, file)
@@ -230,6 +237,7 @@ def dip_search(
     """Find DIP items (every word must appear in the title or description)."""
     from ppid.casework.dip import search
     from ppid.core.db import open_db
+    from ppid.core.settings import load_settings
 
     with open_db(load_settings())() as session:
         items = search(session, text)
@@ -253,6 +261,7 @@ def register_print(
     """Print the Register Keberatan of a year or month (landscape A4 PDF, NIK masked)."""
     from ppid.casework.reports import render_register
     from ppid.core.db import open_db
+    from ppid.core.settings import load_settings
 
     settings = load_settings()
     target = out or Path(f"register-keberatan-{year}" + (f"-{month:02d}" if month else "") + ".pdf")
@@ -268,6 +277,7 @@ def report(
     """The annual objection report: received, answered on time or late, reasons, decisions."""
     from ppid.casework.reports import render_report
     from ppid.core.db import open_db
+    from ppid.core.settings import load_settings
 
     settings = load_settings()
     target = out or Path(f"laporan-keberatan-{year}.pdf")

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from parsers.model import FileResult
 from ppid.cli.output import echo_json_line
 from ppid.core.errors import PpidError
-from ppid.core.masking import short_nik
-from ppid.core.settings import load_settings
+
+if TYPE_CHECKING:
+    from parsers.model import FileResult
 
 commands = typer.Typer()
 
@@ -24,6 +24,7 @@ def form_command(
     ),
 ) -> None:
     """Render the objection form: printable for machine reading, or --fillable (AcroForm)."""
+    from ppid.core.settings import load_settings
     from ppid.output.forms import render_form
 
     typer.echo(str(render_form(load_settings(), out, fillable=fillable)))
@@ -37,6 +38,7 @@ def extract(
 ) -> None:
     """Read objection forms, ID cards and bundles: fields with confidence, per document."""
     from parsers.extract import extract_files
+    from ppid.core.settings import load_settings
 
     limits = load_settings().limits.for_parsers()
     failed = 0
@@ -53,6 +55,8 @@ def extract(
 
 def _extract_rows(result: FileResult) -> list[str]:
     """A readable block per file: one line per document, doubtful fields named, NIK masked."""
+    from ppid.core.masking import short_nik
+
     if result.error:
         return [f"{result.file}: ERROR {result.error}"]
     if not result.documents:

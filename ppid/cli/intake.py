@@ -8,7 +8,6 @@ from pathlib import Path
 import typer
 
 from ppid.cli.output import echo_json, echo_json_line
-from ppid.core.settings import load_settings
 
 commands = typer.Typer()
 desk_app = typer.Typer(help="Intake desk: join a form and an ID, dismiss, retry quarantine.")
@@ -21,6 +20,7 @@ def ingest(
     as_json: bool = typer.Option(False, "--json", help="One JSON object per input."),
 ) -> None:
     """Process the inbox and the mailboxes (or the given files) with the flows `ppid run` serves."""
+    from ppid.core.settings import load_settings
     from ppid.intake.inbox import utf8_name
     from ppid.runtime.deployments import load_flow
     from ppid.runtime.prefect_env import use_prefect
@@ -55,6 +55,7 @@ def ingest(
 @commands.command()
 def pending(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """Submissions waiting for a missing piece (a form without ID, …), with the reason."""
+    from ppid.core.settings import load_settings
     from ppid.intake.ledger import IntakeContext
     from ppid.intake.pairing import pending_submissions
 
@@ -72,6 +73,7 @@ def pending(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -
 @commands.command()
 def quarantine(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """Files that could not be processed, with the reason; move one back into the inbox to retry."""
+    from ppid.core.settings import load_settings
     from ppid.intake.inbox import list_quarantine
 
     settings = load_settings()
@@ -93,6 +95,7 @@ def desk_attach(
 ) -> None:
     """Join two pending submissions (see `ppid pending`) and register them if now complete."""
     from ppid.archive.sequences import REGISTER_SUBMISSION
+    from ppid.core.settings import load_settings
     from ppid.intake.desk import attach_submission
     from ppid.intake.ledger import IntakeContext
 
@@ -108,6 +111,7 @@ def desk_dismiss(
     actor: str = typer.Option("petugas", "--as", help="Who decides (kept with the note)."),
 ) -> None:
     """Mark a pending submission as not an objection."""
+    from ppid.core.settings import load_settings
     from ppid.intake.desk import dismiss_submission
     from ppid.intake.ledger import IntakeContext
 
@@ -120,6 +124,7 @@ def desk_retry(
     file: str = typer.Argument(..., help="Path relative to the quarantine folder."),
 ) -> None:
     """Move a quarantined file back into the inbox so intake takes it again."""
+    from ppid.core.settings import load_settings
     from ppid.intake.desk import retry_quarantined
 
     typer.echo(str(retry_quarantined(load_settings(), file)))

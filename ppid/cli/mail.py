@@ -6,7 +6,6 @@ import typer
 
 from ppid.cli.output import echo_json, echo_json_line
 from ppid.core.errors import ConfigError, PpidError
-from ppid.core.settings import load_settings
 
 mail_app = typer.Typer(help="E-mail intake: the IMAP mailboxes objections arrive in.")
 
@@ -14,6 +13,7 @@ mail_app = typer.Typer(help="E-mail intake: the IMAP mailboxes objections arrive
 @mail_app.command("check")
 def mail_check(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """Test the connection to each mailbox and list what the next run would ingest."""
+    from ppid.core.settings import load_settings
     from ppid.intake.ledger import IntakeContext
     from ppid.intake.mail import imap, ingest
 
@@ -48,6 +48,7 @@ def mail_check(as_json: bool = typer.Option(False, "--json", help="Print JSON.")
 @mail_app.command("status")
 def mail_status(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """The e-mail ledger: processed messages, and failing ones with their errors."""
+    from ppid.core.settings import load_settings
     from ppid.intake.ledger import IntakeContext
     from ppid.intake.mail import ledger
 

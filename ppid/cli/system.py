@@ -5,7 +5,6 @@ from __future__ import annotations
 import typer
 
 from ppid.cli.output import echo_json
-from ppid.core.settings import load_settings, settings_for_display
 
 commands = typer.Typer()
 
@@ -13,6 +12,8 @@ commands = typer.Typer()
 @commands.command()
 def config(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """Print the effective settings (ppid.toml + PPID_* environment), secrets hidden."""
+    from ppid.core.settings import load_settings, settings_for_display
+
     data = settings_for_display(load_settings())
     if as_json:
         echo_json(data)
@@ -40,6 +41,7 @@ def calendar_command(
     """The year's days off (holidays, cuti bersama, ppid.toml's days_off) and where each comes
     from; weekends are off as working_hours says."""
     from ppid.core.calendar import HARI, calendar_from_settings, days_off_in
+    from ppid.core.settings import load_settings
 
     cal = calendar_from_settings(load_settings())
     rows = [(d.day, d.name, d.source) for d in days_off_in(cal, year)]
@@ -58,6 +60,7 @@ def calendar_command(
 @commands.command()
 def run() -> None:
     """Start the whole system: Prefect server, intake deployments, inbox watcher, web app."""
+    from ppid.core.settings import load_settings
     from ppid.runtime.prefect_env import use_prefect
     from ppid.runtime.run import run as run_system
 
@@ -71,6 +74,7 @@ def run() -> None:
 @commands.command(hidden=True)
 def worker() -> None:
     """A warm flow-run worker (started by `ppid run`; see ppid/runtime/worker.py)."""
+    from ppid.core.settings import load_settings
     from ppid.runtime.prefect_env import use_prefect
     from ppid.runtime.warm import run_worker
 

@@ -7,7 +7,6 @@ import sys
 import typer
 
 from ppid.core.errors import BadInputError
-from ppid.core.settings import load_settings
 
 user_app = typer.Typer(help="Web app accounts (petugas, bidang, atasan, arsiparis, admin).")
 
@@ -23,6 +22,7 @@ def user_add(
 ) -> None:
     """Add a web user; the password is asked for (twice) unless --password-stdin."""
     from ppid.core.db import open_db
+    from ppid.core.settings import load_settings
     from ppid.web.auth import add_user
 
     if password_stdin:
@@ -40,6 +40,7 @@ def user_add(
 def user_list() -> None:
     """List web users with role and status."""
     from ppid.core.db import open_db
+    from ppid.core.settings import load_settings
     from ppid.web.auth import list_users
 
     with open_db(load_settings())() as session:

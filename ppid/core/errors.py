@@ -10,15 +10,26 @@ from ppid.core.messages import error_field, operator_text, user_text
 
 
 class ExitCode(IntEnum):
-    OK = 0
-    FAILED = 1
-    BAD_ARGS = 2
-    NOT_FOUND = 3
-    BAD_INPUT = 4
-    CONFIG = 5
-    CONFLICT = 6
-    ALREADY_RUNNING = 7
-    FORBIDDEN = 8
+    """How the `ppid` command ends, each code with what it means (`ppid --help` lists them)."""
+
+    meaning: str
+
+    def __new__(cls, code: int, meaning: str) -> ExitCode:
+        member = int.__new__(cls, code)
+        member._value_ = code
+        member.meaning = meaning
+        return member
+
+    OK = 0, "done"
+    FAILED = 1, "failed; the message says why"
+    BAD_ARGS = 2, "unknown command or option, or a missing argument"
+    NOT_FOUND = 3, "no such case, file, submission or user"
+    BAD_INPUT = 4, "a value or a file that cannot be used"
+    CONFIG = 5, "the settings or the installation need fixing"
+    CONFLICT = 6, "the step or change does not fit the case as it is now"
+    ALREADY_RUNNING = 7, "ppid run is already running for this home"
+    FORBIDDEN = 8, "the role given may not do this"
+    INTERRUPTED = 130, "stopped with Ctrl-C"
 
 
 class PpidError(Exception):

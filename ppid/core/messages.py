@@ -557,6 +557,18 @@ ERRORS: dict[str, Text] = {
         "Prefect {installed}: {problems}. Reinstall the locked environment (`make setup`); to "
         "move to this Prefect, follow ppid/runtime/prefect_patches.py",
     ),
+    "prefect.not_http": Text(
+        "Alamat sistem pemroses tidak valid; " + ADMIN + ".",
+        "the Prefect API {api!r} is not an http(s) address",
+    ),
+    "prefect.refused": Text(
+        "Sistem pemroses menolak permintaan; " + ADMIN + ".",
+        "the Prefect server at {api} answered {status} to {request}: {detail}",
+    ),
+    "prefect.no_answer": Text(
+        "Sistem pemroses tidak menjawab; coba lagi sebentar lagi.",
+        "the Prefect server at {api} did not answer ({problem})",
+    ),
     "worker.no_start": Text(
         "Pemroses berkas tidak dapat dimulai; " + ADMIN + ".",
         "a flow-run worker did not start; see {log}",

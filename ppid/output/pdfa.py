@@ -8,6 +8,9 @@ case metadata travels inside as `case.json`, an associated file (`/AF`, `/AFRela
 MIME type application/json), the only way PDF/A-3 allows an attachment.
 
 `findings` runs the same validator on a stored file: the tests and `ppid archive verify` use it.
+`pikepdf.pdfa` (with fontTools and jsonschema behind it) is imported by the two functions that
+use it: importing it costs every process that merely names a letter, `ppid case advance` among
+them, a third of a second.
 """
 
 from __future__ import annotations
@@ -18,7 +21,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pikepdf
-import pikepdf.pdfa
 
 from ppid.core.errors import PpidError
 
@@ -44,6 +46,8 @@ def to_pdfa(
     attachment: bytes | None = None,
 ) -> bytes:
     """`source` as validated PDF/A-3b bytes; `attachment` becomes its `case.json`."""
+    import pikepdf.pdfa
+
     data = source.read_bytes() if isinstance(source, Path) else source
     with pikepdf.open(io.BytesIO(data)) as pdf:
         _drop_need_appearances(pdf)
@@ -97,6 +101,8 @@ def findings(path: Path) -> list[str]:
     Violations and constructs the checker cannot vouch for are both listed: only a file with
     none is approved.
     """
+    import pikepdf.pdfa
+
     report = pikepdf.pdfa.validate_written(path, FLAVOUR)
     return [str(finding) for finding in report.findings]
 

@@ -6,7 +6,9 @@ product logs inside a flow run (a case registered, a bag written, a page unreada
 that run's logs in the Prefect UI, as Prefect's own lines do; outside flow runs they stay local.
 
 `ppid run` records its server's address in `var/run/ppid-run.json`; the CLI and the web app find
-it there (or in PREFECT_API_URL) and check it answers before using it.
+it there (or in PREFECT_API_URL) and check it answers before using it. `api_call` is Prefect's
+REST API without its SDK, for what submits work but runs no flows: importing the SDK costs a
+command of the CLI about a second.
 """
 
 from __future__ import annotations
@@ -14,10 +16,13 @@ from __future__ import annotations
 import json
 import logging
 import os
+import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 from ppid.core import paths
+from ppid.core.errors import PpidError
 from ppid.core.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -83,3 +88,28 @@ def healthy(api_url: str) -> bool:
             return response.status == 200
     except OSError:
         return False
+
+
+def api_call(api_url: str, method: str, path: str, body: Any = None, timeout: float = 30) -> Any:
+    """One request to Prefect's REST API, JSON both ways; None when the object is not there (404).
+
+    Any other failure is a `PpidError` naming the server and what it answered.
+    """
+    if not api_url.startswith(("http://", "https://")):
+        raise PpidError("prefect.not_http", api=api_url)
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(f"{api_url}{path}", data=data, method=method)
+    request.add_header("Content-Type", "application/json")
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # nosec B310 (http)
+            return json.loads(response.read() or b"null")
+    except urllib.error.HTTPError as error:
+        if error.code == 404:
+            return None
+        detail = error.read().decode(errors="replace")[:300]
+        request_line = f"{method} {path}"
+        raise PpidError(
+            "prefect.refused", api=api_url, status=error.code, request=request_line, detail=detail
+        ) from error
+    except (OSError, ValueError) as error:
+        raise PpidError("prefect.no_answer", api=api_url, problem=str(error)) from error

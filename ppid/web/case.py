@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from starlette.background import BackgroundTask
 from starlette.datastructures import FormData
 
+from ppid.archive.sequences import DIRECT_STEP
 from ppid.casework import dip
 from ppid.casework.workflow import advance
 from ppid.core.db import begin_write, write_session
@@ -92,7 +93,15 @@ def take_step(
     decision = str(form.get("decision", "")).strip()
     note = str(form.get("note", "")).strip() or None
     result = take_sop_step(
-        ctx.settings, ctx.sessions, number, user.role, user.username, decision, note, data
+        ctx.settings,
+        ctx.sessions,
+        number,
+        user.role,
+        user.username,
+        decision,
+        note,
+        data,
+        direct=lambda: DIRECT_STEP,
     )
     if result["message"]:
         log.info("case %s: %s", number, result["message"])
