@@ -6,12 +6,13 @@ Nothing here touches the database, so the watcher, the sweep and the tests share
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import re
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -197,19 +198,110 @@ def prune_empty_folders(folder: Path, inbox: Path) -> None:
 def quarantine_file(path: Path, quarantine_dir: Path, note: QuarantineNote, inbox: Path) -> Path:
     """Move an unprocessable file out of the inbox, with a note saying why and how to retry.
 
-    The move keeps the file's relative folder so a clerk recognises where it came from.
+    The move keeps the file's relative folder so a clerk recognises where it came from. Neither
+    the file nor its note ever replaces anything already in quarantine (`place_with_note`).
     """
-    try:
-        relative = path.relative_to(inbox)
-    except ValueError:
-        relative = Path(path.name)
-    target = unique_path(quarantine_dir / relative.parent / safe_name(relative.name))
-    target.parent.mkdir(parents=True, exist_ok=True)
-    write_quarantine_note(target, note, original=str(relative))
-    shutil.move(str(path), str(target))
-    fsync_dir(target.parent)
+    relative = _relative_to(path, inbox)
+    wanted = quarantine_dir / relative.parent / safe_name(relative.name)
+    target = place_with_note(wanted, note_text(note, str(relative)), lambda to: move_new(path, to))
     prune_empty_folders(path.parent, inbox)
     return target
+
+
+def _relative_to(path: Path, inbox: Path) -> Path:
+    try:
+        return path.relative_to(inbox)
+    except ValueError:
+        return Path(path.name)
+
+
+def place_with_note(wanted: Path, note: str, put: Callable[[Path], None]) -> Path:
+    """Put a file into quarantine at `wanted`, or the first free `name (N).ext`, with its note.
+
+    A name is free when neither it nor its note (`<name>.txt`) exists. The note is created
+    first, exclusively, which reserves the name against another worker quarantining at the
+    same moment; `put` then places the file without replacing anything (FileExistsError if a
+    file appeared there meanwhile: the note is taken back and the next name tried). So a note
+    never lands on a quarantined file (`surat.pdf.txt` of an applicant beside a broken
+    `surat.pdf`), and a file never lands on a note.
+    """
+    wanted.parent.mkdir(parents=True, exist_ok=True)
+    for candidate in numbered_names(wanted):
+        note_path = note_of(candidate)
+        if os.path.lexists(candidate):
+            continue
+        try:
+            write_new(note_path, note.encode("utf-8"))
+        except FileExistsError:
+            continue
+        try:
+            put(candidate)
+        except FileExistsError:
+            note_path.unlink(missing_ok=True)
+            continue
+        except BaseException:
+            note_path.unlink(missing_ok=True)
+            raise
+        fsync_dir(candidate.parent)
+        return candidate
+    raise FileExistsError(f"too many files named like {wanted} in quarantine")
+
+
+def numbered_names(path: Path) -> Iterator[Path]:
+    """`path`, then `name (2).ext`, `name (3).ext`, …"""
+    yield path
+    for number in range(2, 10_000):
+        yield path.with_name(f"{path.stem} ({number}){path.suffix}")
+
+
+def note_of(path: Path) -> Path:
+    """Where the quarantine note of `path` is: beside it, `.txt` appended to its whole name."""
+    return path.with_name(path.name + ".txt")
+
+
+def write_new(target: Path, data: bytes) -> None:
+    """Write a file that must not exist yet (FileExistsError if it does), fsynced."""
+    descriptor = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def move_new(source: Path, target: Path) -> None:
+    """Move a regular file to `target`, never replacing what is there (FileExistsError).
+
+    A hard link is the no-replace rename POSIX offers; across disks the file is copied beside
+    the target first (fsynced), then linked into place the same way.
+    """
+    try:
+        _link_new(source, target)
+    except OSError as error:
+        if error.errno != errno.EXDEV:
+            raise
+        staged = target.with_name(f".{target.name}.{os.getpid()}.partial")
+        fsync_copy(source, staged)
+        try:
+            _link_new(staged, target)
+        finally:
+            staged.unlink(missing_ok=True)
+    fsync_dir(target.parent)  # the new name is durable before the old one goes
+    source.unlink(missing_ok=True)  # gone already where the file was renamed, not linked
+
+
+def _link_new(source: Path, target: Path) -> None:
+    try:
+        os.link(source, target, follow_symlinks=False)
+    except FileExistsError:
+        raise
+    except OSError as error:
+        if error.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK):
+            raise
+        # no hard links on this file system (FAT, some network shares): the name was reserved
+        # by its note, so only a file put there by hand could be in the way
+        if os.path.lexists(target):
+            raise FileExistsError(errno.EEXIST, "exists", str(target)) from error
+        os.rename(source, target)
 
 
 LINK_NOTE = QuarantineNote(
@@ -228,29 +320,26 @@ def quarantine_link(link: Path, quarantine_dir: Path, inbox: Path) -> Path:
     is removed so it is not offered again on every sweep.
     """
     target = os.readlink(link)
-    try:
-        relative = link.relative_to(inbox)
-    except ValueError:
-        relative = Path(link.name)
-    shown = safe_name(relative.name) + ".symlink"
-    placeholder = unique_path(quarantine_dir / relative.parent / shown)
-    placeholder.parent.mkdir(parents=True, exist_ok=True)
+    relative = _relative_to(link, inbox)
+    wanted = quarantine_dir / relative.parent / (safe_name(relative.name) + ".symlink")
     shown_target = printable(target)[:300]
-    placeholder.write_text(f"symlink -> {shown_target}\n", encoding="utf-8")
     note = QuarantineNote(
         LINK_NOTE.reason_id.format(target=shown_target),
         LINK_NOTE.reason_en.format(target=shown_target),
     )
-    write_quarantine_note(placeholder, note, original=str(relative))
+    text = f"symlink -> {shown_target}\n".encode()
+    placeholder = place_with_note(
+        wanted, note_text(note, str(relative)), lambda to: write_new(to, text)
+    )
     link.unlink()
-    fsync_dir(placeholder.parent)
     return placeholder
 
 
-def write_quarantine_note(target: Path, note: QuarantineNote, original: str) -> Path:
+def note_text(note: QuarantineNote, original: str) -> str:
+    """The bilingual note kept beside a quarantined file."""
     stamp = datetime.now(UTC).astimezone().strftime("%Y-%m-%d %H:%M %Z")
     original = printable(original)
-    text = (
+    return (
         f"Berkas: {original}\n"
         f"Waktu: {stamp}\n\n"
         f"Mengapa berkas ini dikarantina:\n  {note.reason_id}\n\n"
@@ -260,9 +349,6 @@ def write_quarantine_note(target: Path, note: QuarantineNote, original: str) -> 
         f"Why this file was quarantined:\n  {note.reason_en}\n\n"
         "To retry: fix the file if needed, then move it back into the inbox folder.\n"
     )
-    note_path = target.with_name(target.name + ".txt")
-    note_path.write_text(text, encoding="utf-8")
-    return note_path
 
 
 def _is_note(path: Path) -> bool:
