@@ -10,7 +10,6 @@ never silently away.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 from pathlib import Path
 from typing import Any
@@ -27,8 +26,9 @@ from ppid.archive.hardcopy import file_by_qr
 from ppid.core.messages import quarantine_texts
 from ppid.core.settings import Settings, load_settings
 from ppid.intake import ledger, steps
-from ppid.intake.inbox import is_stable, iter_inbox, quarantine_link
+from ppid.intake.inbox import is_stable, iter_inbox
 from ppid.intake.ledger import IntakeContext, Outcome, Quarantined
+from ppid.intake.opened import InboxFile, NotAFile
 from ppid.intake.steps import Registration
 from ppid.runtime.worker import ocr_slot, ocr_slots
 
@@ -55,14 +55,15 @@ def _is_transient(task: Any, task_run: Any, state: Any) -> bool:
 
 @task(**RETRY, retry_condition_fn=_is_transient)
 def take(
-    ctx: IntakeContext, path: Path, group_key: str | None, source: str
+    ctx: IntakeContext, file: InboxFile, group_key: str | None, source: str
 ) -> tuple[int, str, Path | None]:
     """Claim the file by its content hash (exactly once across workers) and keep the original,
-    untouched and fsynced, in the archive; a file another run holds, or has taken, is left."""
-    intake_id, state = ledger.claim(ctx, path, group_key=group_key, source=source)
+    untouched and fsynced, in the archive, both through the one descriptor it was opened with;
+    a file another run holds, or has taken, is left."""
+    intake_id, state = ledger.claim(ctx, file, group_key=group_key, source=source)
     if state in ("busy", "duplicate"):
         return intake_id, state, None
-    return intake_id, state, steps.store_original(ctx, intake_id, path)
+    return intake_id, state, steps.store_original(ctx, intake_id, file)
 
 
 @task(**RETRY, retry_condition_fn=_is_transient)
@@ -85,9 +86,9 @@ def extract(ctx: IntakeContext, intake_id: int, stored: Path) -> Outcome | None:
 
 
 @task(**RETRY, retry_condition_fn=_is_transient)
-def record_duplicate(ctx: IntakeContext, intake_id: int, path: Path) -> Outcome:
+def record_duplicate(ctx: IntakeContext, intake_id: int, file: InboxFile) -> Outcome:
     """The same bytes again: a note on the first submission's case."""
-    return ledger.record_duplicate(ctx, intake_id, path)
+    return ledger.record_duplicate(ctx, intake_id, file)
 
 
 @task(**RETRY, retry_condition_fn=_is_transient)
@@ -112,9 +113,9 @@ def issue_receipt(ctx: IntakeContext, number: str) -> Path:
 
 
 @task(**RETRY, retry_condition_fn=_is_transient)
-def finish(ctx: IntakeContext, intake_id: int, path: Path) -> None:
+def finish(ctx: IntakeContext, intake_id: int, file: InboxFile) -> None:
     """Remove the file from the inbox, now that everything is committed."""
-    ledger.finish(ctx, intake_id, path)
+    ledger.finish(ctx, intake_id, file)
 
 
 # The stages after a complete submission, as this flow's tasks (the order is Registration's).
@@ -137,14 +138,20 @@ def process_file(path: str, group_key: str | None = None, source: str = "inbox")
     form one submission.
     """
     ctx = _context(load_settings())
-    file = Path(path)
-    if file.is_symlink():  # never followed: set aside where a clerk sees it
-        with contextlib.suppress(FileNotFoundError):  # gone meanwhile: nothing to set aside
-            quarantine_link(file, ctx.settings.quarantine, ctx.settings.inbox)
-        reason = "a symbolic link, not a file: set aside in quarantine, never followed"
-        return Outcome(path, "quarantined", reason=reason).to_json()
-    if not file.is_file():
-        return Outcome(path, "skipped", reason="not a regular file (gone meanwhile)").to_json()
+    try:  # opened once, never through a link; everything below reads this descriptor
+        file = InboxFile.open(Path(path), ctx.settings.inbox)
+    except NotAFile as refusal:  # a link, a FIFO, …: set aside where a clerk sees it, never read
+        return ledger.set_aside(ctx, refusal).to_json()
+    except FileNotFoundError:
+        return Outcome(path, "skipped", reason="gone meanwhile").to_json()
+    with file:
+        return _process(ctx, file, group_key, source)
+
+
+def _process(
+    ctx: IntakeContext, file: InboxFile, group_key: str | None, source: str
+) -> dict[str, Any]:
+    path = str(file.path)
     intake_id: int | None = None
     try:
         intake_id, state, stored = take(ctx, file, group_key, source)
@@ -160,16 +167,16 @@ def process_file(path: str, group_key: str | None = None, source: str = "inbox")
         outcome = REGISTRATION.run(ctx, intake_id)
         outcome.file = path
         if outcome.register_number:
-            _rename_run(f"{file.name} → {outcome.register_number}")
+            _rename_run(f"{file.path.name} → {outcome.register_number}")
         finish(ctx, intake_id, file)
         return outcome.to_json()
     except Quarantined as error:
         try:
-            return quarantine(ctx, intake_id, file, error).to_json()
+            return quarantine(ctx, intake_id, file.path, error).to_json()
         except Exception as failure:
-            return _after_failure(ctx, intake_id, file, failure).to_json()
+            return _after_failure(ctx, intake_id, file.path, failure).to_json()
     except Exception as error:
-        return _after_failure(ctx, intake_id, file, error).to_json()
+        return _after_failure(ctx, intake_id, file.path, error).to_json()
 
 
 _CONTEXTS: dict[str, IntakeContext] = {}

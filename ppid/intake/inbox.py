@@ -319,19 +319,56 @@ def quarantine_link(link: Path, quarantine_dir: Path, inbox: Path) -> Path:
     pointed (with the usual note), so the clerk sees it on the quarantine list; the link itself
     is removed so it is not offered again on every sweep.
     """
-    target = os.readlink(link)
-    relative = _relative_to(link, inbox)
-    wanted = quarantine_dir / relative.parent / (safe_name(relative.name) + ".symlink")
-    shown_target = printable(target)[:300]
+    shown_target = printable(os.readlink(link))[:300]
     note = QuarantineNote(
         LINK_NOTE.reason_id.format(target=shown_target),
         LINK_NOTE.reason_en.format(target=shown_target),
     )
-    text = f"symlink -> {shown_target}\n".encode()
-    placeholder = place_with_note(
-        wanted, note_text(note, str(relative)), lambda to: write_new(to, text)
+    return _replace_by_placeholder(
+        link, "symlink", f"symlink -> {shown_target}", note, quarantine_dir, inbox
     )
-    link.unlink()
+
+
+SPECIAL_NOTE = QuarantineNote(
+    reason_id="Ini bukan berkas biasa melainkan {what_id}; isinya tidak pernah dibaca. Simpan "
+    "dokumennya sebagai berkas biasa (PDF atau gambar) di folder inbox.",
+    reason_en="not a regular file but {what_en}; it was never read. Save the document as a "
+    "regular file (PDF or image) in the inbox.",
+)
+SPECIAL_KINDS = {  # NotAFile.kind -> (Indonesian, English)
+    "symlink": ("tautan simbolik (symlink)", "a symbolic link (symlink)"),
+    "fifo": ("pipa bernama (FIFO)", "a named pipe (FIFO)"),
+    "socket": ("soket", "a socket"),
+    "device": ("berkas perangkat (device)", "a device file"),
+    "special": ("berkas khusus sistem", "a special system file"),
+}
+
+
+def quarantine_special(path: Path, kind: str, quarantine_dir: Path, inbox: Path) -> Path:
+    """Set aside an inbox entry that is no regular file (FIFO, socket, device), never reading it.
+
+    Like a link, it is replaced in quarantine by a small text file `<name>.<kind>` with its
+    note, and removed from the inbox: opening or moving it could wait forever (a FIFO with no
+    writer) or touch a device.
+    """
+    what_id, what_en = SPECIAL_KINDS.get(kind, SPECIAL_KINDS["special"])
+    note = QuarantineNote(
+        SPECIAL_NOTE.reason_id.format(what_id=what_id),
+        SPECIAL_NOTE.reason_en.format(what_en=what_en),
+    )
+    return _replace_by_placeholder(path, kind, f"{kind}: {what_en}", note, quarantine_dir, inbox)
+
+
+def _replace_by_placeholder(
+    path: Path, kind: str, text: str, note: QuarantineNote, quarantine_dir: Path, inbox: Path
+) -> Path:
+    relative = _relative_to(path, inbox)
+    wanted = quarantine_dir / relative.parent / f"{safe_name(relative.name)}.{kind}"
+    content = (text + "\n").encode("utf-8")
+    placeholder = place_with_note(
+        wanted, note_text(note, str(relative)), lambda to: write_new(to, content)
+    )
+    path.unlink()
     return placeholder
 
 

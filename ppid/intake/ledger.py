@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ppid.core.calendar import WorkCalendar, calendar_from_settings
 from ppid.core.db import open_db, write_session
-from ppid.core.files import safe_name, sha256_file
+from ppid.core.files import safe_name
 from ppid.core.models import (
     Case,
     CaseEvent,
@@ -32,7 +32,16 @@ from ppid.core.models import (
     utcnow,
 )
 from ppid.core.settings import Settings
-from ppid.intake.inbox import QuarantineNote, prune_empty_folders, quarantine_file
+from ppid.intake.inbox import (
+    SPECIAL_KINDS,
+    QuarantineNote,
+    printable,
+    prune_empty_folders,
+    quarantine_file,
+    quarantine_link,
+    quarantine_special,
+)
+from ppid.intake.opened import LINKED_FOLDER, InboxFile, NotAFile, opened
 
 log = logging.getLogger(__name__)
 
@@ -99,14 +108,21 @@ def group_key_for(path: Path, inbox: Path) -> str:
 
 
 def claim(
-    ctx: IntakeContext, path: Path, *, source: str = "inbox", group_key: str | None = None
+    ctx: IntakeContext,
+    file: Path | InboxFile,
+    *,
+    source: str = "inbox",
+    group_key: str | None = None,
 ) -> tuple[int, str]:
     """Take a file by its content hash: (intake id, "new" | "resume" | "duplicate" | "busy").
 
     The hash is unique in the database, so two workers never take the same bytes; a claim left by
-    a process that died (or whose lease ran out) is taken over and resumed.
+    a process that died (or whose lease ran out) is taken over and resumed. The file is read
+    through its one descriptor (`InboxFile`): the flow hands in the one it opened, and copies the
+    original through it too (`steps.store_original`).
     """
-    digest = sha256_file(path)
+    with opened(file, ctx.settings.inbox) as handle:
+        digest, size, path = handle.sha256(), handle.size, handle.path
     key = group_key if group_key is not None else group_key_for(path, ctx.settings.inbox)
     now = utcnow()
     lease = now + timedelta(minutes=ctx.settings.intake.lease_minutes)
@@ -117,7 +133,7 @@ def claim(
             original_name=safe_name(path.name),
             source_path=str(path),
             group_key=key or f"file:{digest}",
-            size=path.stat().st_size,
+            size=size,
             claimed_by=ctx.worker,
             lease_until=lease,
             attempts=1,
@@ -165,8 +181,9 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
-def record_duplicate(ctx: IntakeContext, intake_id: int, path: Path) -> Outcome:
+def record_duplicate(ctx: IntakeContext, intake_id: int, file: Path | InboxFile) -> Outcome:
     """The same bytes again: noted on the first submission's case, not registered twice."""
+    path = file.path if isinstance(file, InboxFile) else file
     with write_session(ctx.sessions) as session:
         row = session.get_one(IntakeFile, intake_id)
         case = _case_of(session, row)
@@ -181,8 +198,8 @@ def record_duplicate(ctx: IntakeContext, intake_id: int, path: Path) -> Outcome:
                 )
             )
         number = case.number if case else None
-    if _is_inside(path, ctx.settings.inbox) and _same_bytes(path, row.sha256):
-        path.unlink()  # the same bytes are already archived with the first submission
+        digest = row.sha256
+    remove_if_taken(ctx, file, digest)  # the same bytes are archived with the first submission
     return Outcome(str(path), "duplicate", number, "same bytes as an earlier file", intake_id)
 
 
@@ -215,20 +232,66 @@ def mark_quarantined(
     return Outcome(str(path), "quarantined", None, error.note.reason_en, intake_id)
 
 
-def _same_bytes(path: Path, sha256: str) -> bool:
-    return path.is_file() and sha256_file(path) == sha256
+def remove_if_taken(ctx: IntakeContext, file: Path | InboxFile, sha256: str) -> bool:
+    """Remove the inbox copy of a file whose bytes (`sha256`) are archived; whether it did.
+
+    Only a file inside the inbox, still the very file that was read (not one swapped in at its
+    path since) and still holding those bytes, read through its descriptor.
+    """
+    path = file.path if isinstance(file, InboxFile) else file
+    if not _is_inside(path, ctx.settings.inbox):
+        return False
+    try:
+        with opened(file, ctx.settings.inbox) as handle:
+            return handle.sha256() == sha256 and handle.remove_from_inbox()
+    except (NotAFile, OSError):  # gone, replaced by a link, or written to: left where it is
+        return False
+
+
+def forget_claim(ctx: IntakeContext, intake_id: int) -> None:
+    """Drop a claim whose file changed before its original was kept: the claimed bytes no longer
+    exist, so the row would stay `claimed` forever; the changed file is claimed anew."""
+    with write_session(ctx.sessions) as session:
+        row = session.get(IntakeFile, intake_id)
+        unused = row is not None and row.stored_path is None and row.submission_id is None
+        if unused and row.status == IntakeStatus.CLAIMED:
+            session.delete(row)
+
+
+def set_aside(ctx: IntakeContext, refusal: NotAFile) -> Outcome:
+    """An inbox entry that is no regular file: quarantined as a placeholder with its note (a
+    link, a FIFO, a socket, a device), never read; a file behind a linked folder is left."""
+    path, kind = refusal.path, refusal.kind
+    if kind in (LINKED_FOLDER, "folder") or not _is_inside(path.parent, ctx.settings.inbox):
+        reason = f"not a regular file ({kind}); not followed and not read"
+        return Outcome(str(path), "skipped", reason=reason)
+    quarantine, inbox = ctx.settings.quarantine, ctx.settings.inbox
+    assert quarantine is not None and inbox is not None
+    try:
+        if kind == "symlink":
+            quarantine_link(path, quarantine, inbox)
+        else:
+            quarantine_special(path, kind, quarantine, inbox)
+    except FileNotFoundError:  # gone meanwhile: nothing to set aside
+        pass
+    except OSError as error:  # swapped for a regular file at this instant: taken next time
+        return Outcome(str(path), "retry-later", reason=f"changed while set aside: {error}")
+    what = SPECIAL_KINDS.get(kind, SPECIAL_KINDS["special"])[1]
+    reason = f"{what}, not a regular file: set aside in quarantine, never followed or read"
+    log.warning("%s: %s", printable(str(path)), reason)
+    return Outcome(str(path), "quarantined", reason=reason)
 
 
 def _is_inside(path: Path, folder: Path | None) -> bool:
     return folder is not None and path.resolve().is_relative_to(folder.resolve())
 
 
-def finish(ctx: IntakeContext, intake_id: int, path: Path) -> None:
+def finish(ctx: IntakeContext, intake_id: int, file: Path | InboxFile) -> None:
     """Only now, with the original archived and the outcome committed, leave the inbox."""
+    path = file.path if isinstance(file, InboxFile) else file
     with write_session(ctx.sessions) as session:
         row = session.get_one(IntakeFile, intake_id)
-        if _is_inside(path, ctx.settings.inbox) and _same_bytes(path, row.sha256):
-            path.unlink()
+        remove_if_taken(ctx, file, row.sha256)
         if row.status != IntakeStatus.DUPLICATE:
             row.status = IntakeStatus.DONE
         row.claimed_by, row.error = None, None  # a "retry later" of an earlier run is over

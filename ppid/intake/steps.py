@@ -7,6 +7,7 @@ is the one order of the stages after a submission is complete, for the flow and 
 
 from __future__ import annotations
 
+import errno
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -40,8 +41,15 @@ from ppid.core.models import (
 from ppid.core.paths import receipt_path, stored_original
 from ppid.core.settings import Settings
 from ppid.core.vocabulary import DocumentKind
-from ppid.intake.inbox import fsync_copy
-from ppid.intake.ledger import ACTOR, IntakeContext, Outcome, Quarantined, maybe_crash
+from ppid.intake.ledger import (
+    ACTOR,
+    IntakeContext,
+    Outcome,
+    Quarantined,
+    forget_claim,
+    maybe_crash,
+)
+from ppid.intake.opened import ChangedWhileRead, InboxFile, opened
 from ppid.intake.pairing import assemble, completeness_problem, documents_of, submission_files
 
 log = logging.getLogger(__name__)
@@ -49,11 +57,14 @@ log = logging.getLogger(__name__)
 # --- store and extract ------------------------------------------------------------------------
 
 
-def store_original(ctx: IntakeContext, intake_id: int, path: Path) -> Path:
+def store_original(ctx: IntakeContext, intake_id: int, file: Path | InboxFile) -> Path:
     """Copy the file, untouched, into the archive's content store (fsynced) before anything else.
 
-    The copy and its fsync happen outside any transaction: no snapshot or lock is held while the
-    disk works, so another worker's commit meanwhile cannot fail the write that records it.
+    The copy reads the descriptor the claim hashed (`InboxFile`), so what is kept is what was
+    claimed; a file written to meanwhile is not kept, and its claim is dropped so the changed
+    file is claimed anew (ChangedWhileRead, retried). The copy and its fsync happen outside any
+    transaction: no snapshot or lock is held while the disk works, so another worker's commit
+    meanwhile cannot fail the write that records it.
     """
     with ctx.sessions() as session:
         row = session.get_one(IntakeFile, intake_id)
@@ -62,10 +73,14 @@ def store_original(ctx: IntakeContext, intake_id: int, path: Path) -> Path:
     target = ctx.archive / relative
     if stored_path and target.exists() and sha256_file(target) == digest:
         return target
-    fsync_copy(path, target)
-    if sha256_file(target) != digest:
+    try:
+        with opened(file, ctx.settings.inbox) as handle:
+            if handle.copy_to(target) != digest:
+                raise ChangedWhileRead(errno.EAGAIN, "the file changed since it was claimed")
+    except ChangedWhileRead:
         target.unlink(missing_ok=True)
-        raise OSError(f"{path} changed while it was being copied; it will be retried")
+        forget_claim(ctx, intake_id)
+        raise
     with write_session(ctx.sessions) as session:
         row = session.get_one(IntakeFile, intake_id)
         row.stored_path = relative.as_posix()
