@@ -26,9 +26,10 @@ from ppid.archive.hardcopy import file_by_qr
 from ppid.core.messages import quarantine_texts
 from ppid.core.settings import Settings, load_settings
 from ppid.intake import ledger, steps
-from ppid.intake.inbox import is_stable, iter_inbox
+from ppid.intake.inbox import iter_inbox
 from ppid.intake.ledger import IntakeContext, Outcome, Quarantined
 from ppid.intake.opened import InboxFile, NotAFile
+from ppid.intake.settling import is_stable, writer_holds
 from ppid.intake.steps import Registration
 from ppid.runtime.worker import ocr_slot, ocr_slots
 
@@ -152,6 +153,8 @@ def _process(
     ctx: IntakeContext, file: InboxFile, group_key: str | None, source: str
 ) -> dict[str, Any]:
     path = str(file.path)
+    if writer_holds(file.descriptor):  # announced or listed, but its writer reopened it
+        return Outcome(path, "busy", reason="still open for writing; taken once closed").to_json()
     intake_id: int | None = None
     try:
         intake_id, state, stored = take(ctx, file, group_key, source)

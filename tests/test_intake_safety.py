@@ -29,7 +29,9 @@ from ppid.core.settings import load_settings
 from ppid.intake.inbox import QuarantineNote, list_quarantine, quarantine_file
 from ppid.intake.ledger import IntakeContext, claim, remove_if_taken, set_aside
 from ppid.intake.opened import ChangedWhileRead, InboxFile, NotAFile
+from ppid.intake.settling import is_stable, writer_holds
 from ppid.intake.steps import store_original
+from ppid.runtime.watcher import settled
 
 NOTE = QuarantineNote("rusak", "broken")
 
@@ -250,3 +252,34 @@ def _ingest(home: Path, api: str) -> list[dict[str, Any]]:
     )
     assert done.returncode == 0, done.stderr[-3000:]
     return [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+
+
+# --- a growing file waits for its writer --------------------------------------------------------
+
+
+def test_a_file_still_open_for_writing_waits_however_long_its_writer_pauses(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "inbox" / "scan.pdf"
+    path.parent.mkdir(parents=True)
+    a_minute_ago = time.time() - 60
+    with path.open("wb") as writer:  # a scanner writing page by page, pausing between pages
+        writer.write(b"%PDF-1.4 halaman 1")
+        writer.flush()
+        os.utime(path, (a_minute_ago, a_minute_ago))  # paused far longer than stable_seconds
+        waiting: dict[Path, Any] = {path: None}
+        assert settled(waiting, 2.0) == [] and settled(waiting, 2.0) == []
+        assert not is_stable(path, 2.0)
+        writer.write(b" halaman 2")
+    os.utime(path, (a_minute_ago, a_minute_ago))
+    assert is_stable(path, 2.0)
+    assert [p for p, _ in settled(waiting, 2.0) or settled(waiting, 2.0)] == [path]
+
+
+def test_intake_leaves_a_file_whose_writer_reopened_it(ctx: IntakeContext) -> None:
+    assert ctx.settings.inbox is not None
+    path = _drop(ctx.settings.inbox, "lambat.pdf", b"%PDF-1.4 awal")
+    with InboxFile.open(path, ctx.settings.inbox) as file, path.open("ab"):
+        assert writer_holds(file.descriptor)
+    with InboxFile.open(path, ctx.settings.inbox) as file:
+        assert not writer_holds(file.descriptor)

@@ -11,7 +11,6 @@ import logging
 import os
 import re
 import shutil
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -87,35 +86,6 @@ def utf8_name(folder: Path, name: str) -> str | None:
         return None
     log.warning("renamed %r to %r: the name was not valid UTF-8", raw, target.name)
     return target.name
-
-
-def is_stable(path: Path, stable_seconds: float, now: float | None = None) -> bool:
-    """A file is taken only once nothing has written to it for `stable_seconds`."""
-    try:
-        stat = path.lstat()
-    except FileNotFoundError:
-        return False
-    return held_still(stat, stable_seconds, now)
-
-
-def held_still(stat: os.stat_result, stable_seconds: float, now: float | None = None) -> bool:
-    """Nothing has written to the file for `stable_seconds` (by its mtime)."""
-    now = time.time() if now is None else now
-    return now - stat.st_mtime >= stable_seconds
-
-
-def renamed_into_place(stat: os.stat_result) -> bool:
-    """The file was whole before it got here: moved or renamed in after its last write.
-
-    Every write sets a file's mtime and ctime to the same moment; a rename, a move within the
-    disk, or a copier that sets the times at the end (`cp -p`, rsync, a browser's download)
-    changes only its ctime. So a non-empty file whose ctime is later than its mtime was last
-    changed by something other than a write, and needs no stability wait. A rename within the
-    same clock tick as the last write (a few milliseconds) leaves the two equal: such a file
-    waits like any other. On network shares ctime is the server's notion, so the watcher uses
-    this only with native events (`intake.polling` off).
-    """
-    return stat.st_size > 0 and stat.st_ctime_ns > stat.st_mtime_ns
 
 
 def printable(name: str) -> str:

@@ -11,7 +11,8 @@ import time
 from pathlib import Path
 
 from ppid.core.settings import Settings
-from ppid.intake.inbox import held_still, is_ignored, iter_inbox, renamed_into_place, utf8_name
+from ppid.intake.inbox import is_ignored, iter_inbox, utf8_name
+from ppid.intake.settling import being_written, held_still, renamed_into_place
 
 log = logging.getLogger(__name__)
 
@@ -109,10 +110,12 @@ def settled(
 ) -> list[tuple[Path, Signature]]:
     """Take out of `waiting` the files that are whole; a file that vanished is dropped.
 
-    A file renamed into place after its last write is whole at the first look
-    (`renamed_into_place`; with `renames`). Any other file settles on the second look at the
-    earliest, once its size and mtime held still since the last look and nothing has written
-    to it for `stable_seconds`. Others stay, with what was seen now, for the next look.
+    A file some process still has open for writing is not whole, however long it paused
+    (`being_written`). Otherwise a file renamed into place after its last write is whole at
+    the first look (`renamed_into_place`; with `renames`), and any other file settles on the
+    second look at the earliest, once its size and mtime held still since the last look and
+    nothing has written to it for `stable_seconds`. Others stay, with what was seen now, for
+    the next look.
     """
     done: list[tuple[Path, Signature]] = []
     now = time.time()
@@ -122,9 +125,10 @@ def settled(
             del waiting[path]
             continue
         current = _signature_of(stat)
-        if (renames and renamed_into_place(stat)) or (
+        whole = (renames and renamed_into_place(stat)) or (
             current == last and held_still(stat, stable_seconds, now)
-        ):
+        )
+        if whole and not being_written(path):
             del waiting[path]
             done.append((path, current))
         else:
