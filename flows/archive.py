@@ -19,6 +19,7 @@ from prefect.cache_policies import NO_CACHE
 
 from ppid.archive import bags
 from ppid.archive.fixity import archival_failure, check_fixity, fixity_failure
+from ppid.archive.store_fixity import store_failure, verify_store
 from ppid.core.db import open_db
 from ppid.core.settings import Settings, load_settings
 
@@ -39,7 +40,8 @@ def archive_pending(settings: Settings, sessions: Any) -> list[str]:
 
 @flow(name="archive-fixity", log_prints=False)
 def verify_archive(year: int | None = None) -> list[dict[str, Any]]:
-    """Validate every bag, then bring open cases' bags up to date; fail loudly on a mismatch."""
+    """Validate every bag and every file of the content store, then bring open cases' bags up
+    to date; fail loudly on a mismatch."""
     settings = load_settings()
     sessions = open_db(settings)
     logger = get_run_logger()
@@ -49,7 +51,10 @@ def verify_archive(year: int | None = None) -> list[dict[str, Any]]:
             logger.error("FIXITY MISMATCH %s: %s", result.bag, "; ".join(result.problems))
         if result.not_archival:
             logger.error("NOT PDF/A-3b %s: %s", result.bag, "; ".join(result.not_archival))
-    error = fixity_failure(results) or archival_failure(results)
+    damage = verify_store(settings, sessions)  # the originals bags are built from
+    for item in damage:
+        logger.error("CONTENT STORE DAMAGE %s: %s", item.path, item.problem)
+    error = fixity_failure(results) or store_failure(damage) or archival_failure(results)
     if error is not None:
         raise error
     bags.update_all(settings, sessions)  # events.json of open cases now lists this check

@@ -125,9 +125,20 @@ def archive_case(settings: Settings, sessions: Any, number: str) -> Path | None:
         bag = _update_in_transaction(settings, sessions, number)
         refresh_index(settings, sessions)
         return bag
+    except DamagedOriginalError as error:
+        _waits(sessions, number, error)
+        return None
     except Exception:
         log.exception("could not update the archive of %s; run `ppid archive update`", number)
         return None
+
+
+def _waits(sessions: Any, number: str, error: DamagedOriginalError) -> None:
+    log.error("the archive of %s waits: %s", number, error.message)
+    try:
+        note_damage(sessions, number, error)
+    except Exception:
+        log.exception("could not record on %s why its archive waits", number)
 
 
 def _update_in_transaction(settings: Settings, sessions: Any, number: str) -> Path:
@@ -159,6 +170,9 @@ def archive_pending(settings: Settings, sessions: Any) -> list[str]:
     for number in numbers:
         try:
             _update_in_transaction(settings, sessions, number)
+        except DamagedOriginalError as error:
+            _waits(sessions, number, error)
+            continue
         except Exception:
             log.exception("could not update the archive of %s; run `ppid archive update`", number)
             continue
@@ -206,8 +220,22 @@ def _check_unchanged(settings: Settings, case: Case, bag: Path) -> None:
         raise ConflictError("archive.bag_changed", bag=str(bag), changed=changed)
 
 
+class DamagedOriginalError(ConflictError):
+    """A received file in the content store no longer has the SHA-256 it was received with."""
+
+    @property
+    def relative(self) -> str:
+        """The damaged original's path inside the archive."""
+        return str(self.params["path"])
+
+
 def _place_originals(settings: Settings, case: Case, folder: Path) -> None:
-    """Copy every received file from the content store, untouched, under its received name."""
+    """Copy every received file from the content store, untouched, under its received name.
+
+    A store copy whose bytes no longer hash to what was received is refused
+    (DamagedOriginalError): sealed into the bag, it would get fresh checksums and pass every
+    later check as if it were the original.
+    """
     folder.mkdir(parents=True, exist_ok=True)
     for document in case.documents:
         if document.kind == DocumentKind.OUTPUT:
@@ -220,7 +248,34 @@ def _place_originals(settings: Settings, case: Case, folder: Path) -> None:
             if not document.fields.get("destroyed"):
                 log.warning("original %s of %s is missing from the store", source, case.number)
             continue
-        shutil.copy2(source, target)
+        staged = target.with_name(f".{target.name}.tmp")  # removed by the next update if killed
+        shutil.copy2(source, staged)
+        if sha256_file(staged) != document.sha256:
+            staged.unlink()
+            raise DamagedOriginalError(
+                "archive.original_damaged", number=str(case.number), path=document.path
+            )
+        staged.replace(target)
+
+
+DAMAGE_NOTE = (
+    "Arsip perkara tertahan: berkas asli {name} di penyimpanan arsip tidak lagi sama dengan "
+    "yang diterima, sehingga tidak dimasukkan ke arsip. Hubungi operator untuk memulihkannya "
+    "dari cadangan."
+)
+
+
+def note_damage(sessions: Any, number: str, error: DamagedOriginalError) -> None:
+    """The case's history says why its archive waits (once per distinct reason): a failed
+    fixity check naming the damaged original. Its own transaction: the bag's was rolled back."""
+    name = Path(error.relative).name
+    with write_session(sessions) as session:
+        case = session.scalars(select(Case).where(Case.number == number)).one()
+        checks = [e for e in case.events if e.action == "fixity_check"]
+        if checks and checks[-1].data.get("problems") == [error.message]:
+            return
+        data = {"bag": None, "outcome": "failure", "problems": [error.message]}
+        record_event(session, case, "fixity_check", DAMAGE_NOTE.format(name=name), data)
 
 
 def _payload_name(case: Case, document: CaseDocument) -> str:

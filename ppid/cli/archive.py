@@ -35,19 +35,30 @@ def archive_verify(
     as_json: bool = typer.Option(False, "--json", help="One JSON object per bag."),
 ) -> None:
     """Validate every bag's checksums (SHA-256, SHA-512) and its PDFs (PDF/A-3b checker), one
-    line per bag as it is done; exit non-zero on any mismatch or refused PDF."""
+    line per bag as it is done, then every file of the content store against the SHA-256 its
+    path names; exit non-zero on any mismatch or refused PDF."""
     from ppid.archive.fixity import archival_failure, check_fixity, fixity_failure
+    from ppid.archive.store_fixity import store_failure, verify_store
     from ppid.core.db import open_db
     from ppid.core.settings import load_settings
 
     settings = load_settings()
+    sessions = open_db(settings)
     show = _show_json if as_json else _show_line
-    results = check_fixity(settings, open_db(settings), year, report=show)
+    results = check_fixity(settings, sessions, year, report=show)
     _clear_progress()
-    if error := fixity_failure(results) or archival_failure(results):
+    damage = verify_store(settings, sessions)
+    for item in damage:
+        if as_json:
+            echo_json_line({"store": item.to_json()})
+        else:
+            typer.echo(f"{'RUSAK':<6} {item.path}\n       ! {item.problem}")
+    if error := fixity_failure(results) or store_failure(damage) or archival_failure(results):
         raise error
     if not as_json:
-        typer.echo(f"{len(results)} bag(s) verified, all intact and PDF/A-3b.")
+        typer.echo(
+            f"{len(results)} bag(s) and the content store verified, all intact and PDF/A-3b."
+        )
 
 
 def _show_json(done: int, total: int, result: Any) -> None:

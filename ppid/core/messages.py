@@ -333,6 +333,19 @@ ERRORS: dict[str, Text] = {
         "{damaged} of {total} archive bag(s) failed the fixity check: {bags}; restore the files "
         "named by `ppid archive verify` from a backup, then verify again",
     ),
+    "archive.original_damaged": Text(
+        "Arsip keberatan {number} tertahan: berkas aslinya di penyimpanan arsip tidak lagi sama "
+        "dengan yang diterima; " + ADMIN + ".",
+        "the original {path} of {number} no longer has the SHA-256 it was received with; restore "
+        "it from a backup (`ppid archive verify` lists every damaged original), then run "
+        "`ppid archive update`",
+    ),
+    "archive.store_damaged": Text(
+        "{count} berkas asli di penyimpanan arsip rusak atau hilang; " + ADMIN + ".",
+        "{count} file(s) of the content store are damaged or missing: {paths}; restore them from "
+        "a backup (the SHA-256 in each path says which file belongs there), then run "
+        "`ppid archive update`",
+    ),
     "role.unknown": Text(
         "Peran “{role}” tidak dikenal.", "unknown role {role!r}; use one of {choices}"
     ),
