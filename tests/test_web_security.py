@@ -209,6 +209,7 @@ MATRIX: dict[tuple[str, str], dict[str, int | str]] = {
     ("GET", "/tugas"): _row(LOGIN, OK, OK, OK, FORBIDDEN, OK),
     ("GET", "/dasbor"): _row(LOGIN, OK, OK, OK, OK, OK),
     ("GET", "/admin"): _row(LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    ("POST", "/admin/buka-kunci"): _row(LOGIN, *[FORBIDDEN] * 4, MISSING),
     ("GET", "/arsip"): _row(LOGIN, OK, OK, OK, OK, OK),
     ("GET", "/kasus/{case_id}"): _row(LOGIN, OK, OK, OK, OK, OK),
     ("POST", "/kasus/{case_id}/langkah"): _row(LOGIN, *[MISSING] * 3, FORBIDDEN, FORBIDDEN),
@@ -265,6 +266,7 @@ def _request(w: World, method: str, path: str, who: str) -> tuple[str, dict[str,
         "/meja/lampirkan": {"sumber": "999998", "tujuan": "999999"},
         "/meja/bukan-keberatan": {"pengajuan": "999999", "catatan": "uji"},
         "/meja/ulangi": {"berkas": "tidak-ada.pdf"},
+        "/admin/buka-kunci": {"username": "tidak-ada"},
     }
     return url, payloads.get(path, {"decision": ""})
 

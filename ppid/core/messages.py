@@ -494,7 +494,8 @@ ERRORS: dict[str, Text] = {
         "Nama pengguna atau kata sandi salah.", "wrong user name or password for {username!r}"
     ),
     "web.login_blocked": Text(
-        "Terlalu banyak percobaan masuk. Coba lagi 15 menit lagi.",
+        "Terlalu banyak percobaan masuk yang salah. Coba lagi 15 menit lagi, atau minta "
+        "administrator membuka kunci akun Anda.",
         "too many failed logins for {username!r} from {client}",
     ),
     "web.role_forbidden": Text(

@@ -228,6 +228,9 @@ class Settings(BaseSettings):
     web_port: int = 8000
     # The address people type to reach the web app; "https://…" marks cookies Secure, adds HSTS.
     web_public_url: str = ""
+    # Reverse proxies (addresses or networks) whose X-Forwarded-For names the real client; from
+    # anyone else the header is ignored (it could be written by the client itself).
+    web_trusted_proxies: list[str] = Field(default_factory=list)
 
     @model_validator(mode="before")
     @classmethod

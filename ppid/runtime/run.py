@@ -65,6 +65,7 @@ def serve_web(settings: Settings, app: Any) -> tuple[threading.Thread, Any]:
         port=settings.web_port,
         log_level="warning",
         lifespan="off",
+        proxy_headers=False,  # the app believes a proxy's header only if configured to
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="web", daemon=True)

@@ -1,4 +1,4 @@
-"""Logging in and out: the login page, the rate limit, a fresh session at every login."""
+"""Logging in and out: the login page, the limit on attempts, a fresh session at every login."""
 
 from __future__ import annotations
 
@@ -35,29 +35,29 @@ def login_form(request: Request, lanjut: str = "/") -> Response:
 
 @router.post("/masuk")
 def login(request: Request, form: CheckedForm) -> Response:
+    """Log in: the attempt is counted before the password is checked (so concurrent guesses
+    cannot all be tried), and the hashing runs outside any database transaction."""
     ctx = web(request)
     username = str(form.get("username", "")).strip().lower()
     password = str(form.get("password", ""))
     target = _safe_target(str(form.get("lanjut", "/")))
-    client = client_of(request)
-    if ctx.limiter.blocked(username, client):
-        raise_status = _login_page(request, target, user_text("web.login_blocked"))
-        raise_status.status_code = 429
-        return raise_status
+    attempt = ctx.limiter.admit(username, client_of(request))
+    if attempt is None:
+        return _login_page(request, target, user_text("web.login_blocked"), status_code=429)
+    with ctx.sessions() as session:
+        found = auth.credentials(session, username)
+    if not auth.check_password(found, password):
+        failed = user_text("web.login_failed")
+        return _login_page(request, target, failed, status_code=401)
+    assert found is not None
+    new_hash = auth.rehashed(found, password)
     with write_session(ctx.sessions) as session:
-        user = auth.authenticate(session, username, password)
-        token = None
-        if user is not None:
-            # A new session id at every login (no session fixation): whatever session this
-            # browser presented before is ended, and the cookie gets a fresh random token.
-            auth.end_session(session, request.cookies.get(SESSION_COOKIE))
-            token = auth.start_session(session, user)
-    if token is None:
-        ctx.limiter.failed(username, client)
-        response = _login_page(request, target, user_text("web.login_failed"))
-        response.status_code = 401
-        return response
-    ctx.limiter.succeeded(username, client)
+        user = auth.logged_in(session, found.user_id, new_hash)
+        # A new session id at every login (no session fixation): whatever session this
+        # browser presented before is ended, and the cookie gets a fresh random token.
+        auth.end_session(session, request.cookies.get(SESSION_COOKIE))
+        token = auth.start_session(session, user)
+    ctx.limiter.succeeded(attempt)
     response = RedirectResponse(target, status_code=303)
     set_cookie(request, response, SESSION_COOKIE, token, max_age=auth.SESSION_HOURS * 3600)
     delete_cookie(request, response, PRELOGIN_COOKIE)
@@ -84,10 +84,18 @@ def _safe_target(target: str) -> str:
     return target if local and not odd else "/"
 
 
-def _login_page(request: Request, target: str, message: str) -> HTMLResponse:
-
+def _login_page(
+    request: Request, target: str, message: str, status_code: int = 200
+) -> HTMLResponse:
     token = request.cookies.get(PRELOGIN_COOKIE) or secrets.token_urlsafe(24)
     request.state.prelogin = token
-    response = page(request, "login.html", "Masuk", lanjut=_safe_target(target), message=message)
+    response = page(
+        request,
+        "login.html",
+        "Masuk",
+        lanjut=_safe_target(target),
+        message=message,
+        status_code=status_code,
+    )
     set_cookie(request, response, PRELOGIN_COOKIE, token)
     return response

@@ -1,16 +1,22 @@
-"""Administration: web accounts and the log of every ID-scan view (UU 27/2022)."""
+"""Administration: web accounts (and unlocking one locked by failed logins), and the log of every
+ID-scan view (UU 27/2022)."""
 
 from __future__ import annotations
 
+import logging
+
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
+from ppid.core.errors import NotFoundError
 from ppid.core.models import Case
 from ppid.web import auth
 from ppid.web.auth import WEB_ROLE_LABELS
-from ppid.web.deps import AdminUser, web
+from ppid.web.deps import AdminUser, CheckedForm, web
 from ppid.web.pages import page
+
+log = logging.getLogger(__name__)
 
 router = APIRouter()
 
@@ -27,8 +33,22 @@ def admin(request: Request, user: AdminUser) -> Response:
         "admin.html",
         "Administrasi",
         users=users,
+        locked=ctx.limiter.locked_accounts(),
         views=views,
         numbers=numbers,
         role_labels={r.value: label for r, label in WEB_ROLE_LABELS.items()},
         tz=ctx.calendar.tz,
     )
+
+
+@router.post("/admin/buka-kunci")
+def unlock(request: Request, form: CheckedForm, user: AdminUser) -> Response:
+    """Let an account locked by failed logins in again, from every address."""
+    ctx = web(request)
+    username = str(form.get("username", "")).strip().lower()
+    with ctx.sessions() as session:
+        if auth.credentials(session, username) is None:
+            raise NotFoundError("user.not_found", username=username)
+    ctx.limiter.unlock(username)
+    log.info("%s unlocked the account %s", user.username, username)
+    return RedirectResponse("/admin#terkunci", status_code=303)

@@ -13,6 +13,7 @@ import logging
 import secrets
 import threading
 import time
+from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
 
@@ -105,22 +106,61 @@ def list_users(session: Session) -> list[User]:
     return list(session.scalars(select(User).order_by(User.username)))
 
 
-def authenticate(session: Session, username: str, password: str) -> User | None:
-    """The active user with this password, or None (unknown user and bad password look alike)."""
+@dataclass(frozen=True)
+class Credentials:
+    """What a login needs of an account, read in a short transaction of its own."""
+
+    user_id: int
+    password_hash: str
+    active: bool
+
+
+def credentials(session: Session, username: str) -> Credentials | None:
     user = session.scalars(select(User).where(User.username == username.strip().lower())).first()
-    if user is None:
-        _hasher.hash(password or "x")  # spend the same time so usernames cannot be probed
-        return None
+    return None if user is None else Credentials(user.id, user.password_hash, user.active)
+
+
+def check_password(found: Credentials | None, password: str) -> bool:
+    """Whether `password` opens the active account `found` (argon2: run it outside any
+    transaction, or every other request waits the hashing out). An unknown account costs the
+    same time, so usernames cannot be probed."""
+    if found is None:
+        _hasher.hash(password or "x")
+        return False
     try:
-        _hasher.verify(user.password_hash, password)
+        _hasher.verify(found.password_hash, password)
     except (VerificationError, InvalidHashError):
-        return None
-    if not user.active:
-        return None
-    if _hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = _hasher.hash(password)
+        return False
+    return found.active
+
+
+def rehashed(found: Credentials, password: str) -> str | None:
+    """A new hash when the stored one has an older cost (computed outside the transaction)."""
+    if _hasher.check_needs_rehash(found.password_hash):
+        return _hasher.hash(password)
+    return None
+
+
+def logged_in(session: Session, user_id: int, new_hash: str | None = None) -> User:
+    """Record a successful login on the account (and its refreshed hash); the caller commits."""
+    user = session.get_one(User, user_id)
+    if new_hash:
+        user.password_hash = new_hash
     user.last_login_at = utcnow()
     return user
+
+
+def authenticate(session: Session, username: str, password: str) -> User | None:
+    """The active user with this password, or None (unknown user and bad password look alike).
+
+    For scripts and tests; the login page does the same in three steps so that the hashing
+    runs outside any transaction (`credentials`, `check_password`, `logged_in`).
+    """
+    found = credentials(session, username)
+    if not check_password(found, password):
+        return None
+    assert found is not None
+    return logged_in(session, found.user_id, rehashed(found, password))
 
 
 # --- sessions ---------------------------------------------------------------------------------
@@ -178,44 +218,119 @@ def csrf_ok(settings: Settings, token: str | None, submitted: str | None) -> boo
 # --- login rate limit -------------------------------------------------------------------------
 
 
-class LoginLimiter:
-    """At most `attempts` failed logins per (username, client address) in `window` seconds, and
-    `client_attempts` per client address over all usernames.
+@dataclass
+class Attempt:
+    """One login attempt admitted by the limiter, counted as a failure until it is settled."""
 
-    The second cap slows one password tried against many usernames (spraying); it is higher so
-    that an office behind one address is not locked out by a few mistyped passwords.
+    username: str
+    client: str
+    at: float
+
+
+class LoginLimiter:
+    """Login attempts counted *before* the password is checked, so concurrent guesses cannot
+    all be evaluated: at most `attempts` failures per (account, client), `account_attempts` per
+    account from all clients, and `client_attempts` per client over all accounts, within
+    `window` seconds.
+
+    An attempt is admitted (`admit`) only while every count is under its cap, and counts as a
+    failure at once; a correct password takes it back (`succeeded`). The account cap stops
+    guesses spread over many addresses; it locks the account until the window passes or an
+    administrator unlocks it (`unlock`). The client cap slows one password tried against many
+    accounts (spraying); it is higher, so that an office behind one address is not locked out
+    by a few mistyped passwords. Kept in memory: the web app is one process.
     """
 
     ANY_USER = "\x00any"  # no username can contain NUL
+    ANY_CLIENT = "\x00all"
+    MAX_KEYS = 50_000  # a flood of invented usernames cannot grow the table without bound
 
-    def __init__(self, attempts: int = 5, window: float = 900.0, client_attempts: int = 20) -> None:
-        self.attempts, self.window, self.client_attempts = attempts, window, client_attempts
+    def __init__(
+        self,
+        attempts: int = 5,
+        window: float = 900.0,
+        client_attempts: int = 20,
+        account_attempts: int = 10,
+    ) -> None:
+        self.attempts, self.window = attempts, window
+        self.client_attempts, self.account_attempts = client_attempts, account_attempts
         self._failures: dict[tuple[str, str], list[float]] = {}
         self._lock = threading.Lock()
 
+    def _keys(self, username: str, client: str) -> list[tuple[tuple[str, str], int]]:
+        name = username.lower()
+        return [
+            ((name, client), self.attempts),
+            ((name, self.ANY_CLIENT), self.account_attempts),
+            ((self.ANY_USER, client), self.client_attempts),
+        ]
+
     def _recent(self, key: tuple[str, str], now: float) -> list[float]:
         kept = [t for t in self._failures.get(key, []) if now - t < self.window]
-        self._failures[key] = kept
+        if kept:
+            self._failures[key] = kept
+        else:
+            self._failures.pop(key, None)
         return kept
 
+    def _forget_old(self, now: float) -> None:
+        if len(self._failures) > self.MAX_KEYS:
+            for key in list(self._failures):
+                self._recent(key, now)
+
+    def admit(self, username: str, client: str) -> Attempt | None:
+        """Count an attempt now, before its password is checked; None when a cap is reached."""
+        with self._lock:
+            now = time.monotonic()
+            self._forget_old(now)
+            keys = self._keys(username, client)
+            if any(len(self._recent(key, now)) >= cap for key, cap in keys):
+                return None
+            for key, _ in keys:
+                self._failures.setdefault(key, []).append(now)
+            return Attempt(username.lower(), client, now)
+
+    def succeeded(self, attempt: Attempt) -> None:
+        """The password was right: the attempt is taken back and this account's failures from
+        this client forgotten. The client's count over all accounts keeps its other failures
+        (one good login among many guesses must not reset a spray), and so does the account's
+        from other clients."""
+        with self._lock:
+            self._failures.pop((attempt.username, attempt.client), None)
+            for key in ((attempt.username, self.ANY_CLIENT), (self.ANY_USER, attempt.client)):
+                times = self._failures.get(key, [])
+                if attempt.at in times:
+                    times.remove(attempt.at)
+
     def blocked(self, username: str, client: str) -> bool:
+        """Whether an attempt for this account from this client would be refused now."""
         with self._lock:
             now = time.monotonic()
-            per_user = len(self._recent((username.lower(), client), now)) >= self.attempts
-            per_client = len(self._recent((self.ANY_USER, client), now)) >= self.client_attempts
-            return per_user or per_client
+            return any(
+                len(self._recent(key, now)) >= cap for key, cap in self._keys(username, client)
+            )
 
-    def failed(self, username: str, client: str) -> None:
+    def locked_accounts(self) -> list[str]:
+        """Accounts whose failures reached a cap (from one address or from all), for the
+        administrator to unlock."""
         with self._lock:
             now = time.monotonic()
-            for key in ((username.lower(), client), (self.ANY_USER, client)):
-                self._recent(key, now).append(now)
+            return sorted(
+                {
+                    name
+                    for (name, client) in list(self._failures)
+                    if name != self.ANY_USER
+                    and len(self._recent((name, client), now))
+                    >= (self.account_attempts if client == self.ANY_CLIENT else self.attempts)
+                }
+            )
 
-    def succeeded(self, username: str, client: str) -> None:
-        """Forget this user's failures; the address's count stays (one good login among many
-        guesses must not reset a spray)."""
+    def unlock(self, username: str) -> None:
+        """An administrator lets the account in again: its failures from every client go."""
+        name = username.lower()
         with self._lock:
-            self._failures.pop((username.lower(), client), None)
+            for key in [key for key in self._failures if key[0] == name]:
+                del self._failures[key]
 
 
 # --- ID scan views ----------------------------------------------------------------------------

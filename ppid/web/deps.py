@@ -6,6 +6,7 @@ below the views and the factory so that neither imports the other for them.
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -60,7 +61,36 @@ def web(request: Request) -> WebContext:
 
 
 def client_of(request: Request) -> str:
-    return request.client.host if request.client else "-"
+    """The address of whoever sent the request, for the login limits and the access logs.
+
+    The peer's own address, unless the peer is a reverse proxy named in `web_trusted_proxies`:
+    then the last address in X-Forwarded-For that is not such a proxy (each proxy appends the
+    address it heard from; anything before that the client could have written itself).
+    """
+    peer = request.client.host if request.client else "-"
+    trusted = web(request).settings.web_trusted_proxies
+    if not trusted or not is_trusted(peer, trusted):
+        return peer
+    forwarded = [a.strip() for a in request.headers.get("x-forwarded-for", "").split(",")]
+    for address in reversed([a for a in forwarded if a]):
+        if not is_trusted(address, trusted):
+            return address[:60]
+    return peer
+
+
+def is_trusted(address: str, proxies: list[str]) -> bool:
+    """Whether `address` is one of the proxies (addresses or networks like 10.0.0.0/24)."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address in proxies
+    for proxy in proxies:
+        try:
+            if ip in ipaddress.ip_network(proxy, strict=False):
+                return True
+        except ValueError:
+            continue
+    return False
 
 
 def current_user(request: Request) -> User:
