@@ -454,7 +454,7 @@ def test_the_archive_shows_the_office_date_a_case_came_in(tmp_path: Path) -> Non
         wib = ZoneInfo("Asia/Jakarta")
         rows, _ = archive_rows(session, archivist, "", Filters(), date(2026, 11, 29), wib)
     engine.dispose()
-    assert rows[0]["received"] == "2026-11-29"  # as on its receipt, not the UTC date before
+    assert rows[0]["received"] == "29 November 2026"  # as on its receipt, not the UTC day before
 
 
 def test_the_dashboard_counts_a_case_in_the_office_month_it_came_in(tmp_path: Path) -> None:

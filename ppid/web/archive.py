@@ -17,7 +17,7 @@ from ppid.core.masking import mask_niks_in
 from ppid.core.models import Case, User
 from ppid.core.vocabulary import DECISION_LABELS, REASON_TEXTS, STATUS_LABELS
 from ppid.web.deps import AnyUser, can_see_nik, shown_nik, web
-from ppid.web.pages import page
+from ppid.web.pages import page, tanggal
 
 log = logging.getLogger(__name__)
 
@@ -72,12 +72,12 @@ def archive_rows(
             {
                 "id": case.id,
                 "number": case.number,
-                "received": case.received_at.astimezone(tz).date().isoformat(),
+                "received": tanggal(case.received_at.astimezone(tz).date()),
                 "name": case.applicant_name,
                 "nik": shown_nik(user, case.applicant_nik),
                 "status": case.status_label,
                 "decision": case.decision or "",
-                "reasons": "".join(case.reasons),
+                "reasons": ", ".join(case.reasons),
                 "snippet": snippet_parts(hit.snippet if hit else None, can_see_nik(user)),
                 "late": bool(
                     case.answer_due

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,7 @@ from ppid.intake.pairing import pending_submissions, submission_files
 from ppid.web import auth
 from ppid.web.deps import CheckedForm, DeskUser, WebContext, client_of, web
 from ppid.web.files import INLINE_TYPES, archived_file
-from ppid.web.pages import page
+from ppid.web.pages import page, waktu
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +39,7 @@ def pending_rows(ctx: WebContext) -> list[dict[str, Any]]:
     rows = pending_submissions(intake_context(ctx))
     with ctx.sessions() as session:
         for row in rows:
+            row["since"] = waktu(ctx, datetime.fromisoformat(row["since"]))
             row["documents"] = [
                 {
                     "id": f.id,

@@ -4,17 +4,20 @@ pages."""
 from __future__ import annotations
 
 import logging
+from datetime import date, datetime
 from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy import func, select
 
+from ppid.core.calendar import format_tanggal
 from ppid.core.errors import BadInputError, ConflictError, ForbiddenError, NotFoundError, PpidError
 from ppid.core.messages import ERROR_TITLES
 from ppid.core.models import Submission, SubmissionStatus, Task, User
 from ppid.core.vocabulary import (
     DECISION_LABELS,
+    REASON_TEXTS,
     STATUS_LABELS,
     TaskStatus,
 )
@@ -66,10 +69,24 @@ def page(request: Request, template: str, title: str, **context: Any) -> HTMLRes
             "path": request.url.path,
             "status_labels": {s.value: label for s, label in STATUS_LABELS.items()},
             "decision_labels": dict(DECISION_LABELS),
+            "reason_texts": dict(REASON_TEXTS),
             **context,
         },
     )
     return HTMLResponse(html, status_code=status)
+
+
+def tanggal(day: date | None) -> str:
+    """A date as every page shows it: "25 Januari 2027" ("-" when there is none)."""
+    return format_tanggal(day, weekday=False) if day else "-"
+
+
+def waktu(ctx: WebContext, moment: datetime | None) -> str:
+    """A moment as every page shows it, in office time: "25 Januari 2027, 14.05"."""
+    if moment is None:
+        return "-"
+    local = moment.astimezone(ctx.calendar.tz)
+    return f"{format_tanggal(local, weekday=False)}, {local:%H.%M}"
 
 
 def error_page(request: Request, status: int, message: str) -> HTMLResponse:

@@ -12,9 +12,7 @@ from sqlalchemy.orm import Session
 
 from ppid.casework.tasks import tasks_for
 from ppid.core.calendar import format_tanggal
-from ppid.core.vocabulary import (
-    step_label,
-)
+from ppid.core.vocabulary import ROLE_LABELS, Role, step_label
 from ppid.web.auth import WebRole
 from ppid.web.deps import AnyUser, QueueUser, WebContext, web
 from ppid.web.pages import page
@@ -50,7 +48,7 @@ def queue_rows(session: Session, ctx: WebContext, role: str | None) -> list[dict
             "case_id": task.case_id,
             "number": task.case.number,
             "applicant": task.case.applicant_name,
-            "role": str(task.role),
+            "role": ROLE_LABELS[Role(task.role)],
             "step": task.step,
             "step_label": step_label(task.step),
             "due": format_tanggal(task.due, weekday=False) if task.due else "-",

@@ -1,4 +1,5 @@
-"""The dashboard: cases by status, deadlines this week, and the monthly chart as SVG geometry.
+"""The dashboard: cases by status, the tasks due this week or overdue, and the monthly chart as
+SVG geometry.
 
 The chart is drawn by the template from the numbers computed here (server-side SVG, no JS).
 """
@@ -14,10 +15,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ppid.core.calendar import BULAN
-from ppid.core.models import Case
-from ppid.core.vocabulary import ANSWERED_STATUSES, STATUS_LABELS
+from ppid.core.models import Case, Task
+from ppid.core.vocabulary import ROLE_LABELS, STATUS_LABELS, Role, TaskStatus, step_label
 from ppid.web.deps import AnyUser, web
-from ppid.web.pages import page
+from ppid.web.pages import page, tanggal
 
 CHART_W, CHART_H, PAD_L, PAD_B, PAD_T = 720, 260, 40, 40, 20
 
@@ -107,29 +108,32 @@ def dashboard_data(session: Session, today: date, tz: tzinfo) -> dict[str, Any]:
             select(Case.status, func.count()).where(registered).group_by(Case.status)
         ).all()
     )
-    still_open = Case.status.not_in([s.value for s in ANSWERED_STATUSES])
     week_end = today + timedelta(days=6 - today.weekday())
-    due_week = session.scalars(
-        select(Case)
-        .where(registered, still_open, Case.answer_due >= today, Case.answer_due <= week_end)
-        .order_by(Case.answer_due)
-    ).all()
-    overdue = session.scalars(
-        select(Case)
-        .where(registered, still_open, Case.answer_due < today)
-        .order_by(Case.answer_due)
-    ).all()
+    open_tasks = select(Task).where(Task.status == TaskStatus.OPEN).order_by(Task.due, Task.id)
+    due_week = session.scalars(open_tasks.where(Task.due >= today, Task.due <= week_end)).all()
+    overdue = session.scalars(open_tasks.where(Task.due < today)).all()
     months = monthly(session, today, tz)
     answered = sum(m["answered"] for m in months)
     on_time = sum(m["on_time"] for m in months)
     return {
         "by_status": [(label, by_status.get(status, 0)) for status, label in STATUS_LABELS.items()],
         "total": sum(by_status.values()),
-        "due_week": due_week,
-        "overdue": overdue,
+        "due_week": [task_row(task) for task in due_week],
+        "overdue": [task_row(task) for task in overdue],
         "months": months,
         "chart": chart(months),
         "on_time_rate": round(100 * on_time / answered) if answered else None,
+    }
+
+
+def task_row(task: Task) -> dict[str, Any]:
+    """An open task as the dashboard lists it: the case, the step, who owes it, by when."""
+    return {
+        "case_id": task.case_id,
+        "number": task.case.number,
+        "step": step_label(task.step),
+        "role": ROLE_LABELS[Role(task.role)],
+        "due": tanggal(task.due),
     }
 
 
