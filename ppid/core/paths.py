@@ -215,6 +215,11 @@ def mail_work_folder(settings: Settings, message_id: int) -> Path:
     return settings.var_dir / "mail" / str(message_id)
 
 
+def web_work_folder(settings: Settings, key: str) -> Path:
+    """Scratch folder of one objection filed on the public site while it goes through intake."""
+    return settings.var_dir / "web" / key
+
+
 # --- quarantine ---------------------------------------------------------------------------------
 
 

@@ -108,6 +108,15 @@ def extract(ctx: IntakeContext, intake_id: int) -> dict[str, Any]:
     return data
 
 
+def keep_extraction(ctx: IntakeContext, intake_id: int, extraction: dict[str, Any]) -> None:
+    """Record what was read elsewhere (an e-mail's typed objection, a form filed on the public
+    site, an upload read before it was taken), unless the file already has its reading."""
+    with write_session(ctx.sessions) as session:
+        row = session.get_one(IntakeFile, intake_id)
+        if row.extraction is None:
+            row.extraction, row.status = extraction, IntakeStatus.EXTRACTED
+
+
 def register_file(ctx: IntakeContext, intake_id: int) -> Outcome:
     """Attach an extracted file to its submission, then register that if it is now complete."""
     return check_and_register(ctx, assemble(ctx, intake_id))
@@ -146,7 +155,7 @@ def _case_from_submission(files: list[IntakeFile]) -> Case:
     applicant = fields.get("applicant") or {}
     proxy = fields.get("proxy") or {}
     case = Case(
-        channel="email" if any(row.source == "mail" for row in files) else "scan",
+        channel=_channel(files),
         received_at=min(row.received_at for row in files),
         applicant_name=applicant.get("name") or "",
         applicant_nik=_valid_nik(applicant.get("nik")),
@@ -168,6 +177,15 @@ def _case_from_submission(files: list[IntakeFile]) -> Case:
     if clipped := fit_to_columns(case):
         log.warning("values longer than the register holds were clipped: %s", ", ".join(clipped))
     return case
+
+
+# The channel a case came by, from the source of its files ("inbox" and "cli" are scans).
+CHANNEL_OF_SOURCE = {"mail": "email", "web": "web"}
+
+
+def _channel(files: list[IntakeFile]) -> str:
+    channels = {CHANNEL_OF_SOURCE.get(row.source) for row in files} - {None}
+    return str(min(channels)) if channels else "scan"
 
 
 def _valid_nik(value: Any) -> str | None:

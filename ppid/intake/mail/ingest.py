@@ -24,8 +24,6 @@ from ppid.core.models import (
     Case,
     CaseDocument,
     CaseEvent,
-    IntakeFile,
-    IntakeStatus,
     MailMessage,
     MailStatus,
     utcnow,
@@ -158,16 +156,13 @@ def ingest_body(ctx: IntakeContext, path: Path, group_key: str, document: Any) -
     if state == "busy":
         return Outcome(str(path), "busy", intake_id=intake_id)
     steps.store_original(ctx, intake_id, path)
-    with ctx.sessions() as session, session.begin():
-        row = session.get_one(IntakeFile, intake_id)
-        if row.extraction is None:
-            row.extraction = {
-                "file": path.name,
-                "documents": [document.to_json()],
-                "error": None,
-                "texts": [document.text],
-            }
-            row.status = IntakeStatus.EXTRACTED
+    extraction = {
+        "file": path.name,
+        "documents": [document.to_json()],
+        "error": None,
+        "texts": [document.text],
+    }
+    steps.keep_extraction(ctx, intake_id, extraction)
     outcome = steps.check_and_register(ctx, pairing.assemble(ctx, intake_id))
     if outcome.register_number:
         steps.issue_receipt(ctx, outcome.register_number)
