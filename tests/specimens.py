@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import socket
 import subprocess
 import time
 from pathlib import Path
@@ -73,16 +74,24 @@ SQLITE_ONLY = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 
 
 def ppid_run_env(home: Path, port: int, **settings: str) -> dict[str, str]:
-    """The environment of a `ppid run` child on a throw-away home: its own web port (`port`) and
-    Prefect server (`port + 1`), never a Prefect API inherited from the test session.
+    """The environment of a `ppid run` child on a throw-away home: its own web port (`port`),
+    Prefect server (`port + 1`) and public site (any free port), never a Prefect API inherited
+    from the test session.
 
     `settings` are extra `PPID_*` variables, e.g. PPID_INTAKE__WORKERS="2" (one unless given:
     a test's `ppid run` should not warm up a worker per core of a shared CI machine).
     """
     env = {**os.environ, "PPID_HOME": str(home), "PPID_INTAKE__WORKERS": "1"}
     env.pop("PREFECT_API_URL", None)
-    env.update(PPID_WEB_PORT=str(port), PPID_INTAKE__PREFECT_PORT=str(port + 1), **settings)
+    env.update(PPID_WEB_PORT=str(port), PPID_INTAKE__PREFECT_PORT=str(port + 1))
+    env.update(PPID_PUBLIC__PORT=str(_free_port()), **settings)
     return env
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def kill_tree(process: subprocess.Popen[str]) -> None:

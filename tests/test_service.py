@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
@@ -42,6 +43,11 @@ def test_run_starts_everything_refuses_a_second_copy_and_stops_on_ctrl_c(ppid_ho
         assert any(f"http://127.0.0.1:{port_base}" in line for line in lines)
         with urllib.request.urlopen(f"http://127.0.0.1:{port_base}/", timeout=10) as page:
             assert "Meja Keberatan PPID" in page.read().decode()
+        public = next(line for line in lines if line.startswith("Public:")).split()[-1]
+        with urllib.request.urlopen(public + "/", timeout=10) as page:
+            assert "Pengajuan keberatan" in page.read().decode()
+        with pytest.raises(urllib.error.HTTPError, match="404"):  # nothing of the staff app
+            urllib.request.urlopen(public + "/masuk", timeout=10)
         # one worker (ppid_run_env), and so one OCR slot (`ocr_slots`, unit-tested)
         workers = [psutil.Process(pid) for pid in workers_of(process.pid)]
         assert len(workers) == 1

@@ -315,7 +315,7 @@ def compose(
     letter = session.get(CaseDocument, notice.document_id)
     if letter is None or not case.applicant_email:
         return None
-    attachment = _signed_copy(session, case, letter) or letter
+    attachment = signed_copy(case, letter) or letter
     path = archived(settings, attachment.path)
     attach = path.is_file() and path.stat().st_size <= MAX_ATTACHMENT_BYTES
     sender = settings.mail.smtp_from or settings.office.email
@@ -351,7 +351,8 @@ def _template(kind: str) -> str:
     return f"notices/{kind}.txt" if kind in SUBJECTS else "notices/letter.txt"
 
 
-def _signed_copy(session: Session, case: Case, letter: CaseDocument) -> CaseDocument | None:
+def signed_copy(case: Case, letter: CaseDocument) -> CaseDocument | None:
+    """The signed copy of a letter that came back scanned, if one did."""
     signed = (d for d in case.documents if d.kind == DocumentKind.SIGNED)
     return next((d for d in signed if (d.fields or {}).get("signs") == letter.id), None)
 
@@ -382,6 +383,24 @@ def notice_context(
         "status_url": base + STATUS_PATH if base else None,
         "reaction_url": reaction,
     }
+
+
+def letters_sent(settings: Settings, case: Case) -> list[CaseDocument]:
+    """The letters the applicant has been sent, in order (the public site offers them): the
+    receipt, and an answer or rejection once it went out (signed copy back, or at once when no
+    signed copy is awaited), as its signed copy when there is one."""
+    sent: list[CaseDocument] = []
+    immediate = not settings.workflow.wait_for_signed_copy and case.answered_on is not None
+    for document in case.documents:
+        if document.kind != DocumentKind.OUTPUT:
+            continue
+        if document.role == "receipt":
+            sent.append(document)
+        elif document.role in ANSWERS:
+            signed = signed_copy(case, document)
+            if signed is not None or immediate:
+                sent.append(signed or document)
+    return sent
 
 
 # --- what the staff see ------------------------------------------------------------------------

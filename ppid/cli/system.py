@@ -67,8 +67,10 @@ def run() -> None:
     settings = load_settings()
     use_prefect(settings)  # before Prefect is imported: it reads its settings then
     from ppid.web.app import create_app
+    from ppid.web.public.app import create_public_app
 
-    run_system(settings, create_app(settings))
+    public = create_public_app(settings) if settings.public.enabled else None
+    run_system(settings, create_app(settings), public)
 
 
 @commands.command(hidden=True)

@@ -544,6 +544,10 @@ ERRORS: dict[str, Text] = {
         "Aplikasi web tidak dapat dijalankan pada port {port}; " + ADMIN + ".",
         "the web app could not listen on {host}:{port}; is the port taken? set web_port",
     ),
+    "run.public_port": Text(
+        "Situs publik tidak dapat dijalankan pada port {port}; " + ADMIN + ".",
+        "the public site could not listen on {host}:{port}; is the port taken? set public.port",
+    ),
     "prefect.port_taken": Text(
         "Port {port} sudah dipakai; " + ADMIN + ".",
         "port {port} already serves a Prefect server; set intake.prefect_port",

@@ -56,34 +56,55 @@ def single_instance(settings: Settings) -> Iterator[None]:
 
 
 def serve_web(settings: Settings, app: Any) -> tuple[threading.Thread, Any]:
-    """Serve `app` (an ASGI app) on the settings' host and port in a thread, once listening."""
+    """Serve the staff web app on `web_host`:`web_port` in a thread, once listening."""
+    served = serve_app(app, settings.web_host, settings.web_port)
+    if served is None:
+        raise ConfigError("run.web_port", host=settings.web_host, port=settings.web_port)
+    return served
+
+
+def serve_public(settings: Settings, app: Any) -> tuple[threading.Thread, Any]:
+    """Serve the public site on `public.host`:`public.port` in a thread, once listening."""
+    host, port = settings.public.host, settings.public.port
+    served = serve_app(app, host, port)
+    if served is None:
+        raise ConfigError("run.public_port", host=host, port=port)
+    return served
+
+
+def serve_app(app: Any, host: str, port: int) -> tuple[threading.Thread, Any] | None:
+    """Serve `app` (an ASGI app) on `host`:`port` in a thread, once listening; None if it
+    could not listen (the port taken) within a minute."""
     import uvicorn
 
     config = uvicorn.Config(
         app,
-        host=settings.web_host,
-        port=settings.web_port,
+        host=host,
+        port=port,
         log_level="warning",
         lifespan="off",
         proxy_headers=False,  # the app believes a proxy's header only if configured to
     )
     server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name="web", daemon=True)
+    thread = threading.Thread(target=server.run, name=f"serve-{port}", daemon=True)
     thread.start()
     deadline = time.monotonic() + 60
     while not server.started:
         if not thread.is_alive() or time.monotonic() > deadline:
-            raise ConfigError("run.web_port", host=settings.web_host, port=settings.web_port)
+            return None
         time.sleep(0.1)
     return thread, server
 
 
-def run(settings: Settings, web_app: Any, out: IO[str] = sys.stdout) -> None:
+def run(
+    settings: Settings, web_app: Any, public_app: Any = None, out: IO[str] = sys.stdout
+) -> None:
     """Start everything, print the addresses, and run until Ctrl-C; then stop it all cleanly.
 
-    `web_app` is the staff web app the caller built (`ppid.web.app.create_app`): the runtime
-    serves it and knows nothing more of it. A Prefect whose patched names moved stops it here,
-    before anything starts (`ppid.runtime.prefect_patches`).
+    `web_app` is the staff web app and `public_app` the public site (None: not served) the
+    caller built (`ppid.web.app.create_app`, `ppid.web.public.app.create_public_app`): the
+    runtime serves each on its own port and knows nothing more of them. A Prefect whose
+    patched names moved stops it here, before anything starts (`ppid.runtime.prefect_patches`).
     """
     check_prefect()
     for folder in (settings.inbox, settings.archive, settings.quarantine, settings.var_dir):
@@ -99,33 +120,39 @@ def run(settings: Settings, web_app: Any, out: IO[str] = sys.stdout) -> None:
         os.chdir(paths.CHECKOUT)  # flow runs load the flows by their path relative to it
         register_deployments(build_deployments(settings), work_pool=pool)  # triggers first
         workers: list[subprocess.Popen[bytes]] = []
-        web: tuple[threading.Thread, Any] | None = None
+        served: list[tuple[threading.Thread, Any]] = []
         stop, watching = threading.Event(), threading.Event()
         watcher = threading.Thread(target=watch_inbox, args=(settings, stop, watching), daemon=True)
         try:  # from here on, Ctrl-C (even during start-up) stops whatever has started
             workers = [] if pool else start_workers(settings, worker_count(settings))
-            web = serve_web(settings, web_app)
+            served.append(serve_web(settings, web_app))
+            if public_app is not None:
+                served.append(serve_public(settings, public_app))
             watcher.start()
             if not watching.wait(timeout=60):  # "Press Ctrl-C" promises that drops are seen
                 log.warning("the inbox watcher is not ready yet; the sweep takes files meanwhile")
-            _print_addresses(settings, api, pool, len(workers), out)
+            _print_addresses(settings, api, pool, len(workers), out, public_app is not None)
             supervise(settings, workers, api)
         except KeyboardInterrupt:
             pass
         finally:
             stop.set()
             stop_workers(workers)
-            if web is not None:
-                web[1].should_exit = True
-                web[0].join(timeout=10)
+            for thread, server in served:
+                server.should_exit = True
+                thread.join(timeout=10)
             if watcher.is_alive():
                 watcher.join(timeout=10)
             print("stopped", file=out, flush=True)
 
 
-def _print_addresses(settings: Settings, api: str, pool: str, workers: int, out: IO[str]) -> None:
+def _print_addresses(
+    settings: Settings, api: str, pool: str, workers: int, out: IO[str], public: bool
+) -> None:
     print(f"Prefect:   {api.removesuffix('/api')}", file=out)
     print(f"Web app:   http://{settings.web_host}:{settings.web_port}", file=out)
+    if public:
+        print(f"Public:    http://{settings.public.host}:{settings.public.port}", file=out)
     print(f"Inbox:     {settings.inbox}", file=out)
     print(f"Archive:   {settings.archive}", file=out)
     if pool:

@@ -1,0 +1,215 @@
+"""Filing an objection on the public site: the form, its checks, and the receipt at once.
+
+The checks here are the ones a person can fix while typing (required fields, the NIK's
+structure and region, the request number's shape, the declaration); the filing itself goes
+through the intake (`ppid.intake.web.ingest_web`), which reads the KTP, cross-checks the NIK and
+registers the case like any other. A refusal comes back on the form with its reason.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import RedirectResponse, Response
+from starlette.datastructures import FormData, UploadFile
+
+from parsers.model import nest_fields
+from parsers.nik import validate_nik
+from ppid.archive.sequences import REGISTER_SUBMISSION
+from ppid.core.calendar import format_tanggal
+from ppid.core.models import Case
+from ppid.core.vocabulary import REASON_TEXTS
+from ppid.intake.ledger import IntakeContext
+from ppid.intake.web import Upload, WebRefusal, ingest_web
+from ppid.web.public.context import (
+    checked_form,
+    client_of,
+    follow_case,
+    followed_case_id,
+    page,
+    public,
+)
+
+log = logging.getLogger(__name__)
+
+router = APIRouter()
+CheckedForm = Annotated[FormData, Depends(checked_form)]
+FILING = "pengajuan"  # the limiter's key for filings (one client, any case)
+HONEYPOT = "situs_web"  # hidden from people; a bot fills it
+TEXT_FIELDS = {  # form name → (label, longest accepted)
+    "applicant.name": ("Nama pemohon", 120),
+    "applicant.nik": ("NIK", 16),
+    "applicant.address": ("Alamat", 300),
+    "applicant.occupation": ("Pekerjaan", 100),
+    "applicant.phone": ("Nomor telepon", 30),
+    "applicant.email": ("Alamat e-mail", 254),
+    "proxy.name": ("Nama kuasa", 120),
+    "proxy.address": ("Alamat kuasa", 300),
+    "proxy.phone": ("Telepon kuasa", 30),
+    "request_number": ("Nomor pendaftaran permohonan informasi", 60),
+    "purpose": ("Tujuan penggunaan informasi", 1000),
+    "case_description": ("Kasus posisi", 4000),
+    "place": ("Kota tempat pengajuan", 80),
+}
+REQUIRED = ("applicant.name", "applicant.nik", "applicant.address", "request_number", "purpose")
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+PHONE = re.compile(r"\+?[0-9 ()-]{6,30}")
+
+
+def _form_page(
+    request: Request,
+    values: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    ctx = public(request)
+    return page(
+        request,
+        "form.html",
+        "Pengajuan keberatan",
+        values=values or {},
+        errors=errors or {},
+        reasons=REASON_TEXTS,
+        fields=TEXT_FIELDS,
+        required=REQUIRED,
+        honeypot=HONEYPOT,
+        max_upload_mb=ctx.settings.public.max_upload_mb,
+        request_example=ctx.settings.public.request_number_example,
+        request_pattern=ctx.settings.public.request_number_pattern,
+        status_code=status_code,
+    )
+
+
+@router.get("/")
+def form(request: Request) -> Response:
+    return _form_page(request)
+
+
+def typed_values(form: FormData) -> dict[str, str]:
+    """The text fields as typed (trimmed), the ticked reasons and the declaration."""
+    values = {name: str(form.get(name) or "").strip() for name in TEXT_FIELDS}
+    values["reasons"] = "".join(
+        sorted({str(r) for r in form.getlist("reasons")} & set(REASON_TEXTS))
+    )
+    values["declaration"] = "ya" if form.get("declaration") else ""
+    return values
+
+
+def check_values(
+    request: Request, values: dict[str, str], has_proxy_letter: bool
+) -> dict[str, str]:
+    """Each field's problem, in the words shown beside it; empty when the form may be filed."""
+    settings = public(request).settings.public
+    errors: dict[str, str] = {}
+    for name, (label, longest) in TEXT_FIELDS.items():
+        if name in REQUIRED and not values[name]:
+            errors[name] = f"{label} wajib diisi."
+        elif len(values[name]) > longest:
+            errors[name] = f"{label} paling banyak {longest} karakter."
+    nik = values["applicant.nik"]
+    if nik and "applicant.nik" not in errors and validate_nik(nik):
+        errors["applicant.nik"] = (
+            "NIK harus 16 angka sesuai KTP: kode wilayah, tanggal lahir dan nomor urut yang "
+            "berlaku. Periksa kembali."
+        )
+    number = values["request_number"]
+    if number and not re.fullmatch(settings.request_number_pattern, number, re.IGNORECASE):
+        errors["request_number"] = (
+            f"Nomor pendaftaran permohonan tidak sesuai format, contoh: "
+            f"{settings.request_number_example}."
+        )
+    if values["applicant.email"] and not EMAIL.fullmatch(values["applicant.email"]):
+        errors["applicant.email"] = "Alamat e-mail tidak sesuai format, contoh: nama@contoh.id."
+    for name in ("applicant.phone", "proxy.phone"):
+        if values[name] and not PHONE.fullmatch(values[name]):
+            errors[name] = "Nomor telepon hanya berisi angka, contoh: 081234567890."
+    if not values["reasons"]:
+        errors["reasons"] = "Pilih paling sedikit satu alasan keberatan."
+    if values["proxy.name"] and not has_proxy_letter:
+        errors["surat_kuasa"] = "Pengajuan melalui kuasa wajib melampirkan surat kuasa."
+    if not values["declaration"]:
+        errors["declaration"] = "Centang pernyataan kebenaran data untuk mengirim."
+    return errors
+
+
+def form_fields(values: dict[str, str], today: str) -> dict[str, Any]:
+    """The values as the objection form's fields, the same contract as a scanned form."""
+    flat: dict[str, Any] = {name: values[name] or None for name in TEXT_FIELDS}
+    flat["reasons"] = list(values["reasons"])
+    flat["date"], flat["signed"] = today, True
+    return nest_fields(flat)
+
+
+async def _upload(form: FormData, name: str, label: str) -> Upload | None:
+    file = form.get(name)
+    if not isinstance(file, UploadFile) or not file.filename:
+        return None
+    return Upload(label, file.filename, await file.read())
+
+
+@router.post("/ajukan")
+async def file_objection(request: Request, form: CheckedForm) -> Response:
+    ctx = public(request)
+    client = client_of(request)
+    if form.get(HONEYPOT):
+        log.info("public filing refused: the hidden field was filled")
+        ctx.filings.failed(FILING, client)
+        return _form_page(request, errors={"": "Pengajuan tidak dapat diproses."}, status_code=400)
+    if ctx.filings.blocked(FILING, client):
+        message = "Terlalu banyak pengajuan dari alamat ini. Coba lagi satu jam lagi."
+        return _form_page(request, typed_values(form), {"": message}, status_code=429)
+    values = typed_values(form)
+    card = await _upload(form, "ktp", "Foto/scan KTP")
+    proxy_letter = await _upload(form, "surat_kuasa", "Surat kuasa")
+    errors = check_values(request, values, proxy_letter is not None)
+    if card is None:
+        errors["ktp"] = "Unggah foto atau scan KTP pemohon."
+    if errors:
+        return _form_page(request, values, errors, status_code=400)
+    assert card is not None
+    fields = form_fields(values, ctx.today().isoformat())
+    intake = IntakeContext(ctx.settings, ctx.sessions, ctx.calendar)
+    others = [proxy_letter] if proxy_letter else []
+    try:
+        outcome = await run_in_threadpool(
+            ingest_web, intake, fields, card, others, REGISTER_SUBMISSION
+        )
+    except WebRefusal as refusal:
+        return _form_page(request, values, {"ktp": refusal.text}, status_code=400)
+    ctx.filings.failed(FILING, client)  # counts filings per client and hour
+    if not outcome.register_number:
+        log.warning("web filing not registered: %s", outcome.reason)
+        message = "Pengajuan diterima tetapi belum dapat diregistrasi; petugas akan memeriksanya."
+        return _form_page(request, errors={"": message}, status_code=202)
+    with ctx.sessions() as session:
+        case_id = session.query(Case.id).filter(Case.number == outcome.register_number).scalar()
+    response = RedirectResponse("/diterima", status_code=303)
+    follow_case(request, response, int(case_id))
+    return response
+
+
+@router.get("/diterima")
+def received(request: Request) -> Response:
+    """The confirmation: the register number, the answer's due date, the receipt to download."""
+    case_id = followed_case_id(request)
+    if case_id is None:
+        return RedirectResponse("/status", status_code=303)
+    ctx = public(request)
+    with ctx.sessions() as session:
+        case = session.get(Case, case_id)
+        if case is None:
+            return RedirectResponse("/status", status_code=303)
+        receipt = next((d for d in case.documents if d.role == "receipt"), None)
+        return page(
+            request,
+            "received.html",
+            "Keberatan diterima",
+            number=case.number,
+            answer_due=format_tanggal(case.answer_due) if case.answer_due else None,
+            receipt_id=receipt.id if receipt else None,
+            email=bool(case.applicant_email),
+        )

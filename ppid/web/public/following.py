@@ -1,0 +1,152 @@
+"""Following a case on the public site: register number + the NIK's last six digits, then its
+status in plain words, its dates and every letter the office has sent.
+
+The look-up says the same thing, in the same time, for a number that does not exist and for a
+wrong NIK, and is rate-limited per number and client and per client, so numbers cannot be
+enumerated; the case it proves stays in a signed cookie, never in the URL.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import FileResponse, RedirectResponse, Response
+from sqlalchemy import select
+from starlette.datastructures import FormData
+
+from ppid.casework.notices import letters_sent
+from ppid.core.calendar import add_working_days, format_tanggal, working_days_between
+from ppid.core.errors import NotFoundError
+from ppid.core.models import Case, Task
+from ppid.core.paths import archived
+from ppid.core.vocabulary import (
+    DOCUMENT_LABELS,
+    STATUS_LABELS,
+    STEP_LABELS,
+    CaseStatus,
+    TaskStatus,
+)
+from ppid.web.public.context import (
+    CASE_COOKIE,
+    checked_form,
+    client_of,
+    follow_case,
+    followed_case_id,
+    page,
+    public,
+)
+
+log = logging.getLogger(__name__)
+
+router = APIRouter()
+CheckedForm = Annotated[FormData, Depends(checked_form)]
+NO_MATCH = "Nomor registrasi atau enam angka terakhir NIK tidak cocok. Periksa tanda terima Anda."
+ANY_NUMBER = "\x00any"  # the limiter's key for a client's look-ups over all numbers
+# Compared against when the number is unknown, so both answers take the same time.
+NOBODY = "\x00" * 6
+
+
+@router.get("/status")
+def lookup_form(request: Request) -> Response:
+    return page(request, "lookup.html", "Cek status keberatan", errors={})
+
+
+@router.post("/status")
+def lookup(request: Request, form: CheckedForm) -> Response:
+    ctx = public(request)
+    client = client_of(request)
+    number = str(form.get("number") or "").strip().upper()[:40]
+    last_six = str(form.get("nik6") or "").strip()[:6]
+    if ctx.lookups.blocked(number, client):
+        message = "Terlalu banyak percobaan. Coba lagi 15 menit lagi."
+        return page(
+            request, "lookup.html", "Cek status keberatan", errors={"": message}, status_code=429
+        )
+    with ctx.sessions() as session:
+        row = session.execute(
+            select(Case.id, Case.applicant_nik).where(Case.number == number)
+        ).first()
+    expected = ((row.applicant_nik if row is not None else None) or NOBODY)[-6:]
+    given = last_six.ljust(6, "\x01")
+    matches = hmac.compare_digest(expected.encode(), given.encode())
+    if row is None or not matches:
+        ctx.lookups.failed(number, client)
+        return page(
+            request, "lookup.html", "Cek status keberatan", errors={"": NO_MATCH}, status_code=404
+        )
+    response = RedirectResponse("/keberatan", status_code=303)
+    follow_case(request, response, row.id)
+    return response
+
+
+@router.get("/keberatan")
+def status(request: Request) -> Response:
+    """The followed case: its step in plain words, its dates, the letters sent."""
+    case_id = followed_case_id(request)
+    ctx = public(request)
+    with ctx.sessions() as session:
+        case = session.get(Case, case_id) if case_id is not None else None
+        if case is None:
+            return RedirectResponse("/status", status_code=303)
+        return page(request, "status.html", f"Keberatan {case.number}", **_status_of(request, case))
+
+
+def _status_of(request: Request, case: Case) -> dict[str, Any]:
+    ctx = public(request)
+    open_task = next((t for t in case.tasks if t.status == TaskStatus.OPEN), None)
+    dispute: dict[str, Any] | None = None
+    if case.answered_on and case.status in (CaseStatus.ANSWERED, CaseStatus.REJECTED):
+        days = ctx.settings.dispute_window_working_days
+        by = add_working_days(ctx.calendar, case.answered_on, days)
+        left = max(0, working_days_between(ctx.calendar, ctx.today(), by))
+        dispute = {"by": format_tanggal(by), "left": left, "days": days}
+    letters = [
+        {
+            "id": d.id,
+            "label": DOCUMENT_LABELS.get(str(d.role), "Surat"),
+            "date": format_tanggal(d.created_at.date(), weekday=False),
+        }
+        for d in letters_sent(ctx.settings, case)
+    ]
+    return {
+        "number": case.number,
+        "status_label": STATUS_LABELS.get(CaseStatus(case.status), case.status),
+        "step_label": STEP_LABELS.get(open_task.step) if isinstance(open_task, Task) else None,
+        "received": format_tanggal(case.received_at.date()) if case.received_at else None,
+        "answer_due": format_tanggal(case.answer_due) if case.answer_due else None,
+        "answered": case.status in (CaseStatus.ANSWERED, CaseStatus.REJECTED),
+        "letters": letters,
+        "dispute": dispute,
+        "commission": ctx.settings.office.information_commission,
+    }
+
+
+@router.get("/surat/{document_id}")
+def letter(request: Request, document_id: int) -> Response:
+    """A letter the office sent on the followed case; anything else is "not found"."""
+    case_id = followed_case_id(request)
+    ctx = public(request)
+    with ctx.sessions() as session:
+        case = session.get(Case, case_id) if case_id is not None else None
+        sent = letters_sent(ctx.settings, case) if case is not None else []
+        document = next((d for d in sent if d.id == document_id), None)
+        if document is None:
+            raise NotFoundError(f"no letter {document_id} sent on the followed case")
+        path = archived(ctx.settings, document.path)
+        name = f"{DOCUMENT_LABELS.get(str(document.role), 'surat')}{Path(path).suffix}"
+        media_type = document.media_type
+    if not path.is_file():
+        raise NotFoundError(f"letter {document_id} is missing from the archive")
+    return FileResponse(path, media_type=media_type, filename=name.lower().replace(" ", "-"))
+
+
+@router.post("/keluar")
+def forget(request: Request, form: CheckedForm) -> Response:
+    """This browser stops following the case (a shared phone)."""
+    response = RedirectResponse("/status", status_code=303)
+    response.delete_cookie(CASE_COOKIE)
+    return response

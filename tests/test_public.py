@@ -1,0 +1,170 @@
+"""The public site through FastAPI's TestClient: filing with a KTP photo through the intake,
+the receipt at once, the status page and its letters, and what a hostile visitor meets."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from ppid.core.models import Case, IntakeFile, Submission
+from ppid.core.settings import Settings, load_settings
+from ppid.web.app import SECURITY_HEADERS
+from ppid.web.public.app import create_public_app
+from tests.specimens import ON_BOTH_DATABASES, ktp_sample
+
+pytestmark = ON_BOTH_DATABASES
+
+CSRF = re.compile(r'name="csrf" value="([0-9a-f]+)"')
+REQUEST = "012/PPID-DKUKM/XI/2026"
+
+
+def _values(card: dict[str, Any], **extra: str) -> dict[str, Any]:
+    return {
+        "request_number": REQUEST,
+        "purpose": "Penelitian skripsi tentang koperasi",
+        "applicant.name": card["name"],
+        "applicant.nik": card["nik"],
+        "applicant.address": card["address"],
+        "applicant.occupation": "Mahasiswa",
+        "applicant.phone": "081234567890",
+        "reasons": ["a", "c"],
+        "case_description": "Permohonan saya tidak ditanggapi dalam sepuluh hari kerja.",
+        "place": "Pontianak",
+        "declaration": "ya",
+        **extra,
+    }
+
+
+def _client(settings: Settings) -> TestClient:
+    return TestClient(create_public_app(settings), base_url="http://keberatan.test")
+
+
+def _csrf(client: TestClient, path: str = "/") -> str:
+    page = client.get(path)
+    assert page.status_code == 200
+    match = CSRF.search(page.text)
+    assert match is not None
+    return match.group(1)
+
+
+def _file(client: TestClient, values: dict[str, Any], ktp: tuple[str, bytes, str]) -> Any:
+    data = {"csrf": _csrf(client), **values}
+    return client.post("/ajukan", data=data, files={"ktp": ktp}, follow_redirects=False)
+
+
+def _counts(settings: Settings) -> tuple[int, int, int]:
+    from ppid.core.db import open_db
+
+    with open_db(settings)() as session:
+        return (
+            session.scalar(select(func.count(Case.id))) or 0,
+            session.scalar(select(func.count(IntakeFile.id))) or 0,
+            session.scalar(select(func.count(Submission.id))) or 0,
+        )
+
+
+@pytest.fixture
+def filed() -> tuple[Settings, TestClient, str, dict[str, Any]]:
+    """One objection filed with a KTP photo: the settings, that browser, the number, the card."""
+    settings = load_settings()
+    path, card = ktp_sample("ktp_photo_000.jpg")
+    client = _client(settings)
+    response = _file(client, _values(card), ("ktp.jpg", path.read_bytes(), "image/jpeg"))
+    assert response.status_code == 303, response.text
+    assert response.headers["location"] == "/diterima"
+    page = client.get("/diterima")
+    number = re.search(r'id="nomor">([^<]+)<', page.text)
+    assert number is not None
+    return settings, client, number.group(1), card
+
+
+def test_a_filing_is_registered_through_the_intake_with_its_receipt(filed: Any) -> None:
+    settings, client, number, card = filed
+    page = client.get("/diterima")
+    for name, value in SECURITY_HEADERS.items():
+        assert page.headers[name] == value
+    assert card["nik"] not in page.text  # the NIK is not shown back
+    receipt = re.search(r'href="(/surat/\d+)"', page.text)
+    assert receipt is not None
+    pdf = client.get(receipt.group(1))
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    from ppid.core.db import open_db
+
+    with open_db(settings)() as session:
+        case = session.scalars(select(Case).where(Case.number == number)).one()
+        assert case.channel == "web"
+        assert case.applicant_nik == card["nik"]
+        assert case.request_number == REQUEST
+        assert sorted(d.role for d in case.documents) == ["form", "id_card", "receipt"]
+        assert [t.step for t in case.tasks] == ["verify"]  # the desk's queue, like a scan
+        sources = session.scalars(select(IntakeFile.source)).all()
+        assert set(sources) == {"web"}
+
+
+def test_the_status_page_needs_the_number_and_the_nik_and_says_nothing_else(filed: Any) -> None:
+    settings, _, number, card = filed
+    stranger = _client(settings)
+    assert "/status" in stranger.get("/keberatan", follow_redirects=False).headers["location"]
+    token = _csrf(stranger, "/status")
+    wrong_nik = stranger.post("/status", data={"csrf": token, "number": number, "nik6": "000000"})
+    unknown = stranger.post("/status", data={"csrf": token, "number": "K-9999/2099", "nik6": "1"})
+    assert wrong_nik.status_code == unknown.status_code == 404
+    assert _message(wrong_nik.text) == _message(unknown.text)
+    assert number not in wrong_nik.text
+    assert stranger.get("/surat/1").status_code == 404  # no letter without proving the case
+    right = stranger.post(
+        "/status", data={"csrf": token, "number": number.lower(), "nik6": card["nik"][-6:]}
+    )
+    assert right.status_code == 200 and number in right.text
+    assert "Teregistrasi" in right.text and "Tanda terima" in right.text
+    assert card["nik"] not in right.text
+
+
+def _message(html: str) -> str:
+    found = re.search(r'class="error" role="alert">([^<]+)<', html)
+    assert found is not None
+    return found.group(1)
+
+
+def test_guessing_is_rate_limited_per_client(filed: Any) -> None:
+    settings, _, number, _ = filed
+    guesser = _client(settings)
+    token = _csrf(guesser, "/status")
+    codes = [
+        guesser.post("/status", data={"csrf": token, "number": number, "nik6": f"{n:06d}"})
+        for n in range(6)
+    ]
+    assert [c.status_code for c in codes] == [404] * 5 + [429]
+
+
+def test_refusals_come_back_on_the_form_and_register_nothing() -> None:
+    settings = load_settings()
+    path, card = ktp_sample("ktp_photo_000.jpg")
+    photo = ("ktp.jpg", path.read_bytes(), "image/jpeg")
+    client = _client(settings)
+    bad = _file(client, _values(card, **{"applicant.nik": "1234"}), photo)
+    assert bad.status_code == 400 and "NIK harus 16 angka" in bad.text
+    other = _values(card, **{"applicant.nik": "6171054508900003"})  # a valid NIK, not the card's
+    mismatch = _file(client, other, photo)
+    assert mismatch.status_code == 400 and "berbeda" in mismatch.text
+    not_an_image = _file(client, _values(card), ("ktp.jpg", b"<html>hai</html>", "image/jpeg"))
+    assert not_an_image.status_code == 400 and "jenis berkas tidak diterima" in not_an_image.text
+    assert _counts(settings) == (0, 0, 0)
+    no_csrf = client.post("/ajukan", data=_values(card), files={"ktp": photo})
+    assert no_csrf.status_code == 403
+    bot = _file(client, _values(card, situs_web="http://spam.example"), photo)
+    assert bot.status_code == 400
+    assert _counts(settings) == (0, 0, 0)
+
+
+def test_an_oversized_body_is_refused_before_it_is_read() -> None:
+    settings = load_settings(public={"max_upload_mb": 0.5})
+    client = _client(settings)
+    big = ("ktp.jpg", b"\xff\xd8\xff" + b"0" * (3 * 1024 * 1024), "image/jpeg")
+    response = _file(client, {"applicant.name": "X"}, big)
+    assert response.status_code == 413
+    assert "terlalu besar" in response.text
