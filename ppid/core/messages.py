@@ -534,6 +534,95 @@ ERRORS: dict[str, Text] = {
         "Halaman {page} dari {name} tidak dapat ditampilkan.",
         "{name}: page {page} could not be rendered",
     ),
+    # the public site: uploads (checked before anything is taken)
+    "upload.empty": Text(
+        "{label}: berkas belum dipilih atau kosong.", "{label}: no file, or an empty one"
+    ),
+    "upload.too_big": Text(
+        "{label}: ukuran berkas {size_mb} MB melebihi batas {limit_mb} MB. Kirim foto dengan "
+        "resolusi lebih kecil.",
+        "{label}: {size_mb} MB, over the {limit_mb} MB limit (public.max_upload_mb)",
+    ),
+    "upload.kind": Text(
+        "{label}: jenis berkas tidak diterima. Kirim foto (JPEG, PNG, WEBP) atau PDF.",
+        "{label}: a file of kind {kind}, not a photo or a PDF",
+    ),
+    "upload.unreadable": Text(
+        "{label}: berkas tidak dapat dibaca (rusak, terkunci kata sandi, atau terlalu besar). "
+        "Kirim foto yang jelas atau PDF biasa.",
+        "{label}: {reason}",
+    ),
+    "upload.no_card": Text(
+        "KTP tidak dikenali pada foto atau berkas yang diunggah. Unggah foto KTP yang tegak, "
+        "tajam dan tidak terpotong, lalu kirim lagi.",
+        "no ID card was found in the upload",
+    ),
+    "upload.incomplete": Text(
+        "{problem} Unggah foto KTP yang tegak, tajam dan tidak terpotong, lalu kirim lagi.",
+        "the filing is not complete: {problem}",
+    ),
+    "upload.card_reused": Text(
+        "Foto KTP yang sama persis sudah dipakai pada pengajuan sebelumnya. Ambil foto KTP yang "
+        "baru, lalu kirim lagi.",
+        "the same ID card file was filed before (intake file {intake_id})",
+    ),
+    # the public site: filing and following a case
+    "public.filing_limit": Text(
+        "Terlalu banyak pengajuan dari alamat ini. Coba lagi satu jam lagi.",
+        "too many filings from {client} in an hour (public.submissions_per_hour)",
+    ),
+    "public.lookup_limit": Text(
+        "Terlalu banyak percobaan. Coba lagi 15 menit lagi.",
+        "too many failed status look-ups from {client}",
+    ),
+    "public.no_match": Text(
+        "Nomor registrasi atau enam angka terakhir NIK tidak cocok. Periksa tanda terima Anda.",
+        "no case with that register number and NIK",
+    ),
+    "public.hidden_field": Text(
+        "Pengajuan tidak dapat diproses.", "the hidden field was filled: refused as a bot"
+    ),
+    "public.not_registered": Text(
+        "Pengajuan diterima tetapi belum dapat diregistrasi; petugas akan memeriksanya.",
+        "the filing waits on the intake desk: {reason}",
+    ),
+    "public.letter_not_found": Text(
+        "Halaman atau surat yang diminta tidak ada.",
+        "no letter {document_id} was sent on the case this browser follows",
+    ),
+    "public.letter_missing": Text(
+        "Surat ini belum tersedia untuk diunduh; " + ADMIN + ".",
+        "letter {document_id} is missing from the archive",
+    ),
+    # the public site: the form's fields, shown beside each
+    "filing.required": Text("{label} wajib diisi.", "{label} is required"),
+    "filing.too_long": Text(
+        "{label} paling banyak {longest} karakter.", "{label} is longer than {longest}"
+    ),
+    "filing.nik": Text(
+        "NIK harus 16 angka sesuai KTP: kode wilayah, tanggal lahir dan nomor urut yang "
+        "berlaku. Periksa kembali.",
+        "the NIK fails its structure or region check",
+    ),
+    "filing.request_number": Text(
+        "Nomor pendaftaran permohonan tidak sesuai format, contoh: {example}.",
+        "the request number does not match public.request_number_pattern",
+    ),
+    "filing.email": Text(
+        "Alamat e-mail tidak sesuai format, contoh: nama@contoh.id.", "not an e-mail address"
+    ),
+    "filing.phone": Text(
+        "Nomor telepon hanya berisi angka, contoh: 081234567890.", "not a telephone number"
+    ),
+    "filing.reasons": Text("Pilih paling sedikit satu alasan keberatan.", "no reason was ticked"),
+    "filing.proxy_letter": Text(
+        "Pengajuan melalui kuasa wajib melampirkan surat kuasa.",
+        "a proxy is named without the proxy's letter",
+    ),
+    "filing.declaration": Text(
+        "Centang pernyataan kebenaran data untuk mengirim.", "the declaration is not ticked"
+    ),
+    "filing.card_missing": Text("Unggah foto atau scan KTP pemohon.", "no ID card upload"),
     # running the system
     "run.already": Text(
         "Sistem sudah berjalan untuk folder ini.",

@@ -7,8 +7,8 @@ extraction, and the submission is then registered by the same `Registration` as 
 
 Nothing is half-registered: every upload is read and the submission is checked for completeness
 (the KTP read, its NIK the one typed) before anything is taken into the ledger; a refusal is a
-`WebRefusal` whose text the site shows beside the form. A crash after that point leaves a
-pending submission on the intake desk, as for any other channel.
+`BadInputError` whose Indonesian text the site shows beside the form. A crash after that point
+leaves a pending submission on the intake desk, as for any other channel.
 """
 
 from __future__ import annotations
@@ -22,8 +22,9 @@ from pathlib import Path
 from typing import Any
 
 from parsers.extract import extract_file
-from parsers.files import IMAGE_KINDS, PDF, sniff
+from parsers.files import PDF, sniff
 from parsers.model import Document, FileResult
+from ppid.core.errors import BadInputError
 from ppid.core.files import safe_name
 from ppid.core.models import IntakeFile
 from ppid.core.paths import web_work_folder
@@ -40,14 +41,6 @@ FORM_FILE = "formulir-keberatan-web.json"
 ACCEPTED_KINDS = (PDF, "jpeg", "png", "webp")
 
 
-class WebRefusal(Exception):
-    """A filing the site refuses, with the sentence (Indonesian) it shows to the applicant."""
-
-    def __init__(self, text: str) -> None:
-        super().__init__(text)
-        self.text = text
-
-
 @dataclass(frozen=True)
 class Upload:
     """One file the applicant chose: what it is (its label on the form), its name and bytes."""
@@ -60,17 +53,15 @@ class Upload:
 def check_upload(upload: Upload, max_bytes: int) -> None:
     """The cheap checks before any reading: not empty, within the size, a photo or a PDF."""
     if not upload.data:
-        raise WebRefusal(f"{upload.label}: berkas belum dipilih atau kosong.")
+        raise BadInputError("upload.empty", label=upload.label)
     if len(upload.data) > max_bytes:
-        raise WebRefusal(
-            f"{upload.label}: ukuran berkas {len(upload.data) / 1048576:.1f} MB melebihi batas "
-            f"{max_bytes / 1048576:.0f} MB. Kirim foto dengan resolusi lebih kecil."
+        size_mb, limit_mb = f"{len(upload.data) / 1048576:.1f}", f"{max_bytes / 1048576:g}"
+        raise BadInputError(
+            "upload.too_big", label=upload.label, size_mb=size_mb, limit_mb=limit_mb
         )
     kind = sniff(upload.data)
-    if kind not in ACCEPTED_KINDS or (kind not in IMAGE_KINDS and kind != PDF):
-        raise WebRefusal(
-            f"{upload.label}: jenis berkas tidak diterima. Kirim foto (JPEG, PNG, WEBP) atau PDF."
-        )
+    if kind not in ACCEPTED_KINDS:
+        raise BadInputError("upload.kind", label=upload.label, kind=kind)
 
 
 def form_document(values: dict[str, Any]) -> Document:
@@ -134,11 +125,7 @@ def _read(ctx: IntakeContext, work: Path, upload: Upload) -> tuple[Path, FileRes
     path = _write(work, upload.name, upload.data)
     result = extract_file(path, ctx.settings.limits.for_parsers())
     if result.error:
-        log.info("web upload refused: %s", result.error)
-        raise WebRefusal(
-            f"{upload.label}: berkas tidak dapat dibaca (rusak, terkunci kata sandi, atau terlalu "
-            "besar). Kirim foto yang jelas atau PDF biasa."
-        )
+        raise BadInputError("upload.unreadable", label=upload.label, reason=result.error)
     return path, result
 
 
@@ -159,10 +146,8 @@ def _check_complete(form: Document, card: FileResult) -> None:
     if problem is None:
         return
     if not any(d.document_type == "id_card" for d in card.documents):
-        problem = "KTP tidak dikenali pada foto atau berkas yang diunggah."
-    raise WebRefusal(
-        f"{problem} Unggah foto KTP yang tegak, tajam dan tidak terpotong, lalu kirim lagi."
-    )
+        raise BadInputError("upload.no_card")
+    raise BadInputError("upload.incomplete", problem=problem)
 
 
 def _take_and_register(
@@ -177,10 +162,7 @@ def _take_and_register(
     for path, result in read:
         intake_id, state = ledger.claim(ctx, path, source=SOURCE, group_key=group_key)
         if state == "duplicate" and not taken:
-            raise WebRefusal(
-                "Foto KTP yang sama persis sudah dipakai pada pengajuan sebelumnya. Ambil foto "
-                "KTP yang baru, lalu kirim lagi."
-            )
+            raise BadInputError("upload.card_reused", intake_id=intake_id)
         if state in ("duplicate", "busy"):
             continue  # a surat kuasa sent before: the case has it already
         steps.store_original(ctx, intake_id, path)

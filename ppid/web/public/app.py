@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from ppid.core.calendar import calendar_from_settings
 from ppid.core.db import open_db
 from ppid.core.errors import PpidError
+from ppid.core.messages import UNKNOWN_ERROR, user_text
 from ppid.core.settings import Settings
 from ppid.output.render import TEMPLATES_DIR
 from ppid.web.app import HSTS, SECURITY_HEADERS
@@ -99,20 +100,17 @@ def install_pages(app: FastAPI) -> None:
 
     @app.exception_handler(PpidError)
     async def ppid_error(request: Request, error: PpidError) -> Response:
-        if status_of(error) == 404:
-            return error_page(request, 404, "Halaman atau surat yang diminta tidak ada.")
-        return error_page(request, status_of(error), error.message)
+        return error_page(request, status_of(error), error.text)
 
     @app.exception_handler(404)
     async def not_found(request: Request, error: Exception) -> Response:
-        return error_page(request, 404, "Halaman atau surat yang diminta tidak ada.")
+        return error_page(request, 404, user_text("public.letter_not_found"))
 
     @app.exception_handler(Exception)
     async def crashed(request: Request, error: Exception) -> Response:
         log.error("unexpected error on %s %s: %r", request.method, request.url.path, error)
         response = HTMLResponse(
-            "<!doctype html><html lang=id><title>Kesalahan</title><p>Terjadi kesalahan pada "
-            "server. Coba lagi sebentar lagi.</p>",
+            f"<!doctype html><html lang=id><title>Kesalahan</title><p>{UNKNOWN_ERROR}</p>",
             status_code=500,
         )
         return add_security_headers(request, response)

@@ -20,6 +20,7 @@ from starlette.datastructures import FormData
 
 from ppid.core.calendar import WorkCalendar
 from ppid.core.errors import ForbiddenError
+from ppid.core.messages import ERROR_TITLES
 from ppid.core.settings import Settings
 from ppid.core.signing import sign, verify
 from ppid.output.render import render_html
@@ -83,10 +84,7 @@ async def checked_form(request: Request) -> FormData:
     token = request.cookies.get(VISITOR_COOKIE)
     settings = public(request).settings
     if not csrf_ok(settings, token, submitted if isinstance(submitted, str) else None):
-        raise ForbiddenError(
-            "Formulir ditolak karena token keamanan tidak cocok. Muat ulang halaman lalu "
-            "kirim lagi."
-        )
+        raise ForbiddenError("web.csrf")
     return form
 
 
@@ -122,6 +120,5 @@ def page(request: Request, template: str, title: str, **context: Any) -> HTMLRes
 
 
 def error_page(request: Request, status: int, message: str) -> HTMLResponse:
-    titles = {403: "Akses ditolak", 404: "Tidak ditemukan", 429: "Terlalu banyak percobaan"}
-    title = titles.get(status, "Permintaan tidak dapat diproses")
+    title = ERROR_TITLES.get(status, ERROR_TITLES[400])
     return page(request, "error.html", title, message=message, status_code=status)

@@ -21,10 +21,12 @@ from parsers.model import nest_fields
 from parsers.nik import validate_nik
 from ppid.archive.sequences import REGISTER_SUBMISSION
 from ppid.core.calendar import format_tanggal
+from ppid.core.errors import BadInputError
+from ppid.core.messages import user_text
 from ppid.core.models import Case
 from ppid.core.vocabulary import REASON_TEXTS
 from ppid.intake.ledger import IntakeContext
-from ppid.intake.web import Upload, WebRefusal, ingest_web
+from ppid.intake.web import Upload, ingest_web
 from ppid.web.public.context import (
     checked_form,
     client_of,
@@ -107,32 +109,27 @@ def check_values(
     errors: dict[str, str] = {}
     for name, (label, longest) in TEXT_FIELDS.items():
         if name in REQUIRED and not values[name]:
-            errors[name] = f"{label} wajib diisi."
+            errors[name] = user_text("filing.required", {"label": label})
         elif len(values[name]) > longest:
-            errors[name] = f"{label} paling banyak {longest} karakter."
+            errors[name] = user_text("filing.too_long", {"label": label, "longest": longest})
     nik = values["applicant.nik"]
     if nik and "applicant.nik" not in errors and validate_nik(nik):
-        errors["applicant.nik"] = (
-            "NIK harus 16 angka sesuai KTP: kode wilayah, tanggal lahir dan nomor urut yang "
-            "berlaku. Periksa kembali."
-        )
+        errors["applicant.nik"] = user_text("filing.nik")
     number = values["request_number"]
     if number and not re.fullmatch(settings.request_number_pattern, number, re.IGNORECASE):
-        errors["request_number"] = (
-            f"Nomor pendaftaran permohonan tidak sesuai format, contoh: "
-            f"{settings.request_number_example}."
-        )
+        example = settings.request_number_example
+        errors["request_number"] = user_text("filing.request_number", {"example": example})
     if values["applicant.email"] and not EMAIL.fullmatch(values["applicant.email"]):
-        errors["applicant.email"] = "Alamat e-mail tidak sesuai format, contoh: nama@contoh.id."
+        errors["applicant.email"] = user_text("filing.email")
     for name in ("applicant.phone", "proxy.phone"):
         if values[name] and not PHONE.fullmatch(values[name]):
-            errors[name] = "Nomor telepon hanya berisi angka, contoh: 081234567890."
+            errors[name] = user_text("filing.phone")
     if not values["reasons"]:
-        errors["reasons"] = "Pilih paling sedikit satu alasan keberatan."
+        errors["reasons"] = user_text("filing.reasons")
     if values["proxy.name"] and not has_proxy_letter:
-        errors["surat_kuasa"] = "Pengajuan melalui kuasa wajib melampirkan surat kuasa."
+        errors["surat_kuasa"] = user_text("filing.proxy_letter")
     if not values["declaration"]:
-        errors["declaration"] = "Centang pernyataan kebenaran data untuk mengirim."
+        errors["declaration"] = user_text("filing.declaration")
     return errors
 
 
@@ -158,16 +155,16 @@ async def file_objection(request: Request, form: CheckedForm) -> Response:
     if form.get(HONEYPOT):
         log.info("public filing refused: the hidden field was filled")
         ctx.filings.failed(FILING, client)
-        return _form_page(request, errors={"": "Pengajuan tidak dapat diproses."}, status_code=400)
+        return _form_page(request, errors={"": user_text("public.hidden_field")}, status_code=400)
     if ctx.filings.blocked(FILING, client):
-        message = "Terlalu banyak pengajuan dari alamat ini. Coba lagi satu jam lagi."
+        message = user_text("public.filing_limit")
         return _form_page(request, typed_values(form), {"": message}, status_code=429)
     values = typed_values(form)
     card = await _upload(form, "ktp", "Foto/scan KTP")
     proxy_letter = await _upload(form, "surat_kuasa", "Surat kuasa")
     errors = check_values(request, values, proxy_letter is not None)
     if card is None:
-        errors["ktp"] = "Unggah foto atau scan KTP pemohon."
+        errors["ktp"] = user_text("filing.card_missing")
     if errors:
         return _form_page(request, values, errors, status_code=400)
     assert card is not None
@@ -178,12 +175,13 @@ async def file_objection(request: Request, form: CheckedForm) -> Response:
         outcome = await run_in_threadpool(
             ingest_web, intake, fields, card, others, REGISTER_SUBMISSION
         )
-    except WebRefusal as refusal:
+    except BadInputError as refusal:
+        log.info("public filing refused: %s", refusal.message)
         return _form_page(request, values, {"ktp": refusal.text}, status_code=400)
     ctx.filings.failed(FILING, client)  # counts filings per client and hour
     if not outcome.register_number:
         log.warning("web filing not registered: %s", outcome.reason)
-        message = "Pengajuan diterima tetapi belum dapat diregistrasi; petugas akan memeriksanya."
+        message = user_text("public.not_registered")
         return _form_page(request, errors={"": message}, status_code=202)
     with ctx.sessions() as session:
         case_id = session.query(Case.id).filter(Case.number == outcome.register_number).scalar()

@@ -21,6 +21,7 @@ from starlette.datastructures import FormData
 from ppid.casework.notices import letters_sent
 from ppid.core.calendar import add_working_days, format_tanggal, working_days_between
 from ppid.core.errors import NotFoundError
+from ppid.core.messages import user_text
 from ppid.core.models import Case, Task
 from ppid.core.paths import archived
 from ppid.core.vocabulary import (
@@ -44,7 +45,6 @@ log = logging.getLogger(__name__)
 
 router = APIRouter()
 CheckedForm = Annotated[FormData, Depends(checked_form)]
-NO_MATCH = "Nomor registrasi atau enam angka terakhir NIK tidak cocok. Periksa tanda terima Anda."
 ANY_NUMBER = "\x00any"  # the limiter's key for a client's look-ups over all numbers
 # Compared against when the number is unknown, so both answers take the same time.
 NOBODY = "\x00" * 6
@@ -62,7 +62,7 @@ def lookup(request: Request, form: CheckedForm) -> Response:
     number = str(form.get("number") or "").strip().upper()[:40]
     last_six = str(form.get("nik6") or "").strip()[:6]
     if ctx.lookups.blocked(number, client):
-        message = "Terlalu banyak percobaan. Coba lagi 15 menit lagi."
+        message = user_text("public.lookup_limit")
         return page(
             request, "lookup.html", "Cek status keberatan", errors={"": message}, status_code=429
         )
@@ -76,7 +76,11 @@ def lookup(request: Request, form: CheckedForm) -> Response:
     if row is None or not matches:
         ctx.lookups.failed(number, client)
         return page(
-            request, "lookup.html", "Cek status keberatan", errors={"": NO_MATCH}, status_code=404
+            request,
+            "lookup.html",
+            "Cek status keberatan",
+            errors={"": user_text("public.no_match")},
+            status_code=404,
         )
     response = RedirectResponse("/keberatan", status_code=303)
     follow_case(request, response, row.id)
@@ -135,12 +139,12 @@ def letter(request: Request, document_id: int) -> Response:
         sent = letters_sent(ctx.settings, case) if case is not None else []
         document = next((d for d in sent if d.id == document_id), None)
         if document is None:
-            raise NotFoundError(f"no letter {document_id} sent on the followed case")
+            raise NotFoundError("public.letter_not_found", document_id=document_id)
         path = archived(ctx.settings, document.path)
         name = f"{DOCUMENT_LABELS.get(str(document.role), 'surat')}{Path(path).suffix}"
         media_type = document.media_type
     if not path.is_file():
-        raise NotFoundError(f"letter {document_id} is missing from the archive")
+        raise NotFoundError("public.letter_missing", document_id=document_id)
     return FileResponse(path, media_type=media_type, filename=name.lower().replace(" ", "-"))
 
 
