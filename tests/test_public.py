@@ -15,6 +15,7 @@ from ppid.core.settings import Settings, load_settings
 from ppid.web.app import SECURITY_HEADERS
 from ppid.web.public.app import create_public_app
 from tests.specimens import ON_BOTH_DATABASES, ktp_sample
+from tests.test_web_security import app_routes
 
 pytestmark = ON_BOTH_DATABASES
 
@@ -168,3 +169,55 @@ def test_an_oversized_body_is_refused_before_it_is_read() -> None:
     response = _file(client, {"applicant.name": "X"}, big)
     assert response.status_code == 413
     assert "terlalu besar" in response.text
+
+
+# What each route of the public site answers: anonymous, a browser following another case, and
+# the applicant's own browser. A route added without a row fails the first test below.
+MATRIX = {
+    ("GET", "/"): (200, 200, 200),
+    ("POST", "/ajukan"): (403, 403, 403),  # without its CSRF token
+    ("GET", "/diterima"): (303, 200, 200),
+    ("GET", "/status"): (200, 200, 200),
+    ("POST", "/status"): (403, 403, 403),
+    ("GET", "/keberatan"): (303, 200, 200),
+    ("GET", "/surat/{document_id}"): (404, 404, 200),  # the applicant's own receipt
+    ("POST", "/keluar"): (403, 403, 403),
+}
+
+
+def _routes(app: Any) -> set[tuple[str, str]]:
+    """The app's (method, path) pairs, as the staff app's route matrix reads them."""
+    return set(app_routes(app)) - {("GET", "/static")}
+
+
+def test_every_route_answers_as_the_matrix_says_and_an_applicant_sees_only_their_case(
+    filed: Any,
+) -> None:
+    settings, own, number, card = filed
+    assert _routes(create_public_app(settings)) == set(MATRIX)
+    other_path, other_card = ktp_sample("ktp_crop_000.jpg")
+    other = _client(settings)
+    other_values = _values(other_card, request_number="013/PPID-DKUKM/XI/2026")
+    photo = ("ktp.jpg", other_path.read_bytes(), "image/jpeg")
+    assert _file(other, other_values, photo).status_code == 303
+    receipt = re.search(r'href="/surat/(\d+)"', own.get("/diterima").text)
+    assert receipt is not None
+    for (method, path), expected in MATRIX.items():
+        url = path.replace("{document_id}", receipt.group(1))
+        for client, code in zip((_client(settings), other, own), expected, strict=True):
+            answer = client.request(method, url, follow_redirects=False)
+            assert answer.status_code == code, (method, path, code)
+    assert number not in other.get("/keberatan").text
+    assert card["nik"] not in other.get("/keberatan").text
+
+
+def test_nothing_of_the_staff_app_is_reachable_through_the_public_site() -> None:
+    from ppid.web.app import create_app
+
+    settings = load_settings()
+    client = _client(settings)
+    staff = _routes(create_app(settings)) - set(MATRIX)
+    assert staff  # the staff app's routes were found
+    for method, path in sorted(staff):
+        url = re.sub(r"\{[^}]+\}", "1", path)
+        assert client.request(method, url).status_code in (404, 405), (method, path)
