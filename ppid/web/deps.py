@@ -67,8 +67,12 @@ def client_of(request: Request) -> str:
     then the last address in X-Forwarded-For that is not such a proxy (each proxy appends the
     address it heard from; anything before that the client could have written itself).
     """
+    return forwarded_client(request, web(request).settings.web_trusted_proxies)
+
+
+def forwarded_client(request: Request, trusted: list[str]) -> str:
+    """`client_of` for any app of the product, given the proxies it trusts."""
     peer = request.client.host if request.client else "-"
-    trusted = web(request).settings.web_trusted_proxies
     if not trusted or not is_trusted(peer, trusted):
         return peer
     forwarded = [a.strip() for a in request.headers.get("x-forwarded-for", "").split(",")]

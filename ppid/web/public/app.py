@@ -23,10 +23,15 @@ from ppid.core.messages import UNKNOWN_ERROR, user_text
 from ppid.core.settings import Settings
 from ppid.output.render import TEMPLATES_DIR
 from ppid.web.app import HSTS, SECURITY_HEADERS
-from ppid.web.auth import LoginLimiter
 from ppid.web.pages import status_of
 from ppid.web.public import filing, following
-from ppid.web.public.context import PublicContext, error_page, public, served_over_https
+from ppid.web.public.context import (
+    PublicContext,
+    error_page,
+    filing_limiter,
+    public,
+    served_over_https,
+)
 
 log = logging.getLogger(__name__)
 
@@ -119,12 +124,11 @@ def install_pages(app: FastAPI) -> None:
 def create_public_app(settings: Settings) -> FastAPI:
     """The public site for `settings`; `ppid run` serves it on `public.host`:`public.port`."""
     app = FastAPI(title="Keberatan PPID", docs_url=None, redoc_url=None, openapi_url=None)
-    per_hour = settings.public.submissions_per_hour
     app.state.public = PublicContext(
         settings,
         open_db(settings),
         calendar_from_settings(settings),
-        filings=LoginLimiter(attempts=per_hour, window=3600.0, client_attempts=per_hour),
+        filings=filing_limiter(settings.public.submissions_per_hour),
     )
     install_pages(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

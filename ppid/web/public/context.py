@@ -25,6 +25,7 @@ from ppid.core.settings import Settings
 from ppid.core.signing import sign, verify
 from ppid.output.render import render_html
 from ppid.web.auth import LoginLimiter, csrf_ok, csrf_token
+from ppid.web.deps import forwarded_client
 
 VISITOR_COOKIE = "ppid_pengunjung"
 CASE_COOKIE = "ppid_keberatan"
@@ -40,14 +41,25 @@ class PublicContext:
     sessions: sessionmaker[Session]
     calendar: WorkCalendar
     # One limiter class for the whole product (the staff login's): filings per client and
-    # hour, and wrong status look-ups per (register number, client) and per client.
-    filings: LoginLimiter = field(default_factory=LoginLimiter)
+    # hour (no cap over all clients: the office takes any number), and status look-ups per
+    # (register number, client), per number from all clients, and per client.
+    filings: LoginLimiter = field(default_factory=lambda: filing_limiter(5))
     lookups: LoginLimiter = field(
-        default_factory=lambda: LoginLimiter(attempts=5, window=900.0, client_attempts=10)
+        default_factory=lambda: LoginLimiter(
+            attempts=5, window=900.0, client_attempts=10, account_attempts=20
+        )
     )
 
     def today(self) -> date:
         return datetime.now(self.calendar.tz).date()
+
+
+def filing_limiter(per_hour: int) -> LoginLimiter:
+    """At most `per_hour` filings from one client in an hour."""
+    unbounded = 10**9
+    return LoginLimiter(
+        attempts=per_hour, window=3600.0, client_attempts=per_hour, account_attempts=unbounded
+    )
 
 
 def public(request: Request) -> PublicContext:
@@ -55,7 +67,8 @@ def public(request: Request) -> PublicContext:
 
 
 def client_of(request: Request) -> str:
-    return request.client.host if request.client else "-"
+    """Who sent the request, behind the same trusted proxies as the staff app."""
+    return forwarded_client(request, public(request).settings.web_trusted_proxies)
 
 
 def served_over_https(settings: Settings) -> bool:

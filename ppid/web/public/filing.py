@@ -154,7 +154,7 @@ async def file_objection(request: Request, form: CheckedForm) -> Response:
     client = client_of(request)
     if form.get(HONEYPOT):
         log.info("public filing refused: the hidden field was filled")
-        ctx.filings.failed(FILING, client)
+        ctx.filings.admit(FILING, client)
         return _form_page(request, errors={"": user_text("public.hidden_field")}, status_code=400)
     if ctx.filings.blocked(FILING, client):
         message = user_text("public.filing_limit")
@@ -178,7 +178,7 @@ async def file_objection(request: Request, form: CheckedForm) -> Response:
     except BadInputError as refusal:
         log.info("public filing refused: %s", refusal.message)
         return _form_page(request, values, {"ktp": refusal.text}, status_code=400)
-    ctx.filings.failed(FILING, client)  # counts filings per client and hour
+    ctx.filings.admit(FILING, client)  # counts filings per client and hour
     if not outcome.register_number:
         log.warning("web filing not registered: %s", outcome.reason)
         message = user_text("public.not_registered")

@@ -61,7 +61,8 @@ def lookup(request: Request, form: CheckedForm) -> Response:
     client = client_of(request)
     number = str(form.get("number") or "").strip().upper()[:40]
     last_six = str(form.get("nik6") or "").strip()[:6]
-    if ctx.lookups.blocked(number, client):
+    attempt = ctx.lookups.admit(number, client)  # counted before the check, taken back if right
+    if attempt is None:
         message = user_text("public.lookup_limit")
         return page(
             request, "lookup.html", "Cek status keberatan", errors={"": message}, status_code=429
@@ -74,14 +75,11 @@ def lookup(request: Request, form: CheckedForm) -> Response:
     given = last_six.ljust(6, "\x01")
     matches = hmac.compare_digest(expected.encode(), given.encode())
     if row is None or not matches:
-        ctx.lookups.failed(number, client)
+        message = user_text("public.no_match")
         return page(
-            request,
-            "lookup.html",
-            "Cek status keberatan",
-            errors={"": user_text("public.no_match")},
-            status_code=404,
+            request, "lookup.html", "Cek status keberatan", errors={"": message}, status_code=404
         )
+    ctx.lookups.succeeded(attempt)
     response = RedirectResponse("/keberatan", status_code=303)
     follow_case(request, response, row.id)
     return response
