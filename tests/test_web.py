@@ -15,6 +15,7 @@ from PIL import Image, ImageDraw
 from sqlalchemy import select
 
 from ppid.casework.register import register_case
+from ppid.core.files import sha256_file
 from ppid.core.models import Case, CaseDocument, IdScanView, User
 from ppid.core.settings import Settings, load_settings
 from ppid.core.vocabulary import CaseStatus, DocumentKind
@@ -51,14 +52,17 @@ def _scan(path: Path, text: str) -> Path:
     return path
 
 
-def _document(case: Case, kind: str, path: str, extracted: dict | None, role: str) -> CaseDocument:
+def _document(
+    case: Case, kind: str, path: str, extracted: dict | None, role: str, root: Path
+) -> CaseDocument:
+    stored = root / path
     return CaseDocument(
         case=case,
         kind=DocumentKind.ORIGINAL,
         document_type=kind,
         role=role,
         path=path,
-        sha256="0" * 64,
+        sha256=sha256_file(stored) if stored.is_file() else "0" * 64,
         media_type="image/png",
         fields={"documents": [extracted]} if extracted else {},
     )
@@ -92,6 +96,7 @@ def _seed(settings: Settings) -> tuple[int, int, int, int]:
         "confidence": {"nik": 0.9},
         "boxes": {"nik": [1, 10, 10, 400, 50]},
     }
+    root = settings.archive
     with open_db(settings)() as session, session.begin():
         case = Case(
             applicant_name="Sari Contoh",
@@ -106,9 +111,9 @@ def _seed(settings: Settings) -> tuple[int, int, int, int]:
         register_case(session, settings, case, case.received_at, "uji")
         workflow.start(session, settings, case)
         docs = [
-            _document(case, "objection_form", "originals/aa/formulir.png", form, "form"),
-            _document(case, "id_card", "originals/bb/ktp.png", card, "id_card"),
-            _document(case, "other", "../../../../etc/passwd", None, "other"),
+            _document(case, "objection_form", "originals/aa/formulir.png", form, "form", root),
+            _document(case, "id_card", "originals/bb/ktp.png", card, "id_card", root),
+            _document(case, "other", "../../../../etc/passwd", None, "other", root),
         ]
         session.add_all(docs)
         for role in ROLES:
@@ -272,6 +277,7 @@ def test_every_id_scan_view_is_logged_with_who_and_which_document(world: World) 
     assert [(v.username, v.document_id, v.case_id, v.what) for v in new] == [
         ("atasan1", world.ktp_doc, world.case_id, "berkas"),
         ("bidang1", world.ktp_doc, world.case_id, "potongan:nik"),
+        ("petugas1", world.form_doc, world.case_id, "berkas"),  # the form bears the NIK too
     ]
     assert all(v.at is not None for v in new)
     log_page = world.clients["admin"].get("/admin").text

@@ -29,6 +29,7 @@ from starlette.routing import Mount
 
 from ppid.casework.register import register_case
 from ppid.core.db import open_db
+from ppid.core.files import sha256_file
 from ppid.core.models import Case, CaseDocument, CaseEvent, IntakeFile, Submission, SubmissionStatus
 from ppid.core.settings import Settings, load_settings
 from ppid.core.vocabulary import DocumentKind
@@ -115,13 +116,14 @@ def _seed_hostile(settings: Settings, outside: Path) -> dict[str, int]:
         register_case(session, settings, case, case.received_at, "uji")
 
         def document(path: str, fields: dict[str, Any] | None = None) -> CaseDocument:
+            stored = archive / path
             return CaseDocument(
                 case=case,
                 kind=DocumentKind.ORIGINAL,
                 document_type="other",
                 role="other",
                 path=path,
-                sha256="0" * 64,
+                sha256=sha256_file(stored) if stored.is_file() else "0" * 64,
                 media_type="image/png",
                 fields=fields or {},
             )
@@ -138,7 +140,7 @@ def _seed_hostile(settings: Settings, outside: Path) -> dict[str, int]:
         session.flush()
         files = [
             IntakeFile(
-                sha256=f"{n}" * 64,
+                sha256=sha256_file(archive / stored) if n == 1 else f"{n}" * 64,
                 original_name=name,
                 source_path=f"/inbox/{n}",
                 group_key="uji-meja",

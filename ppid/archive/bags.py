@@ -241,7 +241,7 @@ def _place_originals(settings: Settings, case: Case, folder: Path) -> None:
         if document.kind == DocumentKind.OUTPUT:
             continue
         source = archived(settings, document.path)
-        target = folder / _payload_name(case, document)
+        target = folder / payload_name(case, document)
         if target.is_file() and sha256_file(target) == document.sha256:
             continue
         if not source.is_file():
@@ -278,7 +278,7 @@ def note_damage(sessions: Any, number: str, error: DamagedOriginalError) -> None
         record_event(session, case, "fixity_check", DAMAGE_NOTE.format(name=name), data)
 
 
-def _payload_name(case: Case, document: CaseDocument) -> str:
+def payload_name(case: Case, document: CaseDocument) -> str:
     """The received name, prefixed by the hash when two received files share a name."""
     name = Path(document.path).name
     same = [d for d in case.documents if d.kind != DocumentKind.OUTPUT]

@@ -110,7 +110,7 @@ def destroy_due(
         case = document.case
         (settings.archive / document.path).unlink(missing_ok=True)
         for bag in bag_versions(settings, case):
-            names = (item.file, f"{document.sha256[:8]}-{item.file}")  # see archive._payload_name
+            names = (item.file, f"{document.sha256[:8]}-{item.file}")  # see bags.payload_name
             copies = [p for n in names if (p := bag / "data" / "originals" / n).is_file()]
             if copies:
                 for copy in copies:

@@ -450,6 +450,12 @@ ERRORS: dict[str, Text] = {
     ),
     "desk.choose_submission": Text("Pilih nomor pengajuan.", "choose a submission number ({name})"),
     "desk.file_not_found": Text("Berkas tidak ditemukan.", "intake file {file} not found"),
+    "desk.file_damaged": Text(
+        "Berkas ini di penyimpanan arsip tidak lagi sama dengan yang diterima, sehingga tidak "
+        "ditampilkan; " + ADMIN + " untuk memulihkannya dari cadangan.",
+        "intake file {file} no longer has the SHA-256 it was received with; restore it from a "
+        "backup",
+    ),
     # accounts
     "user.password_short": Text(
         "Kata sandi terlalu pendek; gunakan sedikitnya {minimum} karakter.",
@@ -518,6 +524,17 @@ ERRORS: dict[str, Text] = {
         "Berkas tidak ditemukan di arsip.", "file {path} is not in the archive"
     ),
     "web.document_not_found": Text("Berkas tidak ditemukan.", "no document with id {document}"),
+    "web.document_damaged": Text(
+        "Berkas asli ini di penyimpanan arsip tidak lagi sama dengan yang diterima, sehingga "
+        "tidak ditampilkan; " + ADMIN + " untuk memulihkannya dari cadangan.",
+        "document {document} no longer has the SHA-256 it was received with; restore it from a "
+        "backup (`ppid archive verify` lists every damaged original)",
+    ),
+    "web.no_redacted_copy": Text(
+        "Berkas ini memuat NIK yang letaknya tidak diketahui, sehingga tidak dapat ditampilkan "
+        "dengan NIK disamarkan. Minta petugas yang berwenang untuk melihatnya.",
+        "document {document} holds a NIK whose place is unknown: no redacted copy can be made",
+    ),
     "crop.no_box": Text(
         "Kolom ini tidak punya posisi pada scan.", "field {field} has no box in document {document}"
     ),

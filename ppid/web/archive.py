@@ -140,6 +140,7 @@ def archive(
     with ctx.sessions() as session:
         rows, found = archive_rows(session, user, q, filters, ctx.today(), ctx.calendar.tz, page_no)
         years = case_years(session)
+    shown_q = q if can_see_nik(user) else mask_niks_in(q)  # a NIK typed is not repeated
     chosen = {
         "tahun": tahun,
         "status": status,
@@ -155,8 +156,8 @@ def archive(
         total=found.total,
         counted_all=found.counted_all,
         first=found.offset + 1,
-        links=page_links({"q": q, **chosen}, page_no, found),
-        q=q,
+        links=page_links({"q": shown_q, **chosen}, page_no, found),
+        q=shown_q,
         filters=chosen,
         years=years,
         decisions=list(DECISION_LABELS),  # the workflow's fixed set: no scan of every case

@@ -8,6 +8,8 @@ rolled back. Files are served by `ppid.web.files`.
 from __future__ import annotations
 
 import logging
+from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
@@ -20,7 +22,7 @@ from ppid.casework import dip
 from ppid.casework.workflow import advance
 from ppid.core.db import begin_write, write_session
 from ppid.core.errors import ForbiddenError, NotFoundError
-from ppid.core.models import Case, User
+from ppid.core.models import Case, CaseDocument, User
 from ppid.core.paths import crop_cache
 from ppid.core.vocabulary import (
     REASON_TEXTS,
@@ -46,7 +48,15 @@ from ppid.web.deps import (
     shown_nik,
     web,
 )
-from ppid.web.files import INLINE_TYPES, archived_file, case_package, load_case, open_document
+from ppid.web.disclosure import Disclosure, disclosure, extracted
+from ppid.web.files import (
+    INLINE_TYPES,
+    archived_file,
+    case_package,
+    load_case,
+    log_view,
+    serve_document,
+)
 from ppid.web.pages import page
 
 log = logging.getLogger(__name__)
@@ -72,7 +82,7 @@ def case_page(request: Request, case_id: int, user: AnyUser) -> Response:
             "verify_form": next(
                 (f"langkah-{s['task_id']}" for s in steps if s["step"] == "verify"), ""
             ),
-            "history": history_rows(ctx, case),
+            "history": history_rows(ctx, case, user),
             "pasal17": _pasal17(),
             "package": user.role in ("arsiparis", "admin"),
         }
@@ -148,16 +158,20 @@ def package(
     case_id: int,
     user: ArchivistUser,
 ) -> Response:
+    """The case's bags as one ZIP: as kept (logged) for who may see full NIKs, else redacted."""
     ctx = web(request)
+    full = can_see_nik(user)
     with write_session(ctx.sessions) as session:
         case = load_case(session, case_id)
-        path = case_package(ctx, case)
-        auth.log_id_scan_view(session, user, None, case.id, "paket-arsip", client_of(request))
-        name = (case.number or str(case.id)).replace("/", "-") + ".zip"
+        path = case_package(ctx, case, redacted=not full)
+        if full:
+            auth.log_id_scan_view(session, user, None, case.id, "paket-arsip", client_of(request))
+        name = (case.number or str(case.id)).replace("/", "-")
+    suffix = ".zip" if full else "-nik-disamarkan.zip"
     return FileResponse(
         path,
         media_type="application/zip",
-        filename=name,
+        filename=name + suffix,
         background=BackgroundTask(path.unlink, missing_ok=True),
     )
 
@@ -166,33 +180,55 @@ def package(
 def document_file(
     request: Request, user: AnyUser, document_id: int, unduh: bool = False
 ) -> Response:
-    document = open_document(request, user, document_id, "berkas")
-    path = archived_file(web(request), document.path)
-    inline = document.media_type in INLINE_TYPES and not unduh
+    served = serve_document(request, user, document_id, "berkas")
+    inline = served.media_type in INLINE_TYPES and not unduh
+    disposition = "inline" if inline else "attachment"
+    media_type = served.media_type if inline else "application/octet-stream"
+    if served.copy is not None:
+        quoted = quote(served.name)
+        return Response(
+            served.copy.data,
+            media_type=media_type,
+            headers={"Content-Disposition": f"{disposition}; filename*=utf-8''{quoted}"},
+        )
     return FileResponse(
-        path,
-        media_type=document.media_type if inline else "application/octet-stream",
-        filename=path.name,
-        content_disposition_type="inline" if inline else "attachment",
+        served.path,
+        media_type=media_type,
+        filename=served.name,
+        content_disposition_type=disposition,
     )
 
 
 @router.get("/dokumen/{document_id}/potongan")
 def document_crop(request: Request, document_id: int, d: int, f: str, user: AnyUser) -> Response:
+    """The piece of a scan a field was read from; a NIK's only for who may see full NIKs, and
+    for anyone else every NIK on the page is blacked out before the piece is cut."""
     if f.endswith("nik") and not can_see_nik(user):
         raise ForbiddenError("web.nik_forbidden")
-    document = open_document(request, user, document_id, f"potongan:{f}")
-    extracted = (document.fields or {}).get("documents") or []
-    if not 0 <= d < len(extracted) or f not in (extracted[d].get("boxes") or {}):
-        raise NotFoundError("crop.no_box", field=f, document=document_id)
     ctx = web(request)
+    with ctx.sessions() as session:
+        document = session.get(CaseDocument, document_id)
+        if document is None:
+            raise NotFoundError("web.document_not_found", document=document_id)
+        allowed = disclosure(user, document)
+        if allowed == Disclosure.WITHHELD:
+            raise ForbiddenError("web.id_scan_forbidden")
+        items = extracted(document)
+        if not 0 <= d < len(items) or f not in (items[d].get("boxes") or {}):
+            raise NotFoundError("crop.no_box", field=f, document=document_id)
+        hidden = [] if allowed == Disclosure.FULL else nik_boxes(items[d])
+        path, media_type = archived_file(ctx, document.path), document.media_type
+        case_id, logged = document.case_id, allowed == Disclosure.FULL
     png = crop_png(
-        archived_file(ctx, document.path),
-        document.media_type,
-        extracted[d]["boxes"][f],
-        extracted[d].get("method", "ocr"),
+        path,
+        media_type,
+        items[d]["boxes"][f],
+        items[d].get("method", "ocr"),
         crop_cache(ctx.settings),
+        hidden=hidden,
     )
+    if logged:
+        log_view(request, user, document_id, case_id, f"potongan:{f}", throttled=True)
     return Response(png, media_type="image/png", headers={"Cache-Control": "private, no-store"})
 
 
@@ -205,3 +241,8 @@ def _advance(session: Session, ctx: WebContext, user: User, case: Case, form: Fo
 
 def _pasal17() -> list[tuple[str, str]]:
     return list(dip.PASAL17_TEXTS.items())
+
+
+def nik_boxes(item: dict[str, Any]) -> list[list[float]]:
+    """Boxes of every NIK read in one extracted document (same units as its other boxes)."""
+    return [box for name, box in (item.get("boxes") or {}).items() if name.endswith("nik")]

@@ -31,7 +31,7 @@ from ppid.core.vocabulary import (
     step_label,
 )
 from ppid.web.deps import WebContext, can_see_nik, shown_nik
-from ppid.web.files import is_id_scan
+from ppid.web.disclosure import Disclosure, disclosure, is_id_scan
 from ppid.web.labels import CASE_FIELDS
 
 log = logging.getLogger(__name__)
@@ -123,7 +123,7 @@ def _unique(texts: Any) -> list[str]:
 def document_rows(user: User, case: Case) -> list[dict[str, Any]]:
     rows = []
     for document in case.documents:
-        restricted = is_id_scan(document) and not can_see_nik(user)
+        restricted = disclosure(user, document) == Disclosure.WITHHELD
         cautions, notes = reading_notes(document, can_see_nik(user))
         rows.append(
             {
@@ -191,8 +191,10 @@ def step_data(form: FormData, case: Case) -> dict[str, Any]:
     return data
 
 
-def history_rows(ctx: WebContext, case: Case) -> list[dict[str, Any]]:
-    """The case's events for the page; a step taken as a Prefect flow run links to it."""
+def history_rows(ctx: WebContext, case: Case, user: User) -> list[dict[str, Any]]:
+    """The case's events for the page; a step taken as a Prefect flow run links to it. Notes
+    (a corrected NIK among them) show NIKs masked to who may not see them."""
+    shown = (lambda text: text) if can_see_nik(user) else mask_niks_in
     prefect = f"http://127.0.0.1:{ctx.settings.intake.prefect_port}/runs/flow-run/"
     return [
         {
@@ -201,7 +203,7 @@ def history_rows(ctx: WebContext, case: Case) -> list[dict[str, Any]]:
             "role": event.role or "",
             "action": action_label(event.action),
             "decision": DECISION_TEXTS.get(event.decision or "", event.decision or ""),
-            "note": " ".join(filter(None, [event.note, _corrections_text(event.data)])),
+            "note": shown(" ".join(filter(None, [event.note, _corrections_text(event.data)]))),
             "flow_run_url": prefect + run["id"]
             if (run := (event.data or {}).get("flow_run"))
             else None,

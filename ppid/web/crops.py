@@ -15,7 +15,7 @@ import threading
 from functools import lru_cache
 from pathlib import Path
 
-from PIL import Image
+from PIL import Image, ImageDraw
 
 from ppid.core.errors import BadInputError, NotFoundError
 
@@ -82,15 +82,30 @@ def crop_png(
     box: list[float] | tuple[float, ...],
     method: str,
     cache: Path,
+    hidden: list[list[float]] | None = None,
 ) -> bytes:
-    """The PNG crop of `box` (page, x0, y0, x1, y1) with a small margin."""
+    """The PNG crop of `box` (page, x0, y0, x1, y1) with a small margin; `hidden` boxes (same
+    units) are blacked out on the page first, so no margin shows a piece of them."""
     if len(box) != 5:
         raise BadInputError("crop.bad_box", box=list(box))
-    page, x0, y0, x1, y1 = box
-    image, dpi = page_image(original, media_type, int(page), cache)
-    if dpi:  # a rasterised PDF page: convert the box to its pixels
-        scale = dpi / (72.0 if method in ("acroform", "text") else SCAN_DPI)
-        x0, y0, x1, y1 = (v * scale for v in (x0, y0, x1, y1))
+    image, dpi = page_image(original, media_type, int(box[0]), cache)
+    scale = dpi / (72.0 if method in ("acroform", "text") else SCAN_DPI) if dpi else 1.0
+    covered = [b for b in hidden or [] if len(b) == 5 and int(b[0]) == int(box[0])]
+    if covered:
+        image = image.copy()  # the page is cached for other crops
+        draw = ImageDraw.Draw(image)
+        for _, *corners in covered:
+            x0, y0, x1, y1 = (float(v) * scale for v in corners)
+            draw.rectangle(
+                (
+                    min(x0, x1) - MARGIN,
+                    min(y0, y1) - MARGIN,
+                    max(x0, x1) + MARGIN,
+                    max(y0, y1) + MARGIN,
+                ),
+                fill="black",
+            )
+    x0, y0, x1, y1 = (float(v) * scale for v in box[1:5])
     left = max(0, int(min(x0, x1)) - MARGIN)
     top = max(0, int(min(y0, y1)) - MARGIN)
     right = min(image.width, int(max(x0, x1)) + MARGIN)

@@ -13,7 +13,8 @@ from starlette.datastructures import FormData
 
 from ppid.archive.sequences import REGISTER_SUBMISSION
 from ppid.core.db import write_session
-from ppid.core.errors import BadInputError, NotFoundError
+from ppid.core.errors import BadInputError, ConflictError, NotFoundError
+from ppid.core.files import sha256_file
 from ppid.core.messages import notice
 from ppid.core.models import IntakeFile
 from ppid.intake.desk import attach_submission, dismiss_submission, retry_quarantined
@@ -132,12 +133,13 @@ def intake_file(request: Request, intake_id: int, user: DeskUser) -> Response:
         row = session.get(IntakeFile, intake_id)
         if row is None or not row.stored_path:
             raise NotFoundError("desk.file_not_found", file=intake_id)
-        types = [d.get("document_type") for d in (row.extraction or {}).get("documents") or []]
-        if "id_card" in types:
-            auth.log_id_scan_view(
-                session, user, None, None, "meja", client_of(request), intake_file_id=row.id
-            )
         path = archived_file(ctx, row.stored_path)
+        if sha256_file(path) != row.sha256:  # never serve a damaged original as received
+            log.error("intake file %s: %s no longer has its SHA-256", row.id, row.stored_path)
+            raise ConflictError("desk.file_damaged", file=row.id)
+        auth.log_id_scan_view(  # as kept, and any received file may bear an ID
+            session, user, None, None, "meja", client_of(request), intake_file_id=row.id
+        )
     import mimetypes
 
     media = mimetypes.guess_type(path.name)[0] or "application/octet-stream"

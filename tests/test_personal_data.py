@@ -1,0 +1,404 @@
+"""Personal data on every way out of the web app: route × role × document kind, bytes inspected.
+
+A case with every kind of file (a fillable form, a scanned form, an ID card, a bundle, an
+e-mail, a typed letter from the applicant, and the PDFs we made, which carry case.json) is served
+to every role through every route. What a role that sees masked NIKs receives is searched, bytes
+and all: inside ZIPs, PDFs (every stream decoded, attachments, page text, form fields) and
+pages; it must hold no full NIK and no ID scan. Roles that see full NIKs get the files as kept,
+and each download of an ID-bearing file adds one line to the access log.
+
+Table-driven: `WAYS_OUT` lists every route the app serves and the requests that exercise it, and
+`ROLES` who asks. A new route (or a new app) is one entry; a route missing from the table fails
+`test_every_route_is_walked`.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import re
+import shutil
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pikepdf
+import pytest
+from fastapi.testclient import TestClient
+from PIL import Image, ImageDraw
+from pypdf import PdfReader
+from sqlalchemy import func, select
+
+from ppid.archive.bags import archive_case, update_all
+from ppid.core.files import sha256_file
+from ppid.core.models import Case, CaseDocument, IdScanView, IntakeFile
+from ppid.core.paths import stored_original
+from ppid.core.settings import Settings, load_settings
+from ppid.core.vocabulary import DocumentKind
+from ppid.intake.ledger import IntakeContext, claim
+from ppid.intake.steps import Registration, extract, issue_receipt, register_file, store_original
+from ppid.output.forms import render_filled_form
+from ppid.web import auth
+from ppid.web.app import create_app
+from tests.specimens import ktp_sample, objection_values
+from tests.test_web import CSRF, PASSWORD, login
+from tests.test_web_security import app_routes
+
+SCAN_NIK = "6171054508900003"  # written on the scanned form
+LETTER_NIK = "6171011203850007"  # typed in the applicant's letter of authority
+FULL_ROLES = ("petugas", "bidang", "atasan", "admin")
+MASKED_ROLES = ("arsiparis", "anonim")
+ROLES = FULL_ROLES + MASKED_ROLES
+NIK_BOX = (140.0, 300.0, 1100.0, 360.0)  # where the scanned form's NIK is drawn (pixels)
+
+
+@dataclass
+class World:
+    settings: Settings
+    app: Any
+    case_id: int
+    niks: set[str]
+    documents: dict[str, int]  # kind -> document id
+    intake_files: list[int]
+    id_scans: list[bytes]  # the bytes of every ID scan kept
+    clients: dict[str, TestClient] = field(default_factory=dict)
+
+
+# --- the case ------------------------------------------------------------------------------------
+
+
+def _scanned_form(path: Path) -> Path:
+    page = Image.new("RGB", (1240, 900), "white")
+    draw = ImageDraw.Draw(page)
+    draw.text((140, 200), "Nama: SARI CONTOH", fill="black")
+    draw.text((150, 320), f"NIK: {SCAN_NIK}", fill="black")
+    page.save(path)
+    return path
+
+
+def _typed_letter(path: Path) -> Path:
+    import weasyprint
+
+    text = f"<p>Surat kuasa. NIK pemberi kuasa: {LETTER_NIK}. Nomor lain: 12345.</p>"
+    weasyprint.HTML(string=text).write_pdf(path)
+    return path
+
+
+def _bundle(path: Path, nik: str) -> Path:
+    import weasyprint
+
+    weasyprint.HTML(string=f"<p>KARTU TANDA PENDUDUK NIK {nik}</p>").write_pdf(path)
+    return path
+
+
+def _email(path: Path, nik: str, ktp: bytes) -> Path:
+    from email.message import EmailMessage
+
+    message = EmailMessage()
+    message["Subject"], message["From"] = "Keberatan", "pemohon@example.org"
+    message.set_content(f"NIK saya {nik}")
+    message.add_attachment(ktp, maintype="image", subtype="jpeg", filename="ktp.jpg")
+    path.write_bytes(message.as_bytes())
+    return path
+
+
+def _keep(ctx: IntakeContext, source: Path) -> tuple[str, str]:
+    digest = sha256_file(source)
+    relative = stored_original(digest, source.name)
+    (ctx.archive / relative).parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(source, ctx.archive / relative)
+    return relative.as_posix(), digest
+
+
+def _add_originals(ctx: IntakeContext, case_id: int, folder: Path, nik: str, ktp: bytes) -> None:
+    scan_form = {
+        "document_type": "objection_form",
+        "pages": [1],
+        "method": "ocr",
+        "fields": {"applicant": {"name": "SARI CONTOH", "nik": SCAN_NIK}},
+        "confidence": {"applicant.nik": 0.9},
+        "boxes": {"applicant.name": [1, 140, 190, 700, 230], "applicant.nik": [1, *NIK_BOX]},
+    }
+    letter = {"document_type": "other", "pages": [1], "method": "text", "fields": {}}
+    files = [
+        ("formulir-scan.png", "form", "objection_form", "image/png", [scan_form], _scanned_form),
+        ("surat-kuasa.pdf", "other", "other", "application/pdf", [letter], _typed_letter),
+        ("gabungan.pdf", "other", "bundle", "application/pdf", [], lambda p: _bundle(p, nik)),
+        ("pesan.eml", "email", "email", "message/rfc822", [], lambda p: _email(p, nik, ktp)),
+    ]
+    with ctx.sessions() as session, session.begin():
+        case = session.get_one(Case, case_id)
+        for name, role, kind, media, documents, make in files:
+            path, digest = _keep(ctx, make(folder / name))
+            session.add(
+                CaseDocument(
+                    case=case,
+                    kind=DocumentKind.ORIGINAL,
+                    document_type=kind,
+                    role=role,
+                    path=path,
+                    sha256=digest,
+                    media_type=media,
+                    fields={"documents": documents},
+                )
+            )
+
+
+def _take(ctx: IntakeContext, source: Path) -> tuple[int, str | None]:
+    assert ctx.settings.inbox is not None
+    path = ctx.settings.inbox / "pemohon" / source.name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(source, path)
+    intake_id, _ = claim(ctx, path)
+    store_original(ctx, intake_id, path)
+    extract(ctx, intake_id)
+    registration = Registration(register_file, issue_receipt, archive_case)
+    return intake_id, registration.run(ctx, intake_id).register_number
+
+
+@pytest.fixture(scope="module", autouse=True)
+def cheap_passwords() -> Iterator[None]:
+    auth.set_password_cost(1, 1024)
+    yield
+    auth.set_password_cost(3, 65536)
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    home = tmp_path_factory.mktemp("pd-home")
+    folder = tmp_path_factory.mktemp("pd-files")
+    settings = load_settings(home=home)
+    for place in (settings.inbox, settings.archive):
+        assert place is not None
+        place.mkdir(parents=True, exist_ok=True)
+    ctx = IntakeContext.open(settings)
+    ktp, card = ktp_sample()
+    form = render_filled_form(
+        settings, objection_values(card), folder / "formulir.pdf", fillable=True
+    )
+    shutil.copy(ktp, folder / "ktp.jpg")
+    form_id, _ = _take(ctx, form)
+    ktp_id, number = _take(ctx, folder / "ktp.jpg")
+    assert number is not None
+    with ctx.sessions() as session:
+        case = session.scalars(select(Case).where(Case.number == number)).one()
+        case_id = case.id
+    _add_originals(ctx, case_id, folder, card["nik"], (folder / "ktp.jpg").read_bytes())
+    update_all(settings, ctx.sessions, number)  # the bag, its PDFs archival with case.json
+    with ctx.sessions() as session, session.begin():
+        case = session.get_one(Case, case_id)
+        documents = {f"{d.kind}:{Path(d.path).name}": d.id for d in case.documents}
+        id_scans = [
+            (settings.archive / d.path).read_bytes() for d in case.documents if d.role == "id_card"
+        ]
+        for role in ROLES[:-1]:
+            auth.add_user(session, role + "1", role, PASSWORD, role)
+    app = create_app(settings)
+    niks = {card["nik"], SCAN_NIK, LETTER_NIK}
+    world = World(settings, app, case_id, niks, documents, [form_id, ktp_id], id_scans)
+    world.clients["anonim"] = TestClient(app, follow_redirects=False)
+    for role in ROLES[:-1]:
+        world.clients[role] = TestClient(app, follow_redirects=False)
+        assert login(world.clients[role], role + "1") == 303
+    yield world
+    for client in world.clients.values():
+        client.close()
+
+
+# --- every way out ----------------------------------------------------------------------------
+
+Request = tuple[str, dict[str, str] | None]  # a URL, and the form of a POST
+
+
+def _documents(w: World) -> list[Request]:
+    ids = sorted(w.documents.values())
+    return [(f"/dokumen/{i}", None) for i in ids] + [(f"/dokumen/{i}?unduh=1", None) for i in ids]
+
+
+def _crops(w: World) -> list[Request]:
+    found = []
+    with w.app.state.web.sessions() as session:
+        for document in session.scalars(select(CaseDocument)):
+            for index, item in enumerate((document.fields or {}).get("documents") or []):
+                for name in item.get("boxes") or {}:
+                    found.append((f"/dokumen/{document.id}/potongan?d={index}&f={name}", None))
+    return found
+
+
+def _static(_: World) -> list[Request]:
+    folder = Path(__file__).resolve().parent.parent / "templates" / "web" / "static"
+    return [(f"/static/{p.name}", None) for p in sorted(folder.iterdir()) if p.is_file()]
+
+
+NOTHING = {"csrf": ""}  # a POST naming nothing that exists: an error page, also inspected
+
+# (method, path as the app declares it) -> the requests that exercise it for the world's case.
+WAYS_OUT: dict[tuple[str, str], Callable[[World], list[Request]]] = {
+    ("GET", "/static"): _static,
+    ("GET", "/health"): lambda w: [("/health", None)],
+    ("GET", "/masuk"): lambda w: [("/masuk", None)],
+    ("POST", "/masuk"): lambda w: [("/masuk", {"username": "tidak-ada", "password": "salah"})],
+    ("POST", "/keluar"): lambda w: [],  # ends the session; answers a redirect, nothing else
+    ("GET", "/"): lambda w: [("/", None)],
+    ("GET", "/tugas"): lambda w: [("/tugas", None)],
+    ("GET", "/dasbor"): lambda w: [("/dasbor", None)],
+    ("GET", "/admin"): lambda w: [("/admin", None)],
+    ("POST", "/admin/buka-kunci"): lambda w: [("/admin/buka-kunci", {"username": "x"})],
+    ("GET", "/arsip"): lambda w: (
+        [("/arsip", None)]
+        + [(f"/arsip?q={q}", None) for q in (*sorted(w.niks), "koperasi", "SARI")]
+    ),
+    ("GET", "/kasus/{case_id}"): lambda w: [(f"/kasus/{w.case_id}", None)],
+    ("POST", "/kasus/{case_id}/langkah"): lambda w: [
+        (f"/kasus/{w.case_id}/langkah", {"decision": "tidak-ada"})
+    ],
+    ("POST", "/kasus/{case_id}/pratinjau"): lambda w: [
+        (f"/kasus/{w.case_id}/pratinjau", {"decision": "tidak-ada"})
+    ],
+    ("GET", "/kasus/{case_id}/paket"): lambda w: [(f"/kasus/{w.case_id}/paket", None)],
+    ("GET", "/dokumen/{document_id}"): _documents,
+    ("GET", "/dokumen/{document_id}/potongan"): _crops,
+    ("GET", "/meja"): lambda w: [("/meja", None)],
+    ("GET", "/meja/berkas/{intake_id}"): lambda w: [
+        (f"/meja/berkas/{i}", None) for i in w.intake_files
+    ],
+    ("POST", "/meja/lampirkan"): lambda w: [("/meja/lampirkan", {"sumber": "0", "tujuan": "0"})],
+    ("POST", "/meja/bukan-keberatan"): lambda w: [("/meja/bukan-keberatan", {"pengajuan": "0"})],
+    ("POST", "/meja/ulangi"): lambda w: [("/meja/ulangi", {"berkas": "tidak-ada.pdf"})],
+}
+
+
+def test_every_route_is_walked(world: World) -> None:
+    served = set(app_routes(world.app))
+    assert not served - set(WAYS_OUT), f"add to WAYS_OUT: {sorted(served - set(WAYS_OUT))}"
+    assert not set(WAYS_OUT) - served, "WAYS_OUT lists routes the app no longer has"
+
+
+# --- what a response holds --------------------------------------------------------------------
+
+
+def findings(data: bytes, where: str, niks: set[str], scans: list[bytes]) -> list[str]:
+    """Every full NIK and every ID scan in `data`, looking inside ZIPs and PDFs."""
+    found = [f"{where}: NIK {nik}" for nik in niks if nik.encode() in data]
+    found += [f"{where}: an ID scan" for scan in scans if scan in data]
+    text = html.unescape(data.decode("utf-8", errors="replace"))
+    found += [f"{where}: NIK {nik} (as text)" for nik in niks if nik in text]
+    if data[:4] == b"PK\x03\x04":
+        with zipfile.ZipFile(io.BytesIO(data)) as bundle:
+            for name in bundle.namelist():
+                found += findings(bundle.read(name), f"{where}!{name}", niks, scans)
+    if b"%PDF-" in data[:1024]:
+        found += _pdf_findings(data, where, niks, scans)
+    return found
+
+
+def _pdf_findings(data: bytes, where: str, niks: set[str], scans: list[bytes]) -> list[str]:
+    found = []
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        for number, thing in enumerate(pdf.objects):
+            if isinstance(thing, pikepdf.Stream):
+                try:
+                    decoded = thing.read_bytes()
+                except pikepdf.PdfError:
+                    continue
+                found += findings(decoded, f"{where}#stream{number}", niks, scans)
+        for name, spec in pdf.attachments.items():
+            found += findings(spec.get_file().read_bytes(), f"{where}@{name}", niks, scans)
+    reader = PdfReader(io.BytesIO(data))
+    for number, page in enumerate(reader.pages, start=1):
+        digits = re.sub(r"\D", "", page.extract_text() or "")
+        found += [f"{where} page {number}: NIK {nik} in the text" for nik in niks if nik in digits]
+    for name, value in (reader.get_fields() or {}).items():
+        if any(nik in str(value.get("/V", "")) for nik in niks):
+            found.append(f"{where}: form field {name} holds a NIK")
+    return found
+
+
+def _walk(world: World, role: str) -> Iterator[tuple[str, Any]]:
+    client = world.clients[role]
+    for route, requests in WAYS_OUT.items():
+        for url, form in requests(world):
+            if form is None:
+                yield url, client.get(url)
+            else:
+                token = CSRF.search(client.get("/masuk" if role == "anonim" else "/dasbor").text)
+                yield url, client.post(url, data={**form, "csrf": token.group(1) if token else ""})
+        assert route in WAYS_OUT
+
+
+def _views(world: World) -> int:
+    with world.app.state.web.sessions() as session:
+        return int(session.scalar(select(func.count(IdScanView.id))) or 0)
+
+
+# --- the rule, walked ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", MASKED_ROLES)
+def test_no_full_nik_or_id_scan_leaves_for_a_role_that_sees_masked_niks(
+    world: World, role: str
+) -> None:
+    leaks, answered = [], {}
+    for url, response in _walk(world, role):
+        answered[url] = response.status_code
+        leaks += findings(response.content, f"{role} {url}", world.niks, world.id_scans)
+    assert leaks == [], "\n".join(leaks)
+    if role == "arsiparis":  # and the archivist still gets the files, redacted
+        documents = {kind: answered[f"/dokumen/{i}"] for kind, i in world.documents.items()}
+        assert documents["original:formulir.pdf"] == 200
+        assert documents["original:formulir-scan.png"] == 200
+        assert documents["original:surat-kuasa.pdf"] == 200
+        assert documents["original:ktp.jpg"] == 403
+        assert documents["original:gabungan.pdf"] == 403 and documents["original:pesan.eml"] == 403
+        assert all(code == 200 for kind, code in documents.items() if kind.startswith("output"))
+        assert answered[f"/kasus/{world.case_id}/paket"] == 200
+
+
+@pytest.mark.parametrize("role", FULL_ROLES)
+def test_roles_that_see_full_niks_get_files_as_kept_and_each_download_is_logged(
+    world: World, role: str
+) -> None:
+    client, seen = world.clients[role], []
+    for kind, document_id in sorted(world.documents.items()):
+        before = _views(world)
+        response = client.get(f"/dokumen/{document_id}")
+        assert response.status_code == 200, kind
+        seen += findings(response.content, kind, world.niks, world.id_scans)
+        assert _views(world) == before + 1, f"{kind}: not logged"
+    assert any("an ID scan" in f for f in seen)  # the inspection finds what is there
+    assert any("@case.json" in f for f in seen) and any("form field" in f for f in seen)
+    in_bytes = world.niks - {SCAN_NIK}  # the scanned form's NIK is only pixels
+    assert {nik for nik in world.niks if any(nik in f for f in seen)} == in_bytes
+
+
+def test_the_archivists_package_is_a_valid_bag_without_id_scans(world: World) -> None:
+    import bagit
+
+    response = world.clients["arsiparis"].get(f"/kasus/{world.case_id}/paket")
+    with zipfile.ZipFile(io.BytesIO(response.content)) as bundle:
+        names = bundle.namelist()
+        folder = world.settings.var_dir / "uji-paket"
+        bundle.extractall(folder)
+    bag = folder / names[0].split("/")[0]
+    bagit.Bag(str(bag)).validate()
+    withheld = (bag / "data" / "DITAHAN.txt").read_text(encoding="utf-8")
+    assert "ktp.jpg" in withheld and "pesan.eml" in withheld and "gabungan.pdf" in withheld
+    assert "PPID-Redacted" in (bag / "bag-info.txt").read_text(encoding="utf-8")
+    assert any(name.endswith("formulir-nik-disamarkan.pdf") for name in names)
+
+
+def test_a_redacted_copy_blacks_out_every_place_a_nik_was_read(world: World) -> None:
+    client = world.clients["arsiparis"]
+    scan = client.get(f"/dokumen/{world.documents['original:formulir-scan.png']}")
+    image = Image.open(io.BytesIO(scan.content)).convert("L")
+    x0, y0, x1, y1 = (int(v) for v in NIK_BOX)
+    assert image.crop((x0, y0, x1, y1)).getextrema() == (0, 0)  # all black where the NIK was
+    assert image.crop((140, 190, 700, 230)).getextrema()[1] > 0  # the name is still there
+    letter = client.get(f"/dokumen/{world.documents['original:surat-kuasa.pdf']}")
+    assert PdfReader(io.BytesIO(letter.content)).pages[0].extract_text().strip() == ""
+    form = client.get(f"/dokumen/{world.documents['original:formulir.pdf']}")
+    assert PdfReader(io.BytesIO(form.content)).get_fields() is None  # drawn: no fields left
+    with world.app.state.web.sessions() as session:
+        assert session.scalar(select(func.count(IntakeFile.id))) == 2
