@@ -290,12 +290,14 @@ def test_annual_report_counts_answers_reasons_decisions_and_disputes(
     assert data["by_reason"] == {"a": 0, "b": 0, "c": 4, "d": 0, "e": 4, "f": 0, "g": 0}
     assert data["by_decision"]["exempt"] == 1 and data["by_decision"]["dismissed"] == 1
     assert data["disputes"] == 1
+    assert sum(data["by_channel"].values()) == 4  # every case under one channel
     with sessions() as session:
         text = text_of(render_report(session, settings, 2026, tmp_path / "laporan.pdf"))
     assert "LAPORAN PENANGANAN KEBERATAN INFORMASI PUBLIK" in text
     assert "Tahun 2026" in text
     assert "Diajukan sebagai sengketa ke Komisi Informasi Provinsi Kalimantan Barat 1" in text
     assert "tepat waktu (≤ 30 hari kerja) 4" in text
+    assert "Berdasarkan saluran pengajuan" in text
 
 
 def test_letter_numbers_are_gap_free_per_kind_and_year(ppid_home: Path) -> None:

@@ -21,7 +21,14 @@ from ppid.core.calendar import (
 from ppid.core.masking import mask_nik
 from ppid.core.models import Case
 from ppid.core.settings import Settings
-from ppid.core.vocabulary import DECISION_LABELS, REASON_LETTERS, REASON_TEXTS, RESPONSE_LABELS
+from ppid.core.vocabulary import (
+    CHANNEL_LABELS,
+    CHANNEL_UNRECORDED,
+    DECISION_LABELS,
+    REASON_LETTERS,
+    REASON_TEXTS,
+    RESPONSE_LABELS,
+)
 from ppid.output.pdfa import ARCHIVAL
 from ppid.output.render import render_pdf
 
@@ -63,6 +70,7 @@ def _register_row(case: Case, on: date, index: int) -> dict[str, Any]:
         "no": index,
         "date": on.strftime("%d-%m-%Y"),
         "number": case.number,
+        "channel": case.channel_label,
         "name": case.applicant_name,
         "nik": mask_nik(case.applicant_nik),
         "address": case.applicant_address,
@@ -110,6 +118,7 @@ def annual_report(
     open_cases = [c for c in cases if c.decision is None]
     decisions = Counter(c.decision or "pending" for c in cases)
     months = Counter(registered_on(cal, c).month for c in cases)
+    channels = Counter(c.channel_label for c in cases)
     return {
         "year": year,
         "received": len(cases),
@@ -124,6 +133,10 @@ def annual_report(
         "disputes": sum(c.applicant_response == RESPONSE_LABELS["dispute"] for c in cases),
         "accepted": sum(c.applicant_response == RESPONSE_LABELS["accepted"] for c in cases),
         "by_month": {month: months.get(month, 0) for month in range(1, 13)},
+        "by_channel": {
+            label: channels.get(label, 0)
+            for label in (*CHANNEL_LABELS.values(), CHANNEL_UNRECORDED)
+        },
     }
 
 

@@ -113,6 +113,15 @@ def step_label(step: str) -> str:
     return STEP_LABELS.get(step, step)
 
 
+# How an objection reached the office (Case.channel), for the case page and the reports.
+CHANNEL_LABELS = {
+    "scan": "Kertas (dipindai)",
+    "email": "E-mail",
+    "web": "Situs web",
+    "loket": "Loket",
+}
+CHANNEL_UNRECORDED = "Tidak tercatat"
+
 # Objection reasons of UU 14/2008 Pasal 35(1), by the letter the form ticks.
 REASON_TEXTS = {
     "a": "Permohonan informasi ditolak",

@@ -10,6 +10,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ppid.core.models.base import Base, str_enum, utcnow
 from ppid.core.vocabulary import (
+    CHANNEL_LABELS,
+    CHANNEL_UNRECORDED,
     REASON_LETTERS,
     STATUS_LABELS,
     CaseStatus,
@@ -98,6 +100,10 @@ class Case(Base):
     @property
     def status_label(self) -> str:
         return STATUS_LABELS[CaseStatus(self.status)]
+
+    @property
+    def channel_label(self) -> str:
+        return CHANNEL_LABELS.get(self.channel or "", CHANNEL_UNRECORDED)
 
     def __repr__(self) -> str:
         return f"<Case {self.id} {self.number or '(unregistered)'} {self.status}>"
