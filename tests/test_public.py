@@ -10,11 +10,15 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from ppid.casework.notices import REACTION_PURPOSE
+from ppid.core.db import open_db
 from ppid.core.models import Case, IntakeFile, Submission
 from ppid.core.settings import Settings, load_settings
+from ppid.core.signing import sign
 from ppid.web.app import SECURITY_HEADERS
 from ppid.web.public.app import create_public_app
 from tests.specimens import ON_BOTH_DATABASES, ktp_sample
+from tests.test_notices import _to_answer
 from tests.test_web_security import app_routes
 
 pytestmark = ON_BOTH_DATABASES
@@ -97,7 +101,7 @@ def test_a_filing_is_registered_through_the_intake_with_its_receipt(filed: Any) 
 
     with open_db(settings)() as session:
         case = session.scalars(select(Case).where(Case.number == number)).one()
-        assert case.channel == "web"
+        assert case.channel == "web" and case.channel_label == "Situs web"
         assert case.applicant_nik == card["nik"]
         assert case.request_number == REQUEST
         assert sorted(d.role for d in case.documents) == ["form", "id_card", "receipt"]
@@ -182,6 +186,8 @@ MATRIX = {
     ("GET", "/keberatan"): (303, 200, 200),
     ("GET", "/surat/{document_id}"): (404, 404, 200),  # the applicant's own receipt
     ("POST", "/keluar"): (403, 403, 403),
+    ("GET", "/tanggapan/{token}"): (404, 404, 404),  # a token we did not sign
+    ("POST", "/tanggapan/{token}"): (403, 403, 403),
 }
 
 
@@ -203,7 +209,7 @@ def test_every_route_answers_as_the_matrix_says_and_an_applicant_sees_only_their
     receipt = re.search(r'href="/surat/(\d+)"', own.get("/diterima").text)
     assert receipt is not None
     for (method, path), expected in MATRIX.items():
-        url = path.replace("{document_id}", receipt.group(1))
+        url = path.replace("{document_id}", receipt.group(1)).replace("{token}", "1.2.x")
         for client, code in zip((_client(settings), other, own), expected, strict=True):
             answer = client.request(method, url, follow_redirects=False)
             assert answer.status_code == code, (method, path, code)
@@ -221,3 +227,44 @@ def test_nothing_of_the_staff_app_is_reachable_through_the_public_site() -> None
     for method, path in sorted(staff):
         url = re.sub(r"\{[^}]+\}", "1", path)
         assert client.request(method, url).status_code in (404, 405), (method, path)
+
+
+def test_the_status_follows_the_staffs_steps_to_the_answer_and_the_applicant_reacts() -> None:
+    settings = load_settings(workflow={"wait_for_signed_copy": False})
+    path, card = ktp_sample("ktp_photo_000.jpg")
+    client = _client(settings)
+    photo = ("ktp.jpg", path.read_bytes(), "image/jpeg")
+    assert _file(client, _values(card), photo).status_code == 303
+    number = re.search(r'id="nomor">([^<]+)<', client.get("/diterima").text)
+    assert number is not None
+    sessions = open_db(settings)
+    _to_answer(sessions, settings, number.group(1))  # the staff's steps, as in the desk
+    status = client.get("/keberatan")
+    assert "Ditanggapi" in status.text and "Tanggapan atas keberatan" in status.text
+    assert "hari kerja" in status.text and "Komisi Informasi" in status.text
+    letters = re.findall(r'href="(/surat/\d+)"', status.text)
+    assert len(letters) == 2  # the receipt and the answer
+    assert all(client.get(url).content.startswith(b"%PDF") for url in letters)
+    with sessions() as session:
+        case = session.scalars(select(Case).where(Case.number == number.group(1))).one()
+        answer = next(d for d in case.documents if d.role == "tanggapan")
+        token = sign(settings, REACTION_PURPOSE, case.id, answer.id)
+    stranger = _client(settings)  # the link works from the e-mail, in any browser
+    form = stranger.get(f"/tanggapan/{token}")
+    assert form.status_code == 200 and "Menerima tanggapan" in form.text
+    csrf = CSRF.search(form.text)
+    assert csrf is not None
+    done = stranger.post(
+        f"/tanggapan/{token}", data={"csrf": csrf.group(1), "decision": "accepted"}
+    )
+    assert done.status_code == 200 and "tercatat" in done.text
+    with sessions() as session:
+        case = session.scalars(select(Case).where(Case.number == number.group(1))).one()
+        assert case.status == "closed" and case.applicant_response == "Menerima tanggapan"
+        assert [e.action for e in case.events if e.actor == "pemohon"] == ["step"]
+    again = stranger.post(
+        f"/tanggapan/{token}", data={"csrf": csrf.group(1), "decision": "dispute"}
+    )
+    assert "sudah tercatat" in again.text  # once only
+    forged = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
+    assert stranger.get(f"/tanggapan/{forged}").status_code == 404

@@ -607,6 +607,10 @@ ERRORS: dict[str, Text] = {
         "Halaman atau surat yang diminta tidak ada.",
         "no letter {document_id} was sent on the case this browser follows",
     ),
+    "public.reaction_not_found": Text(
+        "Tautan ini tidak berlaku. Buka tautan persis seperti pada e-mail tanggapan.",
+        "the reaction link is not one we signed, or its case or letter is gone",
+    ),
     "public.letter_missing": Text(
         "Surat ini belum tersedia untuk diunduh; " + ADMIN + ".",
         "letter {document_id} is missing from the archive",
@@ -934,6 +938,7 @@ SYSTEM_ACTORS = {
     "sistem-arsip": "Sistem (arsip)",
     "sistem": "Sistem",
     "tanpa-nama": "Tanpa nama",
+    "pemohon": "Pemohon (melalui tautan e-mail)",
 }
 
 

@@ -24,7 +24,7 @@ from ppid.core.settings import Settings
 from ppid.output.render import TEMPLATES_DIR
 from ppid.web.app import HSTS, SECURITY_HEADERS
 from ppid.web.pages import status_of
-from ppid.web.public import filing, following
+from ppid.web.public import filing, following, reaction
 from ppid.web.public.context import (
     PublicContext,
     error_page,
@@ -134,6 +134,7 @@ def create_public_app(settings: Settings) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(filing.router)
     app.include_router(following.router)
+    app.include_router(reaction.router)
     limit = int(2 * settings.public.max_upload_mb * 1024 * 1024) + FORM_OVERHEAD
     app.add_middleware(BodyLimit, limit=limit)
     return app
