@@ -29,8 +29,8 @@ $(UV): | var/.system-packages
 
 # The postgres extra (psycopg) too: the tests run every database test on PostgreSQL as well.
 # Modules compiled at install, ours at every setup: each `ppid` command then starts from bytecode
-# even where Python does not write it itself (PYTHONDONTWRITEBYTECODE, a read-only checkout), which
-# halves the start-up of a command (docs/benchmarks.md, "The command line").
+# even where Python does not write it itself (PYTHONDONTWRITEBYTECODE, a read-only checkout), instead
+# of compiling everything it imports on every start (docs/benchmarks.md, "The command line").
 $(VENV)/.synced: uv.lock pyproject.toml Makefile | $(UV)
 	@$(UV) sync --frozen --quiet --extra postgres --compile-bytecode
 	@touch $@
@@ -84,9 +84,9 @@ torture: setup
 # whose figures are in docs/benchmarks.md (an hour or more on two cores).
 BENCH_QUICK := "extract.py --count 2" "intake.py --pairs 3 --bundles 2 --lone-ktp 2" \
 	"render.py --quick" "search.py --quick" "fixity.py --quick" "memory.py --quick" \
-	"ocr_compare.py --quick" "load.py --files 12 --idle-seconds 20"
+	"ocr_compare.py --quick" "load.py --files 12 --idle-seconds 20" "cli.py --runs 3 --cases 20"
 BENCH_FULL := extract.py intake.py render.py search.py fixity.py memory.py ocr_compare.py \
-	"load.py --files 200"
+	"load.py --files 200" cli.py
 bench: setup
 	@for b in $(if $(FULL),$(BENCH_FULL),$(BENCH_QUICK)); do echo "== bench/$$b"; \
 		$(VENV)/bin/python bench/$$b || exit 1; done
