@@ -8,7 +8,7 @@ from typing import Any
 
 from parsers.dates import parse_date
 from parsers.model import Box, TextLine
-from parsers.nik import correct_ocr_nik
+from parsers.nik import correct_ocr_nik, district_known
 
 EMAIL = re.compile(r"^[\w.+\-]+@[\w\-]+(\.[\w\-]+)+$")
 
@@ -32,6 +32,9 @@ def checked(name: str, value: Any, used: list[TextLine], box: Box | None) -> Fou
     return Found(value, used, round(base * factor, 3), box if value is not None else None, notes)
 
 
+UNLISTED_DISTRICT = 0.6  # a NIK whose district the region list lacks: misread, or a new district
+
+
 def validate_value(name: str, value: Any, ocr: bool = True) -> tuple[float, list[str], Any]:
     """(confidence factor, notes, normalised value): a value that fails its check is doubtful."""
     if value is None:
@@ -45,6 +48,9 @@ def validate_value(name: str, value: Any, ocr: bool = True) -> tuple[float, list
         if nik is None:
             digits = re.sub(r"\D", "", value)
             return 0.2, notes, digits or None
+        if not district_known(nik):  # a misread district digit still makes a valid NIK
+            notes = [*notes, f"NIK {nik}: its district code is not on the list of regions"]
+            return min(conf, UNLISTED_DISTRICT), notes, nik
         return conf, notes if conf < 1.0 else [], nik
     if name in ("applicant.email",):
         return check_email(value, ocr)

@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 
+from parsers.field_checks import validate_value
 from parsers.nik import (
     FEMALE,
     MALE,
@@ -52,6 +53,12 @@ def test_a_district_the_list_lacks_is_known_as_such() -> None:
     assert district_known(WOMAN)
     assert not district_known("6171951503920001")  # Kota Pontianak has no district 95
     assert validate_nik("6171951503920001") == []  # doubtful, not impossible
+
+
+def test_a_form_nik_whose_district_the_list_lacks_is_never_sure() -> None:
+    factor, notes, nik = validate_value("applicant.nik", "6171951503920001", ocr=False)
+    assert nik == "6171951503920001" and factor < 0.7 and "district" in notes[0]
+    assert validate_value("applicant.nik", WOMAN, ocr=False)[0] == 1.0
 
 
 @pytest.mark.parametrize(
