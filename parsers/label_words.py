@@ -167,6 +167,11 @@ def _field(found: set[str], words: list[str]) -> str | None:
     return None
 
 
+# A line opening on a small-letter word: the rest of a sentence that wrapped (headings, like
+# labels, open on a capital; item letters 'a.' are stripped first).
+_MID_SENTENCE = re.compile(r"[a-z][a-z]+\b")
+
+
 def heading_of(text: str) -> str | None:
     """The section a heading opens: `applicant`, `proxy`, `reasons`, `case`, `response`,
     `request` (the part naming the request) or `closing`; None for any other line."""
@@ -180,6 +185,8 @@ def heading_of(text: str) -> str | None:
         return "proxy"
     if re.search(r"yang\s+bertanda\s+tangan", lowered):
         return "applicant"
+    if _MID_SENTENCE.match(strip_lead(text)):
+        return None  # 'alasan yang jelas.': the sentence above wrapped, no heading
     concepts = {concept_of(w) for w in words} - {None}
     if "reason" in concepts and (
         "objection" in concepts or lowered.endswith(":") or len(words) <= 3

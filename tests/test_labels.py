@@ -110,6 +110,16 @@ def test_perki_form_fields_are_read_by_their_labels() -> None:
     assert set(doc.confidence) == set(OBJECTION_FIELDS)
 
 
+@pytest.mark.parametrize("rest", ["alasan yang jelas.", "tanggapan dari PPID sampai kini."])
+def test_a_case_description_wrapping_onto_a_label_word_keeps_its_rest(rest: str) -> None:
+    first = "Permohonan tanggal 1 September 2026 belum dijawab"
+    form = PERKI_FORM.replace(
+        f"{first}\nsampai batas waktu sepuluh hari kerja.", f"{first}\n{rest}"
+    )
+    doc = objection_from_lines(lines_of(form))
+    assert doc.fields["case_description"] == f"{first} {rest}"
+
+
 def test_every_found_value_has_a_box_on_its_page() -> None:
     doc = objection_from_lines(lines_of(PERKI_FORM, page=2))
     for name in ("applicant.name", "applicant.nik", "applicant.address", "reasons", "date"):
