@@ -21,7 +21,10 @@ from parsers.regions import Region, Snap, children, letters, region, respell, sn
 LEAST_ALIKE = {"province": 0.75, "regency": 0.75, "district": 0.8, "village": 0.8}
 UNLISTED = 0.55  # ceiling for a place the list does not know (misread, or a new region)
 DISAGREES = 0.5  # ceiling for a place and a NIK that name different regions
-CORRECTED = 0.85  # ceiling for a place whose letters the list repaired
+CORRECTED = 0.85  # ceiling for a place whose letters the list repaired, with a witness
+GUESSED = 0.65  # ceiling for one repaired among look-alikes, nothing else to confirm it
+# Levels whose names are few and unlike each other: a repair among them needs no witness.
+_FEW_NAMES = ("province", "regency")
 # The words a card's regency line opens with, as printed, and what they are.
 _REGENCY_WORDS = (("KABUPATEN", False), ("KAB", False), ("KOTA", True))
 _PROVINCE_WORD = "PROVINSI"
@@ -156,7 +159,8 @@ def weigh_places(
             confidence[name] = min(confidence[name], UNLISTED)
             continue
         if not found.exact:
-            confidence[name] = min(confidence[name], CORRECTED)
+            witnessed = level in _FEW_NAMES or codes.get(level) == found.region.code
+            confidence[name] = min(confidence[name], CORRECTED if witnessed else GUESSED)
         if codes and level in codes and codes[level] != found.region.code:
             confidence[name] = min(confidence[name], DISAGREES)
             warnings.append(

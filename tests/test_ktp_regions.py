@@ -69,6 +69,21 @@ def test_a_place_the_nik_contradicts_or_the_list_lacks_is_never_sure() -> None:
     assert any("NIK names" in w for w in warnings)
 
 
+def test_a_village_the_list_repaired_has_no_witness_and_is_never_sure() -> None:
+    fields = {
+        "province": "KALIMANTAN BARAT",
+        "regency": "KABUPATEN SAMBAS",
+        "district": "SAMBA5",  # repaired, and the NIK's 610101 names the same district
+        "village": "LUBUK DAGAN6",  # repaired among its district's villages, nothing to check it
+    }
+    confidence = dict.fromkeys(fields, 0.95)
+    places = snap_places(fields)
+    assert places.found["village"].region.name == "Lubuk Dagang"
+    assert weigh_places(places, "6101011708850421", confidence, [])
+    assert 0.7 <= confidence["district"] < 0.9
+    assert confidence["village"] < 0.7
+
+
 def _row(y: int, *texts: str) -> list[Word]:
     words, x = [], 20
     for text in texts:
