@@ -292,3 +292,41 @@ def test_two_senders_at_once_send_each_notice_once() -> None:
             thread.join()
     assert sorted(r.number for r in results) == sorted(numbers)
     assert len(server.messages) == 4
+
+
+def test_the_staff_see_a_notice_that_did_not_go_out_and_send_it_again() -> None:
+    from fastapi.testclient import TestClient
+
+    from ppid.web import auth
+    from ppid.web.app import create_app
+    from tests.test_web import CSRF, PASSWORD, login
+
+    settings = _settings(free_port())  # nobody listens: the first send fails
+    sessions = open_db(settings)
+    number = _register(sessions, settings, EMAIL)
+    issue_receipt(IntakeContext.open(settings), number)
+    assert notices.send_due(settings, sessions)[0].outcome == "failed"
+    auth.set_password_cost(1, 1024)
+    try:
+        with sessions() as session, session.begin():
+            auth.add_user(session, "petugas1", "petugas", PASSWORD, "Petugas Uji")
+            case_id = get_case(session, number).id
+        client = TestClient(create_app(settings), base_url="https://testserver")
+        assert login(client, "petugas1") == 200
+        page = client.get(f"/kasus/{case_id}")
+    finally:
+        auth.set_password_cost(3, 65536)
+    assert "Pemberitahuan ke pemohon belum terkirim" in page.text
+    assert "Connection" not in page.text  # the server's error stays in the log
+    [notice] = _notices(sessions)
+    token = CSRF.search(page.text)
+    assert token is not None
+    again = client.post(
+        f"/kasus/{case_id}/pemberitahuan/{notice.id}",
+        data={"csrf": token.group(1)},
+        follow_redirects=False,
+    )
+    assert again.status_code == 303
+    assert [e.action for e in _events(sessions, number, "notice_retry")] == ["notice_retry"]
+    with sessions() as session:
+        assert session.get_one(Notice, notice.id).next_attempt_at is None  # due at once

@@ -215,6 +215,9 @@ MATRIX: dict[tuple[str, str], dict[str, int | str]] = {
     ("GET", "/arsip"): _row(LOGIN, OK, OK, OK, OK, OK),
     ("GET", "/kasus/{case_id}"): _row(LOGIN, OK, OK, OK, OK, OK),
     ("POST", "/kasus/{case_id}/langkah"): _row(LOGIN, *[MISSING] * 3, FORBIDDEN, FORBIDDEN),
+    ("POST", "/kasus/{case_id}/pemberitahuan/{notice_id}"): _row(
+        LOGIN, MISSING, FORBIDDEN, FORBIDDEN, FORBIDDEN, MISSING
+    ),
     ("POST", "/kasus/{case_id}/pratinjau"): _row(LOGIN, *[MISSING] * 3, FORBIDDEN, FORBIDDEN),
     ("GET", "/kasus/{case_id}/paket"): _row(LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, OK),
     ("GET", "/dokumen/{document_id}"): _row(LOGIN, OK, OK, OK, FORBIDDEN, OK),  # the KTP scan
@@ -258,7 +261,9 @@ def _request(w: World, method: str, path: str, who: str) -> tuple[str, dict[str,
     """A concrete URL and form for a declared route, as `who` would send it."""
     # a POST names a case that does not exist: an admitted role gets 404, and nothing changes
     case_id = w.case_id if method == "GET" else 999999
-    url = path.format(case_id=case_id, document_id=w.ktp_doc, intake_id=w.intake_file)
+    url = path.format(
+        case_id=case_id, document_id=w.ktp_doc, intake_id=w.intake_file, notice_id=999999
+    )
     if path == "/static":
         url += "/" + _a_static_file()
     elif path.endswith("/potongan"):

@@ -18,13 +18,14 @@ from starlette.background import BackgroundTask
 from starlette.datastructures import FormData
 
 from ppid.archive.sequences import DIRECT_STEP
-from ppid.casework import dip
+from ppid.casework import dip, notices
 from ppid.casework.workflow import advance
 from ppid.core.db import begin_write, write_session
 from ppid.core.errors import ForbiddenError, NotFoundError
-from ppid.core.models import Case, CaseDocument, User
+from ppid.core.models import Case, CaseDocument, NoticeStatus, User
 from ppid.core.paths import crop_cache
 from ppid.core.vocabulary import (
+    DOCUMENT_LABELS,
     REASON_TEXTS,
 )
 from ppid.runtime.steps import take_step as take_sop_step
@@ -42,6 +43,7 @@ from ppid.web.deps import (
     AnyUser,
     ArchivistUser,
     CheckedForm,
+    DeskUser,
     WebContext,
     can_see_nik,
     client_of,
@@ -85,6 +87,7 @@ def case_page(request: Request, case_id: int, user: AnyUser) -> Response:
             "history": history_rows(ctx, case, user),
             "pasal17": _pasal17(),
             "package": user.role in ("arsiparis", "admin"),
+            "unsent_notices": unsent_rows(session, case.id),
         }
     return page(request, "case.html", f"Keberatan {case.number}", **context)
 
@@ -150,6 +153,29 @@ def preview(
         media_type="application/pdf",
         headers={"Content-Disposition": 'inline; filename="pratinjau-surat.pdf"'},
     )
+
+
+def unsent_rows(session: Session, case_id: int) -> list[dict[str, Any]]:
+    """Notices to the applicant that did not go out yet, in words (the mail server's own error
+    stays in the log and the case history's data)."""
+    rows = []
+    for notice in notices.unsent(session, case_id):
+        label = DOCUMENT_LABELS.get(notice.kind, DOCUMENT_LABELS["other"])
+        refused = notice.status == NoticeStatus.FAILED
+        rows.append(
+            {"id": notice.id, "label": label, "attempts": notice.attempts, "refused": refused}
+        )
+    return rows
+
+
+@router.post("/kasus/{case_id}/pemberitahuan/{notice_id}")
+def send_notice_again(
+    request: Request, case_id: int, notice_id: int, form: CheckedForm, user: DeskUser
+) -> Response:
+    """A notice that did not go out, sent again now (after the address was corrected, say)."""
+    with write_session(web(request).sessions) as session:
+        notices.send_again(session, notice_id, case_id, user.username)
+    return RedirectResponse(f"/kasus/{case_id}", status_code=303)
 
 
 @router.get("/kasus/{case_id}/paket")
