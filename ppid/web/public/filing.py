@@ -176,7 +176,7 @@ async def file_objection(request: Request, form: CheckedForm) -> Response:
             ingest_web, intake, fields, card, others, REGISTER_SUBMISSION
         )
     except BadInputError as refusal:
-        log.info("public filing refused: %s", refusal.message)
+        log.info("public filing refused: %s", refusal.code)  # no file names, no NIK
         return _form_page(request, values, {"ktp": refusal.text}, status_code=400)
     ctx.filings.admit(FILING, client)  # counts filings per client and hour
     if not outcome.register_number:
