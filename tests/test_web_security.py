@@ -770,3 +770,46 @@ def test_even_an_unexpected_error_carries_the_security_headers(world: World) -> 
     _assert_security_headers(response)
     for path in ("/tidak-ada", "/static/tidak-ada.css", "/health", "/masuk"):
         _assert_security_headers(world.clients["anonim"].get(path))
+
+
+ODD_VALUES = ("99999999999999999999999", "9223372036854775808", "-1", "0", "abc", "%00", "1e9")
+ODD_QUERIES = ("hal", "d", "f", "q", "tahun", "status", "lanjut", "pesan", "unduh")
+ODD_ASKERS = ("anonim", "petugas", "arsiparis", "admin")  # between them, every route admitted
+
+
+def test_no_address_answers_a_server_error(world: World) -> None:
+    """Every GET route with each of its path values and query values replaced by odd ones (a
+    number too large for the database, a negative, a word, a NUL), as every role: a plain
+    answer, never a 500."""
+    failures = []
+    for method, path in app_routes(world.app):
+        if method != "GET":
+            continue
+        urls = {re.sub(r"\{[^}]+\}", value, path) for value in ODD_VALUES}
+        base = path.format(case_id=world.case_id, document_id=world.ktp_doc, intake_id=1)
+        urls |= {f"{base}?{name}={value}" for name in ODD_QUERIES for value in ODD_VALUES[:5:4]}
+        for who in ODD_ASKERS:
+            for url in sorted(urls):
+                try:
+                    status = world.clients[who].get(url).status_code
+                except Exception as error:  # raised out of the app: what a 500 hides
+                    failures.append(f"{who} {url}: {type(error).__name__}")
+                    continue
+                if status >= 500:
+                    failures.append(f"{who} {url}: {status}")
+    assert failures == [], "\n".join(failures)
+
+
+def test_the_desk_shows_only_notices_it_wrote_itself(world: World) -> None:
+    """A link with `?pesan=` written by anyone used to show its words as an official notice."""
+    petugas = world.clients["petugas"]
+    forged = "Pengumuman resmi: kirim kata sandi Anda ke admin@contoh.test"
+    assert "Pengumuman resmi" not in petugas.get(f"/meja?pesan={forged}").text
+    assert world.settings.quarantine is not None
+    (world.settings.quarantine / "uji-pesan.pdf").write_bytes(b"%PDF-1.4 uji")
+    token = CSRF.search(petugas.get("/meja").text).group(1)  # type: ignore[union-attr]
+    moved = petugas.post("/meja/ulangi", data={"berkas": "uji-pesan.pdf", "csrf": token})
+    assert moved.status_code == SEE_OTHER
+    assert "uji-pesan.pdf dipindahkan kembali" in petugas.get(moved.headers["location"]).text
+    altered = moved.headers["location"].replace("uji-pesan", "surat-palsu")
+    assert "dipindahkan kembali" not in petugas.get(altered).text

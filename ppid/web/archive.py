@@ -128,7 +128,7 @@ def archive(
 ) -> Response:
     ctx = web(request)
     filters = Filters(
-        year=_int_or_none(tahun),
+        year=_int_or_none(tahun) if len(tahun) <= 4 else None,  # a year the calendar has
         status=status or None,
         reason=alasan or None,
         decision=keputusan or None,

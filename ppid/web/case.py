@@ -44,6 +44,7 @@ from ppid.web.deps import (
     ArchivistUser,
     CheckedForm,
     DeskUser,
+    RecordId,
     WebContext,
     can_see_nik,
     client_of,
@@ -68,7 +69,7 @@ router = APIRouter()
 
 
 @router.get("/kasus/{case_id}", response_class=HTMLResponse)
-def case_page(request: Request, case_id: int, user: AnyUser) -> Response:
+def case_page(request: Request, case_id: RecordId, user: AnyUser) -> Response:
     ctx = web(request)
     with ctx.sessions() as session:
         case = load_case(session, case_id)
@@ -95,7 +96,7 @@ def case_page(request: Request, case_id: int, user: AnyUser) -> Response:
 @router.post("/kasus/{case_id}/langkah")
 def take_step(
     request: Request,
-    case_id: int,
+    case_id: RecordId,
     form: CheckedForm,
     user: ActorUser,
 ) -> Response:
@@ -124,7 +125,7 @@ def take_step(
 @router.post("/kasus/{case_id}/pratinjau")
 def preview(
     request: Request,
-    case_id: int,
+    case_id: RecordId,
     form: CheckedForm,
     user: ActorUser,
 ) -> Response:
@@ -170,7 +171,7 @@ def unsent_rows(session: Session, case_id: int) -> list[dict[str, Any]]:
 
 @router.post("/kasus/{case_id}/pemberitahuan/{notice_id}")
 def send_notice_again(
-    request: Request, case_id: int, notice_id: int, form: CheckedForm, user: DeskUser
+    request: Request, case_id: RecordId, notice_id: RecordId, form: CheckedForm, user: DeskUser
 ) -> Response:
     """A notice that did not go out, sent again now (after the address was corrected, say)."""
     with write_session(web(request).sessions) as session:
@@ -181,7 +182,7 @@ def send_notice_again(
 @router.get("/kasus/{case_id}/paket")
 def package(
     request: Request,
-    case_id: int,
+    case_id: RecordId,
     user: ArchivistUser,
 ) -> Response:
     """The case's bags as one ZIP: as kept (logged) for who may see full NIKs, else redacted."""
@@ -204,7 +205,7 @@ def package(
 
 @router.get("/dokumen/{document_id}")
 def document_file(
-    request: Request, user: AnyUser, document_id: int, unduh: bool = False
+    request: Request, user: AnyUser, document_id: RecordId, unduh: bool = False
 ) -> Response:
     served = serve_document(request, user, document_id, "berkas")
     inline = served.media_type in INLINE_TYPES and not unduh
@@ -226,7 +227,9 @@ def document_file(
 
 
 @router.get("/dokumen/{document_id}/potongan")
-def document_crop(request: Request, document_id: int, d: int, f: str, user: AnyUser) -> Response:
+def document_crop(
+    request: Request, document_id: RecordId, d: int, f: str, user: AnyUser
+) -> Response:
     """The piece of a scan a field was read from; a NIK's only for who may see full NIKs, and
     for anyone else every NIK on the page is blacked out before the piece is cut."""
     if f.endswith("nik") and not can_see_nik(user):

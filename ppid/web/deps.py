@@ -14,6 +14,7 @@ from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from fastapi import Path as PathValue
 from fastapi.responses import Response
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.datastructures import FormData
@@ -156,6 +157,11 @@ ActorUser = Annotated[User, Depends(require(WebRole.PETUGAS, WebRole.BIDANG, Web
 ArchivistUser = Annotated[User, Depends(require(WebRole.ARSIPARIS, WebRole.ADMIN))]
 AdminUser = Annotated[User, Depends(require(WebRole.ADMIN))]
 CheckedForm = Annotated[FormData, Depends(checked_form)]
+
+# An id in a URL: a number the database can hold (SQLite's INTEGER is 64-bit; a larger one
+# made the driver raise), anything else is a bad address, never a server error.
+MAX_RECORD_ID = 2**63 - 1
+RecordId = Annotated[int, PathValue(ge=1, le=MAX_RECORD_ID)]
 
 
 def can_see_nik(user: User) -> bool:

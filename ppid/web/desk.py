@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import logging
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
@@ -17,12 +20,21 @@ from ppid.core.errors import BadInputError, ConflictError, NotFoundError
 from ppid.core.files import sha256_file
 from ppid.core.messages import notice
 from ppid.core.models import IntakeFile
+from ppid.core.signing import sign, verify
 from ppid.intake.desk import attach_submission, dismiss_submission, retry_quarantined
 from ppid.intake.inbox import list_quarantine
 from ppid.intake.ledger import IntakeContext
 from ppid.intake.pairing import pending_submissions, submission_files
 from ppid.web import auth
-from ppid.web.deps import CheckedForm, DeskUser, WebContext, client_of, web
+from ppid.web.deps import (
+    MAX_RECORD_ID,
+    CheckedForm,
+    DeskUser,
+    RecordId,
+    WebContext,
+    client_of,
+    web,
+)
 from ppid.web.files import INLINE_TYPES, archived_file
 from ppid.web.pages import page, waktu
 
@@ -65,7 +77,7 @@ def quarantine_rows(ctx: WebContext) -> list[dict[str, str]]:
 
 def _int(form: FormData, name: str) -> int:
     value = str(form.get(name, ""))
-    if not value.isdigit():
+    if not value.isdigit() or int(value) > MAX_RECORD_ID:
         raise BadInputError("desk.choose_submission", name=name)
     return int(value)
 
@@ -79,7 +91,7 @@ def desk(request: Request, user: DeskUser) -> Response:
         "Meja penerimaan",
         pending=pending_rows(ctx),
         quarantine=quarantine_rows(ctx),
-        message=request.query_params.get("pesan", ""),
+        message=_signed_notice(request),
     )
 
 
@@ -97,7 +109,7 @@ def attach(
         if outcome.register_number
         else notice("desk.waiting", reason=outcome.reason)
     )
-    return RedirectResponse(f"/meja?pesan={_q(text)}", status_code=303)
+    return _back_with_notice(request, text)
 
 
 @router.post("/meja/bukan-keberatan")
@@ -112,7 +124,7 @@ def dismiss(
         user.username,
         str(form.get("catatan", "")),
     )
-    return RedirectResponse(f"/meja?pesan={_q(notice('desk.dismissed'))}", status_code=303)
+    return _back_with_notice(request, notice("desk.dismissed"))
 
 
 @router.post("/meja/ulangi")
@@ -123,11 +135,11 @@ def retry(
 ) -> Response:
     moved = retry_quarantined(web(request).settings, str(form.get("berkas", "")))
     text = notice("desk.retried", name=moved.name)
-    return RedirectResponse(f"/meja?pesan={_q(text)}", status_code=303)
+    return _back_with_notice(request, text)
 
 
 @router.get("/meja/berkas/{intake_id}")
-def intake_file(request: Request, intake_id: int, user: DeskUser) -> Response:
+def intake_file(request: Request, intake_id: RecordId, user: DeskUser) -> Response:
     ctx = web(request)
     with write_session(ctx.sessions) as session:
         row = session.get(IntakeFile, intake_id)
@@ -152,7 +164,23 @@ def intake_file(request: Request, intake_id: int, user: DeskUser) -> Response:
     )
 
 
-def _q(text: str) -> str:
-    from urllib.parse import quote
+NOTICE_PURPOSE = "meja-pesan"
 
-    return quote(text)
+
+def _back_with_notice(request: Request, text: str) -> RedirectResponse:
+    """Back to the desk with what was done; the notice is signed, so a link someone else wrote
+    (`/meja?pesan=…`) cannot put its own words on the desk as an official notice."""
+    token = sign(web(request).settings, NOTICE_PURPOSE, _digest(text))
+    return RedirectResponse("/meja?" + urlencode({"pesan": text, "tanda": token}), 303)
+
+
+def _signed_notice(request: Request) -> str:
+    """The notice of the address if we wrote it, else nothing."""
+    text = request.query_params.get("pesan", "")
+    parts = verify(web(request).settings, NOTICE_PURPOSE, request.query_params.get("tanda"))
+    return text if text and parts == [_digest(text)] else ""
+
+
+def _digest(text: str) -> str:
+    digest = hashlib.sha256(text.encode("utf-8")).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
