@@ -258,6 +258,9 @@ WAYS_OUT: dict[tuple[str, str], Callable[[World], list[Request]]] = {
         (f"/kasus/{w.case_id}/pratinjau", {"decision": "tidak-ada"})
     ],
     ("GET", "/kasus/{case_id}/paket"): lambda w: [(f"/kasus/{w.case_id}/paket", None)],
+    ("POST", "/kasus/{case_id}/pemberitahuan/{notice_id}"): lambda w: [
+        (f"/kasus/{w.case_id}/pemberitahuan/999999", {})
+    ],
     ("GET", "/dokumen/{document_id}"): _documents,
     ("GET", "/dokumen/{document_id}/potongan"): _crops,
     ("GET", "/meja"): lambda w: [("/meja", None)],
