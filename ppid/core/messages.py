@@ -242,6 +242,11 @@ ERRORS: dict[str, Text] = {
         "the register needs SQLite or PostgreSQL, not {dialect}",
     ),
     # settings and the machine
+    "config.secret_key_unusable": Text(
+        "Kunci rahasia aplikasi tidak dapat dipakai; " + ADMIN + ".",
+        "{path} holds no usable secret key; remove it (a new one is made at the next start; "
+        "everyone logs in again) or set secret_key in ppid.toml",
+    ),
     "config.no_working_day": Text(
         "Pengaturan jam kerja tidak memuat satu hari kerja pun; " + ADMIN + ".",
         'working_hours has no working day; set e.g. [working_hours] mon = {{ start = "07:30", '

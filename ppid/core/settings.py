@@ -223,7 +223,8 @@ class Settings(BaseSettings):
     mail: Mail = Field(default_factory=Mail)
     notices: Notices = Field(default_factory=Notices)
     public: Public = Field(default_factory=Public)
-    secret_key: SecretStr = SecretStr("change-me-in-ppid-toml")
+    # Signs sessions, CSRF tokens and links; unset: one made at first start in var/ (secretkey.py).
+    secret_key: SecretStr | None = None
     web_host: str = "127.0.0.1"
     web_port: int = 8000
     # The address people type to reach the web app; "https://…" marks cookies Secure, adds HSTS.

@@ -1,10 +1,10 @@
 """Signed tokens for links and cookies that must not be forged: a purpose, plain parts, an HMAC.
 
-A token is `part.part…` followed by an HMAC-SHA256 of the purpose and the parts under
-`settings.secret_key`, so a link in an e-mail (an applicant's reaction to an answer) or a cookie
-of the public site (the case a browser may follow) can only come from us, and one made for one
-purpose is worthless for another. Parts are never personal data: they travel in URLs and
-cookies.
+A token is `part.part…` followed by an HMAC-SHA256 of the purpose and the parts under the
+secret key (`ppid.core.secretkey`), so a link in an e-mail (an applicant's reaction to an
+answer) or a cookie of the public site (the case a browser may follow) can only come from us,
+and one made for one purpose is worthless for another. Parts are never personal data: they
+travel in URLs and cookies.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import hashlib
 import hmac
 import re
 
+from ppid.core.secretkey import secret_key
 from ppid.core.settings import Settings
 
 _PART = re.compile(r"[A-Za-z0-9_-]{1,64}")
@@ -42,7 +43,7 @@ def verify(settings: Settings, purpose: str, token: str | None) -> list[str] | N
 
 
 def _mac(settings: Settings, purpose: str, parts: list[str]) -> str:
-    key = settings.secret_key.get_secret_value().encode()
+    key = secret_key(settings)
     message = "\x00".join([purpose, *parts]).encode()
     digest = hmac.new(key, message, hashlib.sha256).digest()
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()

@@ -2,7 +2,8 @@
 
 A session is a random token in an HttpOnly cookie; the database keeps only its SHA-256, so a
 copied database cannot be used to log in. CSRF tokens are HMACs of the session token (or of a
-pre-login cookie) under `settings.secret_key`: nothing to store, and useless in another browser.
+pre-login cookie) under the secret key (`ppid.core.secretkey`): nothing to store, and useless
+in another browser.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from ppid.core.errors import BadInputError, ConflictError, NotFoundError
 from ppid.core.models import IdScanView, User, WebSession, utcnow
+from ppid.core.secretkey import secret_key
 from ppid.core.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -205,7 +207,7 @@ def end_session(session: Session, token: str | None) -> None:
 
 def csrf_token(settings: Settings, token: str) -> str:
     """The CSRF token bound to a session (or pre-login) token."""
-    key = settings.secret_key.get_secret_value().encode()
+    key = secret_key(settings)
     return hmac.new(key, b"csrf:" + token.encode(), hashlib.sha256).hexdigest()
 
 
