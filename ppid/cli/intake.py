@@ -21,7 +21,7 @@ def ingest(
 ) -> None:
     """Process the inbox and the mailboxes (or the given files) with the flows `ppid run` serves."""
     from ppid.core.settings import load_settings
-    from ppid.intake.inbox import utf8_name
+    from ppid.intake.inbox import printable, utf8_name
     from ppid.runtime.deployments import load_flow
     from ppid.runtime.prefect_env import use_prefect
     from ppid.runtime.prefect_patches import lean_flow_runs
@@ -43,7 +43,8 @@ def ingest(
             echo_json_line(outcome)
         else:
             detail = outcome.get("register_number") or outcome.get("reason") or ""
-            typer.echo(f"{outcome['outcome']:<12} {outcome['file']}  {detail}")
+            line = f"{outcome['outcome']:<12} {outcome['file']}  {detail}"
+            typer.echo(printable(line))
     if not as_json:
         counts: dict[str, int] = {}
         for outcome in outcomes:
@@ -56,6 +57,7 @@ def ingest(
 def pending(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """Submissions waiting for a missing piece (a form without ID, …), with the reason."""
     from ppid.core.settings import load_settings
+    from ppid.intake.inbox import printable
     from ppid.intake.ledger import IntakeContext
     from ppid.intake.pairing import pending_submissions
 
@@ -66,15 +68,16 @@ def pending(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -
     if not rows:
         typer.echo("Tidak ada pengajuan yang menunggu.")
     for row in rows:
-        typer.echo(f"#{row['id']}  {row['since'][:16]}  {', '.join(row['files'])}")
-        typer.echo(f"      {row['reason']}")
+        names = printable(", ".join(row["files"]))
+        typer.echo(f"#{row['id']}  {row['since'][:16]}  {names}")
+        typer.echo(f"      {printable(row['reason'])}")
 
 
 @commands.command()
 def quarantine(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """Files that could not be processed, with the reason; move one back into the inbox to retry."""
     from ppid.core.settings import load_settings
-    from ppid.intake.inbox import list_quarantine
+    from ppid.intake.inbox import list_quarantine, printable
 
     settings = load_settings()
     assert settings.quarantine is not None
@@ -85,7 +88,7 @@ def quarantine(as_json: bool = typer.Option(False, "--json", help="Print JSON.")
     if not rows:
         typer.echo("Karantina kosong.")
     for row in rows:
-        typer.echo(f"{row['file']}\n      {row['reason']}")
+        typer.echo(f"{printable(row['file'])}\n      {printable(row['reason'])}")
 
 
 @desk_app.command("attach")
