@@ -17,8 +17,8 @@ import logging
 import re
 import subprocess
 import tempfile
-import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Literal
 
@@ -209,26 +209,51 @@ def _word_regions(path: Path, niks: set[str]) -> list[Region]:
     except (OSError, subprocess.SubprocessError):
         return []
     found = []
-    root = ElementTree.fromstring(_xhtml(done.stdout))
-    for number, page in enumerate(root.iter("page"), start=1):
-        words = [_word(w) for w in page.iter("word")]
+    pages = _bbox_pages(done.stdout.decode("utf-8", errors="replace"))
+    for number, words in enumerate(pages, start=1):
         for line in _lines([w for w in words if any(c.isdigit() for c in w[0])]):
             found += [Region(number, box) for box in _numbers_holding_a_nik(line, niks)]
     return found
 
 
-def _xhtml(data: bytes) -> str:
-    text = data.decode("utf-8", errors="replace")
-    text = re.sub(r"<!DOCTYPE[^>]*>", "", text)
-    return re.sub(r'\sxmlns="[^"]*"', "", text, count=1)
-
-
 Word = tuple[str, tuple[float, float, float, float]]
 
 
-def _word(element: ElementTree.Element) -> Word:
-    box = tuple(float(element.get(k, 0)) for k in ("xMin", "yMin", "xMax", "yMax"))
-    return element.text or "", box  # type: ignore[return-value]
+class _BboxReader(HTMLParser):
+    """The words of `pdftotext -bbox` output, page by page (an HTML parser: no XML entities or
+    external references are ever resolved)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.pages: list[list[Word]] = []
+        self._box: tuple[float, float, float, float] | None = None
+        self._text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "page":
+            self.pages.append([])
+        elif tag == "word" and self.pages:
+            values = dict(attrs)
+            self._box = tuple(  # type: ignore[assignment]
+                float(values.get(k) or 0) for k in ("xmin", "ymin", "xmax", "ymax")
+            )
+            self._text = []
+
+    def handle_data(self, data: str) -> None:
+        if self._box is not None:
+            self._text.append(data)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "word" and self._box is not None:
+            self.pages[-1].append(("".join(self._text).strip(), self._box))
+            self._box = None
+
+
+def _bbox_pages(text: str) -> list[list[Word]]:
+    reader = _BboxReader()
+    reader.feed(text)
+    reader.close()
+    return reader.pages
 
 
 def _lines(words: list[Word]) -> list[list[Word]]:
