@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 import struct
 import warnings
 from collections.abc import Iterator
 
 from pypdf import PdfReader
 from pypdf.errors import FileNotDecryptedError, LimitReachedError, PyPdfError
-from pypdf.generic import IndirectObject
+from pypdf.generic import IndirectObject, StreamObject
 
 from parsers.files import FIX_HINT, bomb_message, corrupt_message, password_message
 from parsers.model import ExtractionError, ExtractionLimits
@@ -133,12 +134,14 @@ def check_images(reader: PdfReader, name: str, limits: ExtractionLimits) -> None
     """Refuse an embedded image with more pixels than the limit, from its header alone.
 
     A page can show a 20000×20000 image squeezed onto A4: tiny on disk (it compresses to
-    nothing), but poppler would decode all of it to draw the page. Form XObjects are searched
-    too, a few levels deep (they can nest images).
+    nothing), but poppler would decode all of it to draw the page. Every place a page can hold
+    an image is searched: its resources, form XObjects, patterns and Type 3 fonts at any depth
+    up to MAX_XOBJECT_DEPTH, the appearance streams of its annotations, and inline images
+    (`BI … ID`) in any of their drawing instructions.
     """
     try:
         for number, page in enumerate(reader.pages, start=1):
-            for width, height in _image_sizes(page.get("/Resources"), depth=0, seen=set()):
+            for width, height in _page_image_sizes(page):
                 if width * height > limits.max_pixels:
                     raise ExtractionError(
                         f"{name}: page {number} holds an image of {width}×{height} pixels, over "
@@ -151,23 +154,65 @@ def check_images(reader: PdfReader, name: str, limits: ExtractionLimits) -> None
         raise ExtractionError(corrupt_message(name, error)) from error
 
 
+def _page_image_sizes(page: dict) -> Iterator[tuple[int, int]]:  # type: ignore[type-arg]
+    seen: set[int] = set()
+    yield from _image_sizes(page.get("/Resources"), depth=0, seen=seen)
+    contents = _resolved(page.get("/Contents"))
+    for stream in contents if isinstance(contents, list) else [contents]:
+        yield from _inline_image_sizes(_resolved(stream))
+    annotations = _resolved(page.get("/Annots"))
+    for annotation in annotations if isinstance(annotations, list) else []:
+        annotation = _resolved(annotation)
+        appearances = _resolved(annotation.get("/AP")) if isinstance(annotation, dict) else None
+        for state in appearances.values() if isinstance(appearances, dict) else []:
+            state = _resolved(state)  # a stream, or a dictionary of streams by state
+            if isinstance(state, StreamObject):
+                yield from _xobject_sizes(state, depth=1, seen=seen)
+            elif isinstance(state, dict):
+                for stream in state.values():
+                    yield from _xobject_sizes(_resolved(stream), depth=1, seen=seen)
+
+
 def _image_sizes(resources: object, depth: int, seen: set[int]) -> Iterator[tuple[int, int]]:
     resources = _resolved(resources)
     if not isinstance(resources, dict) or depth > MAX_XOBJECT_DEPTH:
         return
-    xobjects = _resolved(resources.get("/XObject"))
-    if not isinstance(xobjects, dict):
+    for kind in ("/XObject", "/Pattern", "/Font"):
+        named = _resolved(resources.get(kind))
+        for value in named.values() if isinstance(named, dict) else []:
+            yield from _xobject_sizes(_resolved(value), depth, seen)
+
+
+def _xobject_sizes(thing: object, depth: int, seen: set[int]) -> Iterator[tuple[int, int]]:
+    """An image's size, or the images inside anything that draws (a form, a tiling pattern, a
+    Type 3 font, an appearance stream): its resources and its inline images."""
+    if not isinstance(thing, dict) or id(thing) in seen or depth > MAX_XOBJECT_DEPTH:
         return
-    for value in xobjects.values():
-        xobject = _resolved(value)
-        if not isinstance(xobject, dict) or id(xobject) in seen:
-            continue
-        seen.add(id(xobject))
-        if xobject.get("/Subtype") == "/Image":
-            width, height = _resolved(xobject.get("/Width")), _resolved(xobject.get("/Height"))
-            yield int(width or 0), int(height or 0)  # type: ignore[call-overload]
-        elif xobject.get("/Subtype") == "/Form":
-            yield from _image_sizes(xobject.get("/Resources"), depth + 1, seen)
+    seen.add(id(thing))
+    if thing.get("/Subtype") == "/Image":
+        width, height = _resolved(thing.get("/Width")), _resolved(thing.get("/Height"))
+        yield int(width or 0), int(height or 0)  # type: ignore[call-overload]
+        return
+    if "/Resources" in thing:
+        yield from _image_sizes(thing.get("/Resources"), depth + 1, seen)
+    if isinstance(thing, StreamObject):
+        yield from _inline_image_sizes(thing)
+
+
+_INLINE_IMAGE = re.compile(rb"(?<![^\s\[\]()<>{}/%])BI\s(.{0,2000}?)\sID[\s]", re.DOTALL)
+_INLINE_SIZE = re.compile(rb"/(W|Width|H|Height)\s+(\d{1,9})")
+
+
+def _inline_image_sizes(stream: object) -> Iterator[tuple[int, int]]:
+    """The sizes declared by inline images (`BI /W … /H … ID`) in drawing instructions."""
+    if not isinstance(stream, StreamObject):
+        return
+    data = stream.get_data()
+    if b"BI" not in data:
+        return
+    for found in _INLINE_IMAGE.finditer(data):
+        size = {k[:1]: int(v) for k, v in _INLINE_SIZE.findall(found.group(1))}
+        yield size.get(b"W", 0), size.get(b"H", 0)
 
 
 def _resolved(value: object) -> object:
