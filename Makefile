@@ -85,9 +85,9 @@ torture: setup
 BENCH_QUICK := "extract.py --count 2" "intake.py --pairs 3 --bundles 2 --lone-ktp 2" \
 	"render.py --quick" "search.py --quick" "fixity.py --quick" "memory.py --quick" \
 	"ocr_compare.py --quick" "load.py --files 12 --idle-seconds 20" "cli.py --runs 3 --cases 20" \
-	"public.py --quick"
+	"filing.py --quick"
 BENCH_FULL := extract.py intake.py render.py search.py fixity.py memory.py ocr_compare.py \
-	"load.py --files 200" cli.py public.py
+	"load.py --files 200" cli.py filing.py
 bench: setup
 	@for b in $(if $(FULL),$(BENCH_FULL),$(BENCH_QUICK)); do echo "== bench/$$b"; \
 		$(VENV)/bin/python bench/$$b || exit 1; done

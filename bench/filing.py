@@ -1,6 +1,6 @@
 """Public site benchmark: from pressing "Kirim" to the register number and the receipt PDF.
 
-    .venv/bin/python bench/public.py [--filings 6] [--quick]
+    .venv/bin/python bench/filing.py [--filings 6] [--quick]
 
 A throw-away home and SQLite register; each filing is the objection form of a committed KTP
 sample's invented person with that KTP as a phone photo (re-encoded per filing, so no two
