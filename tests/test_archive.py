@@ -460,13 +460,14 @@ def _to_signature(ctx: IntakeContext, number: str) -> None:
 
     with ctx.sessions() as session, session.begin():
         workflow.start(session, ctx.settings, _case(session, number))
-    for role, decision, note in (
-        ("petugas", "forward", None),
-        ("bidang", "recommend", "Permohonan awal sudah dijawab"),
-        ("atasan", "dismiss", "Informasi telah diberikan lengkap pada 10 November 2026"),
+    reasons = {"letter_text": "Informasi telah diberikan lengkap pada 10 November 2026"}
+    for role, decision, note, data in (
+        ("petugas", "forward", None, None),
+        ("bidang", "recommend", "Permohonan awal sudah dijawab", None),
+        ("atasan", "dismiss", None, reasons),
     ):
         workflow.advance_number(
-            ctx.sessions, ctx.settings, number, role, f"{role}-uji", decision, note
+            ctx.sessions, ctx.settings, number, role, f"{role}-uji", decision, note, data
         )
 
 

@@ -52,13 +52,24 @@ ROLES = {
     "signed": "petugas",
     "dispute": "petugas",
 }
+# Internal notes (kept in the history, printed nowhere for the applicant) ...
 NOTES = {
     "recommend": "Keberatan berdasar",
-    "order": "Siapkan jawaban",
-    "dismiss": "Permohonan awal telah dijawab lengkap pada 10 November 2026",
-    "exempt": "Membuka rekening anggota merugikan privasi lebih besar daripada manfaatnya",
+    "order": "Catatan atasan untuk berkas saja",
+    "dismiss": "Catatan atasan: sudah dibahas di rapat",
+    "send": "Disetujui, kirim kepada pemohon.",
+    "exempt": "Catatan bidang tentang rekening anggota",
     "not_held": "Dokumen tidak pernah dibuat oleh Dinas",
     "signed": "Salinan bertanda tangan diserahkan langsung ke meja layanan",
+}
+# ... and what each step's letter prints, typed apart from the note.
+PRINTED = {
+    "order": {"letter_text": "Siapkan jawaban"},
+    "dismiss": {"letter_text": "Permohonan awal telah dijawab lengkap pada 10 November 2026"},
+    "exempt": {
+        "pasal17": "h",
+        "consequence": "Membuka rekening anggota merugikan privasi lebih besar daripada manfaatnya",
+    },
 }
 
 
@@ -94,7 +105,7 @@ def office(tmp_path_factory: pytest.TempPathFactory, module_database_url: str) -
         numbers[branch] = _register(sessions, settings, names[branch])
         for day, decision in zip(WORKDAYS, decisions, strict=False):
             data = {"dip_items": [item]} if decision == "available" else {}
-            data |= {"pasal17": "h"} if decision == "exempt" else {}
+            data |= PRINTED.get(decision, {})
             parameters = {
                 "number": numbers[branch],
                 "role": ROLES[decision],
@@ -204,7 +215,7 @@ def test_answer_that_overturns_lists_the_items_and_the_release_period(
 def test_answer_that_upholds_gives_the_written_reasons(office: dict[str, Any]) -> None:
     text = text_of(letter(office, "dismissed", "tanggapan"))
     assert "MENOLAK KEBERATAN DAN MENGUATKAN KEPUTUSAN PPID" in text
-    assert NOTES["dismiss"] in text
+    assert PRINTED["dismiss"]["letter_text"] in text
     assert "Sdr. Dewi Contoh" in text
     assert "Pasal 36 ayat (3)" in text
     assert "sampai dengan Rabu, 23 Desember 2026" in text  # 14 working days after Thu 3 Dec
@@ -218,7 +229,7 @@ def test_rejection_as_exempt_states_ground_consequence_and_right_to_dispute(
     assert "Sdr. Budi Contoh" in text
     assert "TIDAK DAPAT DIBERIKAN" in text
     assert "Pasal 17 huruf h" in text and "mengungkap rahasia pribadi" in text
-    assert "Uji konsekuensi" in text and NOTES["exempt"] in text
+    assert "Uji konsekuensi" in text and PRINTED["exempt"]["consequence"] in text
     assert "Komisi Informasi Provinsi Kalimantan Barat" in text
     assert "14 (empat belas) hari kerja" in text
 
@@ -229,6 +240,16 @@ def test_rejection_as_not_held_says_so(office: dict[str, Any]) -> None:
     assert "belum dikuasai atau didokumentasikan" in text
     assert "Pasal 17 huruf" not in text
     assert "Sdr. Sari Contoh" in text
+
+
+def test_no_letter_prints_an_internal_note(office: dict[str, Any]) -> None:
+    settings = office["settings"]
+    with office["sessions"]() as session:
+        for number in office["numbers"].values():
+            for document in get_case(session, number).documents:
+                text = text_of(settings.archive / document.path)
+                leaked = [n for k, n in NOTES.items() if k != "recommend" and n in text]
+                assert leaked == [], (document.path, leaked)
 
 
 def test_letters_are_archival_pdfs(office: dict[str, Any]) -> None:

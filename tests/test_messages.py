@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import ppid
-from ppid.casework.sop import NOTE_NEEDED
+from ppid.casework.sop import LETTER_TEXT, NOTE_NEEDED
 from ppid.core import errors, messages
 from ppid.core.errors import BadInputError, PpidError
 from ppid.core.messages import (
@@ -30,6 +30,8 @@ PASS_THROUGH = {
     ("ppid/core/errors.py", "_rebuild"),
     ("ppid/runtime/steps.py", "_plain_error"),
     ("ppid/casework/history.py", "require_note"),  # its callers' codes: checked below
+    ("ppid/casework/history.py", "require_letter_text"),
+    ("ppid/casework/checks.py", "step_problems"),  # NOTE_NEEDED's and LETTER_TEXT's: below
 }
 
 
@@ -78,7 +80,8 @@ def code_arguments() -> list[tuple[str, int, str]]:
     for path in SOURCES:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             called = isinstance(node, ast.Call) and getattr(node.func, "id", None)
-            if called == "require_note" and isinstance(node.args[1], ast.Constant):
+            handed = called in ("require_note", "require_letter_text")
+            if handed and isinstance(node.args[1], ast.Constant):
                 found.append((path.name, node.lineno, node.args[1].value))
     return found
 
@@ -108,6 +111,7 @@ def test_every_error_raised_names_a_catalogue_entry_with_the_values_its_texts_us
         if given != wanted:
             problems.append(f"{path}:{line}: {code} takes {sorted(wanted)}, got {sorted(given)}")
     handed = [*code_arguments(), *(("sop.py", 0, code) for code in NOTE_NEEDED.values())]
+    handed += [("sop.py", 0, code) for code in LETTER_TEXT.values() if code]
     for path, line, code in handed:
         if code not in ERRORS or placeholders(ERRORS[code].id) | placeholders(ERRORS[code].en):
             problems.append(f"{path}:{line}: {code!r} must be a catalogue entry without values")

@@ -257,6 +257,9 @@ WAYS_OUT: dict[tuple[str, str], Callable[[World], list[Request]]] = {
     ("POST", "/kasus/{case_id}/pratinjau"): lambda w: [
         (f"/kasus/{w.case_id}/pratinjau", {"decision": "tidak-ada"})
     ],
+    ("POST", "/kasus/{case_id}/perbaikan"): lambda w: [  # refused: the page again, input kept
+        (f"/kasus/{w.case_id}/perbaikan", {"keterangan": ""})
+    ],
     ("GET", "/kasus/{case_id}/paket"): lambda w: [(f"/kasus/{w.case_id}/paket", None)],
     ("POST", "/kasus/{case_id}/pemberitahuan/{notice_id}"): lambda w: [
         (f"/kasus/{w.case_id}/pemberitahuan/999999", {})

@@ -219,6 +219,7 @@ MATRIX: dict[tuple[str, str], dict[str, int | str]] = {
         LOGIN, MISSING, FORBIDDEN, FORBIDDEN, FORBIDDEN, MISSING
     ),
     ("POST", "/kasus/{case_id}/pratinjau"): _row(LOGIN, *[MISSING] * 3, FORBIDDEN, FORBIDDEN),
+    ("POST", "/kasus/{case_id}/perbaikan"): _row(LOGIN, *[MISSING] * 3, FORBIDDEN, FORBIDDEN),
     ("GET", "/kasus/{case_id}/paket"): _row(LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, OK),
     ("GET", "/dokumen/{document_id}"): _row(LOGIN, OK, OK, OK, FORBIDDEN, OK),  # the KTP scan
     ("GET", "/dokumen/{document_id}/potongan"): _row(LOGIN, OK, OK, OK, FORBIDDEN, OK),
@@ -597,7 +598,7 @@ def test_hostile_text_prints_literally_in_the_receipt_and_a_letter(world: World)
         try:
             case = session.get_one(Case, world.hostile_case)
             render_receipt(world.settings, cal, case, out)
-            extra = {"on_time": True, "fulfil_due": "-", "note": note}
+            extra = {"on_time": True, "fulfil_due": "-", "instruction": note}
             on = date(2026, 11, 25)
             letter = issue_letter(
                 session, world.settings, cal, case, "perintah", on=on, actor="uji", extra=extra

@@ -201,7 +201,8 @@ def test_rejected_as_exempt_names_the_pasal_17_ground(
     to_decision(sessions, settings, number)
     step(sessions, settings, number, "atasan", "order", day=2)
     consequence = "Membuka NIK anggota merugikan privasi lebih besar daripada manfaatnya"
-    step(sessions, settings, number, "bidang", "exempt", consequence, {"pasal17": "h"}, day=3)
+    found = {"pasal17": "h", "consequence": consequence}
+    step(sessions, settings, number, "bidang", "exempt", "catatan bidang", found, day=3)
     sent = step(sessions, settings, number, "atasan", "send", day=4)
     assert sent["status"] == "rejected"
     assert sent["letters"][-1].endswith("03-surat-penolakan.pdf")
@@ -220,9 +221,17 @@ def test_exempt_without_ground_or_consequence_is_refused(
     to_decision(sessions, settings, number)
     step(sessions, settings, number, "atasan", "order", day=2)
     with pytest.raises(BadInputError, match="Pasal 17"):
-        step(sessions, settings, number, "bidang", "exempt", "uji", {"pasal17": "z"})
-    with pytest.raises(BadInputError, match="consequence"):
-        step(sessions, settings, number, "bidang", "exempt", None, {"pasal17": "h"})
+        step(
+            sessions,
+            settings,
+            number,
+            "bidang",
+            "exempt",
+            None,
+            {"pasal17": "z", "consequence": "u"},
+        )
+    with pytest.raises(BadInputError, match="consequence"):  # the internal note is not it
+        step(sessions, settings, number, "bidang", "exempt", "uji", {"pasal17": "h"})
     exempt_item = dip_id(sessions, "Pribadi")
     with pytest.raises(BadInputError, match="exempt"):
         step(sessions, settings, number, "bidang", "available", data={"dip_items": [exempt_item]})
@@ -246,11 +255,10 @@ def test_dismissed_by_the_atasan_answers_with_written_reasons(
 ) -> None:
     number = register(sessions, settings)
     to_decision(sessions, settings, number)
-    with pytest.raises(BadInputError, match="reasons"):
-        step(sessions, settings, number, "atasan", "dismiss")
-    result = step(
-        sessions, settings, number, "atasan", "dismiss", "Permohonan telah dijawab tepat waktu"
-    )
+    with pytest.raises(BadInputError, match="reasons"):  # the internal note is not printed
+        step(sessions, settings, number, "atasan", "dismiss", "catatan untuk berkas")
+    printed = {"letter_text": "Permohonan telah dijawab tepat waktu"}
+    result = step(sessions, settings, number, "atasan", "dismiss", "catatan", printed)
     assert result["status"] == "dismissed"
     assert [t["step"] for t in result["open_tasks"]] == ["signed"]
     case = load(sessions, number)
@@ -307,7 +315,7 @@ def test_a_mistake_is_corrected_by_a_new_event_never_by_editing(
 ) -> None:
     number = register(sessions, settings)
     to_decision(sessions, settings, number)
-    step(sessions, settings, number, "atasan", "dismiss", "Salah pilih", day=2)
+    step(sessions, settings, number, "atasan", "dismiss", data={"letter_text": "Salah"}, day=2)
     snapshot = [(e.id, e.action, e.decision, e.note, e.data) for e in load(sessions, number).events]
     with pytest.raises(ForbiddenError, match="only they or the Atasan"):
         step(sessions, settings, number, "petugas", "correction", "bukan urusan saya")
@@ -449,11 +457,17 @@ def test_verification_corrects_misread_fields_with_old_and_new_in_history(
         "Rina Contoh",
         "013/PERM/PPID-DKUKM/2026",
     )
-    verified = next(e for e in case.events if e.decision == "forward")
-    assert verified.data["corrections"]["applicant_name"] == {
+    corrected = next(e for e in case.events if e.action == "value_corrected")
+    assert corrected.actor == "petugas-contoh" and corrected.note  # who and why
+    assert {
+        "document": None,
+        "index": None,
+        "field": "applicant_name",
         "old": "Rina Cont0h",
         "new": "Rina Contoh",
-    }
+    } in corrected.data["changes"]
+    verified = next(e for e in case.events if e.decision == "forward")
+    assert verified.id > corrected.id and verified.data["corrected"] == 2
 
 
 # --- steps as Prefect flow runs (ppid/runtime/steps.py) -------------------------------------------
@@ -611,8 +625,8 @@ def test_a_step_is_checked_in_process_before_any_flow_run(
         assert workflow.check_step(session, settings, case, "petugas", "forward") == "verify"
         with pytest.raises(ForbiddenError, match="you act as bidang"):
             workflow.check_step(session, settings, case, "bidang", "forward")
-        with pytest.raises(BadInputError, match="needs a note"):
-            workflow.check_step(session, settings, case, "petugas", "return")
+        with pytest.raises(BadInputError, match="return letter"):
+            workflow.check_step(session, settings, case, "petugas", "return", "catatan saja")
         with pytest.raises(BadInputError, match="no step to correct"):
             workflow.check_step(session, settings, case, "atasan", "correction", "x")
     step(sessions, settings, number, "petugas", "forward")

@@ -30,7 +30,7 @@ from ppid.core.calendar import calendar_from_settings, format_tanggal
 from ppid.core.db import write_session
 from ppid.core.errors import ConfigError, NotFoundError
 from ppid.core.models import Case, CaseDocument, CaseEvent, IntakeFile, IntakeStatus
-from ppid.core.paths import DOSSIER_NAME, FORM_COPY_NAME, archived, print_folder
+from ppid.core.paths import DOSSIER_NAME, archived, form_copy_path, print_folder
 from ppid.core.settings import Settings
 from ppid.core.vocabulary import DocumentKind
 from ppid.intake.ledger import IntakeContext
@@ -52,7 +52,7 @@ def printed_parts(settings: Settings, document: CaseDocument) -> list[Path]:
     """
     assert settings.archive is not None
     main = archived(settings, document.path)
-    beside = main.with_name(FORM_COPY_NAME)
+    beside = form_copy_path(main)
     if document.role == "receipt" and beside.is_file():
         return [main, beside]
     return [main]
@@ -66,7 +66,7 @@ def print_version(settings: Settings, case: Case, document: CaseDocument, out: P
         writer.append(PdfReader(part))
     on_form = [False] * len(PdfReader(first).pages)
     for part in more:  # the numbered form copy: QR clear of the form's corner markers
-        on_form += [part.name == FORM_COPY_NAME] * len(PdfReader(part).pages)
+        on_form += [part == form_copy_path(first)] * len(PdfReader(part).pages)
     pages = len(writer.pages)
     stamps = [
         {

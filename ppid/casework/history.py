@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from ppid.casework.sop import CORRECTION, STEP_ACTION
+from ppid.casework.sop import CORRECTION, STEP_ACTION, VALUE_CORRECTED
 from ppid.core.calendar import WorkCalendar, calendar_from_settings, format_tanggal
 from ppid.core.errors import BadInputError
 from ppid.core.models import Case, CaseEvent, utcnow
@@ -40,6 +40,11 @@ class StepContext:
     @property
     def today(self) -> date:
         return self.at.astimezone(self.cal.tz).date()
+
+    @property
+    def letter_text(self) -> str | None:
+        """What the person wrote to be printed in the step's letter (never the internal note)."""
+        return str(self.data.get("letter_text") or "").strip() or None
 
 
 def step_context(
@@ -74,9 +79,18 @@ def require_note(ctx: StepContext, code: str) -> str:
     return ctx.note
 
 
+def require_letter_text(ctx: StepContext, code: str) -> str:
+    """The text to print in the step's letter, or the error `code` that asks for it."""
+    if not ctx.letter_text:
+        raise BadInputError(code)
+    return ctx.letter_text
+
+
 def record(ctx: StepContext, action: str, data: dict[str, Any]) -> None:
     if ctx.flow_run:
         data = {**data, "flow_run": ctx.flow_run}
+    if ctx.letter_text:
+        data = {**data, "letter_text": ctx.letter_text}
     ctx.case.events.append(
         CaseEvent(
             at=ctx.at,
@@ -104,6 +118,17 @@ def last_step_event(case: Case, step: str) -> CaseEvent | None:
         if e.action == STEP_ACTION and e.data.get("step") == step and e.id not in corrected
     ]
     return found[-1] if found else None
+
+
+def awaited_letter(case: Case) -> int | None:
+    """The id of the letter whose signed copy the case waits for: named by the sending step,
+    or by a correction that issued that letter again."""
+    for event in reversed(case.events):
+        if event.action in (STEP_ACTION, VALUE_CORRECTED) and (event.data or {}).get(
+            "awaits_signature"
+        ):
+            return int(event.data["awaits_signature"])
+    return None
 
 
 def history(case: Case) -> list[CaseEvent]:

@@ -1,7 +1,10 @@
 """Letters the office owes, rendered from templates/letters/ through the one rendering path.
 
 The receipt (with the numbered copy of the form), the written order and the Atasan's disposition
-sheet to the Bidang, the answer and the rejection: each numbered, PDF/A-3b, filed on its case.
+sheet to the Bidang, the answer, the rejection and the return of an incomplete objection: each
+numbered, PDF/A-3b, filed on its case. A letter keeps what it was made from (`fields.context`),
+so when a person corrects a value it printed it is issued again under its own number and date
+(`reissue`), the old file kept beside it, marked as replaced.
 """
 
 from __future__ import annotations
@@ -13,13 +16,14 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from ppid.casework import dip
 from ppid.casework.register import format_register_number, next_counter
 from ppid.core.calendar import WorkCalendar, format_tanggal, format_waktu, next_working_moment
 from ppid.core.errors import ConfigError
 from ppid.core.files import sha256_file
 from ppid.core.masking import mask_nik
 from ppid.core.models import Case, CaseDocument, CaseEvent, LetterCounter
-from ppid.core.paths import FORM_COPY_NAME, next_output_path
+from ppid.core.paths import form_copy_path, next_output_path
 from ppid.core.settings import Settings
 from ppid.core.vocabulary import REASON_TEXTS, DocumentKind
 from ppid.output.forms import render_filled_form
@@ -35,7 +39,47 @@ LETTERS = {
     "tanggapan": ("letters/answer.html", "tanggapan-atas-keberatan", "Tanggapan atas keberatan"),
     "penolakan": ("letters/rejection.html", "surat-penolakan", "Surat penolakan"),
     "disposisi": ("letters/disposition.html", "lembar-disposisi", "Lembar disposisi"),
+    "pengembalian": ("letters/return.html", "surat-pengembalian", "Surat pengembalian berkas"),
 }
+RECEIPT = "receipt"
+RECEIPT_STEM = "tanda-terima"
+# The case values each output prints: correcting one of them issues the output again.
+_APPLICANT = ("applicant_name", "applicant_address", "applicant_email", "proxy_name")
+PRINTED: dict[str, tuple[str, ...]] = {
+    RECEIPT: (
+        *_APPLICANT,
+        "applicant_nik",
+        "applicant_occupation",
+        "applicant_phone",
+        "proxy_address",
+        "proxy_phone",
+        "request_number",
+        "purpose",
+        "reason_letters",
+        "case_description",
+        "signed_place",
+        "signed_date",
+    ),
+    "perintah": (
+        "applicant_name",
+        "applicant_nik",
+        "request_number",
+        "information_requested",
+        "reason_letters",
+    ),
+    "disposisi": (
+        "applicant_name",
+        "applicant_occupation",
+        "proxy_name",
+        "request_number",
+        "information_requested",
+        "reason_letters",
+    ),
+    "tanggapan": (*_APPLICANT, "request_number", "reason_letters"),
+    "penolakan": (*_APPLICANT, "request_number", "information_requested"),
+    "pengembalian": (*_APPLICANT, "request_number"),
+}
+REISSUED = "document_reissued"
 
 
 def letter_context(
@@ -43,6 +87,7 @@ def letter_context(
 ) -> dict[str, Any]:
     """What every letter template needs: office, case, footer and QR; dated `on` (default today)."""
     today = on or datetime.now(cal.tz).date()
+    counted = next_working_moment(cal, case.received_at)
     return {
         "office": settings.office,
         "case": case,
@@ -50,20 +95,29 @@ def letter_context(
         "footer": f"{case.number} · {document}",
         "qr_svg": qr_svg(document_payload(case.number, document)),
         "nik_masked": mask_nik(case.applicant_nik) or "-",
+        "received_on": format_waktu(cal, case.received_at),
+        "registered_on": format_tanggal(_local_date(cal, counted)),
+        # Received outside working hours or on a day off: the count starts the next working
+        # day, and a letter dated the day it came in must say why it cites a later date.
+        "after_hours": _local_date(cal, counted) != _local_date(cal, case.received_at),
+        "reissued": False,
     }
 
 
-def render_receipt(settings: Settings, cal: WorkCalendar, case: Case, out: Path) -> Path:
+def render_receipt(
+    settings: Settings, cal: WorkCalendar, case: Case, out: Path, *, reissued: bool = False
+) -> Path:
     """Tanda terima (archival PDF) and, beside it, the numbered copy of the form."""
-    context = letter_context(settings, cal, case, "tanda-terima")
+    context = letter_context(settings, cal, case, RECEIPT_STEM)
     context.update(
         received=format_waktu(cal, case.received_at),
         counted_from=format_waktu(cal, next_working_moment(cal, case.received_at)),
         answer_due=format_tanggal(case.answer_due) if case.answer_due else "-",
         reasons=[(letter, REASON_TEXTS[letter]) for letter in case.reasons],
+        reissued=reissued,
     )
     render_pdf("letters/receipt.html", context, out, pdf_variant=ARCHIVAL)
-    render_filled_form(settings, numbered_form_values(case), out.with_name(FORM_COPY_NAME))
+    render_filled_form(settings, numbered_form_values(case), form_copy_path(out))
     return out
 
 
@@ -122,6 +176,7 @@ def store_output(
     note: str,
     actor: str,
     fields: dict[str, Any] | None = None,
+    action: str = "document_generated",
 ) -> CaseDocument:
     """Record a generated file of the case folder as a document, with a history entry."""
     relative = path.relative_to(archive).as_posix()
@@ -136,13 +191,10 @@ def store_output(
         fields=fields or {},
     )
     session.add(document)
+    shown = {k: v for k, v in (fields or {}).items() if k != "context"}
     session.add(
         CaseEvent(
-            case=case,
-            actor=actor,
-            action="document_generated",
-            note=note,
-            data={"path": relative, **(fields or {})},
+            case=case, actor=actor, action=action, note=note, data={"path": relative, **shown}
         )
     )
     return document
@@ -163,31 +215,113 @@ def issue_letter(
 
     Runs inside the caller's transaction: if it rolls back, the number is given back (the file
     left behind is overwritten by the next letter of that name, never listed as a document).
+    `extra` is what this letter says beyond the case (JSON values; DIP items as `items`).
     """
-    template, stem, title = LETTERS[kind]
+    _, _, title = LETTERS[kind]
     assert settings.archive is not None
     number = letter_number(session, settings, kind, on)
+    out = _render_letter(settings, cal, case, kind, number, on, extra)
+    fields = {
+        "letter_kind": kind,
+        "letter_number": number,
+        "letter_date": on.isoformat(),
+        "context": _stored(extra),
+    }
+    note = f"{title} {number}"
+    return store_output(
+        session, settings.archive, case, out, role=kind, note=note, actor=actor, fields=fields
+    )
+
+
+def _render_letter(
+    settings: Settings,
+    cal: WorkCalendar,
+    case: Case,
+    kind: str,
+    number: str,
+    on: date,
+    extra: dict[str, Any],
+) -> Path:
+    template, stem, _ = LETTERS[kind]
     context = letter_context(settings, cal, case, stem, on)
     context.update(
         letter_number=number,
         reasons=[(letter, REASON_TEXTS[letter]) for letter in case.reasons],
-        registered_on=format_tanggal(_local_date(cal, next_working_moment(cal, case.received_at))),
         answer_due=format_tanggal(case.answer_due) if case.answer_due else "-",
         **extra,
     )
     out = next_output_path(settings, case, stem)
     render_pdf(template, context, out, pdf_variant=ARCHIVAL)
-    fields = {"letter_kind": kind, "letter_number": number, "letter_date": on.isoformat()}
-    return store_output(
+    return out
+
+
+def _stored(extra: dict[str, Any]) -> dict[str, Any]:
+    """A letter's `extra` as kept with it: DIP items by id."""
+    stored = {k: v for k, v in extra.items() if k != "items"}
+    if "items" in extra:
+        stored["dip_items"] = [item.id for item in extra["items"]]
+    return stored
+
+
+# --- issuing again what printed a corrected value -------------------------------------------
+
+
+def outputs_to_reissue(case: Case, changed: set[str]) -> list[CaseDocument]:
+    """The case's current outputs that printed one of the `changed` case values."""
+    return [
+        document
+        for document in case.documents
+        if document.kind == DocumentKind.OUTPUT
+        and not (document.fields or {}).get("superseded_by")
+        and changed & set(PRINTED.get(document.role or "", ()))
+    ]
+
+
+def reissue(
+    session: Session,
+    settings: Settings,
+    cal: WorkCalendar,
+    case: Case,
+    document: CaseDocument,
+    *,
+    actor: str,
+    on: date,
+) -> CaseDocument:
+    """Issue `document` again from the case as it now stands: a letter under its own number
+    and date, saying it replaces the earlier one; a receipt with its numbered form copy. The
+    old document stays, marked `superseded_by` the new one."""
+    assert settings.archive is not None
+    fields = dict(document.fields or {})
+    if document.role == RECEIPT:
+        out = next_output_path(settings, case, RECEIPT_STEM)
+        render_receipt(settings, cal, case, out, reissued=True)
+        title, kept = "Tanda terima", {}
+    else:
+        kind = str(document.role)
+        context = dict(fields.get("context") or {})
+        ids = context.pop("dip_items", None)
+        extra = {**context, "reissued": True}
+        if ids is not None:
+            extra["items"] = dip.get_items(session, ids) if ids else []
+        day = date.fromisoformat(fields["letter_date"])
+        out = _render_letter(settings, cal, case, kind, fields["letter_number"], day, extra)
+        title = LETTERS[kind][2]
+        kept = {k: fields[k] for k in ("letter_kind", "letter_number", "letter_date", "context")}
+    new = store_output(
         session,
         settings.archive,
         case,
         out,
-        role=kind,
-        note=f"{title} {number}",
+        role=str(document.role),
+        note=f"{title} {fields.get('letter_number', '')}".strip() + " diterbitkan ulang",
         actor=actor,
-        fields=fields,
+        fields={**kept, "reissue_of": document.id, "reissued_on": on.isoformat()},
+        action=REISSUED,
     )
+    session.flush()
+    document.fields = {**fields, "superseded_by": new.id}  # a new dict, so it is saved
+    log.info("case %s: %s reissued as document %s", case.number, document.path, new.id)
+    return new
 
 
 def _local_date(cal: WorkCalendar, moment: datetime) -> date:

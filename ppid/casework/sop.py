@@ -15,6 +15,7 @@ from ppid.core.vocabulary import STEP_LABELS, CaseStatus, Role, TaskStatus
 
 CORRECTION = "correction"
 STEP_ACTION = "step"
+VALUE_CORRECTED = "value_corrected"  # a misread value corrected (`ppid.casework.amendments`)
 SYSTEM_ACTOR = "sistem"  # who completes a step from a scanned signed copy
 SIGNED_STEP = "signed"
 
@@ -126,14 +127,23 @@ CORRECTABLE_FIELDS = (
     "case_description",
 )
 
-# Decisions that cannot be taken without a note: the catalogue error that asks for it.
+# Decisions that cannot be taken without an internal note: the catalogue error that asks for it.
 NOTE_NEEDED = {
-    "return": "step.return_needs_reason",
     "recommend": "step.recommend_needs_findings",
-    "dismiss": "step.dismiss_needs_reasons",
     "revise": "step.revise_needs_note",
     "signed": "step.signed_needs_note",
 }
+# Decisions that print a text the person writes for the letter's reader (`data["letter_text"]`,
+# never the internal note): the error when it is missing, or None when it may stay empty.
+LETTER_TEXT: dict[str, str | None] = {
+    "return": "step.return_needs_reason",  # why, in the return letter to the applicant
+    "order": None,  # the instruction on the written order and the disposition sheet
+    "dismiss": "step.dismiss_needs_reasons",  # the written reasons (Pasal 36(3)) in the answer
+    "send": None,  # the considerations printed in the answer or the rejection
+}
+# Decisions shown for confirmation, with the letters they would issue, before they are taken:
+# each issues a letter or closes the case (a closed case's archive is sealed).
+CONFIRM_FIRST = ("return", "order", "dismiss", "send", "accepted", "dispute", "no_response")
 
 
 def current_step(case: Case) -> Step | None:

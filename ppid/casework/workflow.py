@@ -19,13 +19,17 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from ppid.casework import dip
+from ppid.casework.amendments import amend
+from ppid.casework.checks import allowed_step, exemption, fulfilment_items, step_problems
 from ppid.casework.corrections import correct, correction_target
 from ppid.casework.history import (
     StepContext,
+    awaited_letter,
     last_step_event,
     latest_uncorrected_step,
     plain,
     record,
+    require_letter_text,
     require_note,
     step_context,
     tanggal,
@@ -34,7 +38,6 @@ from ppid.casework.letters import issue_letter
 from ppid.casework.notices import queue_for_step
 from ppid.casework.register import get_case
 from ppid.casework.sop import (
-    CORRECTABLE_FIELDS,
     CORRECTION,
     NOTE_NEEDED,
     SIGNED_STEP,
@@ -48,14 +51,12 @@ from ppid.casework.sop import (
 from ppid.casework.tasks import finish_task, open_task, task_due
 from ppid.core.calendar import add_working_days, calendar_from_settings, next_working_moment
 from ppid.core.db import write_session
-from ppid.core.errors import BadInputError, ForbiddenError
-from ppid.core.messages import DECISION_TEXTS
+from ppid.core.errors import BadInputError, PpidError
+from ppid.core.messages import history_note
 from ppid.core.models import Case, CaseDocument, Task
 from ppid.core.settings import Settings
 from ppid.core.vocabulary import (
     RESPONSE_LABELS,
-    ROLE_LABELS,
-    STATUS_LABELS,
     CaseStatus,
     DocumentKind,
     Role,
@@ -100,7 +101,7 @@ def advance(
     ctx.flow_run = flow_run
     if ctx.decision == CORRECTION:
         return correct(ctx)
-    step = _check_allowed(ctx)
+    step = allowed_step(ctx)
     before = {name: plain(getattr(case, name)) for name in TRACKED_FIELDS}
     HANDLERS[step.name](ctx)
     if (status := step.decisions[ctx.decision]) is not None:
@@ -134,7 +135,8 @@ def check_step(
     data: dict[str, Any] | None = None,
 ) -> str:
     """Refuse a step that cannot be taken, before any work: wrong role, out of order, unknown
-    decision, a missing note or DIP item. Returns the step's name. Changes nothing.
+    decision, a missing note, letter text, DIP item, ground or consequence test. Returns the
+    step's name. Changes nothing.
 
     `ppid.runtime.steps` calls this so a person gets a plain error at once rather than a failed flow
     run; `advance` checks the same (and more) again when the step runs.
@@ -143,13 +145,32 @@ def check_step(
     if ctx.decision == CORRECTION:
         correction_target(ctx)
         return CORRECTION
-    step = _check_allowed(ctx)
-    from_scan = ctx.decision == "signed" and ctx.data.get("signed_document")
-    if (why := NOTE_NEEDED.get(ctx.decision)) and not from_scan:
-        require_note(ctx, why)
-    if ctx.decision == "available" and not ctx.data.get("dip_items"):
-        raise BadInputError("step.needs_dip_items")
+    step = allowed_step(ctx)
+    if problems := step_problems(ctx):
+        raise problems[0]
     return step.name
+
+
+def problems_of_step(
+    session: Session,
+    settings: Settings,
+    case: Case,
+    role: Role | str,
+    decision: str,
+    note: str | None = None,
+    data: dict[str, Any] | None = None,
+) -> list[PpidError]:
+    """Every problem of a decision, for a form that shows each beside its field: the role or
+    the order first (alone), else each value the decision lacks. Changes nothing."""
+    ctx = step_context(session, settings, case, role, "pemeriksa", decision, note, data, None)
+    try:
+        if ctx.decision == CORRECTION:
+            correction_target(ctx)
+            return []
+        allowed_step(ctx)
+    except PpidError as error:
+        return [error]
+    return step_problems(ctx)
 
 
 def advance_number(
@@ -192,59 +213,31 @@ def case_result(case: Case) -> dict[str, Any]:
     }
 
 
-def _check_allowed(ctx: StepContext) -> Step:
-    step = current_step(ctx.case)
-    number, status = ctx.case.number, CaseStatus(ctx.case.status)
-    if step is None:
-        label = STATUS_LABELS[status]
-        raise ForbiddenError("step.none_open", number=number, status=status, status_label=label)
-    owner = next((s for s in STEPS.values() if ctx.decision in s.decisions), None)
-    if owner is None:
-        known = sorted({d for s in STEPS.values() for d in s.decisions} | {CORRECTION})
-        raise BadInputError("step.unknown_decision", decision=ctx.decision, known=known)
-    if ctx.role != step.role:
-        raise ForbiddenError(
-            "step.other_role",
-            number=number,
-            step_label=step.label,
-            role=step.role.value,
-            role_label=ROLE_LABELS[step.role],
-            acting=ctx.role.value,
-            acting_label=ROLE_LABELS[ctx.role],
-        )
-    if owner.name != step.name:
-        raise ForbiddenError(
-            "step.out_of_order",
-            decision=ctx.decision,
-            decision_label=DECISION_TEXTS.get(ctx.decision, ctx.decision),
-            owner_label=owner.label,
-            number=number,
-            step_label=step.label,
-            status=STATUS_LABELS[status],
-            decisions=list(step.decisions),
-        )
-    return step
-
-
 # --- the steps ---------------------------------------------------------------------------------
 
 
 def _verify(ctx: StepContext) -> None:
     if ctx.decision == "return":
-        ctx.case.decision = "returned"
-        ctx.case.remarks = require_note(ctx, NOTE_NEEDED["return"])
+        reason = require_letter_text(ctx, "step.return_needs_reason")
+        ctx.case.decision, ctx.case.remarks = "returned", reason
+        _letter(ctx, "pengembalian", {"letter_text": reason})
         return
     corrections = ctx.data.get("corrections") or {}
-    unknown = set(corrections) - set(CORRECTABLE_FIELDS)
-    if unknown:
-        raise BadInputError(
-            "amend.unknown_field", fields=sorted(unknown), correctable=CORRECTABLE_FIELDS
+    if corrections:  # values misread at intake, corrected with the verification
+        reason = ctx.note or history_note("amend.at_verification")
+        done = amend(
+            ctx.session,
+            ctx.settings,
+            ctx.cal,
+            ctx.case,
+            role=ctx.role,
+            actor=ctx.actor,
+            reason=reason,
+            values=corrections,
+            at=ctx.at,
+            unchanged_ok=True,
         )
-    changed = {}
-    for name, value in corrections.items():
-        changed[name] = {"old": getattr(ctx.case, name), "new": value}
-        setattr(ctx.case, name, value)
-    ctx.event_data["corrections"] = changed
+        ctx.event_data["corrected"] = len(done.changes) if done else 0
 
 
 def _examine(ctx: StepContext) -> None:
@@ -259,37 +252,27 @@ def _decide(ctx: StepContext) -> None:
     case.atasan_position = settings.office.atasan_position
     if ctx.decision == "order":
         due = task_due(settings, ctx.cal, case, "fulfil", ctx.today)
-        extra = {"note": ctx.note, "fulfil_due": tanggal(due)}
+        extra = {"instruction": ctx.letter_text or "", "fulfil_due": tanggal(due)}
         order = _letter(ctx, "perintah", extra)
         examined = last_step_event(case, "examine")
-        extra["recommendation"] = examined.note if examined else case.decision_note
+        extra["recommendation"] = (examined.note if examined else case.decision_note) or ""
         extra["order_number"] = order.fields["letter_number"]
         _letter(ctx, "disposisi", extra)  # the Atasan's instruction to the Bidang
         return
-    reasons = require_note(ctx, NOTE_NEEDED["dismiss"])
+    reasons = require_letter_text(ctx, "step.dismiss_needs_reasons")
     case.decision, case.decision_note = "dismissed", reasons
     _send_answer(ctx, "tanggapan", {"upheld": True, "reasons_text": reasons, "items": []})
 
 
 def _fulfil(ctx: StepContext) -> None:
-    ids = [int(i) for i in ctx.data.get("dip_items") or []]
-    items = dip.get_items(ctx.session, ids) if ids else []
+    items = fulfilment_items(ctx)
     ctx.case.decision = {"available": "released"}.get(ctx.decision, ctx.decision)
     ctx.case.decision_note = ctx.note
     if ctx.decision == "available":
-        if not items:
-            raise BadInputError("step.needs_dip_items")
-        if exempt := [item.title for item in items if item.exempt]:
-            raise BadInputError("step.dip_items_exempt", titles=exempt)
         dip.link_items(ctx.session, ctx.case, items)
     elif ctx.decision == "exempt":
-        letter = str(ctx.data.get("pasal17") or next((i.pasal17 for i in items if i.exempt), ""))
-        if len(letter) != 1 or letter.lower() not in dip.PASAL17_LETTERS:
-            raise BadInputError("step.exempt_needs_ground")
-        consequence = ctx.data.get("consequence") or ctx.note
-        if not consequence:
-            raise BadInputError("step.exempt_needs_consequence")
-        ctx.event_data.update(pasal17=letter.lower(), consequence=consequence)
+        letter, consequence = exemption(ctx, items)
+        ctx.event_data.update(pasal17=letter, consequence=consequence)
     ctx.event_data["dip_items"] = [item.id for item in items]
 
 
@@ -305,7 +288,7 @@ def _sign(ctx: StepContext) -> None:
         )
         extra = {
             "upheld": False,
-            "reasons_text": ctx.note or "",
+            "reasons_text": ctx.letter_text or "",
             "items": dip.items_given(ctx.session, ctx.case),
             "release_by": tanggal(release_by),
         }
@@ -318,7 +301,7 @@ def _sign(ctx: StepContext) -> None:
         "pasal17": letter,
         "pasal17_text": dip.PASAL17_TEXTS.get(letter or "", ""),
         "consequence": found.get("consequence") or "",
-        "reasons_text": ctx.note or ("" if letter else ctx.case.decision_note or ""),
+        "reasons_text": ctx.letter_text or "",
     }
     _send_answer(ctx, "penolakan", extra)
     ctx.case.status = CaseStatus.REJECTED
@@ -326,7 +309,7 @@ def _sign(ctx: StepContext) -> None:
 
 def _signed(ctx: StepContext) -> None:
     """The signed paper copy is back: from a scan found by its QR code, or confirmed by hand."""
-    awaited = _last_awaited_letter(ctx.case)
+    awaited = awaited_letter(ctx.case)
     scan_id = ctx.data.get("signed_document")
     if scan_id is None:
         require_note(ctx, NOTE_NEEDED["signed"])
@@ -341,14 +324,6 @@ def _signed(ctx: StepContext) -> None:
         signed_document=scan.id,
         source_file=ctx.data.get("source_file") or scan.path,
     )
-
-
-def _last_awaited_letter(case: Case) -> int | None:
-    """The id of the letter whose signed copy the case waits for (from the sending step)."""
-    for event in reversed(case.events):
-        if event.action == STEP_ACTION and (event.data or {}).get("awaits_signature"):
-            return int(event.data["awaits_signature"])
-    return None
 
 
 def _close(ctx: StepContext) -> None:
@@ -378,11 +353,11 @@ def complete_signature(
     """
     if current_step(case) is not STEPS[SIGNED_STEP]:
         return False
-    awaited = _last_awaited_letter(case)
+    awaited = awaited_letter(case)
     signs = (scan.fields or {}).get("signs")
     if awaited is not None and signs != awaited:
         return False
-    note = f"Salinan bertanda tangan diterima dari pindaian {source_file}"
+    note = history_note("signed.from_scan", source=source_file)
     data = {"signed_document": scan.id, "source_file": source_file}
     advance(session, settings, case, Role.PETUGAS, SYSTEM_ACTOR, "signed", note, data)
     return True

@@ -120,7 +120,18 @@ def case_advance(
         "send|revise, signed (signed copy back without a scan: --note why), "
         "accepted|dispute|no_response, or correction (undo the last step).",
     ),
-    note: str | None = typer.Option(None, "--note", help="Why: reasons, findings, disposition."),
+    note: str | None = typer.Option(
+        None, "--note", help="For the file: findings, what to revise, why (never printed)."
+    ),
+    letter_text: str | None = typer.Option(
+        None,
+        "--letter-text",
+        help="Printed in the step's letter: the return's reason, the order's instruction, "
+        "the dismissal's written reasons, the answer's considerations.",
+    ),
+    consequence: str | None = typer.Option(
+        None, "--consequence", help="exempt: the consequence test printed in the rejection."
+    ),
     actor: str | None = typer.Option(None, "--actor", help="Your name (default: login name)."),
     items: list[int] = typer.Option([], "--item", help="DIP item id given (repeatable)."),
     pasal17: str | None = typer.Option(None, "--pasal17", help="Exemption ground, a letter a–j."),
@@ -140,7 +151,8 @@ def case_advance(
     from ppid.runtime.steps import take_step
 
     settings = load_settings()
-    data: dict = {"dip_items": items, **({"pasal17": pasal17} if pasal17 else {})}
+    typed = {"pasal17": pasal17, "letter_text": letter_text, "consequence": consequence}
+    data: dict = {"dip_items": items, **{k: v for k, v in typed.items() if v}}
     if fixes:
         if bad := [fix for fix in fixes if "=" not in fix]:
             raise BadInputError("cli.bad_set", bad=bad)

@@ -79,9 +79,10 @@ ERRORS: dict[str, Text] = {
         field="decision",
     ),
     "step.return_needs_reason": Text(
-        "Tuliskan alasan pengembalian kepada pemohon.",
-        "'return' needs a note: why the submission goes back to the applicant (--note)",
-        field="note",
+        "Tuliskan alasan pengembalian untuk pemohon; alasan ini dicetak pada surat pengembalian.",
+        "'return' needs the reason for the applicant, printed in the return letter "
+        "(data letter_text, --letter-text)",
+        field="letter_text",
     ),
     "step.recommend_needs_findings": Text(
         "Tuliskan temuan dan rekomendasi Bidang.",
@@ -89,10 +90,11 @@ ERRORS: dict[str, Text] = {
         field="note",
     ),
     "step.dismiss_needs_reasons": Text(
-        "Tuliskan alasan tertulis untuk menguatkan penolakan (Pasal 36 ayat (3)).",
-        "'dismiss' needs a note: the written reasons for upholding the refusal (Pasal 36(3)) "
-        "(--note)",
-        field="note",
+        "Tuliskan alasan tertulis untuk pemohon (Pasal 36 ayat (3)); alasan ini dicetak pada "
+        "surat tanggapan.",
+        "'dismiss' needs the written reasons for upholding the refusal (Pasal 36(3)), printed in "
+        "the answer (data letter_text, --letter-text)",
+        field="letter_text",
     ),
     "step.revise_needs_note": Text(
         "Tuliskan apa yang perlu diperbaiki oleh Bidang.",
@@ -123,7 +125,8 @@ ERRORS: dict[str, Text] = {
     ),
     "step.exempt_needs_consequence": Text(
         "Tuliskan uji konsekuensi; uji ini dicetak pada surat penolakan.",
-        "'exempt' needs the consequence test (uji konsekuensi) as the note",
+        "'exempt' needs the consequence test (uji konsekuensi), printed in the rejection "
+        "(data consequence, --consequence)",
         field="consequence",
     ),
     "step.not_signed_copy": Text(
@@ -822,6 +825,18 @@ def notice(code: str, **params: Any) -> str:
     return _fill(NOTICES[code], params)
 
 
+# Notes the system writes into a case's history (stored, then shown on the case page).
+HISTORY_NOTES: dict[str, str] = {
+    "amend.at_verification": "Perbaikan saat verifikasi data",
+    "signed.from_scan": "Salinan bertanda tangan diterima dari pindaian {source}",
+}
+
+
+def history_note(code: str, **params: Any) -> str:
+    """The Indonesian history note `code` with its values."""
+    return _fill(HISTORY_NOTES[code], params)
+
+
 # --- quarantine: why a file was set aside, for its note and the desk ------------------------------
 
 QUARANTINE: dict[str, Text] = {
@@ -919,6 +934,38 @@ DECISION_TEXTS = {
     "no_response": "Tidak ada tanggapan pemohon",
     "signed": "Salinan bertanda tangan sudah diterima (tanpa pindaian: tulis alasannya)",
     "correction": "Koreksi langkah",
+}
+
+# What a person types for the letter of each decision that prints one (`data["letter_text"]`).
+LETTER_TEXT_HINTS = {
+    "return": "Alasan pengembalian untuk pemohon: dicetak pada surat pengembalian (wajib).",
+    "order": "Instruksi untuk Bidang: dicetak pada surat perintah dan lembar disposisi "
+    "(boleh kosong).",
+    "dismiss": "Alasan tertulis untuk pemohon (Pasal 36 ayat (3)): dicetak pada surat tanggapan "
+    "(wajib).",
+    "send": "Pertimbangan untuk pemohon: dicetak pada surat tanggapan atau surat penolakan "
+    "(boleh kosong).",
+}
+# What the note of a decision is for, where it is more than a note for the file.
+NOTE_HINTS = {
+    "recommend": "Temuan dan rekomendasi Bidang (wajib): dibaca Atasan PPID dan dicetak pada "
+    "lembar disposisi untuk Bidang.",
+    "revise": "Apa yang perlu diperbaiki Bidang (wajib).",
+    "signed": "Mengapa tanda tangan dikonfirmasi tanpa pindaian salinan bertanda tangan (wajib).",
+    "accepted": "Dicatat sebagai keterangan pada register keberatan.",
+    "dispute": "Dicatat sebagai keterangan pada register keberatan.",
+    "no_response": "Dicatat sebagai keterangan pada register keberatan.",
+}
+# What taking a decision that must be confirmed first will do.
+CONFIRM_TEXTS = {
+    "return": "Keberatan ditutup dan surat pengembalian diterbitkan untuk pemohon.",
+    "order": "Surat perintah dan lembar disposisi diterbitkan untuk Bidang.",
+    "dismiss": "Surat tanggapan (keberatan ditolak, keputusan PPID dikuatkan) diterbitkan untuk "
+    "pemohon.",
+    "send": "Surat untuk pemohon diterbitkan dengan nomor dan tanggal hari ini.",
+    "accepted": "Keberatan ditutup; arsipnya disegel dan tidak dapat diubah lagi.",
+    "dispute": "Keberatan ditutup; arsipnya disegel dan tidak dapat diubah lagi.",
+    "no_response": "Keberatan ditutup; arsipnya disegel dan tidak dapat diubah lagi.",
 }
 
 # What each kind of history event is called on the case page.

@@ -164,6 +164,12 @@ def next_output_path(settings: Settings, case: Case, stem: str) -> Path:
     return outputs / f"{max(numbers, default=0) + 1:02d}-{stem}.pdf"
 
 
+def form_copy_path(receipt: Path) -> Path:
+    """The numbered form copy beside a receipt `NN-tanda-terima.pdf`: the next number."""
+    number = int(receipt.name[:2]) if receipt.name[:2].isdigit() else 1
+    return receipt.with_name(f"{number + 1:02d}-{FORM_COPY_NAME[3:]}")
+
+
 def receipt_path(settings: Settings, case: Case) -> Path:
     """The receipt of a newly registered case (its numbered form copy goes beside it)."""
     return output_folder(settings, case) / RECEIPT_NAME

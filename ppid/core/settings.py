@@ -98,6 +98,9 @@ class Prefect(BaseModel):
 
     work_pool: str = ""  # set: deployments go on this process work pool; `ppid run` runs none
     ocr_slots: int = 0  # pages OCR'd at once per machine; 0: intake.workers' count, pool: cores
+    # The Prefect UI's address as staff's browsers reach it (e.g. http://server:4200); empty: the
+    # case pages link no flow runs (the server listens on 127.0.0.1, dead on any other PC).
+    public_url: str = ""
 
 
 class Mail(BaseModel):
@@ -158,6 +161,7 @@ def _default_letter_number_formats() -> dict[str, str]:
         "tanggapan": "{seq:03d}/TKI/PPID-DKUKM/{month_roman}/{year}",
         "penolakan": "{seq:03d}/PNL/PPID-DKUKM/{month_roman}/{year}",
         "disposisi": "{seq:03d}/DSP/PPID-DKUKM/{month_roman}/{year}",
+        "pengembalian": "{seq:03d}/PGB/PPID-DKUKM/{month_roman}/{year}",
     }
 
 

@@ -93,6 +93,7 @@ DOCUMENT_LABELS = {
     "tanggapan": "Tanggapan atas keberatan",
     "penolakan": "Surat penolakan",
     "disposisi": "Lembar disposisi",
+    "pengembalian": "Surat pengembalian berkas",
     "other": "Berkas lain",
 }
 

@@ -1,12 +1,16 @@
-"""Web pages of one case: the case page, its step form and letter previews, its files and crops.
+"""Web pages of one case: the case page, its step forms (refused input shown again beside its
+errors), the confirmation with the letters a decision would issue, corrections of values read,
+its files and crops.
 
-Decisions and corrections go through `ppid.runtime.steps` (the same function as the CLI: each
-step a Prefect flow run while `ppid run` is up); previews through `ppid.casework.workflow`,
-rolled back. Files are served by `ppid.web.files`.
+Decisions go through `ppid.runtime.steps` (the same function as the CLI: each step a Prefect flow
+run while `ppid run` is up); previews through `ppid.casework.workflow`, rolled back. Corrections
+through `ppid.casework.amendments`, then the case's archive. Files are served by
+`ppid.web.files`.
 """
 
 from __future__ import annotations
 
+import base64
 import logging
 from typing import Any
 from urllib.parse import quote
@@ -17,27 +21,23 @@ from sqlalchemy.orm import Session
 from starlette.background import BackgroundTask
 from starlette.datastructures import FormData
 
+from ppid.archive.bags import archive_case
 from ppid.archive.sequences import DIRECT_STEP
-from ppid.casework import dip, notices
-from ppid.casework.workflow import advance
+from ppid.casework import notices
+from ppid.casework.amendments import DocumentValue, amend
+from ppid.casework.letters import LETTERS
+from ppid.casework.sop import CONFIRM_FIRST, LETTER_TEXT
+from ppid.casework.workflow import advance, problems_of_step
 from ppid.core.db import begin_write, write_session
-from ppid.core.errors import ForbiddenError, NotFoundError
-from ppid.core.models import Case, CaseDocument, NoticeStatus, User
+from ppid.core.errors import ForbiddenError, NotFoundError, PpidError
+from ppid.core.messages import CONFIRM_TEXTS, DECISION_TEXTS, notice
+from ppid.core.models import Case, CaseDocument, CaseEvent, NoticeStatus, User
 from ppid.core.paths import crop_cache
-from ppid.core.vocabulary import (
-    DOCUMENT_LABELS,
-    REASON_TEXTS,
-)
+from ppid.core.vocabulary import DOCUMENT_LABELS
 from ppid.runtime.steps import take_step as take_sop_step
 from ppid.web import auth
-from ppid.web.casepage import (
-    decision_forms,
-    document_rows,
-    field_rows,
-    history_rows,
-    step_data,
-)
-from ppid.web.crops import crop_png
+from ppid.web.casepage import document_label, document_rows, field_groups, history_rows, summary
+from ppid.web.crops import crop_png, pdf_pages_png
 from ppid.web.deps import (
     ActorUser,
     AnyUser,
@@ -61,110 +61,277 @@ from ppid.web.files import (
     serve_document,
 )
 from ppid.web.pages import page
+from ppid.web.stepforms import StepInput, errors_by_field, step_forms
 
 log = logging.getLogger(__name__)
 
-
 router = APIRouter()
+CORRECTING_ROLES = ("petugas", "atasan")
 
 
 @router.get("/kasus/{case_id}", response_class=HTMLResponse)
-def case_page(request: Request, case_id: RecordId, user: AnyUser) -> Response:
+def case_page(
+    request: Request, case_id: RecordId, user: AnyUser, dip: str = "", tersimpan: str = ""
+) -> Response:
+    return render_case(request, user, case_id, dip_query=dip[:200], saved=tersimpan)
+
+
+def render_case(
+    request: Request,
+    user: User,
+    case_id: int,
+    *,
+    entry: StepInput | None = None,
+    errors: list[PpidError] | None = None,
+    corrections: FormData | None = None,
+    dip_query: str = "",
+    saved: str = "",
+    status_code: int = 200,
+) -> HTMLResponse:
+    """The case page; a refused step or correction is shown again with its input and errors."""
     ctx = web(request)
     with ctx.sessions() as session:
         case = load_case(session, case_id)
-        originals = [d for d in case.documents if str(d.kind) == "original"]
-        steps = decision_forms(session, user, case)
+        editable = user.role in CORRECTING_ROLES and str(case.status) != "closed"
+        steps = step_forms(
+            session, user, case, entry=entry, errors=errors or [], dip_query=dip_query
+        )
         context = {
             "case": case,
             "nik": shown_nik(user, case.applicant_nik),
-            "reasons": [(letter, REASON_TEXTS[letter]) for letter in case.reasons],
-            "fields": [row for d in originals for row in field_rows(user, d, case)],
-            "documents": document_rows(user, case),
+            "dates": summary(ctx, case),
+            "notice": _saved_notice(case, saved),
             "steps": steps,
-            "verify_form": next(
-                (f"langkah-{s['task_id']}" for s in steps if s["step"] == "verify"), ""
-            ),
-            "history": history_rows(ctx, case, user),
-            "pasal17": _pasal17(),
+            "groups": field_groups(user, case, editable),
+            "amend": {
+                "allowed": editable,
+                "typed": dict(corrections.multi_items()) if corrections else {},
+                "reasons": corrections.getlist("alasan") if corrections else case.reasons,
+                "errors": errors_by_field(errors or []) if corrections else {},
+            },
+            "documents": document_rows(ctx, user, case),
+            "history": history_rows(ctx, user, case),
             "package": user.role in ("arsiparis", "admin"),
             "unsent_notices": unsent_rows(session, case.id),
         }
-    return page(request, "case.html", f"Keberatan {case.number}", **context)
+    return page(
+        request, "case.html", f"Keberatan {case.number}", status_code=status_code, **context
+    )
+
+
+def _saved_notice(case: Case, saved: str) -> str | None:
+    """What the page says after a step or a correction: the event `saved` names, if it is this
+    case's (the address carries an event id, never a text)."""
+    event = next((e for e in case.events if saved.isdigit() and e.id == int(saved)), None)
+    if event is None:
+        return None
+    letters = (event.data or {}).get("letters") or []
+    if event.action == "value_corrected":
+        count = len((event.data or {}).get("changes") or [])
+        ids = set((event.data or {}).get("reissued") or [])
+        if reissued := [document_label(d) for d in case.documents if d.id in ids]:
+            return notice("amend.saved_reissued", count=count, documents=reissued)
+        return notice("amend.saved", count=count)
+    decision = DECISION_TEXTS.get(event.decision or "", "")
+    if letters:
+        return notice("step.saved_letter", decision=decision, letters=letters)
+    return notice("step.saved", decision=decision)
 
 
 @router.post("/kasus/{case_id}/langkah")
-def take_step(
-    request: Request,
-    case_id: RecordId,
-    form: CheckedForm,
-    user: ActorUser,
-) -> Response:
+def take_step(request: Request, case_id: RecordId, form: CheckedForm, user: ActorUser) -> Response:
+    """A decision: refused with its errors beside the fields, or shown for confirmation with
+    the letters it would issue, or taken."""
+    ctx = web(request)
+    entry = StepInput.from_form(form)
+    if form.get("ubah"):  # back from the confirmation page, to change what was typed
+        return render_case(request, user, case_id, entry=entry)
+    with ctx.sessions() as session:
+        case = load_case(session, case_id)
+        number, data = str(case.number), entry.data(case)
+        problems = problems_of_step(
+            session, ctx.settings, case, user.role, entry.decision, entry.note, data
+        )
+    if problems:
+        status = 403 if any(isinstance(p, ForbiddenError) for p in problems) else 422
+        return render_case(request, user, case_id, entry=entry, errors=problems, status_code=status)
+    if entry.decision in CONFIRM_FIRST and not form.get("konfirmasi"):
+        return confirm_page(request, user, case_id, entry)
+    try:
+        result = take_sop_step(
+            ctx.settings,
+            ctx.sessions,
+            number,
+            user.role,
+            user.username,
+            entry.decision,
+            entry.note or None,
+            data,
+            direct=lambda: DIRECT_STEP,
+        )
+    except PpidError as error:  # another person took the step meanwhile, or it failed
+        log.info("case %s: step refused: %s", number, error.message)
+        return render_case(request, user, case_id, entry=entry, errors=[error], status_code=409)
+    if result["message"]:
+        log.info("case %s: %s", number, result["message"])
+    return _back_to_case(ctx, case_id, user, "#ringkasan")
+
+
+def confirm_page(request: Request, user: User, case_id: int, entry: StepInput) -> Response:
+    """The decision once more before it is taken, with every letter it would issue."""
     ctx = web(request)
     with ctx.sessions() as session:
         case = load_case(session, case_id)
-        number, data = str(case.number), step_data(form, case)
-    decision = str(form.get("decision", "")).strip()
-    note = str(form.get("note", "")).strip() or None
-    result = take_sop_step(
-        ctx.settings,
-        ctx.sessions,
-        number,
-        user.role,
-        user.username,
-        decision,
-        note,
-        data,
-        direct=lambda: DIRECT_STEP,
+        number, name = case.number, case.applicant_name
+    letters = [
+        {
+            "title": title,
+            "number": letter_number,
+            "pages": [_data_uri(p) for p in pdf_pages_png(pdf)],
+        }
+        for title, letter_number, pdf in letter_previews(ctx, user, case_id, entry)
+    ]
+    return page(
+        request,
+        "confirm.html",
+        "Periksa sebelum menyimpan",
+        case={"id": case_id, "number": number, "applicant_name": name},
+        decision_label=DECISION_TEXTS.get(entry.decision, ""),
+        consequence=CONFIRM_TEXTS.get(entry.decision, ""),
+        note=entry.note,
+        letter_text=entry.letter_text if entry.decision in LETTER_TEXT else "",
+        letters=letters,
+        hidden=entry.hidden(),
+        confirm_label="Ya, terbitkan surat dan simpan" if letters else "Ya, simpan keputusan",
     )
-    if result["message"]:
-        log.info("case %s: %s", number, result["message"])
-    return RedirectResponse(f"/kasus/{case_id}", status_code=303)
 
 
-@router.post("/kasus/{case_id}/pratinjau")
-def preview(
-    request: Request,
-    case_id: RecordId,
-    form: CheckedForm,
-    user: ActorUser,
-) -> Response:
-    """The letter this decision would issue, made by the real step and then rolled back."""
-    ctx = web(request)
+def letter_previews(
+    ctx: WebContext, user: User, case_id: int, entry: StepInput
+) -> list[tuple[str, str, bytes]]:
+    """(title, number, PDF) of each letter the decision would issue: made by the real step in
+    a transaction that is rolled back, so numbers, files and history stay as they were."""
     with ctx.sessions() as session:
         session.begin()
         begin_write(session)
         case = load_case(session, case_id)
         known = {d.id for d in case.documents}
+        made: list[tuple[str, str, bytes]] = []
         try:
-            _advance(session, ctx, user, case, form)
+            advance(
+                session,
+                ctx.settings,
+                case,
+                user.role,
+                user.username,
+                entry.decision,
+                entry.note or None,
+                entry.data(case),
+            )
             session.flush()
-            made = [d.path for d in case.documents if d.id not in known and d.kind == "output"]
-            pdfs = [
-                (archived_file(ctx, path), archived_file(ctx, path).read_bytes()) for path in made
-            ]
+            for document in case.documents:
+                if document.id in known or document.role not in LETTERS:
+                    continue
+                path = archived_file(ctx, document.path)
+                made.append(
+                    (LETTERS[document.role][2], document.fields["letter_number"], path.read_bytes())
+                )
+                path.unlink(missing_ok=True)  # the preview never becomes a document
         finally:
             session.rollback()
-    for path, _ in pdfs:
-        path.unlink(missing_ok=True)  # the preview never becomes a document
-    if not pdfs:
+    return made
+
+
+@router.post("/kasus/{case_id}/pratinjau")
+def preview(request: Request, case_id: RecordId, form: CheckedForm, user: ActorUser) -> Response:
+    """The last letter this decision would issue, as the PDF it would be."""
+    made = letter_previews(web(request), user, case_id, StepInput.from_form(form))
+    if not made:
         raise NotFoundError("step.no_letter_to_preview")
     return Response(
-        pdfs[-1][1],
+        made[-1][2],
         media_type="application/pdf",
         headers={"Content-Disposition": 'inline; filename="pratinjau-surat.pdf"'},
     )
+
+
+@router.post("/kasus/{case_id}/perbaikan")
+def correct_values(
+    request: Request, case_id: RecordId, form: CheckedForm, user: ActorUser
+) -> Response:
+    """Corrections of values read from the scans, with their reason; outputs that printed a
+    corrected value are issued again, then the case's archive is brought up to date."""
+    ctx = web(request)
+    values, document_values = _typed_values(form)
+    try:
+        with write_session(ctx.sessions) as session:
+            case = load_case(session, case_id)
+            number = str(case.number)
+            amend(
+                session,
+                ctx.settings,
+                ctx.calendar,
+                case,
+                role=user.role,
+                actor=user.username,
+                reason=str(form.get("keterangan", "")),
+                values=values,
+                document_values=document_values,
+            )
+    except PpidError as error:
+        return render_case(
+            request, user, case_id, errors=[error], corrections=form, status_code=422
+        )
+    archive_case(ctx.settings, ctx.sessions, number)
+    return _back_to_case(ctx, case_id, user, "#data")
+
+
+def _typed_values(form: FormData) -> tuple[dict[str, Any], dict[DocumentValue, Any]]:
+    """The correction form's values: case values (`nilai:attr`), the reasons' ticks and the
+    documents' values (`dok:id:index:name`)."""
+    values: dict[str, Any] = {}
+    documents: dict[DocumentValue, Any] = {}
+    for key, value in form.multi_items():
+        kind, _, rest = key.partition(":")
+        if kind == "nilai":
+            values[rest] = str(value)
+        elif kind == "dok" and (where := _document_value(rest)) is not None:
+            documents[where] = str(value)
+    if form.get("alasan_ada"):
+        values["reason_letters"] = "".join(str(v) for v in form.getlist("alasan"))
+    return values, documents
+
+
+def _document_value(key: str) -> DocumentValue | None:
+    """`id:index:name` of a document value, or None when it is not one."""
+    parts = key.split(":", 2)
+    if len(parts) != 3 or not (parts[0].isdigit() and parts[1].isdigit()):
+        return None
+    return DocumentValue(int(parts[0]), int(parts[1]), parts[2])
+
+
+def _back_to_case(ctx: WebContext, case_id: int, user: User, anchor: str) -> Response:
+    """To the case page, naming the event just recorded so the page can say what was saved."""
+    with ctx.sessions() as session:
+        case = load_case(session, case_id)
+        mine = [e.id for e in case.events if _by(e, user)]
+    saved = f"?tersimpan={mine[-1]}" if mine else ""
+    return RedirectResponse(f"/kasus/{case_id}{saved}{anchor}", status_code=303)
+
+
+def _by(event: CaseEvent, user: User) -> bool:
+    return event.actor == user.username and event.action in ("step", "value_corrected")
 
 
 def unsent_rows(session: Session, case_id: int) -> list[dict[str, Any]]:
     """Notices to the applicant that did not go out yet, in words (the mail server's own error
     stays in the log and the case history's data)."""
     rows = []
-    for notice in notices.unsent(session, case_id):
-        label = DOCUMENT_LABELS.get(notice.kind, DOCUMENT_LABELS["other"])
-        refused = notice.status == NoticeStatus.FAILED
+    for waiting in notices.unsent(session, case_id):
+        label = DOCUMENT_LABELS.get(waiting.kind, DOCUMENT_LABELS["other"])
+        refused = waiting.status == NoticeStatus.FAILED
         rows.append(
-            {"id": notice.id, "label": label, "attempts": notice.attempts, "refused": refused}
+            {"id": waiting.id, "label": label, "attempts": waiting.attempts, "refused": refused}
         )
     return rows
 
@@ -255,21 +422,22 @@ def document_crop(
         items[d].get("method", "ocr"),
         crop_cache(ctx.settings),
         hidden=hidden,
+        block=_reason_lines(items[d]) if f == "reasons" else None,
     )
     if logged:
         log_view(request, user, document_id, case_id, f"potongan:{f}", throttled=True)
     return Response(png, media_type="image/png", headers={"Cache-Control": "private, no-store"})
 
 
-def _advance(session: Session, ctx: WebContext, user: User, case: Case, form: FormData) -> None:
-    decision = str(form.get("decision", "")).strip()
-    note = str(form.get("note", "")).strip() or None
-    data = step_data(form, case)
-    advance(session, ctx.settings, case, user.role, user.username, decision, note, data)
+def _reason_lines(extracted: dict[str, Any]) -> tuple[int, int]:
+    """The first and last of the reasons a–g that were read (the middle when none was)."""
+    letters = [ord(c) - ord("a") for c in (extracted.get("fields") or {}).get("reasons") or []]
+    letters = [n for n in letters if 0 <= n <= 6]
+    return (min(letters), max(letters)) if letters else (3, 3)
 
 
-def _pasal17() -> list[tuple[str, str]]:
-    return list(dip.PASAL17_TEXTS.items())
+def _data_uri(png: bytes) -> str:
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 
 def nik_boxes(item: dict[str, Any]) -> list[list[float]]:

@@ -1,96 +1,192 @@
-"""What the case page shows: every field beside its scan, documents, the step forms, history.
+"""What the case page shows: every value beside its scan, the step forms with what the decider
+needs, documents and history, in the words and the one date format users read.
 
 Plain functions from a case (and the user who looks) to rows for the template; the routes in
-`ppid.web.case` call them.
+`ppid.web.case` call them. The step forms themselves are described in `ppid.web.stepforms`.
 """
 
 from __future__ import annotations
 
 import logging
+import re
+from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.orm import Session
-from starlette.datastructures import FormData
-
 from parsers.model import ID_CARD_FIELDS, OBJECTION_FIELDS
-from ppid.casework import dip
-from ppid.casework.sop import CORRECTABLE_FIELDS, STEPS
+from ppid.casework.amendments import CASE_VALUES, CORRECTED, document_value
+from ppid.core.calendar import format_tanggal, next_working_moment
 from ppid.core.masking import mask_niks_in
 from ppid.core.messages import (
     DECISION_TEXTS,
-    FIELD_LABELS,
     action_label,
     actor_label,
+    field_label,
     reading_note,
 )
-from ppid.core.models import Case, CaseDocument, User
-from ppid.core.vocabulary import (
-    DOCUMENT_LABELS,
-    TaskStatus,
-    step_label,
-)
+from ppid.core.models import Case, CaseDocument, CaseEvent, User
+from ppid.core.vocabulary import DOCUMENT_LABELS, REASON_TEXTS, ROLE_LABELS, DocumentKind, Role
 from ppid.web.deps import WebContext, can_see_nik, shown_nik
 from ppid.web.disclosure import Disclosure, disclosure, is_id_scan
 from ppid.web.labels import CASE_FIELDS
+from ppid.web.pages import waktu
 
 log = logging.getLogger(__name__)
 
-
 LOW_CONFIDENCE = 0.7
+# How a value is typed when corrected (anything else is one line of text).
+VALUE_KINDS = {"reasons": "reasons", "signed": "yes_no"}
+# Fields filled by the office, not read from the applicant: shown, never corrected here.
+OFFICE_FIELDS = ("registration_number", "response_date")
 
 
-def dotted(fields: dict[str, Any], name: str) -> Any:
+def shown_value(value: Any, name: str = "") -> str:
+    """A value as a person reads it: lists and reasons joined ("c, e"), yes or no, a date in
+    the pages' one format ("25 Januari 2027")."""
+    if value is None or value == "" or value == []:
+        return ""
+    if name in ("reasons", "reason_letters") or isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, bool):
+        if name == "signed":
+            return "ada" if value else "tidak ada"
+        return "ya" if value else "tidak"
+    if isinstance(value, date):
+        return format_tanggal(value, weekday=False)
+    if isinstance(value, str) and (day := _date_in(value)) is not None:
+        return format_tanggal(day, weekday=False)
+    return str(value)
+
+
+def _date_in(text: str) -> date | None:
+    """The date a value holds as 2027-01-25 or as 25-01-2027 (the KTP's print), if it is one."""
+    found = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})|(\d{2})-(\d{2})-(\d{4})", text.strip())
+    if found is None:
+        return None
+    year, month, day = found.groups()[:3] if found.group(1) else found.groups()[3:][::-1]
+    try:
+        return date(int(year), int(month), int(day))
+    except ValueError:
+        return None
+
+
+# --- the values read from the scans -------------------------------------------------------------
+
+
+def field_groups(user: User, case: Case, editable: bool) -> list[dict[str, Any]]:
+    """The form's values, then each ID card's: what was read, what is recorded, the crop."""
+    forms, cards = [], []
+    for document in case.documents:
+        if document.kind != DocumentKind.ORIGINAL:
+            continue
+        for index, extracted in enumerate((document.fields or {}).get("documents") or []):
+            kind = extracted.get("document_type")
+            if kind == "objection_form":
+                forms.append(_form_rows(user, case, document, index, extracted, editable))
+            elif kind == "id_card" and can_see_nik(user):
+                cards.append(_card_rows(user, document, index, extracted, editable))
+    groups = [{"title": "Formulir keberatan", "rows": rows} for rows in forms]
+    return groups + [{"title": "KTP pemohon", "rows": rows} for rows in cards]
+
+
+def _form_rows(
+    user: User,
+    case: Case,
+    document: CaseDocument,
+    index: int,
+    extracted: dict[str, Any],
+    editable: bool,
+) -> list[dict[str, Any]]:
+    rows = []
+    for name in OBJECTION_FIELDS:
+        attribute = CASE_FIELDS.get(name)
+        read = _dotted(extracted.get("fields") or {}, name)
+        if name in OFFICE_FIELDS and read in (None, ""):
+            continue
+        if attribute in CASE_VALUES:
+            current: Any = getattr(case, attribute)
+            key = f"nilai:{attribute}"
+        elif name == "signed":
+            current, key = (
+                document_value(document, index, name),
+                f"dok:{document.id}:{index}:{name}",
+            )
+        else:
+            current, key = read, ""
+        row = _row(user, document, index, extracted, name, read, current)
+        row.update(key=key, editable=editable and bool(key) and _may_edit(user, name))
+        rows.append(row)
+    return rows
+
+
+def _card_rows(
+    user: User, document: CaseDocument, index: int, extracted: dict[str, Any], editable: bool
+) -> list[dict[str, Any]]:
+    rows = []
+    boxes = extracted.get("boxes") or {}
+    for name in ID_CARD_FIELDS:
+        read = (extracted.get("fields") or {}).get(name)
+        current = document_value(document, index, name)
+        if read in (None, "") and current in (None, "") and name not in boxes and not editable:
+            continue
+        row = _row(user, document, index, extracted, name, read, current)
+        row.update(key=f"dok:{document.id}:{index}:{name}", editable=editable)
+        rows.append(row)
+    return rows
+
+
+def _row(
+    user: User,
+    document: CaseDocument,
+    index: int,
+    extracted: dict[str, Any],
+    name: str,
+    read: Any,
+    current: Any,
+) -> dict[str, Any]:
+    confidence = (extracted.get("confidence") or {}).get(name)
+    is_nik = name.endswith("nik")
+    has_box = name in (extracted.get("boxes") or {})
+    crop_allowed = has_box and (can_see_nik(user) or not is_nik)
+    return {
+        "name": name,
+        "label": field_label(name),
+        "kind": VALUE_KINDS.get(name, "text"),
+        "read": shown_nik(user, read) if is_nik else shown_value(read, name),
+        "current": shown_nik(user, current) if is_nik else shown_value(current, name),
+        "typed": _typed(current, name),
+        "confidence": confidence,
+        "low": confidence is not None and confidence < LOW_CONFIDENCE,
+        "crop": f"/dokumen/{document.id}/potongan?d={index}&f={name}" if crop_allowed else None,
+        "block": name == "reasons",
+    }
+
+
+def _typed(value: Any, name: str) -> Any:
+    """What the correction input holds: the recorded value as typed (a date as 25-01-2027)."""
+    if name == "reasons":
+        return list(value or [])
+    if name == "signed":
+        return value
+    if isinstance(value, date):
+        return value.strftime("%d-%m-%Y")
+    if isinstance(value, str) and name == "date" and (day := _date_in(value)) is not None:
+        return day.strftime("%d-%m-%Y")
+    return "" if value is None else str(value)
+
+
+def _may_edit(user: User, name: str) -> bool:
+    return can_see_nik(user) or not name.endswith("nik")
+
+
+def _dotted(fields: dict[str, Any], name: str) -> Any:
     value: Any = fields
     for part in name.split("."):
         value = value.get(part) if isinstance(value, dict) else None
     return value
 
 
-def shown_value(value: Any) -> str:
-    if value is None or value == "":
-        return ""
-    if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
-    if isinstance(value, bool):
-        return "ya" if value else "tidak"
-    return str(value)
-
-
-def field_rows(user: User, document: CaseDocument, case: Case) -> list[dict[str, Any]]:
-    """Every extracted field of one archived original, with its crop URL and confidence."""
-    rows = []
-    for index, extracted in enumerate((document.fields or {}).get("documents") or []):
-        kind = extracted.get("document_type")
-        if kind == "id_card" and not can_see_nik(user):
-            continue
-        names = OBJECTION_FIELDS if kind == "objection_form" else ID_CARD_FIELDS
-        fields, confidence = extracted.get("fields") or {}, extracted.get("confidence") or {}
-        boxes = extracted.get("boxes") or {}
-        for name in names:
-            value = dotted(fields, name)
-            if value in (None, "", []) and name not in boxes:
-                continue
-            is_nik = name.endswith("nik")
-            crop_allowed = name in boxes and (can_see_nik(user) or not is_nik)
-            editable = kind == "objection_form" and CASE_FIELDS.get(name) in CORRECTABLE_FIELDS
-            current = getattr(case, CASE_FIELDS[name]) if name in CASE_FIELDS else None
-            rows.append(
-                {
-                    "name": name,
-                    "document": "Formulir" if kind == "objection_form" else "KTP",
-                    "label": FIELD_LABELS.get(name, name),
-                    "value": shown_nik(user, value) if is_nik else shown_value(value),
-                    "current": (shown_nik(user, current) if is_nik else shown_value(current)),
-                    "editable": editable and (can_see_nik(user) or not is_nik),
-                    "confidence": confidence.get(name),
-                    "low": confidence.get(name) is not None and confidence[name] < LOW_CONFIDENCE,
-                    "crop": f"/dokumen/{document.id}/potongan?d={index}&f={name}"
-                    if crop_allowed
-                    else None,
-                }
-            )
-    return rows
+# --- documents ------------------------------------------------------------------------------------
 
 
 # What the parsers warn about a file that a clerk must know before opening it elsewhere.
@@ -120,20 +216,36 @@ def _unique(texts: Any) -> list[str]:
     return list(dict.fromkeys(texts))
 
 
-def document_rows(user: User, case: Case) -> list[dict[str, Any]]:
+KIND_LABELS = {"original": "asli", "output": "dibuat sistem", "signed": "bertanda tangan"}
+
+
+def document_label(document: CaseDocument) -> str:
+    """What the page calls a document: its kind, and a letter's number."""
+    role = (document.role or "other").removeprefix("signed:")
+    label = DOCUMENT_LABELS.get(role, DOCUMENT_LABELS["other"])
+    number = (document.fields or {}).get("letter_number")
+    return f"{label} {number}" if number else label
+
+
+def document_rows(ctx: WebContext, user: User, case: Case) -> list[dict[str, Any]]:
     rows = []
     for document in case.documents:
         restricted = disclosure(user, document) == Disclosure.WITHHELD
         cautions, notes = reading_notes(document, can_see_nik(user))
+        fields = document.fields or {}
+        role = (document.role or "other").removeprefix("signed:")
         rows.append(
             {
                 "id": document.id,
-                "kind": str(document.kind),
-                "label": DOCUMENT_LABELS.get(document.role or "other", document.role or "Berkas"),
+                "kind": KIND_LABELS.get(str(document.kind), "berkas"),
+                "label": DOCUMENT_LABELS.get(role, DOCUMENT_LABELS["other"]),
+                "number": fields.get("letter_number"),
                 "name": Path(document.path).name,
                 "restricted": restricted,
                 "id_scan": is_id_scan(document),
-                "created": document.created_at,
+                "created": waktu(ctx, document.created_at),
+                "replaced": bool(fields.get("superseded_by")),
+                "reissue": bool(fields.get("reissue_of")),
                 "cautions": cautions,
                 "notes": [] if restricted else notes,
             }
@@ -141,83 +253,75 @@ def document_rows(user: User, case: Case) -> list[dict[str, Any]]:
     return rows
 
 
-def decision_forms(session: Session, user: User, case: Case) -> list[dict[str, Any]]:
-    """The open steps this user's role may take on the case, with the workflow's decisions."""
-    forms = []
-    for task in case.tasks:
-        if task.status != TaskStatus.OPEN or str(task.role) != user.role:
-            continue
-        step = STEPS.get(task.step)
-        decisions = list(step.decisions) if step else []
-        forms.append(
+# --- history --------------------------------------------------------------------------------------
+
+
+def history_rows(ctx: WebContext, user: User, case: Case) -> list[dict[str, Any]]:
+    """The case's events in the words of the page; a step taken as a Prefect flow run links to
+    it only where the Prefect UI is reachable (`prefect.public_url`)."""
+    public = ctx.settings.prefect.public_url.rstrip("/")
+    rows = []
+    for event in case.events:
+        data = event.data or {}
+        run = data.get("flow_run")
+        rows.append(
             {
-                "task_id": task.id,
-                "step": task.step,
-                "label": step_label(task.step),
-                "options": [(d, DECISION_TEXTS.get(d, d)) for d in decisions],
-                "dip": _dip_choices(session) if task.step == "fulfil" else [],
+                "at": waktu(ctx, event.at),
+                "actor": actor_label(event.actor),
+                "role": ROLE_LABELS.get(Role(event.role), "") if _is_role(event.role) else "",
+                "action": action_label(event.action),
+                "decision": DECISION_TEXTS.get(event.decision or "", ""),
+                "note": _note(event, can_see_nik(user)),
+                "letter_text": data.get("letter_text") or "",
+                "changes": _changes(event, can_see_nik(user)),
+                "flow_run_url": f"{public}/runs/flow-run/{run['id']}" if run and public else None,
             }
         )
-    return forms
+    return rows
 
 
-def _dip_choices(session: Session) -> list[dict[str, Any]]:
-
-    return [
-        {"id": item.id, "title": item.title, "category": item.category_label}
-        for item in dip.search(session, "", limit=200)
-    ]
+def _is_role(value: str | None) -> bool:
+    return value in {r.value for r in Role}
 
 
-def step_data(form: FormData, case: Case) -> dict[str, Any]:
-    """The workflow's `data` from the step form: corrections, DIP items, Pasal 17 ground."""
-    data: dict[str, Any] = {}
-    corrections = {}
-    for key, value in form.multi_items():
-        name = CASE_FIELDS.get(key[2:]) if key.startswith("f:") else None
-        if name is None or name not in CORRECTABLE_FIELDS:
-            continue
-        text = str(value).strip()
-        if text != (getattr(case, name) or ""):
-            corrections[name] = text or None
-    if corrections:
-        data["corrections"] = corrections
-    items = [int(v) for v in form.getlist("dip_item") if str(v).isdigit()]
-    if items:
-        data["dip_items"] = items
-    for key in ("information_requested", "pasal17", "consequence"):
-        if value := str(form.get(key, "")).strip():
-            data[key] = value
-    return data
+def _note(event: CaseEvent, full_nik: bool) -> str:
+    note = event.note or ""
+    return note if full_nik else mask_niks_in(note)
 
 
-def history_rows(ctx: WebContext, case: Case, user: User) -> list[dict[str, Any]]:
-    """The case's events for the page; a step taken as a Prefect flow run links to it. Notes
-    (a corrected NIK among them) show NIKs masked to who may not see them."""
-    shown = (lambda text: text) if can_see_nik(user) else mask_niks_in
-    prefect = f"http://127.0.0.1:{ctx.settings.intake.prefect_port}/runs/flow-run/"
-    return [
-        {
-            "at": event.at.astimezone(ctx.calendar.tz).strftime("%d-%m-%Y %H:%M"),
-            "actor": actor_label(event.actor),
-            "role": event.role or "",
-            "action": action_label(event.action),
-            "decision": DECISION_TEXTS.get(event.decision or "", event.decision or ""),
-            "note": shown(" ".join(filter(None, [event.note, _corrections_text(event.data)]))),
-            "flow_run_url": prefect + run["id"]
-            if (run := (event.data or {}).get("flow_run"))
-            else None,
-        }
-        for event in case.events
-    ]
+def _changes(event: CaseEvent, full_nik: bool) -> list[str]:
+    """Corrected values as "Kolom: lama → baru" (from a correction or a verification step)."""
+    data = event.data or {}
+    if event.action == CORRECTED:
+        items = [(c["field"], c.get("old"), c.get("new")) for c in data.get("changes") or []]
+    else:
+        corrections = data.get("corrections") or {}
+        items = [
+            (k, v.get("old"), v.get("new")) for k, v in corrections.items() if isinstance(v, dict)
+        ]
+    labels = {attribute: name for name, attribute in CASE_FIELDS.items()}
+    lines = []
+    for name, old, new in items:
+        label = field_label(labels.get(name, name))
+        old_text, new_text = shown_value(old, name) or "-", shown_value(new, name) or "-"
+        if name.endswith("nik") and not full_nik:
+            old_text, new_text = mask_niks_in(old_text), mask_niks_in(new_text)
+        lines.append(f"{label}: {old_text} → {new_text}")
+    return lines
 
 
-def _corrections_text(data: dict[str, Any] | None) -> str:
-    """Field corrections recorded with a verification step, as "Kolom: lama → baru"."""
-    changes = (data or {}).get("corrections") or {}
-    labels = {attr: FIELD_LABELS.get(name, attr) for name, attr in CASE_FIELDS.items()}
-    return "; ".join(
-        f"{labels.get(name, name)}: {change.get('old') or '-'} → {change.get('new') or '-'}"
-        for name, change in changes.items()
-        if isinstance(change, dict)
-    )
+# --- dates ----------------------------------------------------------------------------------------
+
+
+def summary(ctx: WebContext, case: Case) -> dict[str, Any]:
+    """The case's dates in words; whether its count starts a later day (it came after hours)."""
+    counted = next_working_moment(ctx.calendar, case.received_at)
+    received_day = case.received_at.astimezone(ctx.calendar.tz).date()
+    counted_day = counted.astimezone(ctx.calendar.tz).date()
+    return {
+        "received": waktu(ctx, case.received_at),
+        "counted": format_tanggal(counted_day, weekday=False),
+        "answer_due": format_tanggal(case.answer_due, weekday=False) if case.answer_due else "-",
+        "after_hours": counted_day != received_day,
+        "reasons": [(letter, REASON_TEXTS[letter]) for letter in case.reasons],
+    }
