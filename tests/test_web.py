@@ -281,7 +281,7 @@ def test_every_id_scan_view_is_logged_with_who_and_which_document(world: World) 
     ]
     assert all(v.at is not None for v in new)
     log_page = world.clients["admin"].get("/admin").text
-    assert "atasan1" in log_page and "potongan:nik" in log_page
+    assert "atasan1" in log_page and "potongan kolom “NIK”" in log_page
 
 
 def test_no_route_serves_a_file_outside_the_archive(world: World) -> None:

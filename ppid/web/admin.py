@@ -10,11 +10,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
 from ppid.core.errors import NotFoundError
+from ppid.core.messages import field_label
 from ppid.core.models import Case
 from ppid.web import auth
 from ppid.web.auth import WEB_ROLE_LABELS
 from ppid.web.deps import AdminUser, CheckedForm, web
-from ppid.web.pages import page
+from ppid.web.pages import page, waktu
 
 log = logging.getLogger(__name__)
 
@@ -37,8 +38,19 @@ def admin(request: Request, user: AdminUser) -> Response:
         views=views,
         numbers=numbers,
         role_labels={r.value: label for r, label in WEB_ROLE_LABELS.items()},
-        tz=ctx.calendar.tz,
+        waktu=lambda moment: waktu(ctx, moment),
+        viewed=viewed,
     )
+
+
+VIEWED = {"berkas": "berkas utuh", "meja": "berkas di meja", "paket-arsip": "paket arsip"}
+
+
+def viewed(what: str) -> str:
+    """What an ID-scan view log entry saw, in words: the whole file, or a field's crop."""
+    if what.startswith("potongan:"):
+        return f"potongan kolom “{field_label(what.removeprefix('potongan:'))}”"
+    return VIEWED.get(what, what)
 
 
 @router.post("/admin/buka-kunci")
