@@ -24,10 +24,13 @@ class Found:
     notes: list[str] = field(default_factory=list)
 
 
-def checked(name: str, value: Any, used: list[TextLine], box: Box | None) -> Found:
-    """A value read from `used`, passed through its field's check: the lines' confidence times
-    what the check makes of it."""
-    base = min((ln.confidence for ln in used), default=1.0)
+def checked(
+    name: str, value: Any, used: list[TextLine], box: Box | None, base: float | None = None
+) -> Found:
+    """A value read from `used`, passed through its field's check: the confidence of its words
+    (`base`; else of its lines) times what the check makes of it."""
+    if base is None:
+        base = min((ln.confidence for ln in used), default=1.0)
     factor, notes, value = validate_value(name, value, ocr=base < 0.999)
     return Found(value, used, round(base * factor, 3), box if value is not None else None, notes)
 
@@ -42,7 +45,7 @@ def validate_value(name: str, value: Any, ocr: bool = True) -> tuple[float, list
     if isinstance(value, str):
         value = strip_colon_misread(name, value)
     if name in ("request_number", "registration_number") and isinstance(value, str):
-        value = fix_register_number(value)
+        return _register_number(value, ocr)
     if name == "applicant.nik":
         nik, conf, notes = correct_ocr_nik(value)
         if nik is None:
@@ -190,6 +193,31 @@ def fix_register_number(number: str) -> str:
         if seq.isdigit():
             parts[0] = seq
     return "/".join(parts)
+
+
+# '…DKUKMIIV/2026': the slash before a Roman month read as I, 1 or l (the month taken longest).
+_LOST_SLASH = re.compile(
+    r"^(?P<head>.*?[A-Z0-9])[Il1|](?P<month>[IVX]{1,4})[Il1|/](?P<year>(?:19|20)\d\d)$"
+)
+
+
+def _register_number(value: str, ocr: bool) -> tuple[float, list[str], str]:
+    """A request or registration number as printed, its look-alike slips undone. A number OCR
+    read with spaces, small letters or hardly any digits inside is no number as offices write
+    them: kept, but doubtful."""
+    number = re.sub(r"\s*([/\-])\s*", r"\1", value.strip())
+    fixed = fix_register_number(number)
+    factor, notes = 1.0, []
+    lost = _LOST_SLASH.match(fixed)
+    if ocr and lost and lost.group("month") in ROMAN_MONTHS:
+        fixed = f"{lost.group('head')}/{lost.group('month')}/{lost.group('year')}"
+        factor, notes = 0.8, [f"number {value!r}: a slash read as a letter put back"]
+    if ocr and fixed != number:
+        factor = min(factor, 0.85)
+    plausible = " " not in fixed and fixed == fixed.upper() and sum(c.isdigit() for c in fixed) >= 2
+    if ocr and not plausible:
+        return 0.5, [*notes, f"number {value!r} does not look like a register number"], fixed
+    return factor, notes, fixed
 
 
 def register_number_ok(number: str) -> bool:

@@ -60,6 +60,8 @@ class Cell:
     start: int = 0  # character offset of the value in its first row
     first_row: int = 0
     notes: list[str] = field(default_factory=list)
+    confidence: float | None = None  # of the value's own words (None: its rows')
+    label_confidence: float | None = None  # of the label's words, read in the same print
 
 
 def split_row(line: TextLine, carry: list[LineWord] | None = None) -> Split | None:
@@ -183,7 +185,25 @@ def read_cell(lines: list[TextLine], index: int, split: Split) -> Cell:
     parts = _kept_parts(label.key, parts)
     text = _joined(parts)
     start = parts[0][1][0].start if parts and parts[0][1] else len(line.text)
-    return Cell(label.key, used, text, start, index)
+    label_read = [w.confidence for w in label_words]
+    return Cell(
+        label.key,
+        used,
+        text,
+        start,
+        index,
+        confidence=_words_confidence(parts),
+        label_confidence=sum(label_read) / len(label_read) if label_read else None,
+    )
+
+
+def _words_confidence(parts: Parts) -> float | None:
+    """The value's words' OCR confidence, mean and weakest together: one doubtful word makes
+    the whole value doubtful."""
+    scores = [w.confidence for _, words in parts for w in words]
+    if not scores:
+        return None
+    return 0.5 * sum(scores) / len(scores) + 0.5 * min(scores)
 
 
 def _label_tail(label: list[LineWord], left: list[LineWord], key: str) -> bool:
@@ -256,7 +276,14 @@ def _cell_beside(lines: list[TextLine], index: int, split: Split, beside: list[i
     parts = [(i, line_words(lines[i])) for i in beside]
     parts = _kept_parts(split.label.key, parts)
     kept = [i for i, _ in parts] or beside[:1]
-    return Cell(split.label.key, [index, *kept], _joined(parts), 0, kept[0])
+    return Cell(
+        split.label.key,
+        [index, *kept],
+        _joined(parts),
+        0,
+        kept[0],
+        confidence=_words_confidence(parts),
+    )
 
 
 def _colon_below(lines: list[TextLine], index: int, split: Split) -> Split | None:
@@ -315,10 +342,13 @@ def pair_label_rows(lines: list[TextLine]) -> list[TextLine]:
 
 def _side_by_side(left: TextLine, right: TextLine) -> TextLine:
     """Two lines of one row as one, each word's place kept."""
-    words = [(w.text, (w.x0, left.box[1], w.x1, left.box[3])) for w in line_words(left)]
-    words += [(w.text, (w.x0, right.box[1], w.x1, right.box[3])) for w in line_words(right)]
-    confidence = min(left.confidence, right.confidence)
-    line = line_of_words(words, left.page, confidence)
+    words = [
+        (w.text, (w.x0, left.box[1], w.x1, left.box[3]), w.confidence) for w in line_words(left)
+    ]
+    words += [
+        (w.text, (w.x0, right.box[1], w.x1, right.box[3]), w.confidence) for w in line_words(right)
+    ]
+    line = line_of_words(words, left.page)
     return line if line is not None else left
 
 

@@ -167,6 +167,14 @@ def _field(found: set[str], words: list[str]) -> str | None:
     return None
 
 
+def label_words_only(text: str) -> bool:
+    """Whether a text is nothing but label words ('Informasi', 'Permohonan Informasi', 'No.
+    Telp/HP Kuasa'): a label's wrapped rest or the next label, never a value."""
+    words = tokens(text)
+    concepts = [concept_of(w) for w in words]
+    return any(concepts) and all(c or w in FILLERS for w, c in zip(words, concepts, strict=True))
+
+
 # A line opening on a small-letter word: the rest of a sentence that wrapped (headings, like
 # labels, open on a capital; item letters 'a.' are stripped first).
 _MID_SENTENCE = re.compile(r"[a-z][a-z]+\b")

@@ -14,7 +14,7 @@ from typing import Any
 from parsers.confidence import NOT_FOUND, doubt_empty_fields
 from parsers.field_checks import Found, checked
 from parsers.form_rows import Cell, is_boundary, read_cell, split_row
-from parsers.label_words import clean_value, heading_of, label_of, place_date, tokens
+from parsers.label_words import clean_value, heading_of, label_of, label_words_only, place_date
 from parsers.letter import read_letter_extras
 from parsers.model import OBJECTION_FIELDS, Box, Document, Method, TextLine, nest_fields
 from parsers.reasons import chosen_reasons, letters_in, reason_item
@@ -26,6 +26,10 @@ log = logging.getLogger(__name__)
 
 _REQUIRED = ("applicant.name", "applicant.nik", "applicant.address", "reasons", "date")
 _IDENTITY_KEYS = {"name", "address", "phone"}
+_NUMBERS = ("request_number", "registration_number")
+MIN_CELLS = 4  # labelled values needed to compare how surely values and labels were read
+UNSURE_GAP = 0.25  # labels read this much surer than their values: the values are doubtful
+HAND_CONFIDENCE = 0.65  # ceiling for every value of such a form
 _CASE_ROWS = 15  # lines a case description may take
 _LABEL_ECHO = 2  # words of a value that, read as a label, make it a label and not a value
 
@@ -39,17 +43,40 @@ def objection_from_lines(lines: list[TextLine], method: Method = "text") -> Docu
     """
     ordered, restore = upright_lines(sorted(lines, key=lambda ln: ln.page))  # stable sort
     found: dict[str, Found] = {}
-    _read_labelled(ordered, found)
+    reads = _read_labelled(ordered, found)
     _read_reasons(ordered, found)
     _read_place_date(ordered, found)
     read_letter_extras(ordered, found)
     document = _to_document(ordered, found, method)
     document.boxes = {name: restore(box) for name, box in document.boxes.items()}
+    if method == "ocr" and _values_unsure(reads):
+        _doubt_every_value(document)
     return document
 
 
-def _read_labelled(lines: list[TextLine], found: dict[str, Found]) -> None:
-    """Every labelled value, in the section (applicant, proxy, …) its heading opens."""
+def _values_unsure(reads: list[tuple[float, float]]) -> bool:
+    """Values read far less surely than the labels printed beside them: handwriting (or a
+    page OCR could hardly read), whose readings Tesseract gives no trustworthy score."""
+    if len(reads) < MIN_CELLS:
+        return False
+    labels = sorted(label for label, _ in reads)[len(reads) // 2]
+    values = sorted(value for _, value in reads)[len(reads) // 2]
+    return labels - values >= UNSURE_GAP
+
+
+def _doubt_every_value(document: Document) -> None:
+    for name, score in document.confidence.items():
+        document.confidence[name] = round(min(score, HAND_CONFIDENCE), 3)
+    document.warnings.append(
+        "values read far less surely than the form's print (handwriting?); "
+        "check every value against the scan"
+    )
+
+
+def _read_labelled(lines: list[TextLine], found: dict[str, Found]) -> list[tuple[float, float]]:
+    """Every labelled value, in the section (applicant, proxy, …) its heading opens; returns
+    how surely each label and its value were read, side by side."""
+    reads: list[tuple[float, float]] = []
     section = "applicant"
     index = 0
     while index < len(lines):
@@ -71,7 +98,10 @@ def _read_labelled(lines: list[TextLine], found: dict[str, Found]) -> None:
             index = _read_case(lines, index + 1, (first, line, cell.start), found)
             continue
         _store_cell(lines, cell, name, found)
+        if cell.text and cell.confidence is not None and cell.label_confidence is not None:
+            reads.append((cell.label_confidence, cell.confidence))
         index = max(cell.rows) + 1
+    return reads
 
 
 def _field_name(key: str, section: str) -> str:
@@ -86,6 +116,8 @@ def _store_cell(lines: list[TextLine], cell: Cell, name: str, found: dict[str, F
     """Keep the first value read for a field (a later, empty label does not undo it)."""
     used = [lines[i] for i in cell.rows]
     value, notes = cell.text, list(cell.notes)
+    if value is not None and name in _NUMBERS:
+        value = _without_label_words(value)
     if value is not None and _is_label_text(value):
         notes.append(f"{name}: {value!r} is label text, not a value")
         value = None
@@ -95,7 +127,7 @@ def _store_cell(lines: list[TextLine], cell: Cell, name: str, found: dict[str, F
         box = union_box(used[1:], box)
     if name in found and found[name].value is not None:
         return
-    item = checked(name, value, used, box)
+    item = checked(name, value, used, box, cell.confidence)
     item.notes[:0] = notes
     found[name] = item
 
@@ -107,7 +139,18 @@ def _is_label_text(value: str) -> bool:
         label = label_of(" ".join(words[:end]))
         if label is not None and label.share >= 0.99:
             return True
-    return len(words) == 1 and label_of(value) is not None and len(tokens(value)[0]) > 3
+    return label_words_only(value)
+
+
+def _without_label_words(value: str) -> str | None:
+    """A number with a label's wrapped rest before it ('Informasi : PPID/0120/IX/2026')."""
+    words = value.split()
+    start = 0
+    while start < len(words) - 1 and label_words_only(words[start]):
+        start += 1
+    if not start or label_of(" ".join(words[:start])) is not None:
+        return value  # no label words, or a whole label: the next row, judged as such
+    return clean_value(" ".join(words[start:]))
 
 
 def _read_case(

@@ -78,6 +78,8 @@ class TextLine:
     # Where each of the space-separated words of `text` lies along the line, as shares of the
     # box's width (start, end) in reading order; empty when only the line's box is known.
     spans: tuple[tuple[float, float], ...] = ()
+    # each of those words' own OCR confidence, when OCR read it (empty: the line's for all)
+    word_confidence: tuple[float, ...] = ()
 
 
 class ExtractionError(Exception):

@@ -131,8 +131,7 @@ def words_to_lines(words: list[Word], page: int, *, max_gap: float = 20.0) -> li
     lines = []
     for row in group_rows(words):
         for segment in _split_at_gaps(row, max_gap):
-            confidence = _mean([w.confidence for w in segment])
-            line = line_of_words([(w.text, w.box) for w in segment], page, confidence)
+            line = line_of_words([(w.text, w.box, w.confidence) for w in segment], page)
             if line is not None:
                 lines.append(line)
     lines.sort(key=lambda line: (round(line.box[1] / 8), line.box[0]))

@@ -89,7 +89,7 @@ def _join_words(words: list[tuple[float, float, float, str, float]], number: int
     lines: list[TextLine] = []
     for row in rows:
         row.sort(key=lambda w: w[1])
-        boxed = [(text, (x0, y - height, x1, y)) for y, x0, height, text, x1 in row]
+        boxed = [(text, (x0, y - height, x1, y), 1.0) for y, x0, height, text, x1 in row]
         line = line_of_words(boxed, number)
         if line is not None:
             lines.append(line)

@@ -19,6 +19,7 @@ class LineWord:
     x0: float
     x1: float
     start: int  # index of its first character in the line's text
+    confidence: float = 1.0  # OCR's for this word (the line's when not known word by word)
 
 
 def collapse(text: str) -> str:
@@ -26,19 +27,21 @@ def collapse(text: str) -> str:
     return re.sub(r"\s+", " ", text or "").strip()
 
 
-def line_of_words(
-    words: Sequence[tuple[str, Quad]], page: int, confidence: float = 1.0
-) -> TextLine | None:
-    """One line from words (text, box) in reading order, each word's place kept in `spans`."""
-    kept = [(text.strip(), box) for text, box in words if text.strip() and " " not in text.strip()]
+def line_of_words(words: Sequence[tuple[str, Quad, float]], page: int) -> TextLine | None:
+    """One line from words (text, box, confidence) in reading order, each word's place and
+    confidence kept; the line's confidence is their mean."""
+    kept = [(t.strip(), box, c) for t, box, c in words if t.strip() and " " not in t.strip()]
     if not kept:
         return None
-    x0 = min(box[0] for _, box in kept)
-    x1 = max(box[2] for _, box in kept)
-    box = (x0, min(b[1] for _, b in kept), x1, max(b[3] for _, b in kept))
+    x0 = min(box[0] for _, box, _ in kept)
+    x1 = max(box[2] for _, box, _ in kept)
+    box = (x0, min(b[1] for _, b, _ in kept), x1, max(b[3] for _, b, _ in kept))
     width = max(x1 - x0, 1e-6)
-    spans = tuple(((b[0] - x0) / width, (b[2] - x0) / width) for _, b in kept)
-    return TextLine(" ".join(t for t, _ in kept), page, box, confidence, spans)
+    spans = tuple(((b[0] - x0) / width, (b[2] - x0) / width) for _, b, _ in kept)
+    confidences = tuple(c for _, _, c in kept)
+    mean = sum(confidences) / len(confidences)
+    text = " ".join(t for t, _, _ in kept)
+    return TextLine(text, page, box, mean, spans, confidences if mean < 1.0 else ())
 
 
 def line_words(line: TextLine) -> list[LineWord]:
@@ -48,13 +51,21 @@ def line_words(line: TextLine) -> list[LineWord]:
     x0, _, x1, _ = line.box
     width = x1 - x0
     if has_geometry(line):
+        known = len(line.word_confidence) == len(found)
         return [
-            LineWord(t, x0 + a * width, x0 + b * width, s)
-            for (t, s), (a, b) in zip(found, line.spans, strict=True)
+            LineWord(
+                t,
+                x0 + a * width,
+                x0 + b * width,
+                s,
+                line.word_confidence[i] if known else line.confidence,
+            )
+            for i, ((t, s), (a, b)) in enumerate(zip(found, line.spans, strict=True))
         ]
     total = max(len(line.text), 1)
     return [
-        LineWord(t, x0 + width * s / total, x0 + width * (s + len(t)) / total, s) for t, s in found
+        LineWord(t, x0 + width * s / total, x0 + width * (s + len(t)) / total, s, line.confidence)
+        for t, s in found
     ]
 
 
