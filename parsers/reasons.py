@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 import re
 
-import cv2
 import numpy as np
 
 from parsers.geometry import components
@@ -174,15 +173,22 @@ def _box_inside(line: TextLine, ink: np.ndarray) -> float | None:
     if window.size == 0:
         return None
     count, _, stats, _ = components(window, 8)
-    for index in sorted(range(1, count), key=lambda i: stats[i, cv2.CC_STAT_LEFT]):
+    middle = (y0 + y1) / 2 - top
+    frames = []
+    for index in range(1, count):
         bx, by, bw, bh = (int(v) for v in stats[index, :4])
         if not (0.7 * height <= bh <= 2.2 * height and 0.7 <= bw / bh <= 1.4):
             continue
+        if not by <= middle <= by + bh:  # the box of the line above or below, not this one's
+            continue
         cell = window[by : by + bh, bx : bx + bw]
         if _is_frame(cell):
-            pad_y, pad_x = max(2, bh // 5), max(2, bw // 5)
-            return float(cell[pad_y:-pad_y, pad_x:-pad_x].mean())
-    return None
+            frames.append((abs(by + bh / 2 - middle), bx, cell))
+    if not frames:
+        return None
+    _, _, cell = min(frames, key=lambda frame: (frame[0], frame[1]))
+    pad_y, pad_x = max(2, cell.shape[0] // 5), max(2, cell.shape[1] // 5)
+    return float(cell[pad_y:-pad_y, pad_x:-pad_x].mean())
 
 
 def _is_frame(cell: np.ndarray) -> bool:

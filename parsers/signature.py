@@ -104,11 +104,20 @@ def _signature_ink(lines: list[TextLine], ink: np.ndarray) -> TextLine | None:
         return None
     close = lines[closing[-1]]
     height = close.box[3] - close.box[1]
+    phrase = _CLOSING.search(close.text)
+    left = value_box(close, phrase.start())[1] if phrase else close.box[0]
+    right = (
+        value_box(close, phrase.end())[1]
+        if phrase and phrase.end() < len(close.text)
+        else close.box[2]
+    )
     signer = next(
         (
             line
             for line in lines[closing[-1] + 1 : closing[-1] + 7]
-            if line.box[1] - close.box[3] >= 1.2 * height and _names_someone(line.text)
+            if line.box[1] - close.box[3] >= 1.2 * height
+            and _names_someone(line.text)
+            and min(line.box[2], right) - max(line.box[0], left) > 0  # under the closing words
         ),
         None,
     )
