@@ -38,6 +38,7 @@ from parsers.ocr import (
     unrotate_box,
     words_to_lines,
 )
+from parsers.page_image import flat_page
 from parsers.signature import mark_ink
 from parsers.upright import UPSIDE_DOWN_SURE, Quad, updown_score
 
@@ -61,6 +62,7 @@ class _Page:
     document: Document | None = None
     lines: list[TextLine] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    back: np.ndarray | None = None  # a flattened photo's pixels to the photo's (see page_image)
 
 
 # Pages of one file read at once (threads: the OCR runs in Tesseract subprocesses), and what each
@@ -181,13 +183,29 @@ def _read_page(image: Image.Image, number: int, after_form: bool = False) -> _Pa
             return _Page(number, "id_card", document=card)
         # a card whose outline was found but whose NIK was not read is read again as a page: a
         # small card (a crop pasted on A4, a quarter turn off) can read better from the whole page
-        page = _read_by_text(image, number, after_form)
+        page = _read_sheet(image, number, after_form)
         if card is None or (page.kind == "id_card" and page.document.fields.get("nik")):
             return page
         return _Page(number, "id_card", document=card)  # the card's labels, if not its NIK
     except OcrError as err:
         document = Document("other", [number], "ocr", warnings=[f"page {number}: {err}"])
         return _Page(number, "other", document=document)
+
+
+def _read_sheet(image: Image.Image, number: int, after_form: bool) -> _Page:
+    """A photographed sheet is flattened and read like a scan; anything else as it is. The
+    boxes found on a flattened sheet are mapped back onto the photo."""
+    flat = flat_page(image)
+    if flat is None:
+        return _read_by_text(image, number, after_form)
+    page = _read_by_text(flat.image, number, after_form)
+    if page.document is not None:
+        page.document.boxes = {
+            name: (box[0], *map_box(flat.back, box[1:]))
+            for name, box in page.document.boxes.items()
+        }
+    page.back = flat.back  # an objection form's boxes are mapped once it is read
+    return page
 
 
 def _card_first(image: Image.Image, number: int) -> Document | None:
@@ -394,6 +412,11 @@ def _document(group: list[_Page]) -> Document:
         document = objection_from_lines(lines, method="ocr")
         document.pages = [page.number for page in group]
         document.warnings[:0] = [w for page in group for w in page.warnings]
+        flattened = {page.number: page.back for page in group if page.back is not None}
+        document.boxes = {
+            name: (box[0], *map_box(flattened[box[0]], box[1:])) if box[0] in flattened else box
+            for name, box in document.boxes.items()
+        }
         return document
     if len(group) == 1 and first.document is not None:
         return first.document
