@@ -19,6 +19,7 @@ from parsers.geometry import order_corners, to_grey, warp_quad
 A4_PX = (1654, 2339)  # an A4 page at 200 dpi, portrait
 MIN_SHARE, MAX_SHARE = 0.15, 0.85  # of the frame a photographed page covers (a scan: all)
 ASPECT = (1.15, 1.75)  # long over short side of the page's outline, perspective allowed
+MIN_SIDE = 200  # pixels: a photo narrower than this shows no readable page
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,8 @@ class FlatPage:
 def flat_page(image: Image.Image) -> FlatPage | None:
     """The sheet of paper in a photo, flattened; None when the image is itself the page (a
     scan) or shows no sheet."""
+    if min(image.size) < MIN_SIDE:
+        return None
     grey = to_grey(image)
     corners = _sheet(grey)
     if corners is None:

@@ -51,6 +51,11 @@ def test_a_photographed_foreign_form_is_read_and_its_boxes_land_on_the_photo(pho
         assert 0 <= x0 < x1 <= width and 0 <= y0 < y1 <= height, name
 
 
-def test_a_flat_scan_is_not_taken_for_a_photographed_sheet(tmp_path: Path) -> None:
+def test_a_flat_scan_is_not_taken_for_a_photographed_sheet() -> None:
     page = Image.new("L", (1654, 2339), 255)
     assert flat_page(page) is None
+
+
+@pytest.mark.parametrize("size", [(3, 5000), (5000, 3), (1, 1)])
+def test_a_sliver_of_an_image_shows_no_sheet(size: tuple[int, int]) -> None:
+    assert flat_page(Image.new("L", size, 200)) is None
