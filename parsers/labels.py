@@ -168,7 +168,9 @@ def _read_case(
     after = index
     while after < len(lines) and after - index < _CASE_ROWS:
         line = lines[after]
-        if is_boundary(line) or (used and line.page != used[-1].page and len(parts) > 3):
+        if line.text in (INK_SIGNED, INK_BLANK) or is_boundary(line):
+            break  # the signature's place (the scan reader's ink line) ends it too
+        if used and line.page != used[-1].page and len(parts) > 3:
             break
         value = clean_value(line.text)
         if value:

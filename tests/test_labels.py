@@ -10,6 +10,7 @@ from parsers.dates import parse_date
 from parsers.form_rows import pair_label_rows
 from parsers.labels import objection_from_lines
 from parsers.model import OBJECTION_FIELDS, TextLine
+from parsers.signature import INK_SIGNED
 
 PERKI_FORM = """\
 FORMULIR KEBERATAN
@@ -118,6 +119,15 @@ def test_a_case_description_wrapping_onto_a_label_word_keeps_its_rest(rest: str)
     )
     doc = objection_from_lines(lines_of(form))
     assert doc.fields["case_description"] == f"{first} {rest}"
+
+
+def test_the_ink_line_of_a_signature_is_not_part_of_the_case_description() -> None:
+    lines = lines_of(PERKI_FORM)
+    last = max(i for i, line in enumerate(lines) if line.text.startswith("sampai batas waktu"))
+    ink = TextLine(INK_SIGNED, 1, (300.0, lines[last].box[3] + 2, 400.0, lines[last].box[3] + 9))
+    lines.insert(last + 1, ink)
+    doc = objection_from_lines(lines)
+    assert doc.fields["case_description"].endswith("sepuluh hari kerja.")
 
 
 def test_every_found_value_has_a_box_on_its_page() -> None:
