@@ -56,7 +56,9 @@ def open_pdf(data: bytes, name: str, limits: ExtractionLimits) -> tuple[PdfReade
             reader = PdfReader(io.BytesIO(data), strict=False)
             if reader.is_encrypted:
                 _unlock(reader, name, warnings_out)
-            page_count = len(reader.pages)
+            page_count = count_pages(reader, limits.max_pages)
+            if page_count <= limits.max_pages:
+                page_count = len(reader.pages)  # pypdf's own list, now known to be small
     except ExtractionError:
         raise
     except LimitReachedError as error:
@@ -69,7 +71,8 @@ def open_pdf(data: bytes, name: str, limits: ExtractionLimits) -> tuple[PdfReade
         raise ExtractionError(f"{name}: the PDF has no pages (it may be truncated). {FIX_HINT}")
     if page_count > limits.max_pages:
         raise ExtractionError(
-            f"{name}: the PDF has {page_count} pages, over the {limits.max_pages}-page limit "
+            f"{name}: the PDF has {_pages_shown(reader, page_count)} pages, over the "
+            f"{limits.max_pages}-page limit "
             "(limits.max_pages). Split it into smaller files (one objection per file) "
             "or raise the limit."
         )
@@ -78,6 +81,41 @@ def open_pdf(data: bytes, name: str, limits: ExtractionLimits) -> tuple[PdfReade
     check_images(reader, name, limits)
     warnings_out += active_content_warnings(reader, data, name) + polyglot_warnings(data, name)
     return reader, warnings_out
+
+
+def _pages_shown(reader: PdfReader, counted: int) -> str:
+    """How many pages to name in the note: the tree's /Count when it is believable."""
+    try:
+        declared = _resolved(_resolved(reader.trailer["/Root"].get("/Pages")).get("/Count"))
+    except PDF_DAMAGE:
+        declared = None
+    if isinstance(declared, int) and declared >= counted:
+        return str(declared)
+    return f"more than {counted - 1}"
+
+
+def count_pages(reader: PdfReader, limit: int) -> int:
+    """The pages of the page tree, counted leaf by leaf and no further than `limit` + 1.
+
+    pypdf's `reader.pages` builds an object for every page first: a 100 000-page PDF cost
+    ~700 MB before the page limit could refuse it. The tree's own /Count is not trusted (it may
+    say 1 over a hundred thousand leaves); the walk stops as soon as the limit is passed.
+    """
+    count, seen = 0, set()
+    waiting = [reader.trailer["/Root"].get("/Pages")]
+    while waiting and count <= limit:
+        reference = waiting.pop()
+        node = _resolved(reference)
+        key = id(node) if not isinstance(reference, IndirectObject) else reference.idnum
+        if not isinstance(node, dict) or (key in seen and "/Kids" in node):
+            continue  # a loop in the tree (a page may be listed twice; it counts twice)
+        seen.add(key)
+        kids = _resolved(node.get("/Kids"))
+        if isinstance(kids, list):
+            waiting.extend(reversed(kids))
+        else:
+            count += 1
+    return count
 
 
 def check_page_sizes(reader: PdfReader, name: str) -> None:

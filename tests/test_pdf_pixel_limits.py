@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -108,3 +110,50 @@ def test_a_small_inline_image_passes(tmp_path: Path) -> None:
     with path.open("wb") as out:
         writer.write(out)
     assert LIMIT not in (extract_file(path, ExtractionLimits()).error or "")
+
+
+def _many_pages(path: Path, pages: int, declared: int) -> Path:
+    """A PDF of `pages` blank pages, its page tree declaring `declared`."""
+    kids = " ".join(f"{3 + n} 0 R" for n in range(pages))
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        f"<< /Type /Pages /Count {declared} /Kids [{kids}] >>".encode(),
+        *[b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>"] * pages,
+    ]
+    out, offsets = bytearray(b"%PDF-1.4\n"), []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%b\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    path.write_bytes(bytes(out))
+    return path
+
+
+@pytest.mark.parametrize("declared", [100_000, 1])
+def test_a_hundred_thousand_pages_are_refused_by_the_page_limit_within_memory(
+    tmp_path: Path, declared: int
+) -> None:
+    """The page limit answers before pypdf builds an object per page (it took ~700 MB and was
+    noted as a decompression bomb); a /Count that lies does not help."""
+    path = _many_pages(tmp_path / "tebal.pdf", 100_000, declared)
+    script = (
+        "import resource, sys\n"
+        "from parsers.extract import extract_file\n"
+        "from parsers.model import ExtractionLimits\n"
+        f"result = extract_file(__import__('pathlib').Path({str(path)!r}), ExtractionLimits())\n"
+        "print(result.error)\n"
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+    error, peak_mb = done.stdout.strip().rsplit("\n", 1)
+    assert "page limit (limits.max_pages)" in error and "bomb" not in error, error
+    # ~140 MB: the interpreter, pypdf and the xref; an object per page took it past 380 MB
+    assert int(peak_mb) < 250, f"{peak_mb} MB"
