@@ -155,5 +155,6 @@ def test_a_hundred_thousand_pages_are_refused_by_the_page_limit_within_memory(
     )
     error, peak_mb = done.stdout.strip().rsplit("\n", 1)
     assert "page limit (limits.max_pages)" in error and "bomb" not in error, error
-    # ~140 MB: the interpreter, pypdf and the xref; an object per page took it past 380 MB
-    assert int(peak_mb) < 250, f"{peak_mb} MB"
+    # ~140 MB (up to ~270 while Python compiles its modules afresh): the interpreter, pypdf and
+    # the xref; an object per page took it past 380 MB
+    assert int(peak_mb) < 320, f"{peak_mb} MB"
