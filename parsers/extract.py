@@ -26,7 +26,7 @@ from pypdf.errors import LimitReachedError, PyPdfError
 
 from parsers.acroform import acroform_document
 from parsers.classify import PPID_CODE, classify_text
-from parsers.confidence import doubt_empty_fields
+from parsers.confidence import doubt_empty_fields, doubt_garbled_values
 from parsers.files import (
     PDF,
     Deadline,
@@ -149,6 +149,7 @@ def _extract(path: Path, limits: ExtractionLimits, deadline: Deadline) -> list[D
     cross_check(documents)
     for document in documents:
         document.warnings[:0] = notes
+        doubt_garbled_values(document)
         doubt_empty_fields(document)
     return documents
 

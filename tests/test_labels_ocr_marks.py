@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from parsers.confidence import doubt_garbled_values
 from parsers.field_checks import strip_colon_misread
 from parsers.labels import objection_from_lines
 from parsers.model import Document, TextLine
@@ -151,3 +152,14 @@ def test_a_reason_line_without_a_printed_box_is_left_as_read() -> None:
 def _below(line: TextLine, dy: float) -> TextLine:
     x0, y0, x1, y1 = line.box
     return TextLine(line.text, line.page, (x0, y0 + dy, x1, y1 + dy), line.confidence)
+
+
+def test_a_value_with_ocr_debris_in_it_is_never_sure() -> None:
+    fields = {"name": "SITI AMINAH", "address": "1? JL. MERDEKA NO. 12A", "occupation": "PETANI"}
+    card = Document("id_card", [1], "ocr", fields=fields, confidence=dict.fromkeys(fields, 0.9))
+    doubt_garbled_values(card)
+    assert card.confidence["address"] < 0.7
+    assert card.confidence["name"] == card.confidence["occupation"] == 0.9
+    typed = Document("id_card", [1], "text", fields=fields, confidence=dict.fromkeys(fields, 0.9))
+    doubt_garbled_values(typed)  # a text layer's characters are the writer's own
+    assert typed.confidence["address"] == 0.9
