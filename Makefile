@@ -9,10 +9,10 @@ UV_VERSION := 0.13.9
 export OMP_THREAD_LIMIT := 1
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: help setup run test test-lowest lint format bench audit torture scale-test
+.PHONY: help setup run test test-lowest lint bench audit torture scale-test
 
 help:
-	@echo "make run    start the system (Prefect server, flows, inbox watcher, web app)"
+	@echo "make run    start the system (Prefect server, flows, inbox watcher, staff and public web apps)"
 	@echo "make test   lint, format check, the import contract and the whole test suite with coverage"
 	@echo "make test-lowest  the unit tests on the lowest versions pyproject.toml allows"
 	@echo "make bench  benchmarks (figures in docs/benchmarks.md)"
