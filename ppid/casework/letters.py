@@ -25,7 +25,7 @@ from ppid.core.masking import mask_nik
 from ppid.core.models import Case, CaseDocument, CaseEvent, LetterCounter
 from ppid.core.paths import form_copy_path, next_output_path
 from ppid.core.settings import Settings
-from ppid.core.vocabulary import REASON_TEXTS, DocumentKind
+from ppid.core.vocabulary import DOCUMENT_LABELS, REASON_TEXTS, DocumentKind
 from ppid.output.forms import render_filled_form
 from ppid.output.pdfa import ARCHIVAL
 from ppid.output.qr import document_payload, qr_svg
@@ -33,13 +33,14 @@ from ppid.output.render import render_pdf
 
 log = logging.getLogger(__name__)
 
-# Letter kinds numbered from `workflow.letter_number_formats`: kind -> (template, file stem, title).
+# Letter kinds numbered from `workflow.letter_number_formats`: kind -> (template, file stem).
+# Their titles are `DOCUMENT_LABELS[kind]` (ppid/core/vocabulary.py), as everywhere else.
 LETTERS = {
-    "perintah": ("letters/order.html", "surat-perintah", "Surat perintah"),
-    "tanggapan": ("letters/answer.html", "tanggapan-atas-keberatan", "Tanggapan atas keberatan"),
-    "penolakan": ("letters/rejection.html", "surat-penolakan", "Surat penolakan"),
-    "disposisi": ("letters/disposition.html", "lembar-disposisi", "Lembar disposisi"),
-    "pengembalian": ("letters/return.html", "surat-pengembalian", "Surat pengembalian berkas"),
+    "perintah": ("letters/order.html", "surat-perintah"),
+    "tanggapan": ("letters/answer.html", "tanggapan-atas-keberatan"),
+    "penolakan": ("letters/rejection.html", "surat-penolakan"),
+    "disposisi": ("letters/disposition.html", "lembar-disposisi"),
+    "pengembalian": ("letters/return.html", "surat-pengembalian"),
 }
 RECEIPT = "receipt"
 RECEIPT_STEM = "tanda-terima"
@@ -217,7 +218,7 @@ def issue_letter(
     left behind is overwritten by the next letter of that name, never listed as a document).
     `extra` is what this letter says beyond the case (JSON values; DIP items as `items`).
     """
-    _, _, title = LETTERS[kind]
+    title = DOCUMENT_LABELS[kind]
     assert settings.archive is not None
     number = letter_number(session, settings, kind, on)
     out = _render_letter(settings, cal, case, kind, number, on, extra)
@@ -242,7 +243,7 @@ def _render_letter(
     on: date,
     extra: dict[str, Any],
 ) -> Path:
-    template, stem, _ = LETTERS[kind]
+    template, stem = LETTERS[kind]
     context = letter_context(settings, cal, case, stem, on)
     context.update(
         letter_number=number,
@@ -295,7 +296,7 @@ def reissue(
     if document.role == RECEIPT:
         out = next_output_path(settings, case, RECEIPT_STEM)
         render_receipt(settings, cal, case, out, reissued=True)
-        title, kept = "Tanda terima", {}
+        title, kept = DOCUMENT_LABELS[RECEIPT], {}
     else:
         kind = str(document.role)
         context = dict(fields.get("context") or {})
@@ -305,7 +306,7 @@ def reissue(
             extra["items"] = dip.get_items(session, ids) if ids else []
         day = date.fromisoformat(fields["letter_date"])
         out = _render_letter(settings, cal, case, kind, fields["letter_number"], day, extra)
-        title = LETTERS[kind][2]
+        title = DOCUMENT_LABELS[kind]
         kept = {k: fields[k] for k in ("letter_kind", "letter_number", "letter_date", "context")}
     new = store_output(
         session,

@@ -234,7 +234,11 @@ def letter_previews(
                     continue
                 path = archived_file(ctx, document.path)
                 made.append(
-                    (LETTERS[document.role][2], document.fields["letter_number"], path.read_bytes())
+                    (
+                        DOCUMENT_LABELS[document.role],
+                        document.fields["letter_number"],
+                        path.read_bytes(),
+                    )
                 )
                 path.unlink(missing_ok=True)  # the preview never becomes a document
         finally:
