@@ -260,6 +260,23 @@ def test_without_waiting_for_the_signed_copy_the_answer_goes_out_when_sent() -> 
     assert [n.kind for n in _notices(sessions)] == ["tanggapan"]
 
 
+def test_a_returned_objection_sends_its_return_letter_at_once() -> None:
+    with smtp_server() as server:
+        settings = _settings(server.port)
+        sessions = open_db(settings)
+        number = _register(sessions, settings, EMAIL)
+        reason = "Lampiran KTP tidak terbaca; mohon kirim ulang."
+        _step(sessions, settings, number, "petugas", "return", data={"letter_text": reason})
+        [queued] = _notices(sessions)
+        assert queued.kind == "pengembalian"
+        [result] = notices.send_due(settings, sessions)
+    assert result.outcome == "sent"
+    [mail] = server.messages
+    assert mail["Subject"] == f"Surat pengembalian berkas — keberatan {number}"
+    [attached] = list(mail.iter_attachments())
+    assert attached.get_content_type() == "application/pdf"
+
+
 def test_a_notice_whose_step_was_corrected_before_it_went_out_is_cancelled() -> None:
     settings = _settings(free_port(), workflow={"wait_for_signed_copy": False})
     sessions = open_db(settings)

@@ -116,12 +116,13 @@ def queue_for_step(
 
     A letter the Atasan signs goes out when it is sent: at once when no signed copy is awaited,
     else when the signed copy is back (the `signed` step); `awaits_signature` and `signs` in the
-    step's event name the letter.
+    step's event name the letter. A letter nobody signs first (the return letter) is named by
+    `sends` and goes out at once.
     """
     if step == SIGNED_STEP:
         letter_id = event_data.get("signs")
     elif next_step != SIGNED_STEP:
-        letter_id = event_data.get("awaits_signature")
+        letter_id = event_data.get("awaits_signature") or event_data.get("sends")
     else:
         letter_id = None
     letter = session.get(CaseDocument, int(letter_id)) if letter_id else None

@@ -220,7 +220,9 @@ def _verify(ctx: StepContext) -> None:
     if ctx.decision == "return":
         reason = require_letter_text(ctx, "step.return_needs_reason")
         ctx.case.decision, ctx.case.remarks = "returned", reason
-        _letter(ctx, "pengembalian", {"letter_text": reason})
+        document = _letter(ctx, "pengembalian", {"letter_text": reason})
+        ctx.session.flush()  # its id, for the notice that carries it to the applicant
+        ctx.event_data["sends"] = document.id
         return
     corrections = ctx.data.get("corrections") or {}
     if corrections:  # values misread at intake, corrected with the verification
