@@ -433,6 +433,7 @@ def test_queues_put_the_soonest_due_first_and_mark_overdue_in_red(world: World) 
         ("", "5 Januari 2099"),
     ]
     assert "1 terlambat" in page  # the menu counts the overdue task
+    assert "<td>Kertas (dipindai)</td>" in page  # the channel the case came by
 
 
 def test_one_address_trying_many_usernames_is_slowed_down_too() -> None:

@@ -48,6 +48,7 @@ def queue_rows(session: Session, ctx: WebContext, role: str | None) -> list[dict
             "case_id": task.case_id,
             "number": task.case.number,
             "applicant": task.case.applicant_name,
+            "channel": task.case.channel_label,
             "role": ROLE_LABELS[Role(task.role)],
             "step": task.step,
             "step_label": step_label(task.step),
