@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import logging
+import math
 import re
 import struct
 import warnings
@@ -16,6 +17,7 @@ from parsers.files import Deadline
 from parsers.model import ExtractionError, ExtractionLimits
 
 log = logging.getLogger(__name__)
+WORK_PIXELS = 25_000_000  # the most pixels a page image is read at (see `within_working_size`)
 
 
 # Besides OSError and friends, Pillow lets these escape on damaged headers (found by
@@ -134,10 +136,28 @@ def _decode_frame(frame: Image.Image, name: str, limits: ExtractionLimits) -> Im
     if width * height > limits.max_pixels:
         raise ExtractionError(pixel_message(name, (width, height), limits))
     frame.load()
-    upright = ImageOps.exif_transpose(frame) or frame
-    if upright.mode in ("1", "L", "I;16", "I", "F"):
-        return upright.convert("L")
-    return upright.convert("RGB")
+    ImageOps.exif_transpose(frame, in_place=True)  # no second page-sized copy
+    mode = "L" if frame.mode in ("1", "L", "I;16", "I", "F") else "RGB"
+    page = frame if frame.mode == mode else frame.convert(mode)
+    return within_working_size(page)
+
+
+def within_working_size(page: Image.Image) -> Image.Image:
+    """A page image of more than `WORK_PIXELS` reduced by a whole factor to fit.
+
+    A 50-Mpx phone photo or a 600 dpi scan holds nothing the readers need beyond ~25 Mpx (an A4
+    page at 500 dpi; sheets and cards are flattened to 200–300 dpi anyway), while every page-sized
+    copy the readers make costs its full size: a legal 56-Mpx PNG took 870 MB to read whole.
+    The page's `dpi` is scaled with it, so sizes read from it stay true.
+    """
+    factor = math.ceil(math.sqrt(page.width * page.height / WORK_PIXELS))
+    if factor <= 1:
+        return page.copy()  # the caller owns it, apart from the file's handle
+    reduced = page.reduce(factor)
+    dpi = page.info.get("dpi")
+    if dpi:
+        reduced.info["dpi"] = (float(dpi[0]) / factor, float(dpi[1]) / factor)
+    return reduced
 
 
 def pixel_message(name: str, size: tuple[int, int] | int | None, limits: ExtractionLimits) -> str:

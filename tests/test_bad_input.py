@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
 import zipfile
 import zlib
 from pathlib import Path
@@ -21,7 +23,7 @@ from pypdf.generic import (
 
 from parsers.extract import extract_file
 from parsers.files import sniff
-from parsers.image_files import load_images
+from parsers.image_files import load_images, within_working_size
 from parsers.model import ExtractionError, ExtractionLimits
 from parsers.raster import raster_dpi
 from tests.corpus import hostile
@@ -188,6 +190,38 @@ def test_images_are_turned_upright_from_exif_and_every_tiff_frame_is_kept() -> N
     frames[0].save(tiff, "TIFF", save_all=True, append_images=frames[1:])
     images = load_images(tiff.getvalue(), "fax.tif", ExtractionLimits())
     assert [im.mode for im in images] == ["L"] * 3
+
+
+def test_a_legal_56_megapixel_photo_is_read_within_the_workers_memory(tmp_path: Path) -> None:
+    """Under the pixel limit, yet every page-sized copy of it costs 224 MB: it is reduced to the
+    working size as it is decoded (it peaked at ~870 MB read whole; a worker has 500 MB)."""
+    path = tmp_path / "foto-besar.png"
+    photo = Image.new("RGB", (6480, 8640), "white")
+    photo.paste((20, 20, 20), (600, 600, 5800, 700))  # a line of "ink"
+    photo.save(path, dpi=(600, 600))
+    script = (
+        "import pathlib, resource\n"
+        "from parsers.extract import extract_file\n"
+        "from parsers.model import ExtractionLimits\n"
+        f"result = extract_file(pathlib.Path({str(path)!r}), ExtractionLimits())\n"
+        "print(result.error)\n"
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+    error, peak_mb = done.stdout.strip().rsplit("\n", 1)
+    assert error == "None"
+    assert int(peak_mb) < 500, f"{peak_mb} MB"
+
+
+def test_a_page_over_the_working_size_is_reduced_by_a_whole_factor_with_its_dpi() -> None:
+    page = Image.new("L", (6480, 8640), 255)
+    page.info["dpi"] = (600.0, 600.0)
+    reduced = within_working_size(page)
+    assert reduced.size == (3240, 4320) and reduced.info["dpi"] == (300.0, 300.0)
+    small = Image.new("L", (2480, 3508), 255)
+    assert within_working_size(small).size == small.size
 
 
 def test_pages_are_rasterised_at_300_dpi_or_less_to_stay_under_the_pixel_limit() -> None:
