@@ -75,14 +75,21 @@ def install_error_pages(app: FastAPI) -> None:
         return error_page(request, 404, user_text("web.bad_address"))
 
 
-def add_security_headers(request: Request, response: Response) -> Response:
+def with_security_headers(response: Response, path: str, https: bool) -> Response:
+    """The headers every response of the staff app and the public site carries (HSTS only where
+    the app is reached over https; static files may be cached)."""
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
-    if served_over_https(web(request).settings):
+    if https:
         response.headers.setdefault("Strict-Transport-Security", HSTS)
-    if not request.url.path.startswith("/static/"):
+    if not path.startswith("/static/"):
         response.headers.setdefault("Cache-Control", "no-store")
     return response
+
+
+def add_security_headers(request: Request, response: Response) -> Response:
+    https = served_over_https(web(request).settings)
+    return with_security_headers(response, request.url.path, https)
 
 
 def install_security_headers(app: FastAPI) -> None:

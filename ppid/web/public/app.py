@@ -22,7 +22,7 @@ from ppid.core.errors import PpidError
 from ppid.core.messages import UNKNOWN_ERROR, user_text
 from ppid.core.settings import Settings
 from ppid.output.render import TEMPLATES_DIR
-from ppid.web.app import HSTS, SECURITY_HEADERS
+from ppid.web.app import SECURITY_HEADERS, with_security_headers
 from ppid.web.pages import status_of
 from ppid.web.public import filing, following, reaction
 from ppid.web.public.context import (
@@ -87,13 +87,8 @@ async def _refuse(send: Send) -> None:
 
 
 def add_security_headers(request: Request, response: Response) -> Response:
-    for name, value in SECURITY_HEADERS.items():
-        response.headers.setdefault(name, value)
-    if served_over_https(public(request).settings):
-        response.headers.setdefault("Strict-Transport-Security", HSTS)
-    if not request.url.path.startswith("/static/"):
-        response.headers.setdefault("Cache-Control", "no-store")
-    return response
+    https = served_over_https(public(request).settings)
+    return with_security_headers(response, request.url.path, https)
 
 
 def install_pages(app: FastAPI) -> None:
