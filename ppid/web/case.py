@@ -31,7 +31,7 @@ from ppid.casework.workflow import advance, problems_of_step
 from ppid.core.db import begin_write, write_session
 from ppid.core.errors import ForbiddenError, NotFoundError, PpidError
 from ppid.core.messages import CONFIRM_TEXTS, DECISION_TEXTS, notice
-from ppid.core.models import Case, CaseDocument, CaseEvent, NoticeStatus, User
+from ppid.core.models import Case, CaseEvent, NoticeStatus, User
 from ppid.core.paths import crop_cache
 from ppid.core.vocabulary import DOCUMENT_LABELS
 from ppid.runtime.steps import take_step as take_sop_step
@@ -51,7 +51,7 @@ from ppid.web.deps import (
     shown_nik,
     web,
 )
-from ppid.web.disclosure import Disclosure, disclosure, extracted
+from ppid.web.disclosure import Disclosure, disclosed_document, extracted
 from ppid.web.files import (
     INLINE_TYPES,
     archived_file,
@@ -407,12 +407,7 @@ def document_crop(
         raise ForbiddenError("web.nik_forbidden")
     ctx = web(request)
     with ctx.sessions() as session:
-        document = session.get(CaseDocument, document_id)
-        if document is None:
-            raise NotFoundError("web.document_not_found", document=document_id)
-        allowed = disclosure(user, document)
-        if allowed == Disclosure.WITHHELD:
-            raise ForbiddenError("web.id_scan_forbidden")
+        document, allowed = disclosed_document(session, user, document_id)
         items = extracted(document)
         if not 0 <= d < len(items) or f not in (items[d].get("boxes") or {}):
             raise NotFoundError("crop.no_box", field=f, document=document_id)

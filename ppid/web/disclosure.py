@@ -16,7 +16,9 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from ppid.core.errors import ForbiddenError
+from sqlalchemy.orm import Session
+
+from ppid.core.errors import ForbiddenError, NotFoundError
 from ppid.core.masking import NIK_PATTERN
 from ppid.core.models import Case, CaseDocument, User
 from ppid.core.paths import DOSSIER_NAME
@@ -87,6 +89,20 @@ def disclosure(user: User, document: CaseDocument) -> Disclosure:
     if can_see_nik(user):
         return Disclosure.FULL
     return Disclosure.WITHHELD if is_withheld(document) else Disclosure.REDACTED
+
+
+def disclosed_document(
+    session: Session, user: User, document_id: int
+) -> tuple[CaseDocument, Disclosure]:
+    """Document `document_id` and what `user` may have of it, for every route that serves a
+    file or a piece of one; NotFoundError when there is none, ForbiddenError when withheld."""
+    document = session.get(CaseDocument, document_id)
+    if document is None:
+        raise NotFoundError("web.document_not_found", document=document_id)
+    allowed = disclosure(user, document)
+    if allowed == Disclosure.WITHHELD:
+        raise ForbiddenError("web.id_scan_forbidden")
+    return document, allowed
 
 
 def case_niks(case: Case) -> set[str]:

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from ppid.archive.bags import payload_name, write_tags
 from ppid.core.db import write_session
-from ppid.core.errors import ConflictError, ForbiddenError, NotFoundError
+from ppid.core.errors import ConflictError, NotFoundError
 from ppid.core.files import sha256_file
 from ppid.core.models import Case, CaseDocument, User
 from ppid.core.paths import (
@@ -35,7 +35,7 @@ from ppid.web.disclosure import (
     Disclosure,
     case_niks,
     copy_name,
-    disclosure,
+    disclosed_document,
     is_withheld,
     nik_expected,
     nik_regions,
@@ -86,12 +86,7 @@ def serve_document(request: Request, user: User, document_id: int, what: str) ->
     refused; an original whose bytes changed in the store is refused."""
     ctx = web(request)
     with ctx.sessions() as session:
-        document = session.get(CaseDocument, document_id)
-        if document is None:
-            raise NotFoundError("web.document_not_found", document=document_id)
-        allowed = disclosure(user, document)
-        if allowed == Disclosure.WITHHELD:
-            raise ForbiddenError("web.id_scan_forbidden")
+        document, allowed = disclosed_document(session, user, document_id)
         path = archived_file(ctx, document.path)
         if document.kind == DocumentKind.ORIGINAL and sha256_file(path) != document.sha256:
             log.error("document %s: %s no longer has its SHA-256", document.id, document.path)
