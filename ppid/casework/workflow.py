@@ -134,21 +134,16 @@ def check_step(
     note: str | None = None,
     data: dict[str, Any] | None = None,
 ) -> str:
-    """Refuse a step that cannot be taken, before any work: wrong role, out of order, unknown
-    decision, a missing note, letter text, DIP item, ground or consequence test. Returns the
-    step's name. Changes nothing.
+    """Refuse a step that cannot be taken, before any work: the first of `problems_of_step`.
+    Returns the step's name. Changes nothing.
 
     `ppid.runtime.steps` calls this so a person gets a plain error at once rather than a failed flow
     run; `advance` checks the same (and more) again when the step runs.
     """
-    ctx = step_context(session, settings, case, role, "pemeriksa", decision, note, data, None)
-    if ctx.decision == CORRECTION:
-        correction_target(ctx)
-        return CORRECTION
-    step = allowed_step(ctx)
-    if problems := step_problems(ctx):
+    name, problems = _review(session, settings, case, role, decision, note, data)
+    if problems:
         raise problems[0]
-    return step.name
+    return name
 
 
 def problems_of_step(
@@ -160,17 +155,31 @@ def problems_of_step(
     note: str | None = None,
     data: dict[str, Any] | None = None,
 ) -> list[PpidError]:
-    """Every problem of a decision, for a form that shows each beside its field: the role or
-    the order first (alone), else each value the decision lacks. Changes nothing."""
+    """Every problem of a decision, for a form that shows each beside its field. Changes nothing."""
+    return _review(session, settings, case, role, decision, note, data)[1]
+
+
+def _review(
+    session: Session,
+    settings: Settings,
+    case: Case,
+    role: Role | str,
+    decision: str,
+    note: str | None,
+    data: dict[str, Any] | None,
+) -> tuple[str, list[PpidError]]:
+    """The one rule set of both checks: the step a decision takes and what stands in its way —
+    wrong role or out of order (alone, first), else each value it lacks (note, letter text, DIP
+    item, ground, consequence test); a correction, its target."""
     ctx = step_context(session, settings, case, role, "pemeriksa", decision, note, data, None)
     try:
         if ctx.decision == CORRECTION:
             correction_target(ctx)
-            return []
-        allowed_step(ctx)
+            return CORRECTION, []
+        step = allowed_step(ctx)
     except PpidError as error:
-        return [error]
-    return step_problems(ctx)
+        return "", [error]
+    return step.name, step_problems(ctx)
 
 
 def advance_number(
