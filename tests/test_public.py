@@ -17,6 +17,7 @@ from ppid.core.settings import Settings, load_settings
 from ppid.core.signing import sign
 from ppid.web.app import SECURITY_HEADERS
 from ppid.web.public.app import create_public_app
+from ppid.web.public.context import CASE_COOKIE, VISITOR_COOKIE
 from tests.specimens import ON_BOTH_DATABASES, ktp_sample
 from tests.test_notices import _to_answer
 from tests.test_web_security import app_routes
@@ -173,6 +174,21 @@ def test_an_oversized_body_is_refused_before_it_is_read() -> None:
     response = _file(client, {"applicant.name": "X"}, big)
     assert response.status_code == 413
     assert "terlalu besar" in response.text
+
+
+def test_the_sites_cookies_are_httponly_samesite_and_secure_behind_https() -> None:
+    settings = load_settings(public={"url": "https://keberatan.example.go.id"})
+    client = TestClient(create_public_app(settings), base_url="https://keberatan.test")
+    visit = client.get("/")
+    forget = client.post("/keluar", data={"csrf": _csrf(client)}, follow_redirects=False)
+    cookies = visit.headers.get_list("set-cookie") + forget.headers.get_list("set-cookie")
+    assert [c.split("=")[0] for c in cookies] == [VISITOR_COOKIE, CASE_COOKIE]  # set, removed
+    for cookie in map(str.lower, cookies):
+        assert "httponly" in cookie and "samesite=lax" in cookie and "; secure" in cookie
+    assert visit.headers["strict-transport-security"].startswith("max-age=")
+    plain = _client(load_settings()).get("/")
+    assert "; secure" not in plain.headers["set-cookie"].lower()
+    assert "strict-transport-security" not in plain.headers
 
 
 # What each route of the public site answers: anonymous, a browser following another case, and

@@ -28,7 +28,7 @@ from ppid.core.messages import ERROR_TITLES, user_text
 from ppid.core.settings import Settings
 from ppid.output.render import TEMPLATES_DIR
 from ppid.web import account, admin, archive, case, desk, queue, stats
-from ppid.web.deps import LoginRequired, WebContext, served_over_https, web
+from ppid.web.deps import LoginRequired, WebContext, staff_https
 from ppid.web.pages import error_page, status_of
 
 log = logging.getLogger(__name__)
@@ -88,8 +88,7 @@ def with_security_headers(response: Response, path: str, https: bool) -> Respons
 
 
 def add_security_headers(request: Request, response: Response) -> Response:
-    https = served_over_https(web(request).settings)
-    return with_security_headers(response, request.url.path, https)
+    return with_security_headers(response, request.url.path, staff_https(request))
 
 
 def install_security_headers(app: FastAPI) -> None:

@@ -110,20 +110,31 @@ def current_user(request: Request) -> User:
     return user
 
 
-def served_over_https(settings: Settings) -> bool:
-    """Whether people reach the app through https (then cookies are Secure and HSTS is sent)."""
-    return settings.web_public_url.strip().lower().startswith("https://")
+def served_over_https(public_url: str) -> bool:
+    """Whether people reach an app at `public_url` through https (then its cookies are Secure
+    and HSTS is sent): the staff app's `web_public_url`, the public site's `public.url`."""
+    return public_url.strip().lower().startswith("https://")
+
+
+def put_cookie(response: Response, name: str, value: str, https: bool, **extra: Any) -> None:
+    """Every cookie of both apps: HttpOnly, SameSite=Lax, and Secure when served over https."""
+    response.set_cookie(name, value, httponly=True, samesite="lax", secure=https, **extra)
+
+
+def drop_cookie(response: Response, name: str, https: bool) -> None:
+    response.delete_cookie(name, httponly=True, samesite="lax", secure=https)
+
+
+def staff_https(request: Request) -> bool:
+    return served_over_https(web(request).settings.web_public_url)
 
 
 def set_cookie(request: Request, response: Response, name: str, value: str, **extra: Any) -> None:
-    """Every cookie of the app: HttpOnly, SameSite=Lax, and Secure when served over https."""
-    secure = served_over_https(web(request).settings)
-    response.set_cookie(name, value, httponly=True, samesite="lax", secure=secure, **extra)
+    put_cookie(response, name, value, staff_https(request), **extra)
 
 
 def delete_cookie(request: Request, response: Response, name: str) -> None:
-    secure = served_over_https(web(request).settings)
-    response.delete_cookie(name, httponly=True, samesite="lax", secure=secure)
+    drop_cookie(response, name, staff_https(request))
 
 
 def require(*roles: WebRole) -> Callable[..., User]:

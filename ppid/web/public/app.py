@@ -29,8 +29,7 @@ from ppid.web.public.context import (
     PublicContext,
     error_page,
     filing_limiter,
-    public,
-    served_over_https,
+    public_https,
 )
 
 log = logging.getLogger(__name__)
@@ -87,8 +86,7 @@ async def _refuse(send: Send) -> None:
 
 
 def add_security_headers(request: Request, response: Response) -> Response:
-    https = served_over_https(public(request).settings)
-    return with_security_headers(response, request.url.path, https)
+    return with_security_headers(response, request.url.path, public_https(request))
 
 
 def install_pages(app: FastAPI) -> None:

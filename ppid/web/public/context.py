@@ -25,7 +25,7 @@ from ppid.core.settings import Settings
 from ppid.core.signing import sign, verify
 from ppid.output.render import render_html
 from ppid.web.auth import LoginLimiter, csrf_ok, csrf_token
-from ppid.web.deps import forwarded_client
+from ppid.web.deps import drop_cookie, forwarded_client, put_cookie, served_over_https
 
 VISITOR_COOKIE = "ppid_pengunjung"
 CASE_COOKIE = "ppid_keberatan"
@@ -71,14 +71,16 @@ def client_of(request: Request) -> str:
     return forwarded_client(request, public(request).settings.web_trusted_proxies)
 
 
-def served_over_https(settings: Settings) -> bool:
-    return settings.public.url.strip().lower().startswith("https://")
+def public_https(request: Request) -> bool:
+    return served_over_https(public(request).settings.public.url)
 
 
 def set_cookie(request: Request, response: Response, name: str, value: str, **extra: Any) -> None:
-    """Every cookie of the site: HttpOnly, SameSite=Lax, Secure when served over https."""
-    secure = served_over_https(public(request).settings)
-    response.set_cookie(name, value, httponly=True, samesite="lax", secure=secure, **extra)
+    put_cookie(response, name, value, public_https(request), **extra)
+
+
+def delete_cookie(request: Request, response: Response, name: str) -> None:
+    drop_cookie(response, name, public_https(request))
 
 
 def visitor_token(request: Request) -> str:

@@ -35,6 +35,7 @@ from ppid.web.public.context import (
     CASE_COOKIE,
     checked_form,
     client_of,
+    delete_cookie,
     follow_case,
     followed_case_id,
     page,
@@ -150,5 +151,5 @@ def letter(request: Request, document_id: int) -> Response:
 def forget(request: Request, form: CheckedForm) -> Response:
     """This browser stops following the case (a shared phone)."""
     response = RedirectResponse("/status", status_code=303)
-    response.delete_cookie(CASE_COOKIE)
+    delete_cookie(request, response, CASE_COOKIE)
     return response
