@@ -87,7 +87,7 @@ COMMANDS = {
     "tasks": ([], ["--json", "--overdue", "--role"]),
     "user add": (["username"], ["--name", "--password-stdin", "--role"]),
     "user list": ([], []),
-    "worker": ([], []),
+    "worker": ([], ["--supervisor"]),
 }
 
 

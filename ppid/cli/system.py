@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import typer
 
 from ppid.cli.output import echo_json
@@ -59,27 +61,47 @@ def calendar_command(
 
 @commands.command()
 def run() -> None:
-    """Start the whole system: Prefect server, intake deployments, inbox watcher, web app."""
+    """Start the whole system: Prefect server, intake deployments, inbox watcher, web app.
+
+    With PREFECT_API_URL set it uses that (shared) Prefect server instead of starting one;
+    with `prefect.local_workers = false` it runs no flow runs itself (`ppid worker` on other
+    machines does)."""
     from ppid.core.settings import load_settings
     from ppid.runtime.prefect_env import use_prefect
     from ppid.runtime.run import run as run_system
 
     settings = load_settings()
+    shared = os.environ.get("PREFECT_API_URL")  # the operator's, not a past run's address
     use_prefect(settings)  # before Prefect is imported: it reads its settings then
     from ppid.web.app import create_app
     from ppid.web.public.app import create_public_app
 
     public = create_public_app(settings) if settings.public.enabled else None
-    run_system(settings, create_app(settings), public)
+    run_system(settings, create_app(settings), public, shared_api=shared)
 
 
-@commands.command(hidden=True)
-def worker() -> None:
-    """A warm flow-run worker (started by `ppid run`; see ppid/runtime/worker.py)."""
+@commands.command()
+def worker(
+    supervisor: int = typer.Option(
+        0, "--supervisor", hidden=True, help="pid of the `ppid run` that started this worker"
+    ),
+) -> None:
+    """A warm flow-run worker: claims and runs the flow runs of the deployments `ppid run`
+    registered. `ppid run` starts its own; run it standalone on another machine to add workers.
+
+    \b
+    Standalone it needs what the main machine has: the same checkout path and ppid.toml,
+    PREFECT_API_URL naming the shared Prefect server, the shared PostgreSQL register
+    (database_url) and the shared inbox and archive. It logs to standard error and stops
+    after the flow run in hand on SIGINT (SIGTERM: at once; the sweep resumes the file).
+    Exit codes: 0 stopped by a signal; 5 PREFECT_API_URL unset or the settings unusable;
+    9 the Prefect server or the database does not answer, or `ppid run` has not
+    registered the deployments yet (start it first; a service manager may retry).
+    """
     from ppid.core.settings import load_settings
     from ppid.runtime.prefect_env import use_prefect
     from ppid.runtime.warm import run_worker
 
     settings = load_settings()
     use_prefect(settings)
-    run_worker(settings)
+    run_worker(settings, supervisor or None)

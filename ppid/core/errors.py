@@ -29,6 +29,7 @@ class ExitCode(IntEnum):
     CONFLICT = 6, "the step or change does not fit the case as it is now"
     ALREADY_RUNNING = 7, "ppid run is already running for this home"
     FORBIDDEN = 8, "the role given may not do this"
+    UNAVAILABLE = 9, "a service it needs (Prefect, database) does not answer or is not ready"
     INTERRUPTED = 130, "stopped with Ctrl-C"
 
 
@@ -86,3 +87,9 @@ class AlreadyRunningError(PpidError):
 
 class ForbiddenError(PpidError):
     exit_code = ExitCode.FORBIDDEN
+
+
+class UnavailableError(PpidError):
+    """A service on another machine is down or not set up yet: trying later may be enough."""
+
+    exit_code = ExitCode.UNAVAILABLE

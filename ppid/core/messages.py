@@ -685,7 +685,8 @@ ERRORS: dict[str, Text] = {
     ),
     "prefect.absent": Text(
         "Sistem pemroses belum berjalan; " + ADMIN + ".",
-        "no Prefect server to take flow runs from: start `ppid run` first",
+        "no Prefect server to take flow runs from: set PREFECT_API_URL to the shared server's "
+        "API (http://host:4200/api), or start `ppid run` on this home first",
     ),
     "prefect.changed": Text(
         "Versi sistem pemroses tidak sesuai dengan yang dipasang; " + ADMIN + ".",
@@ -704,6 +705,25 @@ ERRORS: dict[str, Text] = {
     "prefect.no_answer": Text(
         "Sistem pemroses tidak menjawab; coba lagi sebentar lagi.",
         "the Prefect server at {api} did not answer ({problem})",
+    ),
+    "prefect.unreachable": Text(
+        "Sistem pemroses tidak menjawab; " + ADMIN + ".",
+        "the Prefect server at {api} (PREFECT_API_URL) does not answer; start it, or unset "
+        "PREFECT_API_URL to let `ppid run` start its own",
+    ),
+    "worker.no_api": Text(
+        "Sistem pemroses tidak menjawab; " + ADMIN + ".",
+        "the Prefect server at {api} does not answer; check PREFECT_API_URL and that the "
+        "server runs",
+    ),
+    "worker.no_deployments": Text(
+        "Sistem pemroses belum siap; " + ADMIN + ".",
+        "the Prefect server at {api} has no deployment {missing}: start `ppid run` on the "
+        "main machine first (it registers them), then this worker again",
+    ),
+    "worker.no_database": Text(
+        "Basis data tidak dapat dihubungi; " + ADMIN + ".",
+        "cannot reach the register's database {url}: {problem}",
     ),
     "worker.no_start": Text(
         "Pemroses berkas tidak dapat dimulai; " + ADMIN + ".",

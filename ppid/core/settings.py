@@ -97,6 +97,8 @@ class Prefect(BaseModel):
     """How flow runs are executed: `ppid run`'s own warm workers, or a Prefect work pool."""
 
     work_pool: str = ""  # set: deployments go on this process work pool; `ppid run` runs none
+    # false: `ppid run` starts no warm worker; `ppid worker` on other machines runs the flow runs
+    local_workers: bool = True
     ocr_slots: int = 0  # pages OCR'd at once per machine; 0: intake.workers' count, pool: cores
     # The Prefect UI's address as staff's browsers reach it (e.g. http://server:4200); empty: the
     # case pages link no flow runs (the server listens on 127.0.0.1, dead on any other PC).

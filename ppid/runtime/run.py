@@ -1,12 +1,13 @@
 """`ppid run`: the whole system on one machine — Prefect server, deployments, workers, watcher, web.
 
-The Prefect server runs as a child process (SQLite under `var/prefect/`); the deployments are
-registered there and their flow runs executed by warm `ppid worker` child processes (one per
-core unless `intake.workers` says), or, with `prefect.work_pool` set, by Prefect process workers
-on that pool (any machine); the watcher turns new inbox files into Prefect events; the web app,
-built by the caller and handed in, runs in a thread. One lock per home keeps a second `ppid run`
-from starting beside the first.
-"""
+The Prefect server runs as a child process (SQLite under `var/prefect/`), or is the shared one
+PREFECT_API_URL names (several machines); the deployments are registered there and their flow
+runs executed by warm `ppid worker` child processes (one per core unless `intake.workers`
+says), by standalone `ppid worker` processes on other machines (`prefect.local_workers =
+false`: none here), or, with `prefect.work_pool` set, by Prefect process workers on that pool;
+the watcher turns new inbox files into Prefect events; the web app, built by the caller and
+handed in, runs in a thread. One lock per home keeps a second `ppid run` from starting beside
+the first."""
 
 from __future__ import annotations
 
@@ -97,13 +98,19 @@ def serve_app(app: Any, host: str, port: int) -> tuple[threading.Thread, Any] | 
 
 
 def run(
-    settings: Settings, web_app: Any, public_app: Any = None, out: IO[str] = sys.stdout
+    settings: Settings,
+    web_app: Any,
+    public_app: Any = None,
+    out: IO[str] = sys.stdout,
+    shared_api: str | None = None,
 ) -> None:
     """Start everything, print the addresses, and run until Ctrl-C; then stop it all cleanly.
 
     `web_app` is the staff web app and `public_app` the public site (None: not served) the
     caller built (`ppid.web.app.create_app`, `ppid.web.public.app.create_public_app`): the
-    runtime serves each on its own port and knows nothing more of them. A Prefect whose
+    runtime serves each on its own port and knows nothing more of them. `shared_api` is the
+    Prefect server of several machines (the operator's PREFECT_API_URL); None: our own child.
+    A Prefect whose
     patched names moved stops it here, before anything starts (`ppid.runtime.prefect_patches`).
     """
     check_prefect()
@@ -112,7 +119,7 @@ def run(
         folder.mkdir(parents=True, exist_ok=True)
     _stop_on_signals()
     pool = settings.prefect.work_pool
-    with single_instance(settings), prefect_api(settings) as api:
+    with single_instance(settings), prefect_api(settings, shared_api) as api:
         os.environ.update(prefect_environment(settings, api_url=api))
         os.environ["PPID_HOME"] = str(settings.home)  # workers and flow runs: the same home
         address = {"pid": os.getpid(), "prefect_api_url": api}
@@ -124,7 +131,8 @@ def run(
         stop, watching = threading.Event(), threading.Event()
         watcher = threading.Thread(target=watch_inbox, args=(settings, stop, watching), daemon=True)
         try:  # from here on, Ctrl-C (even during start-up) stops whatever has started
-            workers = [] if pool else start_workers(settings, worker_count(settings))
+            local = settings.prefect.local_workers and not pool
+            workers = start_workers(settings, worker_count(settings)) if local else []
             served.append(serve_web(settings, web_app))
             if public_app is not None:
                 served.append(serve_public(settings, public_app))
@@ -157,6 +165,8 @@ def _print_addresses(
     print(f"Archive:   {settings.archive}", file=out)
     if pool:
         print(f"Work pool: {pool} (prefect worker start --pool {pool} --type process)", file=out)
+    elif not workers:
+        print("Workers:   none here (`ppid worker` on other machines runs the flow runs)", file=out)
     else:
         print(f"Workers:   {workers} (logs in {paths.log_folder(settings)})", file=out)
     print("Press Ctrl-C to stop.", file=out, flush=True)

@@ -1,5 +1,5 @@
 """The Prefect server `ppid run` starts as a child process (`ppid.runtime.prefect_server`), or
-the shared one a work pool's machines use."""
+the shared one several machines use (PREFECT_API_URL)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ppid.core import paths
-from ppid.core.errors import ConfigError
+from ppid.core.errors import ConfigError, UnavailableError
 from ppid.core.settings import Settings
 from ppid.runtime.prefect_env import healthy, prefect_environment
 
@@ -64,10 +64,15 @@ def _stop(child: subprocess.Popen[bytes]) -> None:
 
 
 @contextlib.contextmanager
-def prefect_api(settings: Settings) -> Iterator[str]:
-    """The Prefect API to use: a shared server (work-pool mode with PREFECT_API_URL), or our own."""
-    shared = os.environ.get("PREFECT_API_URL")
-    if settings.prefect.work_pool and shared and healthy(shared):
+def prefect_api(settings: Settings, shared: str | None) -> Iterator[str]:
+    """The Prefect API to use: `shared` (the operator's PREFECT_API_URL), or a child of our own.
+
+    A shared server that does not answer is an error, not a reason to start a private one that
+    the other machines' workers would never see.
+    """
+    if shared:
+        if not healthy(shared):
+            raise UnavailableError("prefect.unreachable", api=shared)
         yield shared
         return
     with prefect_server(settings, settings.intake.prefect_port) as api:

@@ -68,7 +68,7 @@ def worker_environment() -> dict[str, str]:
 def _start_worker(settings: Settings, index: int) -> subprocess.Popen[bytes]:
     log_path = paths.log_file(settings, f"worker-{index}")
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    command = [sys.executable, "-m", "ppid", "worker"]
+    command = [sys.executable, "-m", "ppid", "worker", "--supervisor", str(os.getpid())]
     with log_path.open("ab") as log_file:  # own session: Ctrl-C reaches it only through us
         return subprocess.Popen(
             command,
