@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 import string
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from ppid.core.calendar import (
@@ -27,6 +27,8 @@ from ppid.core.vocabulary import CaseStatus, Role
 
 log = logging.getLogger(__name__)
 
+# The databases whose dialect has an upsert (INSERT … ON CONFLICT DO UPDATE) for the counters.
+UPSERT_DIALECTS = ("sqlite", "postgresql")
 DEFAULT_PATTERN = "{seq:03d}/KEB/PPID-DKUKM/{month_roman}/{year}"
 PLACEHOLDERS = ("seq", "year", "month", "month_roman", "day")
 
@@ -127,13 +129,16 @@ def next_counter(connection: Connection, table: Any, key: dict[str, Any]) -> int
 
     One upsert statement, so concurrent callers serialise on the row (SQLite: the write lock of
     BEGIN IMMEDIATE; PostgreSQL: the row lock) and a rollback gives the number back: gap-free.
-    Register numbers and letter numbers (ppid.casework.letters) share it.
+    Register numbers and letter numbers (ppid.casework.letters) share it. The upsert is the
+    dialect's own `insert`, from the dialect module the engine has already loaded: importing
+    every supported one up front made each `ppid` listing load PostgreSQL's on SQLite too.
     """
-    dialect = {"sqlite": sqlite, "postgresql": postgresql}.get(connection.dialect.name)
-    if dialect is None:
-        raise ConfigError("register.dialect", dialect=connection.dialect.name)
+    name = connection.dialect.name
+    if name not in UPSERT_DIALECTS:
+        raise ConfigError("register.dialect", dialect=name)
+    insert = importlib.import_module(f"sqlalchemy.dialects.{name}").insert
     statement = (
-        dialect.insert(table)
+        insert(table)
         .values(**key, last_seq=1)
         .on_conflict_do_update(
             index_elements=[table.c[name] for name in key],

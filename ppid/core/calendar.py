@@ -17,8 +17,6 @@ from functools import lru_cache
 from types import MappingProxyType
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import holidays
-
 from ppid.core.errors import ConfigError
 from ppid.core.settings import WEEKDAYS, Settings
 
@@ -111,7 +109,12 @@ def package_days_off(year: int) -> Mapping[date, DayOff]:
 
     Names of dates the package only estimates (Islamic holidays of future years) end in
     "(perkiraan)"; the government fixes them by decree, so check them against the SKB.
+
+    The package is imported here, at the first day looked up: it loads every country's module,
+    which a command that only shows stored dates (`ppid cases`, `ppid case show`) never needs.
     """
+    import holidays
+
     found: dict[date, DayOff] = {}
     for category, source in (("government", FROM_GOVERNMENT), ("public", FROM_PUBLIC)):
         table = holidays.country_holidays("ID", years=year, categories=category, language="id")
