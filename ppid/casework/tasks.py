@@ -12,7 +12,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from ppid.casework.sop import STEPS
 from ppid.core.calendar import (
@@ -35,8 +35,17 @@ def tasks_for(
     *,
     today: date | None = None,
 ) -> list[Task]:
-    """Open tasks, soonest due first; only `role`'s, only the overdue ones when asked."""
-    query = select(Task).where(Task.status == TaskStatus.OPEN).order_by(Task.due, Task.id)
+    """Open tasks, soonest due first; only `role`'s, only the overdue ones when asked.
+
+    Each with its case in the same query: every listing of tasks shows the case's number and
+    applicant, and loading them one task at a time cost a query per row.
+    """
+    query = (
+        select(Task)
+        .options(joinedload(Task.case))
+        .where(Task.status == TaskStatus.OPEN)
+        .order_by(Task.due, Task.id)
+    )
     if role is not None:
         query = query.where(Task.role == parse_role(role))
     if overdue:
