@@ -39,6 +39,7 @@ class Outcome:
     got: Any
     handwritten: bool = False
     found: bool = True  # the output had a document of this type to read the field from
+    method: str | None = None  # how the output's document was read (acroform, text, ocr)
 
     @property
     def empty(self) -> bool:
@@ -152,6 +153,7 @@ def score_file(truth: Record, result: Record) -> FileScore:
                     value,
                     hand,
                     found=got is not None,
+                    method=got.get("method") if got else None,
                 )
             )
     return FileScore(tuple(outcomes), len(expected), found, result.get("error"))

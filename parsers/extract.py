@@ -4,7 +4,8 @@ Steps, in order: check and sniff the file (files.py); for a PDF, take AcroForm v
 layers first (digital.py, labels.py) and rasterise only pages without usable text; for images and
 rasterised pages, hand over to the OCR readers (scan.py) one page at a time (each drawn or decoded
 when it is read, never all at once); classify pages, split a bundle into documents of consecutive
-pages, and cross-check the form's NIK against the ID card's.
+pages, and cross-check the form's NIK against the ID card's. Last, each field's confidence:
+the doubt rules, then the fitted calibration table (confidence.py).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from pypdf.errors import LimitReachedError, PyPdfError
 
 from parsers.acroform import acroform_document
 from parsers.classify import PPID_CODE, classify_text
-from parsers.confidence import doubt_empty_fields, doubt_garbled_values
+from parsers.confidence import calibrate, doubt_empty_fields, doubt_garbled_values
 from parsers.files import (
     PDF,
     Deadline,
@@ -62,15 +63,21 @@ class _Timeout(Exception):
     """Raised inside the worker by the alarm when a file exceeds its time limit."""
 
 
-def extract_file(path: Path, limits: ExtractionLimits | None = None) -> FileResult:
-    """Read one file into documents; any failure becomes `error`, a sentence a clerk can act on."""
+def extract_file(
+    path: Path, limits: ExtractionLimits | None = None, calibrated: bool = True
+) -> FileResult:
+    """Read one file into documents; any failure becomes `error`, a sentence a clerk can act on.
+
+    `calibrated=False` leaves each confidence as the evidence and doubt rules set it, before the
+    fitted table maps it: the scores bench/calibrate.py fits that table on.
+    """
     limits = limits or ExtractionLimits()
     path = Path(path)
     result = FileResult(file=str(path))
     deadline = Deadline.start(limits.max_seconds)
     try:
         with _alarm(limits.max_seconds):
-            result.documents = _extract(path, limits, deadline)
+            result.documents = _extract(path, limits, deadline, calibrated)
     except ExtractionError as error:
         result.error = str(error)
     except _Timeout:
@@ -93,20 +100,24 @@ def extract_file(path: Path, limits: ExtractionLimits | None = None) -> FileResu
 
 
 def extract_files(
-    paths: Iterable[Path], jobs: int = 1, limits: ExtractionLimits | None = None
+    paths: Iterable[Path],
+    jobs: int = 1,
+    limits: ExtractionLimits | None = None,
+    calibrated: bool = True,
 ) -> Iterator[FileResult]:
     """Results in input order; with jobs > 1 files are read in parallel processes."""
     paths = [Path(p) for p in paths]
     limits = limits or ExtractionLimits()
     if jobs <= 1 or len(paths) <= 1:
         for path in paths:
-            yield extract_file(path, limits)
+            yield extract_file(path, limits, calibrated)
         return
     chunk = max(1, min(16, len(paths) // (jobs * 4)))
     done = 0
     try:
         with ProcessPoolExecutor(max_workers=jobs) as pool:
-            for result in pool.map(extract_file, paths, [limits] * len(paths), chunksize=chunk):
+            each = [limits] * len(paths), [calibrated] * len(paths)
+            for result in pool.map(extract_file, paths, *each, chunksize=chunk):
                 done += 1
                 yield result
     except BrokenProcessPool:
@@ -136,7 +147,9 @@ def _alarm(seconds: float) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
-def _extract(path: Path, limits: ExtractionLimits, deadline: Deadline) -> list[Document]:
+def _extract(
+    path: Path, limits: ExtractionLimits, deadline: Deadline, calibrated: bool
+) -> list[Document]:
     kind, data = read_input(path, limits)
     if kind == PDF:
         reader, notes = open_pdf(data, path.name, limits)
@@ -151,6 +164,8 @@ def _extract(path: Path, limits: ExtractionLimits, deadline: Deadline) -> list[D
         document.warnings[:0] = notes
         doubt_garbled_values(document)
         doubt_empty_fields(document)
+        if calibrated:
+            calibrate(document)
     return documents
 
 

@@ -129,7 +129,7 @@ def test_perki_form_as_text_pdf_is_read_by_labels(files: dict[str, Path]) -> Non
     assert doc.fields["reasons"] == ["c", "g"]
     assert doc.fields["response_date"] is None
     assert (doc.fields["place"], doc.fields["date"]) == ("Pontianak", "2026-10-12")
-    assert doc.confidence["applicant.nik"] == 1.0
+    assert doc.confidence["applicant.nik"] >= 0.9  # sure; the fitted table says how sure
     page, x0, y0, x1, y1 = doc.boxes["applicant.nik"]
     assert page == 1 and 0 < x0 < x1 < 595 and 0 < y0 < y1 < 842  # points, origin top-left
 
@@ -202,7 +202,7 @@ def test_filled_acroform_values_are_taken_without_ocr(tmp_path: Path) -> None:
     assert doc.fields["reasons"] == ["c", "g"]
     assert doc.fields["date"] == "2026-10-12"
     assert doc.fields["proxy"] is None
-    assert all(doc.confidence[name] == 1.0 for name in ("applicant.nik", "reasons"))
+    assert all(doc.confidence[name] >= 0.9 for name in ("applicant.nik", "reasons"))
     assert doc.boxes["applicant.name"][0] in doc.pages
 
 
