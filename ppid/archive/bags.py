@@ -35,6 +35,7 @@ from ppid.core.db import write_session
 from ppid.core.errors import ConflictError, NotFoundError
 from ppid.core.files import replace_text, sha256_file
 from ppid.core.locks import locked
+from ppid.core.messages import history_note
 from ppid.core.models import Case, CaseDocument, CaseEvent, utcnow
 from ppid.core.paths import (
     DOSSIER_NAME,
@@ -258,13 +259,6 @@ def _place_originals(settings: Settings, case: Case, folder: Path) -> None:
         staged.replace(target)
 
 
-DAMAGE_NOTE = (
-    "Arsip perkara tertahan: berkas asli {name} di penyimpanan arsip tidak lagi sama dengan "
-    "yang diterima, sehingga tidak dimasukkan ke arsip. Hubungi operator untuk memulihkannya "
-    "dari cadangan."
-)
-
-
 def note_damage(sessions: Any, number: str, error: DamagedOriginalError) -> None:
     """The case's history says why its archive waits (once per distinct reason): a failed
     fixity check naming the damaged original. Its own transaction: the bag's was rolled back."""
@@ -275,7 +269,7 @@ def note_damage(sessions: Any, number: str, error: DamagedOriginalError) -> None
         if checks and checks[-1].data.get("problems") == [error.message]:
             return
         data = {"bag": None, "outcome": "failure", "problems": [error.message]}
-        record_event(session, case, "fixity_check", DAMAGE_NOTE.format(name=name), data)
+        record_event(session, case, "fixity_check", history_note("archive.held", name=name), data)
 
 
 def payload_name(case: Case, document: CaseDocument) -> str:

@@ -26,6 +26,7 @@ from ppid.archive.bagmeta import (
 from ppid.archive.bags import record_event
 from ppid.core.db import write_session
 from ppid.core.errors import PpidError
+from ppid.core.messages import history_note
 from ppid.core.models import Case, CaseEvent
 from ppid.core.paths import (
     bag_info,
@@ -134,9 +135,9 @@ def _record(session: Session, result: Fixity) -> None:
     case = session.scalars(select(Case).where(Case.number == result.number)).first()
     if case is None:
         return
-    note = "Pemeriksaan keutuhan arsip: " + ("baik" if result.ok else "RUSAK")
+    note = history_note("fixity.intact" if result.ok else "fixity.damaged")
     if result.not_archival:
-        note += f"; {len(result.not_archival)} PDF tidak memenuhi PDF/A-3b"
+        note += "; " + history_note("fixity.not_pdfa", count=len(result.not_archival))
     data = {
         "bag": result.bag.name,
         "outcome": "success" if result.ok else "failure",

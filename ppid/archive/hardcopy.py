@@ -29,6 +29,7 @@ from ppid.casework.workflow import complete_signature
 from ppid.core.calendar import calendar_from_settings, format_tanggal
 from ppid.core.db import write_session
 from ppid.core.errors import ConfigError, NotFoundError
+from ppid.core.messages import history_note
 from ppid.core.models import Case, CaseDocument, CaseEvent, IntakeFile, IntakeStatus
 from ppid.core.paths import DOSSIER_NAME, archived, form_copy_path, print_folder
 from ppid.core.settings import Settings
@@ -213,9 +214,9 @@ def file_by_qr(ctx: IntakeContext, intake_id: int) -> Filed | None:
         )
         session.add(document)
         note = (
-            f"Salinan bertanda tangan dari dokumen {signed_of.id} diterima: {row.original_name}"
+            history_note("hardcopy.signed", document=signed_of.id, name=row.original_name)
             if signed_of
-            else f"Berkas di belakang lembar pemisah diterima: {row.original_name}"
+            else history_note("hardcopy.separated", name=row.original_name)
         )
         session.add(
             CaseEvent(

@@ -25,6 +25,7 @@ from ppid.archive.bags import record_event
 from ppid.core.db import write_session
 from ppid.core.errors import PpidError
 from ppid.core.files import sha256_file
+from ppid.core.messages import history_note
 from ppid.core.models import Case, CaseDocument, IntakeFile, Submission
 from ppid.core.paths import archive_root
 from ppid.core.settings import Settings
@@ -32,7 +33,6 @@ from ppid.core.settings import Settings
 log = logging.getLogger(__name__)
 
 STORE_FOLDERS = ("originals", "mail")
-NOTE = "Pemeriksaan keutuhan arsip: berkas asli di penyimpanan RUSAK ({names})"
 
 
 @dataclass
@@ -147,7 +147,13 @@ def _record(sessions: Any, damage: list[StoreDamage]) -> None:
                 "outcome": "failure",
                 "problems": [f"{item.path}: {item.problem}" for item in items][:20],
             }
-            record_event(session, case, "fixity_check", NOTE.format(names=names), data)
+            record_event(
+                session,
+                case,
+                "fixity_check",
+                history_note("fixity.store_damaged", names=names),
+                data,
+            )
 
 
 def store_failure(damage: list[StoreDamage]) -> StoreDamageError | None:

@@ -27,6 +27,7 @@ from ppid.casework.sop import CORRECTION, SIGNED_STEP
 from ppid.core.calendar import add_working_days, calendar_from_settings, format_tanggal
 from ppid.core.db import write_session
 from ppid.core.errors import ConfigError, NotFoundError
+from ppid.core.messages import history_note, mail_text
 from ppid.core.models import Case, CaseDocument, CaseEvent, Notice, NoticeStatus, utcnow
 from ppid.core.paths import archived
 from ppid.core.settings import Settings
@@ -96,8 +97,7 @@ def _no_address(session: Session, case: Case, document: CaseDocument) -> None:
         CaseEvent(
             actor=ACTOR,
             action="notice_no_address",
-            note=f"{label} tidak dikirim lewat e-mail: pemohon tidak mencantumkan alamat "
-            "e-mail. Sampaikan dengan cara lain.",
+            note=history_note("notice.no_address", label=label),
             data={"document": document.id},
         )
     )
@@ -242,13 +242,19 @@ def _sent(sessions: sessionmaker[Session], notice_id: int, recipient: str, messa
         notice.status, notice.sent_at, notice.lease_until = NoticeStatus.SENT, utcnow(), None
         notice.recipient, notice.message_id = recipient, message_id
         label = DOCUMENT_LABELS.get(notice.kind, DOCUMENT_LABELS["other"])
-        tries = f" (percobaan ke-{notice.attempts + 1})" if notice.attempts else ""
+        attempt = notice.attempts + 1
+        note = history_note(
+            "notice.sent_again" if notice.attempts else "notice.sent",
+            label=label,
+            recipient=recipient,
+            attempt=attempt,
+        )
         session.add(
             CaseEvent(
                 case_id=notice.case_id,
                 actor=ACTOR,
                 action="notice_sent",
-                note=f"{label} dikirim ke e-mail pemohon {recipient}{tries}",
+                note=note,
                 data={"notice": notice.id, "document": document.id, "message_id": message_id},
             )
         )
@@ -277,13 +283,13 @@ def _failed(
             notice.next_attempt_at = utcnow() + timedelta(minutes=wait)
         if notice.attempts == 1 or for_good:
             label = DOCUMENT_LABELS.get(notice.kind, DOCUMENT_LABELS["other"])
-            then = "menunggu perbaikan alamat oleh petugas" if for_good else "akan dicoba lagi"
+            code = "notice.refused" if for_good else "notice.will_retry"
             session.add(
                 CaseEvent(
                     case_id=notice.case_id,
                     actor=ACTOR,
                     action="notice_failed",
-                    note=f"{label} belum terkirim ke e-mail pemohon; {then}",
+                    note=history_note(code, label=label),
                     data={"notice": notice.id, "error": error},
                 )
             )
@@ -300,7 +306,7 @@ def _cancel(sessions: sessionmaker[Session], notice_id: int) -> None:
                 case_id=notice.case_id,
                 actor=ACTOR,
                 action="notice_cancelled",
-                note="Pemberitahuan dibatalkan: langkah yang menerbitkan suratnya dikoreksi",
+                note=history_note("notice.cancelled"),
                 data={"notice": notice.id},
             )
         )
@@ -336,20 +342,18 @@ def compose(
     return message
 
 
-SUBJECTS = {
-    "receipt": "Tanda terima pengajuan keberatan {number}",
-    "tanggapan": "Tanggapan atas keberatan {number}",
-    "penolakan": "Surat penolakan atas keberatan {number}",
-}
+OWN_MAIL = ("receipt", "tanggapan", "penolakan")  # their own e-mail template and subject
 
 
 def _subject(kind: str, case: Case, letter: CaseDocument) -> str:
-    default = DOCUMENT_LABELS.get(kind, "Surat") + " — keberatan {number}"
-    return SUBJECTS.get(kind, default).format(number=case.number)
+    if kind in OWN_MAIL:
+        return mail_text(f"subject.{kind}", number=case.number)
+    label = DOCUMENT_LABELS.get(kind, DOCUMENT_LABELS["other"])
+    return mail_text("subject.letter", label=label, number=case.number)
 
 
 def _template(kind: str) -> str:
-    return f"notices/{kind}.txt" if kind in SUBJECTS else "notices/letter.txt"
+    return f"notices/{kind}.txt" if kind in OWN_MAIL else "notices/letter.txt"
 
 
 def signed_copy(case: Case, letter: CaseDocument) -> CaseDocument | None:

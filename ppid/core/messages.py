@@ -849,12 +849,76 @@ def notice(code: str, **params: Any) -> str:
 HISTORY_NOTES: dict[str, str] = {
     "amend.at_verification": "Perbaikan saat verifikasi data",
     "signed.from_scan": "Salinan bertanda tangan diterima dari pindaian {source}",
+    # intake
+    "intake.duplicate": "Berkas yang sama diterima lagi: {name}",
+    "intake.email": "E-mail dari {sender}: {subject}",
+    "intake.no_subject": "(tanpa subjek)",
+    "intake.possible_duplicate": "NIK dan nomor permohonan sama dengan {number}",
+    "intake.receipt": "Tanda terima pengajuan keberatan",
+    "intake.acknowledged": "Tanda terima dikirim ke {recipient}",
+    "intake.not_objection": "Bukan keberatan ({actor}): {note}",
+    "hardcopy.signed": "Salinan bertanda tangan dari dokumen {document} diterima: {name}",
+    "hardcopy.separated": "Berkas di belakang lembar pemisah diterima: {name}",
+    "reaction.by_link": "Disampaikan pemohon melalui tautan pada e-mail tanggapan",
+    # notices to the applicant
+    "notice.no_address": "{label} tidak dikirim lewat e-mail: pemohon tidak mencantumkan alamat "
+    "e-mail. Sampaikan dengan cara lain.",
+    "notice.sent": "{label} dikirim ke e-mail pemohon {recipient}",
+    "notice.sent_again": "{label} dikirim ke e-mail pemohon {recipient} (percobaan ke-{attempt})",
+    "notice.will_retry": "{label} belum terkirim ke e-mail pemohon; akan dicoba lagi",
+    "notice.refused": "{label} belum terkirim ke e-mail pemohon; menunggu perbaikan alamat oleh "
+    "petugas",
+    "notice.cancelled": "Pemberitahuan dibatalkan: langkah yang menerbitkan suratnya dikoreksi",
+    # the archive's fixity
+    "archive.held": "Arsip perkara tertahan: berkas asli {name} di penyimpanan arsip tidak lagi "
+    "sama dengan yang diterima, sehingga tidak dimasukkan ke arsip. Hubungi operator untuk "
+    "memulihkannya dari cadangan.",
+    "fixity.intact": "Pemeriksaan keutuhan arsip: baik",
+    "fixity.damaged": "Pemeriksaan keutuhan arsip: RUSAK",
+    "fixity.not_pdfa": "{count} PDF tidak memenuhi PDF/A-3b",
+    "fixity.store_damaged": "Pemeriksaan keutuhan arsip: berkas asli di penyimpanan RUSAK "
+    "({names})",
 }
 
 
 def history_note(code: str, **params: Any) -> str:
     """The Indonesian history note `code` with its values."""
     return _fill(HISTORY_NOTES[code], params)
+
+
+# --- e-mails to the applicant that no template holds ----------------------------------------------
+
+MAIL_TEXTS: dict[str, str] = {
+    "subject.receipt": "Tanda terima pengajuan keberatan {number}",
+    "subject.tanggapan": "Tanggapan atas keberatan {number}",
+    "subject.penolakan": "Surat penolakan atas keberatan {number}",
+    "subject.letter": "{label} — keberatan {number}",
+    "acknowledgement": "Yth. {name},\n\nPengajuan keberatan Saudara telah kami terima dan "
+    "diregistrasi dengan nomor {number}. Tanggapan atas keberatan akan diberikan paling lambat "
+    "{due} (30 hari kerja). Tanda terima terlampir.\n\nHormat kami,\n{position}\n{address}\n",
+}
+
+
+def mail_text(code: str, **params: Any) -> str:
+    """The Indonesian e-mail text `code` with its values."""
+    return _fill(MAIL_TEXTS[code], params)
+
+
+# --- notes written into files a person opens ------------------------------------------------------
+
+FILE_NOTES: dict[str, str] = {
+    # DITAHAN.txt in a package without full NIKs: what was left out, one "- name" a line
+    "package.withheld": "Berkas berikut tidak disertakan karena memuat data pribadi (scan KTP, "
+    "e-mail asli, atau NIK yang letaknya tidak diketahui). Petugas yang berwenang dapat mengunduh "
+    "paket lengkapnya.\n\n{lines}\n",
+    # bag-info.txt of such a package
+    "package.redacted": "NIK disamarkan; scan KTP dan e-mail asli tidak disertakan",
+}
+
+
+def file_note(code: str, **params: Any) -> str:
+    """The Indonesian note `code` with its values, for a file a person opens."""
+    return _fill(FILE_NOTES[code], params)
 
 
 # --- quarantine: why a file was set aside, for its note and the desk ------------------------------
@@ -876,7 +940,47 @@ QUARANTINE: dict[str, Text] = {
         "HTML or plain text, not RTF.",
     ),
     "quarantine.attachment": Text("Lampiran e-mail tidak dapat diproses. {refusal}", "{problem}"),
+    "quarantine.symlink": Text(
+        "Ini tautan simbolik (symlink) ke {target}, bukan berkas; tautan tidak pernah diikuti. "
+        "Salin berkas aslinya ke folder masuk bila memang dimaksudkan.",
+        "a symbolic link (symlink) to {target}, not a file; links are never followed. Copy the "
+        "real file into the inbox if it was meant to be taken in.",
+    ),
+    "quarantine.special": Text(
+        "Ini bukan berkas biasa melainkan {what_id}; isinya tidak pernah dibaca. Simpan "
+        "dokumennya sebagai berkas biasa (PDF atau gambar) di folder masuk.",
+        "not a regular file but {what_en}; it was never read. Save the document as a regular "
+        "file (PDF or image) in the inbox.",
+    ),
 }
+# What an inbox entry that is no regular file is (`NotAFile.kind`), for the note above.
+SPECIAL_FILES: dict[str, Text] = {
+    "symlink": Text("tautan simbolik (symlink)", "a symbolic link (symlink)"),
+    "fifo": Text("pipa bernama (FIFO)", "a named pipe (FIFO)"),
+    "socket": Text("soket", "a socket"),
+    "device": Text("berkas perangkat (device)", "a device file"),
+    "special": Text("berkas khusus sistem", "a special system file"),
+}
+# The note kept beside a quarantined file, for the clerk and the operator; the line above each
+# reason marks it for the desk's and the command line's quarantine lists.
+QUARANTINE_MARKERS = {
+    "id": "Mengapa berkas ini dikarantina:",
+    "en": "Why this file was quarantined:",
+}
+QUARANTINE_NOTE = (
+    "Berkas: {original}\nWaktu: {stamp}\n\n" + QUARANTINE_MARKERS["id"] + "\n  {reason_id}\n\n"
+    "Cara mencoba lagi: perbaiki berkasnya bila perlu, lalu pindahkan kembali ke folder masuk.\n\n"
+    "---\n" + QUARANTINE_MARKERS["en"] + "\n  {reason_en}\n\n"
+    "To retry: fix the file if needed, then move it back into the inbox folder.\n"
+)
+
+
+def quarantine_note(original: str, stamp: str, reason_id: str, reason_en: str) -> str:
+    """The bilingual note kept beside a quarantined file."""
+    return _fill(
+        QUARANTINE_NOTE,
+        {"original": original, "stamp": stamp, "reason_id": reason_id, "reason_en": reason_en},
+    )
 
 
 def quarantine_texts(code: str, **params: Any) -> tuple[str, str]:

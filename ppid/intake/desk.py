@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from ppid.core.db import write_session
 from ppid.core.errors import BadInputError, ConflictError, NotFoundError
+from ppid.core.messages import history_note
 from ppid.core.models import IntakeFile, Submission, SubmissionStatus
 from ppid.core.settings import Settings
 from ppid.intake.inbox import list_quarantine, unique_path
@@ -65,7 +66,7 @@ def dismiss_submission(ctx: IntakeContext, submission_id: int, actor: str, note:
     with ctx.sessions() as session, session.begin():
         submission = _pending(session, submission_id)
         submission.status = SubmissionStatus.NOT_OBJECTION
-        submission.reason = f"Bukan keberatan ({actor}): {note.strip()}"
+        submission.reason = history_note("intake.not_objection", actor=actor, note=note.strip())
 
 
 def retry_quarantined(settings: Settings, relative: str) -> Path:

@@ -17,6 +17,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from ppid.core.files import name_bytes, safe_name
+from ppid.core.messages import (
+    QUARANTINE_MARKERS,
+    SPECIAL_FILES,
+    quarantine_note,
+    quarantine_texts,
+)
 
 log = logging.getLogger(__name__)
 
@@ -274,14 +280,6 @@ def _link_new(source: Path, target: Path) -> None:
         os.rename(source, target)
 
 
-LINK_NOTE = QuarantineNote(
-    reason_id="Ini tautan simbolik (symlink) ke {target}, bukan berkas; tautan tidak pernah "
-    "diikuti. Salin berkas aslinya ke folder inbox bila memang dimaksudkan.",
-    reason_en="a symbolic link (symlink) to {target}, not a file; links are never followed. "
-    "Copy the real file into the inbox if it was meant to be taken in.",
-)
-
-
 def quarantine_link(link: Path, quarantine_dir: Path, inbox: Path) -> Path:
     """Set a symlink in the inbox aside without ever reading what it points to.
 
@@ -290,28 +288,10 @@ def quarantine_link(link: Path, quarantine_dir: Path, inbox: Path) -> Path:
     is removed so it is not offered again on every sweep.
     """
     shown_target = printable(os.readlink(link))[:300]
-    note = QuarantineNote(
-        LINK_NOTE.reason_id.format(target=shown_target),
-        LINK_NOTE.reason_en.format(target=shown_target),
-    )
+    note = QuarantineNote(*quarantine_texts("quarantine.symlink", target=shown_target))
     return _replace_by_placeholder(
         link, "symlink", f"symlink -> {shown_target}", note, quarantine_dir, inbox
     )
-
-
-SPECIAL_NOTE = QuarantineNote(
-    reason_id="Ini bukan berkas biasa melainkan {what_id}; isinya tidak pernah dibaca. Simpan "
-    "dokumennya sebagai berkas biasa (PDF atau gambar) di folder inbox.",
-    reason_en="not a regular file but {what_en}; it was never read. Save the document as a "
-    "regular file (PDF or image) in the inbox.",
-)
-SPECIAL_KINDS = {  # NotAFile.kind -> (Indonesian, English)
-    "symlink": ("tautan simbolik (symlink)", "a symbolic link (symlink)"),
-    "fifo": ("pipa bernama (FIFO)", "a named pipe (FIFO)"),
-    "socket": ("soket", "a socket"),
-    "device": ("berkas perangkat (device)", "a device file"),
-    "special": ("berkas khusus sistem", "a special system file"),
-}
 
 
 def quarantine_special(path: Path, kind: str, quarantine_dir: Path, inbox: Path) -> Path:
@@ -321,12 +301,9 @@ def quarantine_special(path: Path, kind: str, quarantine_dir: Path, inbox: Path)
     note, and removed from the inbox: opening or moving it could wait forever (a FIFO with no
     writer) or touch a device.
     """
-    what_id, what_en = SPECIAL_KINDS.get(kind, SPECIAL_KINDS["special"])
-    note = QuarantineNote(
-        SPECIAL_NOTE.reason_id.format(what_id=what_id),
-        SPECIAL_NOTE.reason_en.format(what_en=what_en),
-    )
-    return _replace_by_placeholder(path, kind, f"{kind}: {what_en}", note, quarantine_dir, inbox)
+    what = SPECIAL_FILES.get(kind, SPECIAL_FILES["special"])
+    note = QuarantineNote(*quarantine_texts("quarantine.special", what_id=what.id, what_en=what.en))
+    return _replace_by_placeholder(path, kind, f"{kind}: {what.en}", note, quarantine_dir, inbox)
 
 
 def _replace_by_placeholder(
@@ -345,29 +322,12 @@ def _replace_by_placeholder(
 def note_text(note: QuarantineNote, original: str) -> str:
     """The bilingual note kept beside a quarantined file."""
     stamp = datetime.now(UTC).astimezone().strftime("%Y-%m-%d %H:%M %Z")
-    original = printable(original)
-    return (
-        f"Berkas: {original}\n"
-        f"Waktu: {stamp}\n\n"
-        f"Mengapa berkas ini dikarantina:\n  {note.reason_id}\n\n"
-        "Cara mencoba lagi: perbaiki berkasnya bila perlu, lalu pindahkan kembali "
-        "ke folder inbox.\n\n"
-        "---\n"
-        f"Why this file was quarantined:\n  {note.reason_en}\n\n"
-        "To retry: fix the file if needed, then move it back into the inbox folder.\n"
-    )
+    return quarantine_note(printable(original), stamp, note.reason_id, note.reason_en)
 
 
 def _is_note(path: Path) -> bool:
     """`X.txt` beside a quarantined `X` is its note; a quarantined `catatan.txt` is a file."""
     return path.suffix == ".txt" and path.with_name(path.stem).is_file()
-
-
-# The line above the reason in a note, by language: the clerk's (Indonesian) and the operator's.
-QUARANTINE_MARKERS = {
-    "id": "Mengapa berkas ini dikarantina:",
-    "en": "Why this file was quarantined:",
-}
 
 
 def list_quarantine(quarantine_dir: Path, language: str = "en") -> list[tuple[Path, str]]:

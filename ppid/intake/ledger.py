@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from ppid.core.calendar import WorkCalendar, calendar_from_settings
 from ppid.core.db import open_db, write_session
 from ppid.core.files import safe_name
+from ppid.core.messages import SPECIAL_FILES, history_note
 from ppid.core.models import (
     Case,
     CaseEvent,
@@ -33,7 +34,6 @@ from ppid.core.models import (
 )
 from ppid.core.settings import Settings
 from ppid.intake.inbox import (
-    SPECIAL_KINDS,
     QuarantineNote,
     printable,
     prune_empty_folders,
@@ -193,7 +193,7 @@ def record_duplicate(ctx: IntakeContext, intake_id: int, file: Path | InboxFile)
                     case_id=case.id,
                     actor=ACTOR,
                     action="duplicate_received",
-                    note=f"Berkas yang sama diterima lagi: {path.name}",
+                    note=history_note("intake.duplicate", name=path.name),
                     data={"sha256": row.sha256, "path": str(path)},
                 )
             )
@@ -276,7 +276,7 @@ def set_aside(ctx: IntakeContext, refusal: NotAFile) -> Outcome:
         pass
     except OSError as error:  # swapped for a regular file at this instant: taken next time
         return Outcome(str(path), "retry-later", reason=f"changed while set aside: {error}")
-    what = SPECIAL_KINDS.get(kind, SPECIAL_KINDS["special"])[1]
+    what = SPECIAL_FILES.get(kind, SPECIAL_FILES["special"]).en
     reason = f"{what}, not a regular file: set aside in quarantine, never followed or read"
     log.warning("%s: %s", printable(str(path)), reason)
     return Outcome(str(path), "quarantined", reason=reason)

@@ -26,7 +26,7 @@ from ppid.casework.workflow import start as start_workflow
 from ppid.core.db import write_session
 from ppid.core.files import sha256_file
 from ppid.core.masking import NIK_PATTERN
-from ppid.core.messages import quarantine_texts
+from ppid.core.messages import history_note, quarantine_texts
 from ppid.core.models import (
     Case,
     CaseDocument,
@@ -219,7 +219,7 @@ def _flag_possible_duplicate(session: Session, ctx: IntakeContext, case: Case) -
             CaseEvent(
                 actor=ACTOR,
                 action="possible_duplicate",
-                note=f"NIK dan nomor permohonan sama dengan {earlier.number}",
+                note=history_note("intake.possible_duplicate", number=earlier.number),
                 data={"other": earlier.number},
             )
         )
@@ -285,7 +285,7 @@ def issue_receipt(ctx: IntakeContext, number: str) -> Path:
     with write_session(ctx.sessions) as session:
         case = session.get_one(Case, case.id)
         if not any(d.role == "receipt" for d in case.documents):
-            note = "Tanda terima pengajuan keberatan"
+            note = history_note("intake.receipt")
             receipt = store_output(
                 session, ctx.archive, case, target, role="receipt", note=note, actor=ACTOR
             )

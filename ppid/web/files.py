@@ -18,6 +18,7 @@ from ppid.archive.bags import payload_name, write_tags
 from ppid.core.db import write_session
 from ppid.core.errors import ConflictError, NotFoundError
 from ppid.core.files import sha256_file
+from ppid.core.messages import file_note
 from ppid.core.models import Case, CaseDocument, User
 from ppid.core.paths import (
     DOSSIER_NAME,
@@ -207,7 +208,7 @@ def redacted_bag(case: Case, bag: Path, work: Path) -> Path:
         text = readme.read_text(encoding="utf-8", errors="replace")
         (work / "README.html").write_text(redact_text(text, niks), encoding="utf-8")
     info = {k: v for k, v in bag_info(bag).items() if k != "Payload-Oxum"}
-    info["PPID-Redacted"] = "NIK disamarkan; scan KTP dan e-mail asli tidak disertakan"
+    info["PPID-Redacted"] = file_note("package.redacted")
     write_tags(work, info)
     return work
 
@@ -223,9 +224,4 @@ def _copy_or_none(case: Case, document: CaseDocument, path: Path) -> Redacted | 
 
 
 def _withheld_note(names: list[str]) -> str:
-    lines = "\n".join(f"- {name}" for name in names)
-    return (
-        "Berkas berikut tidak disertakan karena memuat data pribadi (scan KTP, e-mail asli, "
-        "atau NIK yang letaknya tidak diketahui). Petugas yang berwenang dapat mengunduh "
-        f"paket lengkapnya.\n\n{lines}\n"
-    )
+    return file_note("package.withheld", lines="\n".join(f"- {name}" for name in names))

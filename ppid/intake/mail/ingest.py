@@ -19,7 +19,7 @@ from imap_tools import AND
 from sqlalchemy import select
 
 from ppid.core.files import safe_name
-from ppid.core.messages import quarantine_texts
+from ppid.core.messages import history_note, quarantine_texts
 from ppid.core.models import (
     Case,
     CaseDocument,
@@ -196,7 +196,11 @@ def link_case(ctx: IntakeContext, row_id: int, number: str) -> None:
                 case=case,
                 actor=ACTOR,
                 action="email_received",
-                note=f"E-mail dari {row.sender or '-'}: {row.subject or '(tanpa subjek)'}"[:500],
+                note=history_note(
+                    "intake.email",
+                    sender=row.sender or "-",
+                    subject=row.subject or history_note("intake.no_subject"),
+                )[:500],
                 data={"message_id": row.message_id, "sha256": row.sha256},
             )
         )

@@ -11,6 +11,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from ppid.core.errors import ConfigError
+from ppid.core.messages import history_note, mail_text
 from ppid.core.models import (
     Case,
     CaseEvent,
@@ -60,7 +61,7 @@ def acknowledge(ctx: IntakeContext, number: str) -> bool:
                 case_id=case_id,
                 actor=ACTOR,
                 action="acknowledgement_sent",
-                note=f"Tanda terima dikirim ke {reply['To']}",
+                note=history_note("intake.acknowledged", recipient=reply["To"]),
                 data={"message_id": reply["Message-ID"]},
             )
         )
@@ -72,17 +73,20 @@ def _acknowledgement(settings: Settings, case: Case, receipt: Path | None) -> Em
     reply = EmailMessage()
     reply["From"] = settings.mail.smtp_from or office.email
     reply["To"] = str(case.applicant_email)
-    reply["Subject"] = f"Tanda terima pengajuan keberatan {case.number}"
+    reply["Subject"] = mail_text("subject.receipt", number=case.number)
     reply["Date"] = format_datetime(utcnow())
     reply["Message-ID"] = make_msgid(
         domain=(settings.mail.smtp_from or office.email).split("@")[-1]
     )
     reply.set_content(
-        f"Yth. {case.applicant_name},\n\n"
-        f"Pengajuan keberatan Saudara telah kami terima dan diregistrasi dengan nomor "
-        f"{case.number}. Tanggapan atas keberatan akan diberikan paling lambat "
-        f"{case.answer_due:%d-%m-%Y} (30 hari kerja). Tanda terima terlampir.\n\n"
-        f"Hormat kami,\n{office.ppid_position}\n{office.address}\n"
+        mail_text(
+            "acknowledgement",
+            name=case.applicant_name,
+            number=case.number,
+            due=f"{case.answer_due:%d-%m-%Y}",
+            position=office.ppid_position,
+            address=office.address,
+        )
     )
     if receipt is not None and receipt.exists():
         reply.add_attachment(

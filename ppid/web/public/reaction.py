@@ -22,6 +22,7 @@ from ppid.archive.sequences import DIRECT_STEP
 from ppid.casework.notices import REACTION_PURPOSE
 from ppid.casework.sop import current_step
 from ppid.core.errors import NotFoundError, PpidError
+from ppid.core.messages import history_note
 from ppid.core.models import Case, CaseDocument
 from ppid.core.signing import verify
 from ppid.core.vocabulary import RESPONSE_LABELS, Role
@@ -34,7 +35,6 @@ router = APIRouter()
 CheckedForm = Annotated[FormData, Depends(checked_form)]
 ACTOR = "pemohon"
 CHOICES = ("accepted", "dispute")
-NOTE = "Disampaikan pemohon melalui tautan pada e-mail tanggapan"
 
 
 def _case_of(request: Request, token: str) -> tuple[str, bool]:
@@ -72,7 +72,7 @@ async def record_reaction(request: Request, token: str, form: CheckedForm) -> Re
             Role.PETUGAS,
             ACTOR,
             decision,
-            NOTE,
+            history_note("reaction.by_link"),
         )
     except PpidError as error:
         log.info("reaction on %s not recorded: %s", number, error.message)
