@@ -16,7 +16,7 @@ help:
 	@echo "make test   lint, format check, the import contract and the whole test suite with coverage"
 	@echo "make test-lowest  the unit tests on the lowest versions pyproject.toml allows"
 	@echo "make bench  benchmarks (figures in docs/benchmarks.md)"
-	@echo "make scale-test  PostgreSQL + Prefect server + 2 workers, 100 files, invariants checked"
+	@echo "make scale-test  scale-out rehearsal: one machine's warm workers, then 2 standalone ppid workers (PostgreSQL, shared Prefect), 100 files; files/min side by side, invariants checked"
 	@echo "make torture  crash torture: 100 files, workers and Prefect server killed (seed printed)"
 
 var/.system-packages: scripts/setup-system.sh

@@ -24,168 +24,25 @@ The sweep runs every 30 minutes here so a scheduled sweep does not take the sing
 from __future__ import annotations
 
 import argparse
-import contextlib
 import itertools
 import os
-import random
 import resource
 import shutil
-import signal
-import sqlite3
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+for folder in (ROOT, ROOT / "bench"):
+    if str(folder) not in sys.path:
+        sys.path.insert(0, str(folder))
 
-from ppid.core.settings import load_settings  # noqa: E402
-from ppid.output.forms import render_filled_form  # noqa: E402
-from tests.corpus.generate import generate  # noqa: E402
-from tests.corpus.ktp import render_ktp  # noqa: E402
-from tests.corpus.people import make_objection, make_person  # noqa: E402
-
-
-@dataclass
-class Submission:
-    kind: str
-    files: list[Path]  # relative to the staging folder
-    dropped: float = 0.0
-    finished: float | None = None
-    registered: float | None = None
-    outcome: str = ""
-
-
-@dataclass
-class Batch:
-    staging: Path
-    submissions: list[Submission] = field(default_factory=list)
-
-
-def make_batch(folder: Path, pairs: int, bundles: int, lone: int, seed: int) -> Batch:
-    """Digital form + KTP pairs (one folder each), scanned bundles, KTPs alone (stay pending)."""
-    batch = Batch(folder)
-    settings = load_settings(home=folder)
-    for index in range(pairs):
-        rng = random.Random(f"{seed}:pair:{index}")
-        person = make_person(rng, outside_province=False)
-        values = {**make_objection(rng, person), "signed": False}
-        sub = folder / f"pemohon-{index:02d}"
-        sub.mkdir(parents=True)
-        render_filled_form(settings, values, sub / "formulir.pdf", fillable=True)
-        render_ktp(person, dpi=300, seed=index).convert("RGB").save(sub / "ktp.jpg", quality=85)
-        batch.submissions.append(
-            Submission(
-                "digital form + KTP",
-                [sub.relative_to(folder) / n for n in ("formulir.pdf", "ktp.jpg")],
-            )
-        )
-    if bundles:
-        generated = folder / "_bundles"
-        generate(generated, count=bundles, seed=seed, kinds=["bundle"])
-        for path in sorted(generated.glob("bundle_*")):
-            target = folder / path.name
-            shutil.move(path, target)
-            batch.submissions.append(Submission("scanned bundle", [target.relative_to(folder)]))
-        shutil.rmtree(generated)
-    for index in range(lone):
-        rng = random.Random(f"{seed}:lone:{index}")
-        path = folder / f"ktp-saja-{index:02d}.jpg"
-        render_ktp(make_person(rng), dpi=300, seed=1000 + index).convert("RGB").save(
-            path, quality=85
-        )
-        batch.submissions.append(Submission("KTP alone", [path.relative_to(folder)]))
-    return batch
-
-
-class System:
-    """`ppid run` in a subprocess on a fresh home."""
-
-    def __init__(self, home: Path, workers: int, ocr_slots: int = 0) -> None:
-        port = 21000 + os.getpid() % 10000
-        env = {**os.environ, "PPID_HOME": str(home), "PPID_INTAKE__WORKERS": str(workers)}
-        env["PPID_PREFECT__OCR_SLOTS"] = str(ocr_slots)
-        env.update(PPID_WEB_PORT=str(port), PPID_INTAKE__PREFECT_PORT=str(port + 1))
-        env["PPID_INTAKE__STABLE_SECONDS"] = "1"
-        env["PPID_INTAKE__SWEEP_MINUTES"] = "30"
-        env.pop("PREFECT_API_URL", None)
-        self.home = home
-        self.api = f"http://127.0.0.1:{port + 1}/api"
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "ppid", "run"],
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        assert self.process.stdout is not None
-        said = []
-        for line in self.process.stdout:
-            said.append(line)
-            if "Ctrl-C" in line:
-                break
-        else:
-            raise SystemExit("ppid run did not start:\n" + "".join(said[-30:]))
-
-    def cpu_seconds(self) -> dict[str, float]:
-        """CPU used so far by `ppid run` itself, its Prefect server and its workers (with their
-        Tesseract children): whether the machine, not the intake, is what limits throughput."""
-        import psutil
-
-        def used(process: psutil.Process) -> float:
-            times = process.cpu_times()
-            return times.user + times.system + times.children_user + times.children_system
-
-        root = psutil.Process(self.process.pid)
-        parts = {"run": used(root), "server": 0.0, "workers": 0.0}
-        for child in root.children():
-            with contextlib.suppress(psutil.NoSuchProcess):
-                part = "server" if "server" in child.cmdline() else "workers"
-                parts[part] += used(child)
-        return parts
-
-    def worker_memory_mb(self) -> list[float]:
-        """Resident memory of each worker process now (warm, after the batch)."""
-        import psutil
-
-        root = psutil.Process(self.process.pid)
-        workers = [c for c in root.children() if "worker" in c.cmdline()]
-        return [round(w.memory_info().rss / 2**20) for w in workers]
-
-    def stop(self) -> None:
-        self.process.send_signal(signal.SIGINT)
-        try:
-            self.process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-
-    def finished(self) -> dict[str, tuple[float, str, float | None]]:
-        """source file → (commit time, outcome, case creation time) for every finished file."""
-        database = self.home / "var" / "ppid.sqlite3"
-        if not database.exists():
-            return {}
-        with sqlite3.connect(database, timeout=30) as connection:
-            rows = connection.execute(
-                "SELECT f.source_path, f.updated_at, f.status, s.status, c.created_at "
-                "FROM intake_files f LEFT JOIN submissions s ON s.id = f.submission_id "
-                "LEFT JOIN cases c ON c.id = s.case_id "
-                "WHERE f.status IN ('done', 'duplicate', 'quarantined')"
-            ).fetchall()
-        done = {}
-        for source, updated, status, submission, created in rows:
-            registered = _timestamp(created) if created else None
-            done[source] = (_timestamp(updated), submission or status, registered)
-        return done
-
-
-def _timestamp(text: str) -> float:
-    return datetime.fromisoformat(text).replace(tzinfo=UTC).timestamp()
+from _intake_batch import Batch, Submission, make_batch  # noqa: E402
+from _intake_system import System  # noqa: E402
 
 
 def drop(batch: Batch, submission: Submission, inbox: Path) -> None:

@@ -1,16 +1,15 @@
 """The invariant checks of `make scale-test` (scripts/scale_test.py) catch what they claim to.
 
-The rehearsal itself takes many minutes and is not part of `make test`; its checks are plain
-functions over the register, tested here on a real SQLite register with a gap planted in it.
+The rehearsal itself takes many minutes and is not part of `make test`; its checks
+(scripts/rehearsal_checks.py) are plain functions over the register, tested here on a real
+SQLite register with a gap planted in it.
 """
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from types import ModuleType
+from types import ModuleType, SimpleNamespace
 
 import pytest
 
@@ -19,18 +18,18 @@ from ppid.core.db import open_db
 from ppid.core.models import Case
 from ppid.core.settings import load_settings
 from ppid.core.vocabulary import CaseStatus
-
-ROOT = Path(__file__).resolve().parent.parent
+from scripts import rehearsal_checks, rehearsal_files, rehearsal_processes
 
 
 @pytest.fixture(scope="module")
 def scale_test() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("scale_test", ROOT / "scripts" / "scale_test.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    """The rehearsal's pieces these tests use, under one name."""
+    return SimpleNamespace(  # type: ignore[return-value]
+        Rehearsal=rehearsal_processes.Rehearsal,
+        Dropped=rehearsal_files.Dropped,
+        check_files=rehearsal_checks.check_files,
+        check_register=rehearsal_checks.check_register,
+    )
 
 
 def _register(tmp_path: Path, seqs: list[int]) -> object:
