@@ -129,6 +129,8 @@ def test_every_catalogue_text_reads_as_indonesian_and_has_its_operator_text() ->
     plain += [messages.UNKNOWN_ERROR, messages.UNKNOWN_NOTE, messages.UNKNOWN_REFUSAL]
     plain += [*messages.HISTORY_NOTES.values(), *messages.FILE_NOTES.values()]
     plain += [*messages.MAIL_TEXTS.values(), *(t.id for t in messages.SPECIAL_FILES.values())]
+    plain += [*messages.PAGE_TITLES.values(), *messages.PAGE_WORDS.values()]
+    plain += [*messages.PUBLIC_FORM_LABELS.values()]
     for text in plain:
         filled = text.format_map({name: "X" for name in placeholders(text)})
         assert english_in(filled) == [], text

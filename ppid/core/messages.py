@@ -18,7 +18,7 @@ import re
 import string
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, partial
 from typing import Any
 
 
@@ -782,6 +782,11 @@ def _fill(template: str, params: Mapping[str, Any]) -> str:
     return _FORMAT.vformat(template, (), dict(params))
 
 
+def _text(table: Mapping[str, str], code: str, **params: Any) -> str:
+    """Text `code` of `table` with its values (`notice`, `history_note`, ... below)."""
+    return _fill(table[code], params)
+
+
 def user_text(code: str, params: Mapping[str, Any] | None = None) -> str:
     """The Indonesian text of error `code` (what pages show)."""
     entry = ERRORS.get(code)
@@ -838,11 +843,7 @@ NOTICES: dict[str, str] = {
     "desk.retried": "{name} dipindahkan kembali ke folder masuk untuk diproses ulang.",
     "user.added": "Pengguna {username} ditambahkan.",
 }
-
-
-def notice(code: str, **params: Any) -> str:
-    """The Indonesian notice `code` with its values."""
-    return _fill(NOTICES[code], params)
+notice = partial(_text, NOTICES)
 
 
 # Notes the system writes into a case's history (stored, then shown on the case page).
@@ -879,11 +880,7 @@ HISTORY_NOTES: dict[str, str] = {
     "fixity.store_damaged": "Pemeriksaan keutuhan arsip: berkas asli di penyimpanan RUSAK "
     "({names})",
 }
-
-
-def history_note(code: str, **params: Any) -> str:
-    """The Indonesian history note `code` with its values."""
-    return _fill(HISTORY_NOTES[code], params)
+history_note = partial(_text, HISTORY_NOTES)
 
 
 # --- e-mails to the applicant that no template holds ----------------------------------------------
@@ -897,11 +894,7 @@ MAIL_TEXTS: dict[str, str] = {
     "diregistrasi dengan nomor {number}. Tanggapan atas keberatan akan diberikan paling lambat "
     "{due} (30 hari kerja). Tanda terima terlampir.\n\nHormat kami,\n{position}\n{address}\n",
 }
-
-
-def mail_text(code: str, **params: Any) -> str:
-    """The Indonesian e-mail text `code` with its values."""
-    return _fill(MAIL_TEXTS[code], params)
+mail_text = partial(_text, MAIL_TEXTS)
 
 
 # --- notes written into files a person opens ------------------------------------------------------
@@ -914,11 +907,7 @@ FILE_NOTES: dict[str, str] = {
     # bag-info.txt of such a package
     "package.redacted": "NIK disamarkan; scan KTP dan e-mail asli tidak disertakan",
 }
-
-
-def file_note(code: str, **params: Any) -> str:
-    """The Indonesian note `code` with its values, for a file a person opens."""
-    return _fill(FILE_NOTES[code], params)
+file_note = partial(_text, FILE_NOTES)
 
 
 # --- quarantine: why a file was set aside, for its note and the desk ------------------------------
@@ -989,6 +978,84 @@ def quarantine_texts(code: str, **params: Any) -> tuple[str, str]:
     entry = QUARANTINE[code]
     params.setdefault("refusal", refusal_text(str(params.get("problem", ""))))
     return _fill(entry.id, params), _fill(entry.en, params)
+
+
+# --- the pages' own words that no template holds -------------------------------------------------
+
+PAGE_TITLES: dict[str, str] = {
+    "login": "Masuk",
+    "dashboard": "Dasbor",
+    "queue": "Antrean tugas",
+    "desk": "Meja penerimaan",
+    "admin": "Administrasi",
+    "archive": "Arsip keberatan",
+    "case": "Keberatan {number}",
+    "confirm": "Periksa sebelum menyimpan",
+    "public.form": "Pengajuan keberatan",
+    "public.received": "Keberatan diterima",
+    "public.lookup": "Cek status keberatan",
+    "public.status": "Keberatan {number}",
+    "public.reaction": "Sikap atas tanggapan {number}",
+    "public.too_large": "Berkas terlalu besar",
+}
+page_title = partial(_text, PAGE_TITLES)
+
+
+PAGE_WORDS: dict[str, str] = {
+    # what the person deciding a step has in front of them
+    "summary.information_requested": "Informasi yang dimohon",
+    "summary.findings": "Temuan dan rekomendasi Bidang",
+    "summary.instruction": "Instruksi Atasan PPID",
+    "summary.bidang_note": "Catatan Bidang",
+    "summary.fulfilment": "Hasil pemenuhan",
+    "summary.dip": "Informasi dari DIP",
+    "summary.exemption": "Dasar pengecualian",
+    "summary.exemption_ground": "Pasal 17 huruf {letter}: {text}",
+    "summary.consequence": "Uji konsekuensi",
+    "confirm.with_letters": "Ya, terbitkan surat dan simpan",
+    "confirm.without_letters": "Ya, simpan keputusan",
+    # values read from the scans
+    "value.yes": "ya",
+    "value.no": "tidak",
+    "value.present": "ada",
+    "value.absent": "tidak ada",
+    "group.form": "Formulir keberatan",
+    "group.id_card": "KTP pemohon",
+    # a case's files, by kind
+    "kind.original": "asli",
+    "kind.output": "dibuat sistem",
+    "kind.signed": "bertanda tangan",
+    "kind.other": "berkas",
+    # what an ID-scan view saw (the audit on the admin page)
+    "viewed.berkas": "berkas utuh",
+    "viewed.meja": "berkas di meja",
+    "viewed.paket-arsip": "paket arsip",
+    "viewed.crop": "potongan kolom “{field}”",
+    # the public site
+    "upload.ktp": "Foto/scan KTP",
+    "upload.proxy_letter": "Surat kuasa",
+    "letter": "Surat",
+    "too_large": "Kiriman terlalu besar. Kirim foto dengan resolusi lebih kecil, lalu coba lagi.",
+}
+page_words = partial(_text, PAGE_WORDS)
+
+
+# The public filing form's fields, by their dotted name in the extraction contract.
+PUBLIC_FORM_LABELS = {
+    "applicant.name": "Nama pemohon",
+    "applicant.nik": "NIK",
+    "applicant.address": "Alamat",
+    "applicant.occupation": "Pekerjaan",
+    "applicant.phone": "Nomor telepon",
+    "applicant.email": "Alamat e-mail",
+    "proxy.name": "Nama kuasa",
+    "proxy.address": "Alamat kuasa",
+    "proxy.phone": "Telepon kuasa",
+    "request_number": "Nomor pendaftaran permohonan informasi",
+    "purpose": "Tujuan penggunaan informasi",
+    "case_description": "Kasus posisi",
+    "place": "Kota tempat pengajuan",
+}
 
 
 # --- labels the pages show ------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from ppid.core.db import write_session
-from ppid.core.messages import user_text
+from ppid.core.messages import page_title, user_text
 from ppid.web import auth
 from ppid.web.deps import (
     PRELOGIN_COOKIE,
@@ -92,7 +92,7 @@ def _login_page(
     response = page(
         request,
         "login.html",
-        "Masuk",
+        page_title("login"),
         lanjut=_safe_target(target),
         message=message,
         status_code=status_code,

@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
 from ppid.core.errors import NotFoundError
-from ppid.core.messages import field_label
+from ppid.core.messages import PAGE_WORDS, field_label, page_title, page_words
 from ppid.core.models import Case
 from ppid.web import auth
 from ppid.web.auth import WEB_ROLE_LABELS
@@ -32,7 +32,7 @@ def admin(request: Request, user: AdminUser) -> Response:
     return page(
         request,
         "admin.html",
-        "Administrasi",
+        page_title("admin"),
         users=users,
         locked=ctx.limiter.locked_accounts(),
         views=views,
@@ -43,14 +43,12 @@ def admin(request: Request, user: AdminUser) -> Response:
     )
 
 
-VIEWED = {"berkas": "berkas utuh", "meja": "berkas di meja", "paket-arsip": "paket arsip"}
-
-
 def viewed(what: str) -> str:
     """What an ID-scan view log entry saw, in words: the whole file, or a field's crop."""
     if what.startswith("potongan:"):
-        return f"potongan kolom “{field_label(what.removeprefix('potongan:'))}”"
-    return VIEWED.get(what, what)
+        return page_words("viewed.crop", field=field_label(what.removeprefix("potongan:")))
+    code = f"viewed.{what}"
+    return page_words(code) if code in PAGE_WORDS else what
 
 
 @router.post("/admin/buka-kunci")

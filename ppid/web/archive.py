@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from ppid.casework.search import HIT_END, HIT_START, Filters, Page, refresh_if_stale, search_page
 from ppid.core.masking import mask_niks_in
+from ppid.core.messages import page_title
 from ppid.core.models import Case, User
 from ppid.core.vocabulary import DECISION_LABELS, REASON_TEXTS, STATUS_LABELS
 from ppid.web.deps import AnyUser, can_see_nik, shown_nik, web
@@ -151,7 +152,7 @@ def archive(
     return page(
         request,
         "archive.html",
-        "Arsip keberatan",
+        page_title("archive"),
         rows=rows,
         total=found.total,
         counted_all=found.counted_all,

@@ -30,7 +30,7 @@ from ppid.casework.sop import CONFIRM_FIRST, LETTER_TEXT
 from ppid.casework.workflow import advance, problems_of_step
 from ppid.core.db import begin_write, write_session
 from ppid.core.errors import ForbiddenError, NotFoundError, PpidError
-from ppid.core.messages import CONFIRM_TEXTS, DECISION_TEXTS, notice
+from ppid.core.messages import CONFIRM_TEXTS, DECISION_TEXTS, notice, page_title, page_words
 from ppid.core.models import Case, CaseEvent, NoticeStatus, User
 from ppid.core.paths import crop_cache
 from ppid.core.vocabulary import DOCUMENT_LABELS
@@ -115,7 +115,11 @@ def render_case(
             "unsent_notices": unsent_rows(session, case.id),
         }
     return page(
-        request, "case.html", f"Keberatan {case.number}", status_code=status_code, **context
+        request,
+        "case.html",
+        page_title("case", number=case.number),
+        status_code=status_code,
+        **context,
     )
 
 
@@ -194,7 +198,7 @@ def confirm_page(request: Request, user: User, case_id: int, entry: StepInput) -
     return page(
         request,
         "confirm.html",
-        "Periksa sebelum menyimpan",
+        page_title("confirm"),
         case={"id": case_id, "number": number, "applicant_name": name},
         decision_label=DECISION_TEXTS.get(entry.decision, ""),
         consequence=CONFIRM_TEXTS.get(entry.decision, ""),
@@ -202,7 +206,7 @@ def confirm_page(request: Request, user: User, case_id: int, entry: StepInput) -
         letter_text=entry.letter_text if entry.decision in LETTER_TEXT else "",
         letters=letters,
         hidden=entry.hidden(),
-        confirm_label="Ya, terbitkan surat dan simpan" if letters else "Ya, simpan keputusan",
+        confirm_label=page_words("confirm.with_letters" if letters else "confirm.without_letters"),
     )
 
 

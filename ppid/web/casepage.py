@@ -19,9 +19,11 @@ from ppid.core.calendar import format_tanggal, next_working_moment
 from ppid.core.masking import mask_niks_in
 from ppid.core.messages import (
     DECISION_TEXTS,
+    PAGE_WORDS,
     action_label,
     actor_label,
     field_label,
+    page_words,
     reading_note,
 )
 from ppid.core.models import Case, CaseDocument, CaseEvent, User
@@ -49,8 +51,8 @@ def shown_value(value: Any, name: str = "") -> str:
         return ", ".join(str(v) for v in value)
     if isinstance(value, bool):
         if name == "signed":
-            return "ada" if value else "tidak ada"
-        return "ya" if value else "tidak"
+            return page_words("value.present" if value else "value.absent")
+        return page_words("value.yes" if value else "value.no")
     if isinstance(value, date):
         return format_tanggal(value, weekday=False)
     if isinstance(value, str) and (day := _date_in(value)) is not None:
@@ -85,8 +87,8 @@ def field_groups(user: User, case: Case, editable: bool) -> list[dict[str, Any]]
                 forms.append(_form_rows(user, case, document, index, extracted, editable))
             elif kind == "id_card" and can_see_nik(user):
                 cards.append(_card_rows(user, document, index, extracted, editable))
-    groups = [{"title": "Formulir keberatan", "rows": rows} for rows in forms]
-    return groups + [{"title": "KTP pemohon", "rows": rows} for rows in cards]
+    groups = [{"title": page_words("group.form"), "rows": rows} for rows in forms]
+    return groups + [{"title": page_words("group.id_card"), "rows": rows} for rows in cards]
 
 
 def _form_rows(
@@ -216,15 +218,18 @@ def _unique(texts: Any) -> list[str]:
     return list(dict.fromkeys(texts))
 
 
-KIND_LABELS = {"original": "asli", "output": "dibuat sistem", "signed": "bertanda tangan"}
-
-
 def document_label(document: CaseDocument) -> str:
     """What the page calls a document: its kind, and a letter's number."""
     role = (document.role or "other").removeprefix("signed:")
     label = DOCUMENT_LABELS.get(role, DOCUMENT_LABELS["other"])
     number = (document.fields or {}).get("letter_number")
     return f"{label} {number}" if number else label
+
+
+def kind_label(kind: str) -> str:
+    """What the page calls a kind of file: received, made by the system, signed."""
+    code = f"kind.{kind}"
+    return page_words(code if code in PAGE_WORDS else "kind.other")
 
 
 def document_rows(ctx: WebContext, user: User, case: Case) -> list[dict[str, Any]]:
@@ -237,7 +242,7 @@ def document_rows(ctx: WebContext, user: User, case: Case) -> list[dict[str, Any
         rows.append(
             {
                 "id": document.id,
-                "kind": KIND_LABELS.get(str(document.kind), "berkas"),
+                "kind": kind_label(str(document.kind)),
                 "label": DOCUMENT_LABELS.get(role, DOCUMENT_LABELS["other"]),
                 "number": fields.get("letter_number"),
                 "name": Path(document.path).name,

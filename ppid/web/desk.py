@@ -18,7 +18,7 @@ from ppid.archive.sequences import REGISTER_SUBMISSION
 from ppid.core.db import write_session
 from ppid.core.errors import BadInputError, ConflictError, NotFoundError
 from ppid.core.files import sha256_file
-from ppid.core.messages import notice
+from ppid.core.messages import notice, page_title
 from ppid.core.models import IntakeFile
 from ppid.core.signing import sign, verify
 from ppid.intake.desk import attach_submission, dismiss_submission, retry_quarantined
@@ -88,7 +88,7 @@ def desk(request: Request, user: DeskUser) -> Response:
     return page(
         request,
         "desk.html",
-        "Meja penerimaan",
+        page_title("desk"),
         pending=pending_rows(ctx),
         quarantine=quarantine_rows(ctx),
         message=_signed_notice(request),

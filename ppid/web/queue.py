@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from ppid.casework.tasks import tasks_for
 from ppid.core.calendar import format_tanggal
+from ppid.core.messages import page_title
 from ppid.core.vocabulary import ROLE_LABELS, Role, step_label
 from ppid.web.auth import WebRole
 from ppid.web.deps import AnyUser, QueueUser, WebContext, web
@@ -35,7 +36,7 @@ def queue(request: Request, user: QueueUser) -> Response:
     ctx = web(request)
     with ctx.sessions() as session:
         rows = queue_rows(session, ctx, None if user.role == WebRole.ADMIN else user.role)
-    return page(request, "queue.html", "Antrean tugas", rows=rows)
+    return page(request, "queue.html", page_title("queue"), rows=rows)
 
 
 def queue_rows(session: Session, ctx: WebContext, role: str | None) -> list[dict[str, Any]]:

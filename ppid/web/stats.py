@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ppid.core.calendar import BULAN
+from ppid.core.messages import page_title
 from ppid.core.models import Case, Task
 from ppid.core.vocabulary import ROLE_LABELS, STATUS_LABELS, Role, TaskStatus, step_label
 from ppid.web.deps import AnyUser, web
@@ -145,4 +146,4 @@ def dashboard(request: Request, user: AnyUser) -> Response:
     ctx = web(request)
     with ctx.sessions() as session:
         data = dashboard_data(session, ctx.today(), ctx.calendar.tz)
-    return page(request, "dashboard.html", "Dasbor", **data)
+    return page(request, "dashboard.html", page_title("dashboard"), **data)

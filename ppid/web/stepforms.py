@@ -19,7 +19,13 @@ from ppid.casework.history import last_step_event
 from ppid.casework.sop import LETTER_TEXT, NOTE_NEEDED, STEPS
 from ppid.core.calendar import format_tanggal
 from ppid.core.errors import PpidError
-from ppid.core.messages import DECISION_TEXTS, LETTER_TEXT_HINTS, NOTE_HINTS
+from ppid.core.messages import (
+    DECISION_TEXTS,
+    LETTER_TEXT_HINTS,
+    NOTE_HINTS,
+    field_label,
+    page_words,
+)
 from ppid.core.models import Case, User
 from ppid.core.vocabulary import DECISION_LABELS, REASON_TEXTS, TaskStatus, step_label
 
@@ -171,34 +177,38 @@ def decision_context(session: Session, case: Case, step: str) -> list[tuple[str,
         return []
     reasons = "; ".join(f"{letter}. {REASON_TEXTS[letter]}" for letter in case.reasons)
     rows = [
-        ("Informasi yang dimohon", case.information_requested or "-"),
-        ("Nomor pendaftaran permohonan", case.request_number or "-"),
-        ("Tujuan penggunaan informasi", case.purpose or "-"),
-        ("Kasus posisi", case.case_description or "-"),
-        ("Alasan keberatan", reasons or "-"),
+        (page_words("summary.information_requested"), case.information_requested or "-"),
+        (field_label("request_number"), case.request_number or "-"),
+        (field_label("purpose"), case.purpose or "-"),
+        (field_label("case_description"), case.case_description or "-"),
+        (field_label("reasons"), reasons or "-"),
     ]
     if examined := last_step_event(case, "examine"):
-        rows.append(("Temuan dan rekomendasi Bidang", examined.note or "-"))
+        rows.append((page_words("summary.findings"), examined.note or "-"))
     if step in ("fulfil", "sign") and (decided := last_step_event(case, "decide")):
-        rows.append(("Instruksi Atasan PPID", (decided.data or {}).get("letter_text") or "-"))
+        instruction = (decided.data or {}).get("letter_text") or "-"
+        rows.append((page_words("summary.instruction"), instruction))
     if step == "sign" and (fulfilled := last_step_event(case, "fulfil")):
         rows += _fulfilment_rows(session, fulfilled.decision or "", fulfilled.data or {})
-        rows.append(("Catatan Bidang", fulfilled.note or "-"))
+        rows.append((page_words("summary.bidang_note"), fulfilled.note or "-"))
     return rows
 
 
 def _fulfilment_rows(
     session: Session, decision: str, data: dict[str, Any]
 ) -> list[tuple[str, str]]:
-    rows = [("Hasil pemenuhan", DECISION_LABELS.get(_decision_of(decision), "-"))]
+    rows = [(page_words("summary.fulfilment"), DECISION_LABELS.get(_decision_of(decision), "-"))]
     ids = [int(i) for i in data.get("dip_items") or []]
     if ids:
         titles = [item.title for item in dip.get_items(session, ids)]
-        rows.append(("Informasi dari DIP", "; ".join(titles)))
+        rows.append((page_words("summary.dip"), "; ".join(titles)))
     if letter := data.get("pasal17"):
-        rows.append(("Dasar pengecualian", f"Pasal 17 huruf {letter}: {dip.PASAL17_TEXTS[letter]}"))
+        ground = page_words(
+            "summary.exemption_ground", letter=letter, text=dip.PASAL17_TEXTS[letter]
+        )
+        rows.append((page_words("summary.exemption"), ground))
     if consequence := data.get("consequence"):
-        rows.append(("Uji konsekuensi", consequence))
+        rows.append((page_words("summary.consequence"), consequence))
     return rows
 
 

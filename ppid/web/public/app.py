@@ -19,7 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from ppid.core.calendar import calendar_from_settings
 from ppid.core.db import open_db
 from ppid.core.errors import PpidError
-from ppid.core.messages import UNKNOWN_ERROR, user_text
+from ppid.core.messages import UNKNOWN_ERROR, page_title, page_words, user_text
 from ppid.core.settings import Settings
 from ppid.output.render import TEMPLATES_DIR
 from ppid.web.app import SECURITY_HEADERS, with_security_headers
@@ -37,8 +37,8 @@ log = logging.getLogger(__name__)
 STATIC_DIR = TEMPLATES_DIR / "public" / "static"
 FORM_OVERHEAD = 1024 * 1024  # the text fields and multipart framing beside the files
 TOO_LARGE = (
-    "<!doctype html><html lang=id><title>Berkas terlalu besar</title><p>Kiriman terlalu besar. "
-    "Kirim foto dengan resolusi lebih kecil, lalu coba lagi.</p>"
+    f"<!doctype html><html lang=id><title>{page_title('public.too_large')}</title>"
+    f"<p>{page_words('too_large')}</p>"
 )
 
 

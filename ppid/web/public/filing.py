@@ -22,7 +22,7 @@ from parsers.nik import validate_nik
 from ppid.archive.sequences import REGISTER_SUBMISSION
 from ppid.core.calendar import format_tanggal
 from ppid.core.errors import BadInputError
-from ppid.core.messages import user_text
+from ppid.core.messages import PUBLIC_FORM_LABELS, page_title, page_words, user_text
 from ppid.core.models import Case
 from ppid.core.vocabulary import REASON_TEXTS
 from ppid.intake.ledger import IntakeContext
@@ -42,21 +42,22 @@ router = APIRouter()
 CheckedForm = Annotated[FormData, Depends(checked_form)]
 FILING = "pengajuan"  # the limiter's key for filings (one client, any case)
 HONEYPOT = "situs_web"  # hidden from people; a bot fills it
-TEXT_FIELDS = {  # form name → (label, longest accepted)
-    "applicant.name": ("Nama pemohon", 120),
-    "applicant.nik": ("NIK", 16),
-    "applicant.address": ("Alamat", 300),
-    "applicant.occupation": ("Pekerjaan", 100),
-    "applicant.phone": ("Nomor telepon", 30),
-    "applicant.email": ("Alamat e-mail", 254),
-    "proxy.name": ("Nama kuasa", 120),
-    "proxy.address": ("Alamat kuasa", 300),
-    "proxy.phone": ("Telepon kuasa", 30),
-    "request_number": ("Nomor pendaftaran permohonan informasi", 60),
-    "purpose": ("Tujuan penggunaan informasi", 1000),
-    "case_description": ("Kasus posisi", 4000),
-    "place": ("Kota tempat pengajuan", 80),
+LONGEST = {  # form name → longest accepted
+    "applicant.name": 120,
+    "applicant.nik": 16,
+    "applicant.address": 300,
+    "applicant.occupation": 100,
+    "applicant.phone": 30,
+    "applicant.email": 254,
+    "proxy.name": 120,
+    "proxy.address": 300,
+    "proxy.phone": 30,
+    "request_number": 60,
+    "purpose": 1000,
+    "case_description": 4000,
+    "place": 80,
 }
+TEXT_FIELDS = {name: (PUBLIC_FORM_LABELS[name], longest) for name, longest in LONGEST.items()}
 REQUIRED = ("applicant.name", "applicant.nik", "applicant.address", "request_number", "purpose")
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 PHONE = re.compile(r"\+?[0-9 ()-]{6,30}")
@@ -72,7 +73,7 @@ def _form_page(
     return page(
         request,
         "form.html",
-        "Pengajuan keberatan",
+        page_title("public.form"),
         values=values or {},
         errors=errors or {},
         reasons=REASON_TEXTS,
@@ -160,8 +161,8 @@ async def file_objection(request: Request, form: CheckedForm) -> Response:
         message = user_text("public.filing_limit")
         return _form_page(request, typed_values(form), {"": message}, status_code=429)
     values = typed_values(form)
-    card = await _upload(form, "ktp", "Foto/scan KTP")
-    proxy_letter = await _upload(form, "surat_kuasa", "Surat kuasa")
+    card = await _upload(form, "ktp", page_words("upload.ktp"))
+    proxy_letter = await _upload(form, "surat_kuasa", page_words("upload.proxy_letter"))
     errors = check_values(request, values, proxy_letter is not None)
     if card is None:
         errors["ktp"] = user_text("filing.card_missing")
@@ -205,7 +206,7 @@ def received(request: Request) -> Response:
         return page(
             request,
             "received.html",
-            "Keberatan diterima",
+            page_title("public.received"),
             number=case.number,
             answer_due=format_tanggal(case.answer_due) if case.answer_due else None,
             receipt_id=receipt.id if receipt else None,

@@ -21,7 +21,7 @@ from starlette.datastructures import FormData
 from ppid.casework.notices import letters_sent
 from ppid.core.calendar import add_working_days, format_tanggal, working_days_between
 from ppid.core.errors import NotFoundError
-from ppid.core.messages import user_text
+from ppid.core.messages import page_title, page_words, user_text
 from ppid.core.models import Case, Task
 from ppid.core.paths import archived
 from ppid.core.vocabulary import (
@@ -53,7 +53,7 @@ NOBODY = "\x00" * 6
 
 @router.get("/status")
 def lookup_form(request: Request) -> Response:
-    return page(request, "lookup.html", "Cek status keberatan", errors={})
+    return page(request, "lookup.html", page_title("public.lookup"), errors={})
 
 
 @router.post("/status")
@@ -66,7 +66,11 @@ def lookup(request: Request, form: CheckedForm) -> Response:
     if attempt is None:
         message = user_text("public.lookup_limit")
         return page(
-            request, "lookup.html", "Cek status keberatan", errors={"": message}, status_code=429
+            request,
+            "lookup.html",
+            page_title("public.lookup"),
+            errors={"": message},
+            status_code=429,
         )
     with ctx.sessions() as session:
         row = session.execute(
@@ -78,7 +82,11 @@ def lookup(request: Request, form: CheckedForm) -> Response:
     if row is None or not matches:
         message = user_text("public.no_match")
         return page(
-            request, "lookup.html", "Cek status keberatan", errors={"": message}, status_code=404
+            request,
+            "lookup.html",
+            page_title("public.lookup"),
+            errors={"": message},
+            status_code=404,
         )
     ctx.lookups.succeeded(attempt)
     response = RedirectResponse("/keberatan", status_code=303)
@@ -95,7 +103,8 @@ def status(request: Request) -> Response:
         case = session.get(Case, case_id) if case_id is not None else None
         if case is None:
             return RedirectResponse("/status", status_code=303)
-        return page(request, "status.html", f"Keberatan {case.number}", **_status_of(request, case))
+        title = page_title("public.status", number=case.number)
+        return page(request, "status.html", title, **_status_of(request, case))
 
 
 def _status_of(request: Request, case: Case) -> dict[str, Any]:
@@ -110,7 +119,7 @@ def _status_of(request: Request, case: Case) -> dict[str, Any]:
     letters = [
         {
             "id": d.id,
-            "label": DOCUMENT_LABELS.get(str(d.role), "Surat"),
+            "label": DOCUMENT_LABELS.get(str(d.role), page_words("letter")),
             "date": format_tanggal(d.created_at.date(), weekday=False),
         }
         for d in letters_sent(ctx.settings, case)
@@ -140,7 +149,8 @@ def letter(request: Request, document_id: int) -> Response:
         if document is None:
             raise NotFoundError("public.letter_not_found", document_id=document_id)
         path = archived(ctx.settings, document.path)
-        name = f"{DOCUMENT_LABELS.get(str(document.role), 'surat')}{Path(path).suffix}"
+        label = DOCUMENT_LABELS.get(str(document.role), page_words("letter"))
+        name = f"{label}{Path(path).suffix}"
         media_type = document.media_type
     if not path.is_file():
         raise NotFoundError("public.letter_missing", document_id=document_id)

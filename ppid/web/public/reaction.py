@@ -22,7 +22,7 @@ from ppid.archive.sequences import DIRECT_STEP
 from ppid.casework.notices import REACTION_PURPOSE
 from ppid.casework.sop import current_step
 from ppid.core.errors import NotFoundError, PpidError
-from ppid.core.messages import history_note
+from ppid.core.messages import history_note, page_title
 from ppid.core.models import Case, CaseDocument
 from ppid.core.signing import verify
 from ppid.core.vocabulary import RESPONSE_LABELS, Role
@@ -87,7 +87,7 @@ def _page(
     choices: dict[str, str] | None = None,
     recorded: str | None = None,
 ) -> Response:
-    title = f"Sikap atas tanggapan {number}"
+    title = page_title("public.reaction", number=number)
     return page(
         request, "reaction.html", title, open=open_, choices=choices or {}, recorded=recorded
     )
