@@ -27,6 +27,7 @@ from ppid.core.errors import BadInputError, ExitCode, ForbiddenError
 from ppid.core.models import AppendOnlyError, Case
 from ppid.core.settings import Settings, load_settings
 from ppid.core.vocabulary import CaseStatus, TaskStatus
+from tests.english import english_in
 from tests.specimens import ON_BOTH_DATABASES
 
 pytestmark = ON_BOTH_DATABASES  # every test on SQLite and on PostgreSQL
@@ -392,6 +393,10 @@ def test_deadline_warning_is_logged_without_smtp(
     text = warning_text("petugas", rows)
     assert f"[TERLAMBAT] {number}" in text
     assert "batas 2026-12-01" in text
+    assert english_in(text) == []  # staff read Indonesian: no command to type
+    assert warning_text("petugas", rows, "https://ppid.example.go.id/").endswith(
+        "https://ppid.example.go.id/tugas"
+    )
     with caplog.at_level(logging.WARNING):
         assert notify_role(settings, "petugas", rows) is False
     assert number in caplog.text

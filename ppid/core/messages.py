@@ -846,7 +846,8 @@ NOTICES: dict[str, str] = {
 notice = partial(_text, NOTICES)
 
 
-# Notes the system writes into a case's history (stored, then shown on the case page).
+# Notes the system writes into a case's history or on a submission that waits (stored, then shown
+# on the case page or the desk).
 HISTORY_NOTES: dict[str, str] = {
     "amend.at_verification": "Perbaikan saat verifikasi data",
     "signed.from_scan": "Salinan bertanda tangan diterima dari pindaian {source}",
@@ -858,6 +859,17 @@ HISTORY_NOTES: dict[str, str] = {
     "intake.receipt": "Tanda terima pengajuan keberatan",
     "intake.acknowledged": "Tanda terima dikirim ke {recipient}",
     "intake.not_objection": "Bukan keberatan ({actor}): {note}",
+    "waiting.nothing_found": "Tidak ditemukan formulir keberatan maupun KTP dalam berkas ini.",
+    "waiting.no_form": "Formulir keberatan belum ada (baru KTP yang diterima).",
+    "waiting.no_card": "Fotokopi/scan KTP pemohon belum ada.",
+    "waiting.missing_fields": "Kolom formulir kosong atau tidak terbaca: {fields}.",
+    "waiting.field.applicant.name": "nama pemohon",
+    "waiting.field.applicant.nik": "NIK pemohon",
+    "waiting.field.applicant.address": "alamat pemohon",
+    "waiting.field.reasons": "alasan keberatan",
+    "waiting.card_nik_unread": "NIK pada KTP tidak terbaca; periksa dan cocokkan secara manual.",
+    "waiting.nik_mismatch": "NIK pada formulir ({form_nik}) berbeda dengan NIK pada KTP "
+    "({card_niks}).",
     "hardcopy.signed": "Salinan bertanda tangan dari dokumen {document} diterima: {name}",
     "hardcopy.separated": "Berkas di belakang lembar pemisah diterima: {name}",
     "reaction.by_link": "Disampaikan pemohon melalui tautan pada e-mail tanggapan",
@@ -893,6 +905,15 @@ MAIL_TEXTS: dict[str, str] = {
     "acknowledgement": "Yth. {name},\n\nPengajuan keberatan Saudara telah kami terima dan "
     "diregistrasi dengan nomor {number}. Tanggapan atas keberatan akan diberikan paling lambat "
     "{due} (30 hari kerja). Tanda terima terlampir.\n\nHormat kami,\n{position}\n{address}\n",
+    # the daily deadline warning to a role of the staff
+    "deadline.subject": "[PPID] {count} tugas keberatan mendekati/melewati batas waktu",
+    "deadline.heading": "Tugas {role_label} yang perlu perhatian:",
+    "deadline.overdue": "TERLAMBAT",
+    "deadline.soon": "segera",
+    "deadline.task": "- [{state}] {case} · {step_label} · batas {due} (batas tanggapan keberatan "
+    "{answer_due})",
+    "deadline.see_all": "Lihat semua tugas pada halaman Antrean tugas di aplikasi meja keberatan.",
+    "deadline.see_all_at": "Lihat semua tugas pada halaman Antrean tugas: {url}",
 }
 mail_text = partial(_text, MAIL_TEXTS)
 

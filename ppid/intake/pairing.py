@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from ppid.core.db import write_session
 from ppid.core.masking import NIK_PATTERN, mask_nik
+from ppid.core.messages import history_note
 from ppid.core.models import (
     IntakeFile,
     IntakeStatus,
@@ -26,12 +27,7 @@ from ppid.intake.ledger import IntakeContext
 
 log = logging.getLogger(__name__)
 
-REQUIRED_FORM_FIELDS = {
-    "applicant.name": "nama pemohon",
-    "applicant.nik": "NIK pemohon",
-    "applicant.address": "alamat pemohon",
-    "reasons": "alasan keberatan",
-}
+REQUIRED_FORM_FIELDS = ("applicant.name", "applicant.nik", "applicant.address", "reasons")
 
 
 def documents_of(extraction: dict[str, Any]) -> list[dict[str, Any]]:
@@ -114,22 +110,24 @@ def completeness_problem(files: list[IntakeFile]) -> str | None:
     forms = [d for d in documents if d["document_type"] == "objection_form"]
     cards = [d for d in documents if d["document_type"] == "id_card"]
     if not forms and not cards:
-        return "Tidak ditemukan formulir keberatan maupun KTP dalam berkas ini."
+        return history_note("waiting.nothing_found")
     if not forms:
-        return "Formulir keberatan belum ada (baru KTP yang diterima)."
+        return history_note("waiting.no_form")
     if not cards:
-        return "Fotokopi/scan KTP pemohon belum ada."
+        return history_note("waiting.no_card")
     fields = forms[0].get("fields") or {}
-    missing = [label for name, label in REQUIRED_FORM_FIELDS.items() if not _dotted(fields, name)]
+    missing = [
+        history_note(f"waiting.field.{n}") for n in REQUIRED_FORM_FIELDS if not _dotted(fields, n)
+    ]
     if missing:
-        return "Kolom formulir kosong atau tidak terbaca: " + ", ".join(missing) + "."
+        return history_note("waiting.missing_fields", fields=missing)
     form_nik = _dotted(fields, "applicant.nik")
     card_niks = {(c.get("fields") or {}).get("nik") for c in cards}
     if None in card_niks:
-        return "NIK pada KTP tidak terbaca; periksa dan cocokkan secara manual."
+        return history_note("waiting.card_nik_unread")
     if form_nik not in card_niks:
-        shown = ", ".join(sorted(str(mask_nik(n)) for n in card_niks))
-        return f"NIK pada formulir ({mask_nik(form_nik)}) berbeda dengan NIK pada KTP ({shown})."
+        shown = sorted(str(mask_nik(n)) for n in card_niks)
+        return history_note("waiting.nik_mismatch", form_nik=mask_nik(form_nik), card_niks=shown)
     return None
 
 
