@@ -14,6 +14,7 @@ from xml.sax.saxutils import escape
 
 from ppid.core.calendar import WorkCalendar, calendar_from_settings, format_tanggal
 from ppid.core.masking import mask_nik
+from ppid.core.messages import file_note
 from ppid.core.models import Case, CaseEvent
 from ppid.core.settings import Settings
 from ppid.core.vocabulary import REASON_TEXTS, DocumentKind
@@ -109,13 +110,13 @@ def dublin_core(settings: Settings, case: Case) -> str:
     """dc.xml: the case described in simple Dublin Core (NIK left out)."""
     reasons = ", ".join(case.reasons)
     fields = [
-        ("title", f"Keberatan atas informasi publik {case.number}"),
+        ("title", file_note("bag.title", number=case.number)),
         ("identifier", case.number),
         ("creator", settings.office.short_name),
         ("publisher", settings.office.short_name),
         ("contributor", case.applicant_name),
-        ("subject", "Keberatan informasi publik (UU 14/2008 Pasal 35)"),
-        ("description", f"Alasan keberatan: {reasons}. Status: {case.status_label}."),
+        ("subject", file_note("bag.subject")),
+        ("description", file_note("bag.summary", reasons=reasons, status=case.status_label)),
         ("date", plain(case.registered_at or case.received_at)),
         ("type", "Collection"),
         ("language", "id"),

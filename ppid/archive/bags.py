@@ -35,7 +35,7 @@ from ppid.core.db import write_session
 from ppid.core.errors import ConflictError, NotFoundError
 from ppid.core.files import replace_text, sha256_file
 from ppid.core.locks import locked
-from ppid.core.messages import history_note
+from ppid.core.messages import file_note, history_note
 from ppid.core.models import Case, CaseDocument, CaseEvent, utcnow
 from ppid.core.paths import (
     DOSSIER_NAME,
@@ -358,7 +358,7 @@ def _bag_info(settings: Settings, case: Case, bag: Path, *, sealed: bool) -> dic
         "Organization-Address": settings.office.address,
         "Contact-Email": settings.office.email,
         "External-Identifier": str(case.number),
-        "External-Description": f"Berkas keberatan informasi publik {case.number}",
+        "External-Description": file_note("bag.description", number=case.number),
         "Bagging-Date": utcnow().date().isoformat(),
         "PPID-Received": plain(case.received_at),
         "PPID-Registered": plain(case.registered_at) or "-",

@@ -23,6 +23,7 @@ from ppid.archive.bagmeta import case_metadata
 from ppid.core.calendar import calendar_from_settings, format_tanggal
 from ppid.core.errors import BadInputError
 from ppid.core.masking import mask_nik
+from ppid.core.messages import file_note
 from ppid.core.models import Case, CaseDocument
 from ppid.core.settings import Settings
 from ppid.core.vocabulary import REASON_TEXTS, DocumentKind
@@ -73,7 +74,7 @@ def render_dossier(settings: Settings, case: Case, out: Path) -> Path:
         draft = work / "dossier.pdf"
         render_pdf("archive/dossier.html", context, draft, pdf_variant=ARCHIVAL)
         metadata = json.dumps(case_metadata(case), ensure_ascii=False, indent=2).encode()
-        title = f"Berkas lengkap keberatan {case.number}"
+        title = file_note("dossier.title", number=case.number)
         number = str(case.number)
         return make_archival(draft, out, metadata=metadata, title=title, identifier=number)
 
@@ -88,7 +89,9 @@ def _sections(archive: Path, case: Case, out: Path, work: Path) -> list[Section]
     for document in originals:
         source = archive / document.path
         if not source.is_file():
-            sections.append(Section(_original_title(document), [], "Berkas asli tidak tersedia."))
+            sections.append(
+                Section(_original_title(document), [], file_note("dossier.original_missing"))
+            )
             continue
         images = _page_images(source, work, f"o{document.id}")
         note = ""
@@ -110,16 +113,16 @@ def _sections(archive: Path, case: Case, out: Path, work: Path) -> list[Section]
 
 
 def _original_title(document: CaseDocument) -> str:
-    titles = {"form": "Formulir keberatan", "id_card": "KTP pemohon (NIK disamarkan)"}
     name = Path(document.path).name
     if document.kind == DocumentKind.SIGNED:  # a printed letter back with its wet signature
-        return f"Salinan bertanda tangan — {name}"
-    return f"{titles.get(str(document.role), 'Berkas diterima')} — {name}"
+        return file_note("dossier.signed", name=name)
+    role = str(document.role) if document.role in ("form", "id_card") else "received"
+    return file_note(f"dossier.{role}", name=name)
 
 
 def _letter_title(path: Path) -> str:
     name = path.stem
-    return f"Dokumen: {name.split('-', 1)[-1].replace('-', ' ').capitalize()}"
+    return file_note("dossier.document", name=name.split("-", 1)[-1].replace("-", " ").capitalize())
 
 
 def _page_images(source: Path, work: Path, prefix: str) -> list[Path]:
@@ -147,7 +150,7 @@ def _mask_id_pages(document: CaseDocument, images: list[Path]) -> tuple[list[Pat
     """Black out the NIK on the card's page(s); blur a page whose NIK was not located."""
     extracted: list[dict[str, Any]] = (document.fields or {}).get("documents") or []
     cards = [d for d in extracted if d.get("document_type") == "id_card"]
-    note = "Salinan KTP dengan NIK disamarkan; aslinya tersimpan di data/originals/."
+    note = file_note("dossier.card_masked")
     masked = []
     card_pages = {p for c in cards for p in c.get("pages") or []} or {1}
     for number, path in enumerate(images, 1):
@@ -158,7 +161,7 @@ def _mask_id_pages(document: CaseDocument, images: list[Path]) -> tuple[list[Pat
         box = next((b for b in boxes if b and int(b[0]) == number), None)
         masked.append(_mask(path, box, document))
         if box is None:
-            note = "Letak NIK tidak ditemukan: salinan KTP dikaburkan seluruhnya."
+            note = file_note("dossier.card_blurred")
     return masked, note
 
 

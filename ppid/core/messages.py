@@ -927,6 +927,24 @@ FILE_NOTES: dict[str, str] = {
     "paket lengkapnya.\n\n{lines}\n",
     # bag-info.txt of such a package
     "package.redacted": "NIK disamarkan; scan KTP dan e-mail asli tidak disertakan",
+    # a case's bag: its description (bag-info.txt, dc.xml)
+    "bag.description": "Berkas keberatan informasi publik {number}",
+    "bag.title": "Keberatan atas informasi publik {number}",
+    "bag.subject": "Keberatan informasi publik (UU 14/2008 Pasal 35)",
+    "bag.summary": "Alasan keberatan: {reasons}. Status: {status}.",
+    # the dossier of a sealed bag (00-berkas-lengkap.pdf)
+    "dossier.title": "Berkas lengkap keberatan {number}",
+    "dossier.original_missing": "Berkas asli tidak tersedia.",
+    "dossier.form": "Formulir keberatan — {name}",
+    "dossier.id_card": "KTP pemohon (NIK disamarkan) — {name}",
+    "dossier.signed": "Salinan bertanda tangan — {name}",
+    "dossier.received": "Berkas diterima — {name}",
+    "dossier.document": "Dokumen: {name}",
+    "dossier.card_masked": "Salinan KTP dengan NIK disamarkan; aslinya tersimpan di "
+    "data/originals/.",
+    "dossier.card_blurred": "Letak NIK tidak ditemukan: salinan KTP dikaburkan seluruhnya.",
+    # the metadata our PDFs carry attached
+    "pdf.attachment": "Metadata kasus keberatan (JSON)",
 }
 file_note = partial(_text, FILE_NOTES)
 

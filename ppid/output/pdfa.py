@@ -23,10 +23,11 @@ from pathlib import Path
 import pikepdf
 
 from ppid.core.errors import PpidError
+from ppid.core.messages import file_note
 
 ARCHIVAL = "pdf/a-3b"  # the variant asked of WeasyPrint (`render_pdf(pdf_variant=ARCHIVAL)`)
 ATTACHMENT = "case.json"
-ATTACHMENT_DESCRIPTION = "Metadata kasus keberatan (JSON)"
+ATTACHMENT_DESCRIPTION = file_note("pdf.attachment")
 FLAVOUR = "3b"
 PRODUCER = "ppid-keberatan"
 # WeasyPrint names these resource kinds on every page even when it uses none; the validator
