@@ -15,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel
 
+from ppid.core import calendar
 from ppid.core.calendar import (
     FROM_GOVERNMENT,
     FROM_PUBLIC,
@@ -75,6 +76,36 @@ def test_holidays_package_knows_nyepi_and_idul_fitri_2026() -> None:
     assert "Idul Fitri" in table[date(2026, 3, 22)]
     assert date(2026, 3, 20) not in table  # Friday before Idul Fitri is cuti bersama, not a holiday
     assert len(table) == 17  # the SKB's 17 national holidays
+
+
+def test_a_years_table_is_kept_and_read_back_without_asking_the_package(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    kept = tmp_path / "holidays"
+    made = dict(package_days_off(2026))
+    assert dict(package_days_off(2026, kept)) == made
+    assert [p.name.split("-")[0] for p in kept.iterdir()] == ["2026"]
+    package_days_off.cache_clear()  # as a new process starts
+
+    def asked(year: int) -> None:
+        pytest.fail(f"the package was asked for {year}, the kept table was not read")
+
+    monkeypatch.setattr(calendar, "_table_from_package", asked)
+    assert dict(package_days_off(2026, kept)) == made
+
+
+@pytest.mark.parametrize(
+    "content",
+    ["[[", '{"a": 1}', '[["2026-13-01", "x", "public"]]', '[["2025-01-01", "x", "public"]]'],
+)
+def test_a_kept_table_that_cannot_be_read_is_made_again(tmp_path: Path, content: str) -> None:
+    kept = tmp_path / "holidays"
+    made = dict(package_days_off(2026, kept))
+    (path,) = kept.iterdir()
+    path.write_text(content)
+    package_days_off.cache_clear()
+    assert dict(package_days_off(2026, kept)) == made
+    assert len(json.loads(path.read_text())) == len(made)  # and kept again, whole
 
 
 def test_the_packages_cuti_bersama_2026_are_the_decree_on_weekdays_that_are_not_holidays() -> None:

@@ -9,15 +9,20 @@ removes days the office works anyway. `ppid calendar YEAR` shows the result and 
 
 from __future__ import annotations
 
+import importlib.metadata
+import json
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
+from pathlib import Path
 from types import MappingProxyType
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ppid.core.errors import ConfigError
+from ppid.core.files import replace_text
+from ppid.core.paths import holiday_tables
 from ppid.core.settings import WEEKDAYS, Settings
 
 log = logging.getLogger(__name__)
@@ -42,6 +47,9 @@ FROM_PUBLIC = "holidays: public (libur nasional)"
 FROM_GOVERNMENT = "holidays: government (cuti bersama)"
 FROM_SETTINGS = "ppid.toml days_off"
 FROM_WEEKDAY = "working_hours"
+# The package's categories we read, in the order a later one wins a day: a public holiday over a
+# cuti bersama on the same day.
+PACKAGE_CATEGORIES = {"government": FROM_GOVERNMENT, "public": FROM_PUBLIC}
 _ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII")
 # No real calendar has a year without a working day; the bound only stops a misconfiguration
 # (every day off) from looping forever.
@@ -62,6 +70,8 @@ class WorkCalendar:
     hours: tuple[tuple[time, time] | None, ...]
     days_off: Mapping[date, str] = field(default_factory=lambda: MappingProxyType({}))
     working_days: frozenset[date] = frozenset()
+    # Where the package's tables are kept between processes (`package_days_off`); None: not kept.
+    holiday_tables: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -83,6 +93,7 @@ def calendar_from_settings(settings: Settings) -> WorkCalendar:
         hours=hours,
         days_off=MappingProxyType(dict(settings.days_off)),
         working_days=frozenset(settings.working_days),
+        holiday_tables=holiday_tables(settings),
     )
 
 
@@ -104,22 +115,61 @@ def _weekday_hours(settings: Settings, weekday: str) -> tuple[time, time] | None
 
 
 @lru_cache(maxsize=32)
-def package_days_off(year: int) -> Mapping[date, DayOff]:
+def package_days_off(year: int, kept_in: Path | None = None) -> Mapping[date, DayOff]:
     """Indonesia's national holidays and cuti bersama of one year, in Indonesian (cached).
 
     Names of dates the package only estimates (Islamic holidays of future years) end in
     "(perkiraan)"; the government fixes them by decree, so check them against the SKB.
 
-    The package is imported here, at the first day looked up: it loads every country's module,
-    which a command that only shows stored dates (`ppid cases`, `ppid case show`) never needs.
+    Loading the package imports every country's module, most of what `ppid tasks` or a step
+    would spend on holidays; so it is imported only at the first day looked up, and with
+    `kept_in` the year's table is kept there as JSON under the package's version, for the next
+    process to read instead. A table that cannot be read or kept is simply made again.
     """
-    import holidays
+    kept = kept_in / f"{year}-{importlib.metadata.version('holidays')}.json" if kept_in else None
+    if kept is not None and (table := _read_table(kept, year)) is not None:
+        return MappingProxyType(table)
+    table = _table_from_package(year)
+    if kept is not None:
+        _keep_table(kept, table)
+    return MappingProxyType(table)
+
+
+def _table_from_package(year: int) -> dict[date, DayOff]:
+    import holidays  # here, not at the top: see package_days_off
 
     found: dict[date, DayOff] = {}
-    for category, source in (("government", FROM_GOVERNMENT), ("public", FROM_PUBLIC)):
+    for category, source in PACKAGE_CATEGORIES.items():
         table = holidays.country_holidays("ID", years=year, categories=category, language="id")
         found.update({day: DayOff(day, name, source) for day, name in table.items()})
-    return MappingProxyType(found)  # a public holiday wins over a cuti bersama on the same day
+    return found
+
+
+def _read_table(path: Path, year: int) -> dict[date, DayOff] | None:
+    try:
+        rows = json.loads(path.read_text(encoding="utf-8"))
+        found = {
+            date.fromisoformat(day): DayOff(
+                date.fromisoformat(day), str(name), PACKAGE_CATEGORIES[category]
+            )
+            for day, name, category in rows
+        }
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        log.warning("holiday table %s unreadable (%s); made again from the package", path, error)
+        return None
+    return found if all(day.year == year for day in found) else None
+
+
+def _keep_table(path: Path, table: dict[date, DayOff]) -> None:
+    category = {source: name for name, source in PACKAGE_CATEGORIES.items()}
+    rows = [[day.isoformat(), off.name, category[off.source]] for day, off in table.items()]
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        replace_text(path, json.dumps(rows, ensure_ascii=False))
+    except OSError as error:  # a read-only var/: every process asks the package
+        log.debug("holiday table not kept in %s: %s", path, error)
 
 
 def day_off(cal: WorkCalendar, day: date) -> DayOff | None:
@@ -133,7 +183,7 @@ def day_off(cal: WorkCalendar, day: date) -> DayOff | None:
         return DayOff(day, name, FROM_SETTINGS)
     if day in cal.working_days:
         return None
-    return package_days_off(day.year).get(day)
+    return package_days_off(day.year, cal.holiday_tables).get(day)
 
 
 def days_off_in(cal: WorkCalendar, year: int) -> list[DayOff]:

@@ -206,6 +206,11 @@ def ocr_slot_folder(settings: Settings) -> Path:
     return run_folder(settings) / f"ocr-{socket.gethostname()}"
 
 
+def holiday_tables(settings: Settings) -> Path:
+    """The `holidays` package's table of each year, kept by its version (ppid/core/calendar.py)."""
+    return settings.var_dir / "holidays"
+
+
 def crop_cache(settings: Settings) -> Path:
     """Rasterised pages of archived scans, for the crops beside each field on the case page."""
     return settings.var_dir / "crops"
