@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import inspect
+import re
 from pathlib import Path
 
 import pytest
@@ -208,6 +209,81 @@ def test_the_english_check_catches_what_reached_users_before() -> None:
     ):
         assert english_in(leaked), leaked
     assert english_in("Keberatan 001/KEB/PPID-DKUKM/I/2027 diteruskan ke Bidang. No. Telp") == []
+
+
+# Indonesian words that give a sentence away (a label of one word is not looked for).
+_INDONESIAN = """
+    yang tidak dengan untuk dan atau pada dari sudah belum akan ini itu berkas keberatan surat
+    pemohon dikirim diterima terima lagi oleh ke di bukan telah kami silakan mohon periksa
+"""
+INDONESIAN = frozenset(_INDONESIAN.split())
+# Where Indonesian stands that is no text of the catalogue: the vocabulary's labels (their one
+# owner), the statute's wording, the office's default names, patterns that recognise Indonesian
+# mail clients. The command line speaks English to operators and is not looked at here.
+NOT_CATALOGUE = {
+    "ppid/core/messages.py",
+    "ppid/core/vocabulary.py",
+    "ppid/core/models/dip.py",
+    "ppid/core/settings.py",
+    "ppid/casework/dip.py",
+    "ppid/intake/mail/parse.py",
+}
+NOT_TEXTS = (  # no person reads these as a sentence: a software agent, app titles, a file name
+    "ppid-keberatan with bagit.py",
+    "Meja Keberatan PPID",
+    "Keberatan PPID",
+    'inline; filename="pratinjau-surat.pdf"',
+)
+
+
+def indonesian_literals(source: str) -> list[tuple[int, str]]:
+    """(line, text) of each string in `source` (an f-string by its literal parts) that reads as
+    an Indonesian sentence; docstrings are left out."""
+    tree = ast.parse(source)
+    skipped = {  # docstrings, and the parts of an f-string (read with it)
+        id(node.body[0].value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+        and node.body
+        and isinstance(node.body[0], ast.Expr)
+    }
+    skipped |= {
+        id(part)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.JoinedStr)
+        for part in node.values
+    }
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.JoinedStr):
+            text = "".join(v.value for v in node.values if isinstance(v, ast.Constant))
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            text = node.value if id(node) not in skipped else ""
+        else:
+            continue
+        words = set(re.findall(r"[a-z]+", text.lower()))
+        if " " in text.strip() and words & INDONESIAN and text.strip() not in NOT_TEXTS:
+            found.append((node.lineno, text))
+    return found
+
+
+def test_every_indonesian_sentence_in_the_product_is_in_the_catalogue() -> None:
+    found = []
+    for path in SOURCES:
+        name = path.relative_to(ROOT).as_posix()
+        if name in NOT_CATALOGUE or name.startswith("ppid/cli/"):
+            continue
+        found += [
+            f"{name}:{line}: {text[:60]!r}"
+            for line, text in indonesian_literals(path.read_text(encoding="utf-8"))
+        ]
+    assert found == []
+
+
+def test_the_literal_check_finds_a_sentence_but_not_a_docstring() -> None:
+    source = '"""Modul yang tidak dicek."""\nnote = f"Berkas {name} tidak terbaca"\n'
+    assert indonesian_literals(source) == [(2, "Berkas  tidak terbaca")]
+    assert indonesian_literals((ROOT / "tests" / "english.py").read_text()) == []
 
 
 def test_the_catalogue_module_imports_nothing_of_ours() -> None:

@@ -440,7 +440,7 @@ def send_again(session: Session, notice_id: int, case_id: int, actor: str) -> No
             case_id=case_id,
             actor=actor,
             action="notice_retry",
-            note="Pengiriman pemberitahuan dicoba lagi",
+            note=history_note("notice.retry"),
             data={"notice": notice.id},
         )
     )

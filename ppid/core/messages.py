@@ -859,6 +859,7 @@ HISTORY_NOTES: dict[str, str] = {
     "intake.receipt": "Tanda terima pengajuan keberatan",
     "intake.acknowledged": "Tanda terima dikirim ke {recipient}",
     "intake.not_objection": "Bukan keberatan ({actor}): {note}",
+    "notice.retry": "Pengiriman pemberitahuan dicoba lagi",
     "waiting.nothing_found": "Tidak ditemukan formulir keberatan maupun KTP dalam berkas ini.",
     "waiting.no_form": "Formulir keberatan belum ada (baru KTP yang diterima).",
     "waiting.no_card": "Fotokopi/scan KTP pemohon belum ada.",
@@ -943,6 +944,10 @@ FILE_NOTES: dict[str, str] = {
     "dossier.card_masked": "Salinan KTP dengan NIK disamarkan; aslinya tersimpan di "
     "data/originals/.",
     "dossier.card_blurred": "Letak NIK tidak ditemukan: salinan KTP dikaburkan seluruhnya.",
+    # the fillable objection form (its title and its fields' tooltips)
+    "form.title": "Formulir Pengajuan Keberatan Informasi Publik",
+    "form.applicant": "Pemohon",
+    "form.proxy": "Kuasa pemohon",
     # the metadata our PDFs carry attached
     "pdf.attachment": "Metadata kasus keberatan (JSON)",
 }

@@ -18,6 +18,7 @@ from typing import Any
 
 from parsers import form_layout as layout
 from ppid.core.errors import BadInputError
+from ppid.core.messages import field_label, file_note
 from ppid.core.settings import Office, Settings
 from ppid.output.ink import Style, ink_layer
 from ppid.output.render import render_pdf, save
@@ -274,8 +275,9 @@ def acroform_values(values: dict[str, Any]) -> dict[str, str | bool]:
 
 def _tooltip(name: str) -> str:
     zone = layout.ZONES[name]
-    group = {"applicant": "Pemohon", "proxy": "Kuasa pemohon"}.get(name.split(".")[0])
-    label = zone.label or "Kasus posisi"
+    prefix = name.split(".")[0]
+    group = file_note(f"form.{prefix}") if prefix in ("applicant", "proxy") else None
+    label = zone.label or field_label("case_description")
     if zone.kind == "date":
         label = f"{label} (DD-MM-YYYY)"
     return f"{group} — {label}" if group else label
@@ -322,7 +324,7 @@ def _finish_acroform(pdf: bytes) -> bytes:
                     NameObject("/BaseFont"): NameObject("/ZapfDingbats"),
                 }
             )
-    writer.add_metadata({"/Title": "Formulir Pengajuan Keberatan Informasi Publik"})
+    writer.add_metadata({"/Title": file_note("form.title")})
     buffer = BytesIO()
     writer.write(buffer)
     return buffer.getvalue()
