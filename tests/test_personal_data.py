@@ -9,7 +9,9 @@ and each download of an ID-bearing file adds one line to the access log.
 
 Table-driven: `WAYS_OUT` lists every route the app serves and the requests that exercise it, and
 `ROLES` who asks. A new route (or a new app) is one entry; a route missing from the table fails
-`test_every_route_is_walked`.
+`test_every_route_is_walked`. The public site is walked the same way (`PUBLIC_WAYS_OUT`) by the
+applicant's own browser and by one that proved nothing: the applicant gets the case's letters,
+and only those, with the NIK masked (six digits proved are not the whole NIK).
 """
 
 from __future__ import annotations
@@ -32,7 +34,9 @@ from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from ppid.archive.bags import archive_case, update_all
+from ppid.casework.notices import letters_sent
 from ppid.core.files import sha256_file
+from ppid.core.masking import mask_nik
 from ppid.core.models import Case, CaseDocument, IdScanView, IntakeFile
 from ppid.core.paths import stored_original
 from ppid.core.settings import Settings, load_settings
@@ -42,6 +46,7 @@ from ppid.intake.steps import Registration, extract, issue_receipt, register_fil
 from ppid.output.forms import render_filled_form
 from ppid.web import auth
 from ppid.web.app import create_app
+from ppid.web.public.app import create_public_app
 from tests.specimens import ktp_sample, objection_values
 from tests.test_web import CSRF, PASSWORD, login
 from tests.test_web_security import app_routes
@@ -408,3 +413,83 @@ def test_a_redacted_copy_blacks_out_every_place_a_nik_was_read(world: World) -> 
     assert PdfReader(io.BytesIO(form.content)).get_fields() is None  # drawn: no fields left
     with world.app.state.web.sessions() as session:
         assert session.scalar(select(func.count(IntakeFile.id))) == 2
+
+
+# --- the public site ------------------------------------------------------------------------------
+
+PUBLIC_WAYS_OUT: dict[tuple[str, str], Callable[[World], list[Request]]] = {
+    ("GET", "/static"): lambda w: [],  # the site's stylesheet: no case in it
+    ("GET", "/"): lambda w: [("/", None)],
+    ("POST", "/ajukan"): lambda w: [("/ajukan", {})],  # refused: the form again
+    ("GET", "/diterima"): lambda w: [("/diterima", None)],
+    ("GET", "/status"): lambda w: [("/status", None)],
+    ("POST", "/status"): lambda w: [("/status", {"number": "K-0/2099", "nik6": "000000"})],
+    ("GET", "/keberatan"): lambda w: [("/keberatan", None)],
+    ("GET", "/surat/{document_id}"): lambda w: [
+        (f"/surat/{i}", None) for i in sorted(w.documents.values())
+    ],
+    ("POST", "/keluar"): lambda w: [],  # forgets the case; answers a redirect, nothing else
+    ("GET", "/tanggapan/{token}"): lambda w: [("/tanggapan/1.2.x", None)],
+    ("POST", "/tanggapan/{token}"): lambda w: [("/tanggapan/1.2.x", {"decision": "accepted"})],
+}
+
+
+def _public_browsers(world: World) -> dict[str, TestClient]:
+    """The applicant's browser, which proved the case on the site, and one that proved nothing."""
+    app = create_public_app(world.settings)
+    browsers = {
+        who: TestClient(app, base_url="http://keberatan.test", follow_redirects=False)
+        for who in ("pemohon", "orang-lain")
+    }
+    with world.app.state.web.sessions() as session:
+        case = session.get_one(Case, world.case_id)
+        number, nik = str(case.number), str(case.applicant_nik)
+    token = CSRF.search(browsers["pemohon"].get("/status").text)
+    assert token is not None
+    proof = {"csrf": token.group(1), "number": number, "nik6": nik[-6:]}
+    assert browsers["pemohon"].post("/status", data=proof).status_code == 303
+    return browsers
+
+
+def _public_walk(world: World, client: TestClient) -> Iterator[tuple[str, Any]]:
+    for requests in PUBLIC_WAYS_OUT.values():
+        for url, form in requests(world):
+            if form is None:
+                yield url, client.get(url)
+            else:
+                token = CSRF.search(client.get("/status").text)
+                yield url, client.post(url, data={**form, "csrf": token.group(1) if token else ""})
+
+
+def test_the_public_site_gives_the_applicant_only_the_cases_letters_with_the_nik_masked(
+    world: World,
+) -> None:
+    browsers = _public_browsers(world)
+    assert set(app_routes(browsers["pemohon"].app)) == set(PUBLIC_WAYS_OUT)
+    with world.app.state.web.sessions() as session:
+        case = session.get_one(Case, world.case_id)
+        sent = {d.id for d in letters_sent(world.settings, case)}
+        masked = str(mask_nik(case.applicant_nik))
+    assert sent  # the receipt, at least
+    for who, client in browsers.items():
+        leaks, answered = [], {}
+        for url, response in _public_walk(world, client):
+            answered[url] = response
+            leaks += findings(response.content, f"{who} {url}", world.niks, world.id_scans)
+        assert leaks == [], "\n".join(leaks)
+        letters = {i: answered[f"/surat/{i}"] for i in world.documents.values()}
+        mine = {i for i, response in letters.items() if response.status_code == 200}
+        assert mine == (sent if who == "pemohon" else set()), who
+        assert all(r.status_code == 404 for i, r in letters.items() if i not in mine), who
+    for document_id in sent:  # the copy keeps its attached case.json, the NIK in it masked
+        with pikepdf.open(io.BytesIO(letters_of(browsers["pemohon"], document_id))) as pdf:
+            attached = pdf.attachments["case.json"].get_file().read_bytes()
+        assert masked.encode() in attached
+    for client in browsers.values():
+        client.close()
+
+
+def letters_of(client: TestClient, document_id: int) -> bytes:
+    response = client.get(f"/surat/{document_id}")
+    assert response.status_code == 200 and response.content.startswith(b"%PDF")
+    return response.content

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import hmac
 import logging
-from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import FileResponse, RedirectResponse, Response
+from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 from starlette.datastructures import FormData
 
@@ -31,6 +31,7 @@ from ppid.core.vocabulary import (
     CaseStatus,
     TaskStatus,
 )
+from ppid.web.disclosure import redacted_copy
 from ppid.web.public.context import (
     CASE_COOKIE,
     checked_form,
@@ -139,22 +140,27 @@ def _status_of(request: Request, case: Case) -> dict[str, Any]:
 
 @router.get("/surat/{document_id}")
 def letter(request: Request, document_id: int) -> Response:
-    """A letter the office sent on the followed case; anything else is "not found"."""
+    """A letter the office sent on the followed case, as a copy without a full NIK (the browser
+    proved six digits of it, not the whole); anything else is "not found"."""
     case_id = followed_case_id(request)
     ctx = public(request)
     with ctx.sessions() as session:
         case = session.get(Case, case_id) if case_id is not None else None
         sent = letters_sent(ctx.settings, case) if case is not None else []
         document = next((d for d in sent if d.id == document_id), None)
-        if document is None:
+        if case is None or document is None:
             raise NotFoundError("public.letter_not_found", document_id=document_id)
         path = archived(ctx.settings, document.path)
+        if not path.is_file():
+            raise NotFoundError("public.letter_missing", document_id=document_id)
+        copy = redacted_copy(case, document, path)
         label = DOCUMENT_LABELS.get(str(document.role), page_words("letter"))
-        name = f"{label}{Path(path).suffix}"
-        media_type = document.media_type
-    if not path.is_file():
-        raise NotFoundError("public.letter_missing", document_id=document_id)
-    return FileResponse(path, media_type=media_type, filename=name.lower().replace(" ", "-"))
+    name = quote(f"{label}{copy.suffix}".lower().replace(" ", "-"))
+    return Response(
+        copy.data,
+        media_type=copy.media_type,
+        headers={"Content-Disposition": f"attachment; filename*=utf-8''{name}"},
+    )
 
 
 @router.post("/keluar")
