@@ -3,13 +3,17 @@
 Users read Bahasa Indonesia only. An error carries a code (`ppid.core.errors.PpidError`); the web
 app shows `user_text(code)`, the CLI and the logs keep the English operator text beside it
 (`operator_text(code)`). Besides errors the catalogue holds the step validation texts, success
-notices, history labels, field and decision labels of the pages, and the Indonesian reading of
-the extraction's English notes (`reading_note`) and refusals (`refusal_text`), which come from
-`parsers/` (that package speaks English to operators and imports nothing of ours).
+notices, history labels and notes, quarantine notes, the e-mails no template holds, notes in files
+(DITAHAN.txt, the dossier, bag metadata), page titles and words, field and decision labels of
+the pages, and the Indonesian reading of the extraction's English notes (`reading_note`) and
+refusals (`refusal_text`), which come from `parsers/` (that package speaks English to operators
+and imports nothing of ours).
 
 Placeholders are `str.format` fields; a list or tuple value is joined with commas, so a Python
 list never reaches a page. tests/test_messages.py checks that every raise names a code that is
-here, with the placeholders both texts use, and that no Indonesian text slips into English.
+here, with the placeholders both texts use, that no Indonesian text slips into English, and that
+no Indonesian sentence stands elsewhere in the product (but for the vocabulary's labels and the
+few places that test names).
 """
 
 from __future__ import annotations
