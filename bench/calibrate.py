@@ -1,6 +1,6 @@
 """Fit the confidence table on the tuning corpus and write parsers/data/calibration.json.
 
-    .venv/bin/python bench/calibrate.py [--count 6] [--seed 11] [--jobs 2] [--reuse]
+    .venv/bin/python bench/calibrate.py [--count 6] [--seeds 11 12] [--jobs 2] [--reuse]
 
 Reads the tuning families only (a held-out family is refused: its figures must stay unseen),
 extracts them with the confidence the evidence and doubt rules give (before any table), scores
@@ -8,15 +8,17 @@ every field as the office does (bench/extract_scoring.py), and fits, per field t
 (text layer or OCR), a monotone map from that score to the chance of being right: scores are
 binned, neighbouring bins pooled wherever accuracy would fall as the score rises
 (pool-adjacent-violators), and each pool taken at the Wilson lower bound of its accuracy, so a
-pool of few fields is not trusted. A group with too few fields takes its field type's map over
-both readings, or failing that its reading's map over all types.
+pool of few fields is not trusted. A group with too few fields takes its reading's map over all
+field types (a text layer's values go wrong alike whatever the field).
 
 Fitted leave-one-family-out: the map fitted on one tuning family is checked on the other, for a
 few settings (how cautious the bound is, how many fields a group needs for its own map). The
 setting kept has the fewest silent errors (wrong, non-empty, confidence ≥ 0.7) on the family it
-was not fitted on, then the least review load; the table written is, at every score, the lower
-of the two families' maps, so a score is trusted only as far as both families bear it out.
-Raw extractions are cached in bench/out/calibration-raw.jsonl (`--reuse` reads them).
+was not fitted on, then the least review load, then the lowest Brier score; the table written
+is, at every score, the lower of the two families' maps, so a score is trusted only as far as
+both families bear it out.
+Each family is generated once per seed into bench/out/calibration/FAMILY-SEED; raw extractions
+are cached in bench/out/calibration-raw.jsonl (`--reuse` reads both).
 """
 
 from __future__ import annotations
@@ -56,6 +58,7 @@ from tests.corpus.generate import FAMILIES, SPLITS, generate, read_truth, split_
 
 OUT = ROOT / "bench" / "out"
 TABLE = ROOT / "parsers" / "data" / CALIBRATION_FILE
+RAW_CACHE = "calibration-raw.jsonl"
 # Lower edges of the score bins; the readers' own scores cluster at 1.0, 0.95, 0.9, 0.85, 0.8.
 EDGES = (0.0, 0.3, 0.5, 0.7, 0.75, 0.8, 0.85, 0.9, 0.93, 0.95, 0.97, 0.99, 1.0)
 # (z of the one-sided Wilson bound, fields a group needs for a map of its own)
@@ -64,25 +67,25 @@ Record = dict[str, Any]
 Pair = tuple[Record, Record]  # (truth record, raw `ppid extract --json` result)
 Point = tuple[str, str, float, bool]  # (field type, reading, score, right)
 StepList = list[tuple[float, float]]
-CHECK_FIGURES = ("fields", "silent_errors", "silent_rate", "review_load", "wrong_flagged")
+CHECK_FIGURES = ("fields", "silent_errors", "silent_rate", "review_load", "wrong_flagged", "brier")
 
 
 # --- the corpus and its raw extraction -----------------------------------------------------------
 
 
-def family_records(family: str, args: argparse.Namespace) -> tuple[Path, list[Record]]:
-    corpus = args.out / f"corpus-{family}"
+def family_records(family: str, seed: int, args: argparse.Namespace) -> tuple[Path, list[Record]]:
+    corpus = args.out / "calibration" / f"{family}-{seed}"
     if not (args.reuse and (corpus / "truth.jsonl").exists()):
-        print(f"generating family {family}: {args.count} per kind ...", file=sys.stderr)
-        generate(corpus, count=args.count, seed=args.seed, families=(family,))
+        print(f"generating family {family}, seed {seed}: {args.count} per kind", file=sys.stderr)
+        generate(corpus, count=args.count, seed=seed, families=(family,))
     return corpus, read_truth(corpus)
 
 
 def raw_results(paths: list[Path], args: argparse.Namespace) -> dict[str, Record]:
     """Each file's uncalibrated result, by its path under the project; cached between runs."""
-    cache = args.out / "calibration-raw.jsonl"
+    cache = args.out / RAW_CACHE
     known: dict[str, Record] = {}
-    if args.reuse and cache.exists():
+    if cache.exists():
         for line in cache.read_text("utf-8").splitlines():
             result = json.loads(line)
             known[result["file"]] = result
@@ -90,7 +93,7 @@ def raw_results(paths: list[Path], args: argparse.Namespace) -> dict[str, Record
     missing = [path for path in paths if keys[path] not in known]
     if missing:
         print(f"extracting {len(missing)} files ...", file=sys.stderr)
-        with cache.open("a" if args.reuse else "w", encoding="utf-8") as out:
+        with cache.open("a", encoding="utf-8") as out:
             results = extract_files(missing, jobs=args.jobs, calibrated=False)
             for path, result in zip(missing, results, strict=True):
                 data = {**result.to_json(), "file": keys[path]}
@@ -100,10 +103,16 @@ def raw_results(paths: list[Path], args: argparse.Namespace) -> dict[str, Record
 
 
 def family_pairs(family: str, args: argparse.Namespace) -> list[Pair]:
-    corpus, records = family_records(family, args)
-    paths = [corpus / record["file"] for record in records]
-    results = raw_results(paths, args)
-    return [(r, results[os.path.relpath(p, ROOT)]) for r, p in zip(records, paths, strict=True)]
+    """Every file of one family over all seeds, with its raw result."""
+    pairs: list[Pair] = []
+    for seed in args.seeds:
+        corpus, records = family_records(family, seed, args)
+        paths = [corpus / record["file"] for record in records]
+        results = raw_results(paths, args)
+        pairs += [
+            (r, results[os.path.relpath(p, ROOT)]) for r, p in zip(records, paths, strict=True)
+        ]
+    return pairs
 
 
 # --- scoring with a table ------------------------------------------------------------------------
@@ -138,8 +147,10 @@ def figures(file_scores: list[FileScore]) -> dict[str, Any]:
     """The office's figures plus the review load: the share of fields a person checks."""
     fields = [o for s in file_scores for o in s.outcomes]
     flagged = [o for o in fields if o.confidence is not None and o.confidence < FLAG_BELOW]
+    scored = [(score, right) for _, _, score, right in points(fields)]
     return {
         **aggregate(file_scores),
+        "brier": sum((score - right) ** 2 for score, right in scored) / len(scored),
         "review_load": len(flagged) / len(fields) if fields else None,
         "right_flagged": sum(o.right for o in flagged) / len(fields) if fields else None,
     }
@@ -193,7 +204,6 @@ def fit_maps(
         for reading in READINGS:
             groups = (
                 (f"{field_type}/{reading}", [p for p in chosen if p[:2] == (field_type, reading)]),
-                (f"{field_type}/any", [p for p in chosen if p[0] == field_type]),
                 (f"any/{reading}", [p for p in chosen if p[1] == reading]),
             )
             label, subset = next((g for g in groups if len(g[1]) >= min_fields), groups[-1])
@@ -248,8 +258,16 @@ def worst(check: dict[str, Any], key: str) -> float:
 
 
 def choose(checks: list[dict[str, Any]]) -> dict[str, Any]:
-    """Fewest silent errors on the family not fitted on, then the least review load."""
-    return min(checks, key=lambda c: (round(worst(c, "silent_rate"), 4), worst(c, "review_load")))
+    """Fewest silent errors on the family not fitted on, then the least review load (to 0.1%),
+    then the lowest Brier score (how far the chances are from what happened)."""
+    return min(
+        checks,
+        key=lambda c: (
+            round(worst(c, "silent_rate"), 4),
+            round(worst(c, "review_load"), 3),
+            worst(c, "brier"),
+        ),
+    )
 
 
 def counts(pairs: dict[str, list[Pair]]) -> dict[str, dict[str, dict[str, list[int]]]]:
@@ -278,6 +296,7 @@ def report(pairs: dict[str, list[Pair]], checks: list[dict[str, Any]], kept: dic
                     f"{100 * found['review_load']:.1f}%",
                     f"{100 * found['right_flagged']:.1f}%",
                     f"{100 * (found['wrong_flagged'] or 0):.1f}%",
+                    f"{found['brier']:.4f}",
                 ]
             )
     headers = [
@@ -286,6 +305,7 @@ def report(pairs: dict[str, list[Pair]], checks: list[dict[str, Any]], kept: dic
         "review load",
         "right flagged",
         "wrong flagged",
+        "Brier",
     ]
     print(text_table(headers, rows))
     print(f"\nkept: z {kept['setting'][0]}, {kept['setting'][1]} fields per group")
@@ -314,7 +334,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--families", nargs="+", default=list(SPLITS["tuning"]), metavar="FAMILY")
     parser.add_argument("--count", type=int, default=6, help="files per kind and family")
-    parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--seeds", type=int, nargs="+", default=[11, 12])
     parser.add_argument("--jobs", type=int, default=2, help="parallel extraction processes")
     parser.add_argument("--out", type=Path, default=OUT)
     parser.add_argument("--table", type=Path, default=TABLE, help="where to write the table")
@@ -328,6 +348,8 @@ def main(argv: list[str] | None = None) -> int:
     if len(args.families) != 2:
         parser.error("leave-one-family-out needs exactly two tuning families")
     args.out.mkdir(parents=True, exist_ok=True)
+    if not args.reuse:  # extractions by other parsers than these would mislead the fit
+        (args.out / RAW_CACHE).unlink(missing_ok=True)
     pairs = {family: family_pairs(family, args) for family in args.families}
     checks = [cross_check(pairs, setting) for setting in SETTINGS]
     kept = choose(checks)
@@ -342,7 +364,7 @@ def main(argv: list[str] | None = None) -> int:
             "each tuning family. parsers/confidence.py applies it."
         ),
         "families": args.families,
-        "seed": args.seed,
+        "seeds": args.seeds,
         "files": {family: len(family_pairs_) for family, family_pairs_ in pairs.items()},
         "setting": {"wilson_z": kept["setting"][0], "fields_for_own_map": kept["setting"][1]},
         "field_types": {t: [n for n, kind in FIELD_TYPES.items() if kind == t] for t in TYPES},
