@@ -1,6 +1,6 @@
 """Command-line latency: how long `ppid` takes to answer, from the shell, as a script calls it.
 
-    .venv/bin/python bench/cli.py [--runs 10] [--cases 200] [--no-step]
+    .venv/bin/python bench/cli.py [--runs 10] [--cases 200] [--no-step] [--postgresql]
 
 Each command runs `--runs` times after one untimed run (hyperfine's way: the page cache warm, the
 process started afresh every time); the wall time of each run is from the start of the process to
@@ -14,7 +14,9 @@ on it (its Prefect server and warm workers) and `ppid case advance … --as petu
 forward` is timed on a different case each run: the step as a flow run of the advance-case
 deployment, executed by a warm worker, the case's bag rebuilt, the command returning once the run
 has ended. Last, the same step with the system stopped (the step and the archive in the command's
-own process). Targets: listing commands < 0.5 s, a case step < 1.5 s.
+own process). Targets: listing commands < 0.5 s, a case step < 1.5 s. With `--postgresql` the
+home's database is a throw-away PostgreSQL cluster (scripts/pg_cluster.py) and only the listing
+commands run.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from ppid.casework.register import register_case
 from ppid.core.db import open_db
 from ppid.core.models import Case
 from ppid.core.settings import load_settings
+from scripts import pg_cluster
 from tests.corpus.people import make_objection, make_person
 
 PPID = [sys.executable, "-m", "ppid"]
@@ -58,9 +61,11 @@ LISTING_TARGET, STEP_TARGET = 0.5, 1.5
 REFERENCE = ("python -c 'import sqlalchemy.orm'", ["-c", "import sqlalchemy.orm"])
 
 
-def make_home(folder: Path, count: int, seed: int) -> list[str]:
+def make_home(folder: Path, count: int, seed: int, database_url: str | None) -> list[str]:
     """A home with `count` registered cases, each with its first task; their numbers."""
-    settings = load_settings(home=folder)
+    settings = load_settings(
+        home=folder, **({"database_url": database_url} if database_url else {})
+    )
     sessions = open_db(settings)
     rng = random.Random(seed)
     numbers = []
@@ -83,11 +88,13 @@ def make_home(folder: Path, count: int, seed: int) -> list[str]:
     return numbers
 
 
-def environment(home: Path, port: int) -> dict[str, str]:
+def environment(home: Path, port: int, database_url: str | None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PPID_", "PREFECT_API"))}
     env.update(
         PPID_HOME=str(home), PPID_WEB_PORT=str(port), PPID_INTAKE__PREFECT_PORT=str(port + 1)
     )
+    if database_url:
+        env["PPID_DATABASE_URL"] = database_url
     return env
 
 
@@ -169,19 +176,35 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=10, help="timed runs per command")
     parser.add_argument("--cases", type=int, default=200, help="registered cases in the home")
     parser.add_argument("--no-step", action="store_true", help="only the listing commands")
+    parser.add_argument(
+        "--postgresql", action="store_true", help="on a throw-away PostgreSQL (listings only)"
+    )
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="ppid-bench-cli-") as scratch:
         home = Path(scratch)
-        numbers = make_home(home, max(args.cases, 2 * args.runs + 3), args.seed)
-        env = environment(home, 23000 + os.getpid() % 20000)
-        print(machine())
-        print(f"{len(numbers)} cases; {bytecode_note()}; {args.runs} runs each after a warm-up")
-        rows = bench_listing(env, numbers[0], args.runs)
-        if not args.no_step:
-            rows += bench_steps(env, home, numbers[1:], args.runs)
+        cluster = start_postgresql(home / "pg") if args.postgresql else None
+        try:
+            database_url = cluster.create_database("ppid") if cluster else None
+            numbers = make_home(home, max(args.cases, 2 * args.runs + 3), args.seed, database_url)
+            env = environment(home, 23000 + os.getpid() % 20000, database_url)
+            print(machine())
+            database = "PostgreSQL" if cluster else "SQLite"
+            print(f"{len(numbers)} cases on {database}; {bytecode_note()}; {args.runs} runs each")
+            rows = bench_listing(env, numbers[0], args.runs)
+            if not (args.no_step or cluster):
+                rows += bench_steps(env, home, numbers[1:], args.runs)
+        finally:
+            if cluster:
+                cluster.stop()
         print(table(["command", "median s", "range s", "CPU s", "runs", "target"], rows))
         print(machine())
+
+
+def start_postgresql(folder: Path) -> pg_cluster.PgCluster:
+    """A throw-away cluster in `folder` (as root it runs as `postgres`, who must reach it)."""
+    folder.parent.chmod(0o755)
+    return pg_cluster.start(folder)
 
 
 if __name__ == "__main__":
