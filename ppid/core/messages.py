@@ -9,6 +9,9 @@ the pages, and the Indonesian reading of the extraction's English notes (`readin
 refusals (`refusal_text`), which come from `parsers/` (that package speaks English to operators
 and imports nothing of ours).
 
+The errors stand here; the other tables beside this module (`messages_notes`, `messages_pages`,
+`messages_readings`, all read through it) and the shape of a text in `messages_text`.
+
 Placeholders are `str.format` fields; a list or tuple value is joined with commas, so a Python
 list never reaches a page. tests/test_messages.py checks that every raise names a code that is
 here, with the placeholders both texts use, that no Indonesian text slips into English, and that
@@ -21,18 +24,101 @@ from __future__ import annotations
 import re
 import string
 from collections.abc import Mapping
-from dataclasses import dataclass
-from functools import cache, partial
+from functools import cache
 from typing import Any
 
+from ppid.core.messages_notes import (
+    FILE_NOTES,
+    HISTORY_NOTES,
+    MAIL_TEXTS,
+    NOTICES,
+    QUARANTINE,
+    QUARANTINE_MARKERS,
+    QUARANTINE_NOTE,
+    SPECIAL_FILES,
+    file_note,
+    history_note,
+    mail_text,
+    notice,
+    quarantine_note,
+    quarantine_texts,
+)
+from ppid.core.messages_pages import (
+    ACTION_LABELS,
+    CONFIRM_TEXTS,
+    DECISION_TEXTS,
+    FIELD_LABELS,
+    LETTER_TEXT_HINTS,
+    NOTE_HINTS,
+    PAGE_TITLES,
+    PAGE_WORDS,
+    PUBLIC_FORM_LABELS,
+    SYSTEM_ACTORS,
+    action_label,
+    actor_label,
+    field_label,
+    page_title,
+    page_words,
+)
+from ppid.core.messages_readings import (
+    UNKNOWN_NOTE,
+    UNKNOWN_REFUSAL,
+    reading_note,
+    refusal_text,
+)
+from ppid.core.messages_text import (
+    Text,
+    fill,
+    placeholders,
+)
 
-@dataclass(frozen=True)
-class Text:
-    """One message: Indonesian for users, English for operators, the form field it is about."""
-
-    id: str
-    en: str
-    field: str | None = None  # the input an error belongs beside (inline on the form)
+# The catalogue is this module: the tables beside it are read through it.
+__all__ = [
+    "ACTION_LABELS",
+    "ADMIN",
+    "CONFIRM_TEXTS",
+    "DECISION_TEXTS",
+    "ERRORS",
+    "ERROR_TITLES",
+    "FIELD_LABELS",
+    "FILE_NOTES",
+    "HISTORY_NOTES",
+    "LETTER_TEXT_HINTS",
+    "MAIL_TEXTS",
+    "NOTE_HINTS",
+    "NOTICES",
+    "PAGE_TITLES",
+    "PAGE_WORDS",
+    "PUBLIC_FORM_LABELS",
+    "QUARANTINE",
+    "QUARANTINE_MARKERS",
+    "QUARANTINE_NOTE",
+    "SPECIAL_FILES",
+    "SYSTEM_ACTORS",
+    "UNKNOWN_ERROR",
+    "UNKNOWN_NOTE",
+    "UNKNOWN_REFUSAL",
+    "Text",
+    "action_label",
+    "actor_label",
+    "error_field",
+    "field_label",
+    "file_note",
+    "fill",
+    "history_note",
+    "mail_text",
+    "notice",
+    "operator_text",
+    "page_title",
+    "page_words",
+    "placeholders",
+    "quarantine_note",
+    "quarantine_texts",
+    "reading_note",
+    "recognise",
+    "refusal_text",
+    "user_text",
+]
 
 
 # --- errors, by code ------------------------------------------------------------------------------
@@ -771,36 +857,16 @@ ERROR_TITLES = {
 UNKNOWN_ERROR = "Permintaan tidak dapat diproses. Coba lagi; bila berulang, " + ADMIN + "."
 
 
-class _Lenient(string.Formatter):
-    """str.format that joins lists and shows a missing field as "-" rather than failing."""
-
-    def get_value(self, key: Any, args: Any, kwargs: Any) -> Any:
-        value = kwargs.get(key, "-") if isinstance(key, str) else args[key]
-        return ", ".join(str(v) for v in value) if isinstance(value, list | tuple | set) else value
-
-
-_FORMAT = _Lenient()
-
-
-def _fill(template: str, params: Mapping[str, Any]) -> str:
-    return _FORMAT.vformat(template, (), dict(params))
-
-
-def _text(table: Mapping[str, str], code: str, **params: Any) -> str:
-    """Text `code` of `table` with its values (`notice`, `history_note`, ... below)."""
-    return _fill(table[code], params)
-
-
 def user_text(code: str, params: Mapping[str, Any] | None = None) -> str:
     """The Indonesian text of error `code` (what pages show)."""
     entry = ERRORS.get(code)
-    return _fill(entry.id, params or {}) if entry else UNKNOWN_ERROR
+    return fill(entry.id, params or {}) if entry else UNKNOWN_ERROR
 
 
 def operator_text(code: str, params: Mapping[str, Any] | None = None) -> str:
     """The English text of error `code` (what the CLI and the logs show)."""
     entry = ERRORS.get(code)
-    return _fill(entry.en, params or {}) if entry else code
+    return fill(entry.en, params or {}) if entry else code
 
 
 def error_field(code: str) -> str | None:
@@ -827,584 +893,3 @@ def _pattern(template: str) -> re.Pattern[str]:
             parts.append(f"(?P={name})" if name in seen else f"(?P<{name}>.+?)")
             seen.add(name)
     return re.compile("".join(parts), re.DOTALL)
-
-
-def placeholders(template: str) -> set[str]:
-    """The named fields a template uses (tests check raise sites against them)."""
-    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
-
-
-# --- notices: what a page says after an action ----------------------------------------------------
-
-NOTICES: dict[str, str] = {
-    "step.saved": "Keputusan tersimpan: {decision}.",
-    "step.saved_letter": "Keputusan tersimpan: {decision}. Surat diterbitkan: {letters}.",
-    "amend.saved": "Perbaikan tersimpan ({count} kolom).",
-    "amend.saved_reissued": "Perbaikan tersimpan ({count} kolom). Diterbitkan ulang: {documents}.",
-    "desk.registered": "Teregistrasi dengan nomor {number}.",
-    "desk.waiting": "Masih menunggu: {reason}",
-    "desk.dismissed": "Ditandai bukan keberatan.",
-    "desk.retried": "{name} dipindahkan kembali ke folder masuk untuk diproses ulang.",
-    "user.added": "Pengguna {username} ditambahkan.",
-}
-notice = partial(_text, NOTICES)
-
-
-# Notes the system writes into a case's history or on a submission that waits (stored, then shown
-# on the case page or the desk).
-HISTORY_NOTES: dict[str, str] = {
-    "amend.at_verification": "Perbaikan saat verifikasi data",
-    "signed.from_scan": "Salinan bertanda tangan diterima dari pindaian {source}",
-    # intake
-    "intake.duplicate": "Berkas yang sama diterima lagi: {name}",
-    "intake.email": "E-mail dari {sender}: {subject}",
-    "intake.no_subject": "(tanpa subjek)",
-    "intake.possible_duplicate": "NIK dan nomor permohonan sama dengan {number}",
-    "intake.receipt": "Tanda terima pengajuan keberatan",
-    "intake.acknowledged": "Tanda terima dikirim ke {recipient}",
-    "intake.not_objection": "Bukan keberatan ({actor}): {note}",
-    "notice.retry": "Pengiriman pemberitahuan dicoba lagi",
-    "waiting.nothing_found": "Tidak ditemukan formulir keberatan maupun KTP dalam berkas ini.",
-    "waiting.no_form": "Formulir keberatan belum ada (baru KTP yang diterima).",
-    "waiting.no_card": "Fotokopi/scan KTP pemohon belum ada.",
-    "waiting.missing_fields": "Kolom formulir kosong atau tidak terbaca: {fields}.",
-    "waiting.field.applicant.name": "nama pemohon",
-    "waiting.field.applicant.nik": "NIK pemohon",
-    "waiting.field.applicant.address": "alamat pemohon",
-    "waiting.field.reasons": "alasan keberatan",
-    "waiting.card_nik_unread": "NIK pada KTP tidak terbaca; periksa dan cocokkan secara manual.",
-    "waiting.nik_mismatch": "NIK pada formulir ({form_nik}) berbeda dengan NIK pada KTP "
-    "({card_niks}).",
-    "hardcopy.signed": "Salinan bertanda tangan dari dokumen {document} diterima: {name}",
-    "hardcopy.separated": "Berkas di belakang lembar pemisah diterima: {name}",
-    "reaction.by_link": "Disampaikan pemohon melalui tautan pada e-mail tanggapan",
-    # notices to the applicant
-    "notice.no_address": "{label} tidak dikirim lewat e-mail: pemohon tidak mencantumkan alamat "
-    "e-mail. Sampaikan dengan cara lain.",
-    "notice.sent": "{label} dikirim ke e-mail pemohon {recipient}",
-    "notice.sent_again": "{label} dikirim ke e-mail pemohon {recipient} (percobaan ke-{attempt})",
-    "notice.will_retry": "{label} belum terkirim ke e-mail pemohon; akan dicoba lagi",
-    "notice.refused": "{label} belum terkirim ke e-mail pemohon; menunggu perbaikan alamat oleh "
-    "petugas",
-    "notice.cancelled": "Pemberitahuan dibatalkan: langkah yang menerbitkan suratnya dikoreksi",
-    # the archive's fixity
-    "archive.held": "Arsip perkara tertahan: berkas asli {name} di penyimpanan arsip tidak lagi "
-    "sama dengan yang diterima, sehingga tidak dimasukkan ke arsip. Hubungi operator untuk "
-    "memulihkannya dari cadangan.",
-    "fixity.intact": "Pemeriksaan keutuhan arsip: baik",
-    "fixity.damaged": "Pemeriksaan keutuhan arsip: RUSAK",
-    "fixity.not_pdfa": "{count} PDF tidak memenuhi PDF/A-3b",
-    "fixity.store_damaged": "Pemeriksaan keutuhan arsip: berkas asli di penyimpanan RUSAK "
-    "({names})",
-}
-history_note = partial(_text, HISTORY_NOTES)
-
-
-# --- e-mails to the applicant that no template holds ----------------------------------------------
-
-MAIL_TEXTS: dict[str, str] = {
-    "subject.receipt": "Tanda terima pengajuan keberatan {number}",
-    "subject.tanggapan": "Tanggapan atas keberatan {number}",
-    "subject.penolakan": "Surat penolakan atas keberatan {number}",
-    "subject.letter": "{label} — keberatan {number}",
-    "acknowledgement": "Yth. {name},\n\nPengajuan keberatan Saudara telah kami terima dan "
-    "diregistrasi dengan nomor {number}. Tanggapan atas keberatan akan diberikan paling lambat "
-    "{due} (30 hari kerja). Tanda terima terlampir.\n\nHormat kami,\n{position}\n{address}\n",
-    # the daily deadline warning to a role of the staff
-    "deadline.subject": "[PPID] {count} tugas keberatan mendekati/melewati batas waktu",
-    "deadline.heading": "Tugas {role_label} yang perlu perhatian:",
-    "deadline.overdue": "TERLAMBAT",
-    "deadline.soon": "segera",
-    "deadline.task": "- [{state}] {case} · {step_label} · batas {due} (batas tanggapan keberatan "
-    "{answer_due})",
-    "deadline.see_all": "Lihat semua tugas pada halaman Antrean tugas di aplikasi meja keberatan.",
-    "deadline.see_all_at": "Lihat semua tugas pada halaman Antrean tugas: {url}",
-}
-mail_text = partial(_text, MAIL_TEXTS)
-
-
-# --- notes written into files a person opens ------------------------------------------------------
-
-FILE_NOTES: dict[str, str] = {
-    # DITAHAN.txt in a package without full NIKs: what was left out, one "- name" a line
-    "package.withheld": "Berkas berikut tidak disertakan karena memuat data pribadi (scan KTP, "
-    "e-mail asli, atau NIK yang letaknya tidak diketahui). Petugas yang berwenang dapat mengunduh "
-    "paket lengkapnya.\n\n{lines}\n",
-    # bag-info.txt of such a package
-    "package.redacted": "NIK disamarkan; scan KTP dan e-mail asli tidak disertakan",
-    # a case's bag: its description (bag-info.txt, dc.xml)
-    "bag.description": "Berkas keberatan informasi publik {number}",
-    "bag.title": "Keberatan atas informasi publik {number}",
-    "bag.subject": "Keberatan informasi publik (UU 14/2008 Pasal 35)",
-    "bag.summary": "Alasan keberatan: {reasons}. Status: {status}.",
-    # the dossier of a sealed bag (00-berkas-lengkap.pdf)
-    "dossier.title": "Berkas lengkap keberatan {number}",
-    "dossier.original_missing": "Berkas asli tidak tersedia.",
-    "dossier.form": "Formulir keberatan — {name}",
-    "dossier.id_card": "KTP pemohon (NIK disamarkan) — {name}",
-    "dossier.signed": "Salinan bertanda tangan — {name}",
-    "dossier.received": "Berkas diterima — {name}",
-    "dossier.document": "Dokumen: {name}",
-    "dossier.card_masked": "Salinan KTP dengan NIK disamarkan; aslinya tersimpan di "
-    "data/originals/.",
-    "dossier.card_blurred": "Letak NIK tidak ditemukan: salinan KTP dikaburkan seluruhnya.",
-    # the fillable objection form (its title and its fields' tooltips)
-    "form.title": "Formulir Pengajuan Keberatan Informasi Publik",
-    "form.applicant": "Pemohon",
-    "form.proxy": "Kuasa pemohon",
-    # the metadata our PDFs carry attached
-    "pdf.attachment": "Metadata kasus keberatan (JSON)",
-}
-file_note = partial(_text, FILE_NOTES)
-
-
-# --- quarantine: why a file was set aside, for its note and the desk ------------------------------
-
-QUARANTINE: dict[str, Text] = {
-    "quarantine.unreadable": Text(
-        "Berkas tidak dapat dibaca. {refusal}", "The file could not be read: {problem}"
-    ),
-    "quarantine.failed": Text(
-        "Terjadi kesalahan saat memproses berkas ini. Laporkan kepada operator; rinciannya ada "
-        "pada bagian bahasa Inggris catatan ini.",
-        "Processing failed ({problem}). Report it to the operator.",
-    ),
-    "quarantine.winmail": Text(
-        "Lampiran winmail.dat (format Outlook/TNEF) rusak dan tidak dapat dibuka. Minta pengirim "
-        "mengirim ulang formulir sebagai PDF atau foto, dengan Outlook diatur ke format HTML atau "
-        "teks biasa, bukan RTF.",
-        "{problem}. Ask the sender to send the form again as PDF or image, with Outlook set to "
-        "HTML or plain text, not RTF.",
-    ),
-    "quarantine.attachment": Text("Lampiran e-mail tidak dapat diproses. {refusal}", "{problem}"),
-    "quarantine.symlink": Text(
-        "Ini tautan simbolik (symlink) ke {target}, bukan berkas; tautan tidak pernah diikuti. "
-        "Salin berkas aslinya ke folder masuk bila memang dimaksudkan.",
-        "a symbolic link (symlink) to {target}, not a file; links are never followed. Copy the "
-        "real file into the inbox if it was meant to be taken in.",
-    ),
-    "quarantine.special": Text(
-        "Ini bukan berkas biasa melainkan {what_id}; isinya tidak pernah dibaca. Simpan "
-        "dokumennya sebagai berkas biasa (PDF atau gambar) di folder masuk.",
-        "not a regular file but {what_en}; it was never read. Save the document as a regular "
-        "file (PDF or image) in the inbox.",
-    ),
-}
-# What an inbox entry that is no regular file is (`NotAFile.kind`), for the note above.
-SPECIAL_FILES: dict[str, Text] = {
-    "symlink": Text("tautan simbolik (symlink)", "a symbolic link (symlink)"),
-    "fifo": Text("pipa bernama (FIFO)", "a named pipe (FIFO)"),
-    "socket": Text("soket", "a socket"),
-    "device": Text("berkas perangkat (device)", "a device file"),
-    "special": Text("berkas khusus sistem", "a special system file"),
-}
-# The note kept beside a quarantined file, for the clerk and the operator; the line above each
-# reason marks it for the desk's and the command line's quarantine lists.
-QUARANTINE_MARKERS = {
-    "id": "Mengapa berkas ini dikarantina:",
-    "en": "Why this file was quarantined:",
-}
-QUARANTINE_NOTE = (
-    "Berkas: {original}\nWaktu: {stamp}\n\n" + QUARANTINE_MARKERS["id"] + "\n  {reason_id}\n\n"
-    "Cara mencoba lagi: perbaiki berkasnya bila perlu, lalu pindahkan kembali ke folder masuk.\n\n"
-    "---\n" + QUARANTINE_MARKERS["en"] + "\n  {reason_en}\n\n"
-    "To retry: fix the file if needed, then move it back into the inbox folder.\n"
-)
-
-
-def quarantine_note(original: str, stamp: str, reason_id: str, reason_en: str) -> str:
-    """The bilingual note kept beside a quarantined file."""
-    return _fill(
-        QUARANTINE_NOTE,
-        {"original": original, "stamp": stamp, "reason_id": reason_id, "reason_en": reason_en},
-    )
-
-
-def quarantine_texts(code: str, **params: Any) -> tuple[str, str]:
-    """(Bahasa Indonesia, English) of a quarantine reason; `problem` is the English cause, and
-    `refusal` its Indonesian reading is derived from it."""
-    entry = QUARANTINE[code]
-    params.setdefault("refusal", refusal_text(str(params.get("problem", ""))))
-    return _fill(entry.id, params), _fill(entry.en, params)
-
-
-# --- the pages' own words that no template holds -------------------------------------------------
-
-PAGE_TITLES: dict[str, str] = {
-    "login": "Masuk",
-    "dashboard": "Dasbor",
-    "queue": "Antrean tugas",
-    "desk": "Meja penerimaan",
-    "admin": "Administrasi",
-    "archive": "Arsip keberatan",
-    "case": "Keberatan {number}",
-    "confirm": "Periksa sebelum menyimpan",
-    "public.form": "Pengajuan keberatan",
-    "public.received": "Keberatan diterima",
-    "public.lookup": "Cek status keberatan",
-    "public.status": "Keberatan {number}",
-    "public.reaction": "Sikap atas tanggapan {number}",
-    "public.too_large": "Berkas terlalu besar",
-}
-page_title = partial(_text, PAGE_TITLES)
-
-
-PAGE_WORDS: dict[str, str] = {
-    # what the person deciding a step has in front of them
-    "summary.information_requested": "Informasi yang dimohon",
-    "summary.findings": "Temuan dan rekomendasi Bidang",
-    "summary.instruction": "Instruksi Atasan PPID",
-    "summary.bidang_note": "Catatan Bidang",
-    "summary.fulfilment": "Hasil pemenuhan",
-    "summary.dip": "Informasi dari DIP",
-    "summary.exemption": "Dasar pengecualian",
-    "summary.exemption_ground": "Pasal 17 huruf {letter}: {text}",
-    "summary.consequence": "Uji konsekuensi",
-    "confirm.with_letters": "Ya, terbitkan surat dan simpan",
-    "confirm.without_letters": "Ya, simpan keputusan",
-    # values read from the scans
-    "value.yes": "ya",
-    "value.no": "tidak",
-    "value.present": "ada",
-    "value.absent": "tidak ada",
-    "group.form": "Formulir keberatan",
-    "group.id_card": "KTP pemohon",
-    # a case's files, by kind
-    "kind.original": "asli",
-    "kind.output": "dibuat sistem",
-    "kind.signed": "bertanda tangan",
-    "kind.other": "berkas",
-    # what an ID-scan view saw (the audit on the admin page)
-    "viewed.berkas": "berkas utuh",
-    "viewed.meja": "berkas di meja",
-    "viewed.paket-arsip": "paket arsip",
-    "viewed.crop": "potongan kolom “{field}”",
-    # the public site
-    "upload.ktp": "Foto/scan KTP",
-    "upload.proxy_letter": "Surat kuasa",
-    "letter": "Surat",
-    "too_large": "Kiriman terlalu besar. Kirim foto dengan resolusi lebih kecil, lalu coba lagi.",
-}
-page_words = partial(_text, PAGE_WORDS)
-
-
-# The public filing form's fields, by their dotted name in the extraction contract.
-PUBLIC_FORM_LABELS = {
-    "applicant.name": "Nama pemohon",
-    "applicant.nik": "NIK",
-    "applicant.address": "Alamat",
-    "applicant.occupation": "Pekerjaan",
-    "applicant.phone": "Nomor telepon",
-    "applicant.email": "Alamat e-mail",
-    "proxy.name": "Nama kuasa",
-    "proxy.address": "Alamat kuasa",
-    "proxy.phone": "Telepon kuasa",
-    "request_number": "Nomor pendaftaran permohonan informasi",
-    "purpose": "Tujuan penggunaan informasi",
-    "case_description": "Kasus posisi",
-    "place": "Kota tempat pengajuan",
-}
-
-
-# --- labels the pages show ------------------------------------------------------------------------
-
-# Extracted and case fields, by their dotted name in the extraction contract (parsers/model.py).
-FIELD_LABELS = {
-    "registration_number": "Nomor registrasi",
-    "request_number": "Nomor pendaftaran permohonan",
-    "purpose": "Tujuan penggunaan informasi",
-    "information_requested": "Rincian informasi yang dibutuhkan",
-    "applicant.name": "Nama pemohon",
-    "applicant.nik": "NIK pemohon",
-    "applicant.address": "Alamat",
-    "applicant.occupation": "Pekerjaan",
-    "applicant.phone": "Nomor telepon",
-    "applicant.email": "E-mail",
-    "proxy.name": "Nama kuasa",
-    "proxy.address": "Alamat kuasa",
-    "proxy.phone": "Telepon kuasa",
-    "reasons": "Alasan keberatan",
-    "case_description": "Kasus posisi",
-    "response_date": "Tanggal tanggapan",
-    "place": "Tempat",
-    "date": "Tanggal",
-    "signed": "Tanda tangan",
-    "nik": "NIK",
-    "name": "Nama",
-    "birth_place": "Tempat lahir",
-    "birth_date": "Tanggal lahir",
-    "sex": "Jenis kelamin",
-    "blood_type": "Gol. darah",
-    "address": "Alamat",
-    "rt_rw": "RT/RW",
-    "village": "Kel/Desa",
-    "district": "Kecamatan",
-    "religion": "Agama",
-    "marital_status": "Status perkawinan",
-    "occupation": "Pekerjaan",
-    "nationality": "Kewarganegaraan",
-    "valid_until": "Berlaku hingga",
-    "province": "Provinsi",
-    "regency": "Kabupaten/Kota",
-    "issued_place": "Tempat terbit",
-    "issued_date": "Tanggal terbit",
-}
-
-
-def field_label(name: str) -> str:
-    """The Indonesian label of a field name; an unknown one as "kolom lain"."""
-    return FIELD_LABELS.get(name, FIELD_LABELS.get(name.rsplit(".", 1)[-1], "kolom lain"))
-
-
-# The choices of each step's form, by decision.
-DECISION_TEXTS = {
-    "forward": "Data benar dan lengkap: teruskan ke Bidang",
-    "return": "Kembalikan kepada pemohon (tidak lengkap), dengan surat pengembalian",
-    "recommend": "Teruskan ke Atasan PPID dengan rekomendasi",
-    "order": "Perintahkan agar keberatan ditanggapi",
-    "dismiss": "Tidak ditindaklanjuti (penolakan dikuatkan, dengan alasan tertulis)",
-    "available": "Informasi ada di DIP: berikan",
-    "exempt": "Informasi dikecualikan (Pasal 17)",
-    "not_held": "Informasi tidak dikuasai",
-    "send": "Tandatangani dan kirim surat",
-    "revise": "Kembalikan ke Bidang untuk diperbaiki",
-    "accepted": "Pemohon menerima tanggapan",
-    "dispute": "Pemohon mengajukan sengketa ke Komisi Informasi",
-    "no_response": "Tidak ada tanggapan pemohon",
-    "signed": "Salinan bertanda tangan sudah diterima (tanpa pindaian: tulis alasannya)",
-    "correction": "Koreksi langkah",
-}
-
-# What a person types for the letter of each decision that prints one (`data["letter_text"]`).
-LETTER_TEXT_HINTS = {
-    "return": "Alasan pengembalian untuk pemohon: dicetak pada surat pengembalian (wajib).",
-    "order": "Instruksi untuk Bidang: dicetak pada surat perintah dan lembar disposisi "
-    "(boleh kosong).",
-    "dismiss": "Alasan tertulis untuk pemohon (Pasal 36 ayat (3)): dicetak pada surat tanggapan "
-    "(wajib).",
-    "send": "Pertimbangan untuk pemohon: dicetak pada surat tanggapan atau surat penolakan "
-    "(boleh kosong).",
-}
-# What the note of a decision is for, where it is more than a note for the file.
-NOTE_HINTS = {
-    "recommend": "Temuan dan rekomendasi Bidang (wajib): dibaca Atasan PPID dan dicetak pada "
-    "lembar disposisi untuk Bidang.",
-    "revise": "Apa yang perlu diperbaiki Bidang (wajib).",
-    "signed": "Mengapa tanda tangan dikonfirmasi tanpa pindaian salinan bertanda tangan (wajib).",
-    "accepted": "Dicatat sebagai keterangan pada register keberatan.",
-    "dispute": "Dicatat sebagai keterangan pada register keberatan.",
-    "no_response": "Dicatat sebagai keterangan pada register keberatan.",
-}
-# What taking a decision that must be confirmed first will do.
-CONFIRM_TEXTS = {
-    "return": "Keberatan ditutup dan surat pengembalian diterbitkan untuk pemohon.",
-    "order": "Surat perintah dan lembar disposisi diterbitkan untuk Bidang.",
-    "dismiss": "Surat tanggapan (keberatan ditolak, keputusan PPID dikuatkan) diterbitkan untuk "
-    "pemohon.",
-    "send": "Surat untuk pemohon diterbitkan dengan nomor dan tanggal hari ini.",
-    "accepted": "Keberatan ditutup; arsipnya disegel dan tidak dapat diubah lagi.",
-    "dispute": "Keberatan ditutup; arsipnya disegel dan tidak dapat diubah lagi.",
-    "no_response": "Keberatan ditutup; arsipnya disegel dan tidak dapat diubah lagi.",
-}
-
-# What each kind of history event is called on the case page.
-ACTION_LABELS = {
-    "registered": "Diregistrasi",
-    "document_received": "Berkas diterima",
-    "document_generated": "Dokumen dibuat",
-    "document_reissued": "Dokumen diterbitkan ulang",
-    "document_signed": "Salinan bertanda tangan diterima",
-    "step": "Langkah SOP",
-    "correction": "Koreksi langkah",
-    "value_corrected": "Perbaikan data",
-    "possible_duplicate": "Kemungkinan ganda",
-    "duplicate_received": "Berkas sama diterima lagi",
-    "archive_sealed": "Arsip disegel",
-    "fixity_check": "Pemeriksaan keutuhan arsip",
-    "id_scan_destroyed": "Scan KTP dimusnahkan",
-}
-# Who did it, when it was the system rather than a person.
-SYSTEM_ACTORS = {
-    "sistem-intake": "Sistem (penerimaan berkas)",
-    "sistem-arsip": "Sistem (arsip)",
-    "sistem": "Sistem",
-    "tanpa-nama": "Tanpa nama",
-    "pemohon": "Pemohon (melalui tautan e-mail)",
-}
-
-
-def action_label(action: str) -> str:
-    return ACTION_LABELS.get(action, "Catatan sistem")
-
-
-def actor_label(actor: str) -> str:
-    return SYSTEM_ACTORS.get(actor, actor)
-
-
-# --- the extraction's notes and refusals, read in Bahasa Indonesia --------------------------------
-
-# (pattern over the parsers' English note, Indonesian text); named groups fill the text, a group
-# named "fields" or "field" is read as field names. The first match wins.
-_NOTES: tuple[tuple[str, str], ...] = (
-    (
-        r"not found on the ID card: (?P<fields>.+?); check",
-        "Tidak terbaca pada KTP: {fields}. Periksa scan dan isi bila perlu.",
-    ),
-    (r"NIK digits unclear", "Angka NIK pada KTP kurang jelas; periksa secara manual."),
-    (
-        r"NIK read three times with different digits at (?P<where>[\d, ]+)",
-        "NIK terbaca berbeda pada digit ke-{where}; periksa angka tersebut pada KTP.",
-    ),
-    (r"NIK could not be read", "NIK pada KTP tidak terbaca; periksa secara manual."),
-    (r"NIK province code (?P<code>\d+)", "Kode provinsi NIK ({code}) tidak dikenal."),
-    (r"NIK regency code (?P<code>\d+)", "Kode kabupaten/kota NIK ({code}) tidak dikenal."),
-    (r"NIK district code", "Kode kecamatan NIK tidak valid."),
-    (r"NIK date part", "Bagian tanggal lahir pada NIK bukan tanggal yang valid."),
-    (r"NIK serial 0000", "Nomor urut NIK tidak valid."),
-    (
-        r"encodes birth date",
-        "Tanggal lahir dalam NIK berbeda dengan tanggal lahir pada KTP; periksa keduanya.",
-    ),
-    (r"encodes sex", "Jenis kelamin dalam NIK berbeda dengan yang tertulis pada KTP; periksa."),
-    (r"has 17 digits", "NIK terbaca 17 angka; satu angka lebih dibuang. Periksa NIK."),
-    (r"does not hold 16 digits", "NIK tidak terdiri atas 16 angka; periksa NIK."),
-    (
-        r"look-alike digits corrected",
-        "Beberapa angka NIK yang mirip dibetulkan sesuai KTP; periksa NIK.",
-    ),
-    (r"birth date disagree at digit", "NIK dan tanggal lahir pada KTP berbeda; periksa keduanya."),
-    (
-        r"page (?P<page>\d+): filled in by hand",
-        "Halaman {page} diisi dengan tulisan tangan; periksa setiap nilai terhadap scan.",
-    ),
-    (
-        r"(?P<field>[\w.]+): read as .* and as .*; check",
-        "{field}: terbaca dua cara berbeda; periksa scan.",
-    ),
-    (
-        r"(?P<field>[\w.]+): something is written but could not be read",
-        "{field}: ada tulisan tetapi tidak terbaca.",
-    ),
-    (r"e-mail domain", "Nama domain e-mail mungkin salah baca (huruf l dan i); periksa."),
-    (r"e-mail .* does not look like an address", "Alamat e-mail tampaknya tidak benar; periksa."),
-    (
-        r"(?P<field>[\w.]+): .* is label text",
-        "{field}: yang terbaca adalah teks label, bukan isian.",
-    ),
-    (
-        r"(?P<field>[\w.]+): read \d+ digits from",
-        "{field}: jumlah angka tidak sesuai kotak yang terisi; periksa.",
-    ),
-    (r"(?P<field>[\w.]+): .* is not a date", "{field}: bukan tanggal yang valid; periksa."),
-    (
-        r"(?P<field>[\w.]+): .* does not look like a phone",
-        "{field}: tampaknya bukan nomor telepon; periksa.",
-    ),
-    (
-        r"reason ticks read from unclear marks",
-        "Centang alasan keberatan terbaca dari tanda yang kurang jelas; periksa.",
-    ),
-    (
-        r"page (?P<page>\d+) of the objection form is missing",
-        "Halaman {page} formulir keberatan tidak ada dalam berkas ini.",
-    ),
-    (
-        r"page (?P<page>\d+): orientation uncertain",
-        "Arah halaman {page} tidak pasti; teksnya mungkin tidak terbaca.",
-    ),
-    (
-        r"only (?P<count>\d) of 4 corner marks",
-        "Hanya {count} dari 4 tanda sudut formulir ditemukan; posisi kolom mungkin bergeser.",
-    ),
-    (r"QR code is unreadable", "Kode QR formulir tidak terbaca; halaman dianggap halaman 1."),
-    (r"QR code says the form has", "Kode QR menyebut jumlah halaman formulir yang tidak dikenal."),
-    (r"encrypted with an owner password", "PDF dikunci dengan kata sandi pemilik; tetap dibaca."),
-    (r"bytes precede the PDF header", "Ada data asing di depan isi PDF; data itu diabaikan."),
-    (
-        r"follow after the end of the PDF",
-        "Ada berkas lain tersembunyi di belakang isi PDF; diabaikan dan tidak pernah dibuka.",
-    ),
-    (r"JavaScript", "Berkas memuat JavaScript; tidak dijalankan oleh sistem."),
-    (r"launch action", "Berkas memuat perintah membuka program; tidak dijalankan."),
-    (r"embedded files", "Berkas membawa berkas sisipan; tidak dibuka."),
-    (r"(?P<field>[\w.]+) not found", "{field} tidak ditemukan."),
-    (r"page (?P<page>\d+): ", "Halaman {page} tidak dapat dibaca sepenuhnya."),
-)
-UNKNOWN_NOTE = "Catatan teknis dari pembacaan otomatis; periksa berkas terhadap scan."
-
-
-def reading_note(note: str) -> str:
-    """An extraction note (parsers' English) as the clerk reads it, in Bahasa Indonesia."""
-    for pattern, text in _NOTES:
-        if found := re.search(pattern, note):
-            return _fill(text, _readable(found.groupdict()))
-    return UNKNOWN_NOTE
-
-
-def _readable(groups: dict[str, str]) -> dict[str, str]:
-    shown = dict(groups)
-    if "fields" in shown:
-        shown["fields"] = ", ".join(
-            field_label(name.strip()) for name in shown["fields"].split(",")
-        )
-    if "field" in shown:
-        shown["field"] = field_label(shown["field"])
-    return shown
-
-
-# A file the extraction refused (its English reason), as the clerk reads it in quarantine.
-_REFUSALS: tuple[tuple[str, str], ...] = (
-    (r"empty", "Berkas kosong (0 byte). Minta pengirim mengirim PDF atau scan."),
-    (r"MB limit", "Berkas terlalu besar. Minta berkas yang lebih kecil."),
-    (
-        r"protected by a password",
-        "PDF dilindungi kata sandi sehingga tidak dapat dibaca. Minta salinan tanpa kata sandi.",
-    ),
-    (
-        r"decompression bomb|unreasonable size",
-        "PDF memuat data yang mengembang tidak wajar "
-        "(kemungkinan berbahaya); tidak dibaca. Minta PDF biasa atau scan.",
-    ),
-    (
-        r"pixel limit|too many pixels",
-        "Gambar terlalu besar (jumlah piksel melebihi batas); tidak dibuka. Minta scan 300 dpi.",
-    ),
-    (
-        r"page limit|pages \(frames\)",
-        "Berkas memiliki terlalu banyak halaman. Pisahkan menjadi "
-        "beberapa berkas (satu keberatan per berkas).",
-    ),
-    (
-        r"longer than the .* limit",
-        "Pembacaan berkas terlalu lama dan dihentikan. Pisahkan "
-        "berkas menjadi beberapa berkas yang lebih kecil.",
-    ),
-    (
-        r"damaged or truncated|no pages|no size",
-        "Berkas rusak atau terpotong sehingga tidak dapat dibaca. Minta pengirim mengirim ulang.",
-    ),
-    (r"web page \(HTML\)", "Berkas ini halaman web (HTML), bukan dokumen. Minta PDF atau scan."),
-    (
-        r"SVG",
-        "Berkas ini gambar SVG, yang tidak diterima karena dapat memuat skrip. Minta PDF "
-        "atau scan.",
-    ),
-    (
-        r"ZIP archive",
-        "Berkas ini arsip ZIP atau dokumen Office. Buka isinya atau simpan sebagai PDF.",
-    ),
-    (
-        r"not a PDF or an image",
-        "Isi berkas bukan PDF atau gambar. Minta PDF atau scan (JPEG, PNG atau TIFF).",
-    ),
-    (r"cannot open the file|not a regular file", "Berkas tidak dapat dibuka."),
-)
-UNKNOWN_REFUSAL = "Berkas tidak dapat dibaca oleh sistem. Minta pengirim mengirim PDF atau scan."
-
-
-def refusal_text(reason: str) -> str:
-    """Why the extraction refused a file (its English reason), in Bahasa Indonesia."""
-    for pattern, text in _REFUSALS:
-        if re.search(pattern, reason):
-            return text
-    return UNKNOWN_REFUSAL
