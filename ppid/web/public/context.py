@@ -11,9 +11,9 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import Request
+from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.datastructures import FormData
@@ -101,6 +101,9 @@ async def checked_form(request: Request) -> FormData:
     if not csrf_ok(settings, token, submitted if isinstance(submitted, str) else None):
         raise ForbiddenError("web.csrf")
     return form
+
+
+CheckedForm = Annotated[FormData, Depends(checked_form)]
 
 
 def follow_case(request: Request, response: Response, case_id: int) -> None:

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData, UploadFile
@@ -28,7 +28,7 @@ from ppid.core.vocabulary import REASON_TEXTS
 from ppid.intake.ledger import IntakeContext
 from ppid.intake.web import Upload, ingest_web
 from ppid.web.public.context import (
-    checked_form,
+    CheckedForm,
     client_of,
     follow_case,
     followed_case_id,
@@ -39,7 +39,6 @@ from ppid.web.public.context import (
 log = logging.getLogger(__name__)
 
 router = APIRouter()
-CheckedForm = Annotated[FormData, Depends(checked_form)]
 FILING = "pengajuan"  # the limiter's key for filings (one client, any case)
 HONEYPOT = "situs_web"  # hidden from people; a bot fills it
 LONGEST = {  # form name → longest accepted

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import hmac
 import logging
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
-from starlette.datastructures import FormData
 
 from ppid.casework.notices import letters_sent
 from ppid.core.calendar import add_working_days, format_tanggal, working_days_between
@@ -34,7 +33,7 @@ from ppid.core.vocabulary import (
 from ppid.web.disclosure import redacted_copy
 from ppid.web.public.context import (
     CASE_COOKIE,
-    checked_form,
+    CheckedForm,
     client_of,
     delete_cookie,
     follow_case,
@@ -46,7 +45,6 @@ from ppid.web.public.context import (
 log = logging.getLogger(__name__)
 
 router = APIRouter()
-CheckedForm = Annotated[FormData, Depends(checked_form)]
 ANY_NUMBER = "\x00any"  # the limiter's key for a client's look-ups over all numbers
 # Compared against when the number is unknown, so both answers take the same time.
 NOBODY = "\x00" * 6
@@ -65,14 +63,7 @@ def lookup(request: Request, form: CheckedForm) -> Response:
     last_six = str(form.get("nik6") or "").strip()[:6]
     attempt = ctx.lookups.admit(number, client)  # counted before the check, taken back if right
     if attempt is None:
-        message = user_text("public.lookup_limit")
-        return page(
-            request,
-            "lookup.html",
-            page_title("public.lookup"),
-            errors={"": message},
-            status_code=429,
-        )
+        return _lookup_refused(request, "public.lookup_limit", 429)
     with ctx.sessions() as session:
         row = session.execute(
             select(Case.id, Case.applicant_nik).where(Case.number == number)
@@ -81,18 +72,18 @@ def lookup(request: Request, form: CheckedForm) -> Response:
     given = last_six.ljust(6, "\x01")
     matches = hmac.compare_digest(expected.encode(), given.encode())
     if row is None or not matches:
-        message = user_text("public.no_match")
-        return page(
-            request,
-            "lookup.html",
-            page_title("public.lookup"),
-            errors={"": message},
-            status_code=404,
-        )
+        return _lookup_refused(request, "public.no_match", 404)
     ctx.lookups.succeeded(attempt)
     response = RedirectResponse("/keberatan", status_code=303)
     follow_case(request, response, row.id)
     return response
+
+
+def _lookup_refused(request: Request, code: str, status_code: int) -> Response:
+    """The look-up form again, with why it was refused."""
+    errors = {"": user_text(code)}
+    title = page_title("public.lookup")
+    return page(request, "lookup.html", title, errors=errors, status_code=status_code)
 
 
 @router.get("/keberatan")

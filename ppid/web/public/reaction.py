@@ -11,12 +11,10 @@ from __future__ import annotations
 
 import logging
 from functools import partial
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
-from starlette.datastructures import FormData
 
 from ppid.archive.sequences import DIRECT_STEP
 from ppid.casework.notices import REACTION_PURPOSE
@@ -27,12 +25,11 @@ from ppid.core.models import Case, CaseDocument
 from ppid.core.signing import verify
 from ppid.core.vocabulary import RESPONSE_LABELS, Role
 from ppid.runtime.steps import take_step
-from ppid.web.public.context import checked_form, page, public
+from ppid.web.public.context import CheckedForm, page, public
 
 log = logging.getLogger(__name__)
 
 router = APIRouter()
-CheckedForm = Annotated[FormData, Depends(checked_form)]
 ACTOR = "pemohon"
 CHOICES = ("accepted", "dispute")
 
