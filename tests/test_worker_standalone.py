@@ -3,10 +3,11 @@
 Against the session's real Prefect server: with no server answering, and with the deployments
 not registered yet, it ends with exit code 9 and an English line that says what to do. Once the
 deployments are registered (as `ppid run` on the main machine does), a register it cannot reach
-is refused the same way (its password not shown); with the register there it claims a flow run
-of one of them, runs it to Completed and records itself on it, is not stopped as "orphaned" (no
-`ppid run` above it), and leaves cleanly (exit 0) on SIGTERM. The deployments are deleted again:
-other tests find none on the shared server and take their steps in-process.
+is refused the same way (its password not shown); with the register there it takes this machine's
+OCR slots (`intake.workers` of its settings), claims a flow run of one of the deployments, runs
+it to Completed and records itself on it, is not stopped as "orphaned" (no `ppid run` above it),
+and leaves cleanly (exit 0) on SIGTERM. The deployments are deleted again: other tests find none
+on the shared server and take their steps in-process.
 """
 
 from __future__ import annotations
@@ -94,7 +95,7 @@ def test_standalone_worker_checks_the_register_runs_a_flow_run_and_stops_on_sigt
     with log_path.open("wb") as log_file:
         worker = subprocess.Popen(
             [*PPID, "worker"],
-            env=worker_env(ppid_home, prefect_api),
+            env=worker_env(ppid_home, prefect_api, PPID_INTAKE__WORKERS="3"),
             stdout=log_file,
             stderr=subprocess.STDOUT,
             start_new_session=True,  # like a worker on another machine: no `ppid run` above it
@@ -122,4 +123,5 @@ def test_standalone_worker_checks_the_register_runs_a_flow_run_and_stops_on_sigt
             os.killpg(worker.pid, signal.SIGKILL)
             worker.wait()
     output = log_path.read_text(errors="replace")
+    assert "3 OCR slot(s) on this machine" in output  # the machine's intake share, not one
     assert "stopped after" in output and "Traceback" not in output, output[-3000:]
