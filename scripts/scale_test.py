@@ -1,7 +1,7 @@
 """Scale-out rehearsal on one machine: one machine's warm workers, then two "hosts" of workers.
 
     .venv/bin/python scripts/scale_test.py [--files 100] [--workers 2] [--process-pool]
-        [--limit 1] [--keep]
+        [--limit 1] [--scale-out-first] [--keep]
 
 What `make scale-test` runs. Under `var/scale-test/<run>/` it starts a throw-away PostgreSQL
 cluster (`scripts/pg_cluster.py`, the one the tests use) and makes one batch of `--files` mixed
@@ -23,6 +23,8 @@ The comparison is fair on one box because both phases have the same cores, the s
 (the "hosts" share this machine's hostname, so their workers share one set of `intake.workers`
 slots, as one machine's workers do), the same files and the same PostgreSQL-backed Prefect
 server; each figure is drop-to-settled (every file final in the ledger, no flow run active).
+The machine's speed drifts with what else runs on it: compare runs in both orders
+(`--scale-out-first`) and read the ratio over several runs, with the load average printed.
 After each phase it checks that every file was taken exactly once and ended registered,
 pending with a reason or quarantined with a reason; that the register numbers of each year run
 1..n without a gap or a repeat; that every bag passes `ppid archive verify`; that no flow run
