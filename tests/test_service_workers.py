@@ -31,7 +31,13 @@ from prefect import flow, task
 
 from ppid.core.settings import Settings, load_settings
 from ppid.output.forms import render_form
-from ppid.runtime.worker import WarmWorker, hold_slot, ocr_slots, worker_count
+from ppid.runtime.worker import (
+    WarmWorker,
+    hold_slot,
+    local_worker_count,
+    ocr_slots,
+    worker_count,
+)
 from tests.specimens import kill_tree, ppid_run_env, wait_for_line, workers_of
 
 
@@ -255,6 +261,18 @@ def _configured(home: Path, workers: int, slots: int = 0, pool: str = "") -> Set
 def test_ppid_run_starts_a_worker_per_core_unless_told(tmp_path: Path) -> None:
     assert worker_count(_configured(tmp_path, workers=0)) == min(os.cpu_count() or 1, 4)
     assert worker_count(_configured(tmp_path, workers=3)) == 3
+    assert local_worker_count(_configured(tmp_path, workers=3)) == 3
+
+
+def test_ppid_run_starts_no_worker_when_the_flow_runs_belong_elsewhere(tmp_path: Path) -> None:
+    """On a process pool, or with `ppid worker`s on other machines (`local_workers = false`);
+    those standalone workers still take their machine's OCR slots from `intake.workers`."""
+    assert local_worker_count(_configured(tmp_path, workers=3, pool="ppid")) == 0
+    elsewhere = _configured(tmp_path, workers=3)
+    prefect = elsewhere.prefect.model_copy(update={"local_workers": False})
+    elsewhere = elsewhere.model_copy(update={"prefect": prefect})
+    assert local_worker_count(elsewhere) == 0
+    assert ocr_slots(elsewhere) == 3
 
 
 def test_ocr_slots_are_the_intakes_workers_unless_set_or_on_a_pool(

@@ -32,7 +32,7 @@ from ppid.runtime.prefect_env import prefect_environment, state_file
 from ppid.runtime.prefect_patches import check_prefect
 from ppid.runtime.server import prefect_api
 from ppid.runtime.watcher import watch_inbox
-from ppid.runtime.worker import worker_count
+from ppid.runtime.worker import local_worker_count
 from ppid.runtime.workers import start_workers, stop_workers, supervise
 
 log = logging.getLogger(__name__)
@@ -131,8 +131,8 @@ def run(
         stop, watching = threading.Event(), threading.Event()
         watcher = threading.Thread(target=watch_inbox, args=(settings, stop, watching), daemon=True)
         try:  # from here on, Ctrl-C (even during start-up) stops whatever has started
-            local = settings.prefect.local_workers and not pool
-            workers = start_workers(settings, worker_count(settings)) if local else []
+            local = local_worker_count(settings)
+            workers = start_workers(settings, local) if local else []
             served.append(serve_web(settings, web_app))
             if public_app is not None:
                 served.append(serve_public(settings, public_app))

@@ -214,6 +214,15 @@ def worker_count(settings: Settings) -> int:
     return max(1, settings.intake.workers or min(os.cpu_count() or 1, 4))
 
 
+def local_worker_count(settings: Settings) -> int:
+    """Warm workers `ppid run` starts beside itself: `worker_count`, or none when the flow runs
+    belong elsewhere — to a process work pool (`prefect.work_pool`) or to standalone
+    `ppid worker`s on other machines (`prefect.local_workers = false`)."""
+    if settings.prefect.work_pool or not settings.prefect.local_workers:
+        return 0
+    return worker_count(settings)
+
+
 def ocr_slots(settings: Settings) -> int:
     """Pages this machine OCRs at once: `prefect.ocr_slots`, else the intake's workers.
 
