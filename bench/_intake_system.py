@@ -23,6 +23,7 @@ class System:
         env = {**os.environ, "PPID_HOME": str(home), "PPID_INTAKE__WORKERS": str(workers)}
         env["PPID_PREFECT__OCR_SLOTS"] = str(ocr_slots)
         env.update(PPID_WEB_PORT=str(port), PPID_INTAKE__PREFECT_PORT=str(port + 1))
+        env["PPID_PUBLIC__PORT"] = str(port + 2)  # not the default 8001 another system may hold
         env["PPID_INTAKE__STABLE_SECONDS"] = "1"
         env["PPID_INTAKE__SWEEP_MINUTES"] = "30"
         env.pop("PREFECT_API_URL", None)
