@@ -15,7 +15,7 @@ import bagit
 import pytest
 from PIL import Image, ImageFilter
 from pypdf import PdfReader, PdfWriter
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from ppid.archive.bags import archive_case, archive_pending, pending_archive, update_bag
 from ppid.archive.fixity import (
@@ -31,6 +31,7 @@ from ppid.archive.records import destroy_due, due_for_destruction, export_archiv
 from ppid.casework.letters import store_output
 from ppid.casework.register import register_case
 from ppid.cli.app import main
+from ppid.core.db import advisory_key
 from ppid.core.files import sha256_file
 from ppid.core.models import Case, CaseDocument, CaseEvent, utcnow
 from ppid.core.paths import (
@@ -275,6 +276,32 @@ def test_archiving_is_the_stage_after_a_step_not_a_side_effect_of_it(ctx, number
     assert _events_in_bag(ctx, number).count("step") == 2  # step, then archive: both are in
     with ctx.sessions() as session:
         assert pending_archive(session) == []
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])  # SQLite serves one machine only
+def test_a_bag_and_the_index_have_one_writer_across_machines(ctx, number, monkeypatch) -> None:
+    """Warm workers on several machines share the register, not var/'s file locks: while one
+    transaction writes a case's bag (or the index) no other, from any machine, can take it."""
+    taken = text("SELECT pg_try_advisory_xact_lock(:key)")
+
+    def free(name: str) -> bool:  # asked from another connection: another machine's worker
+        with ctx.sessions() as other:
+            return bool(other.execute(taken, {"key": advisory_key(name)}).scalar())
+
+    with ctx.sessions() as session, session.begin():
+        case = _case(session, number)
+        update_bag(ctx.settings, session, case)
+        assert not free(f"archive-{case.id}")  # held until this transaction ends
+        case_id = case.id
+    assert free(f"archive-{case_id}")
+    held_while_written = []
+    monkeypatch.setattr(
+        "ppid.archive.index.write_index",
+        lambda settings, session: held_while_written.append(not free("archive-index")),
+    )
+    refresh_index(ctx.settings, ctx.sessions)
+    assert held_while_written == [True]
+    assert free("archive-index")
 
 
 def test_a_crash_between_a_step_and_its_archive_is_healed_by_the_next_archive_run(

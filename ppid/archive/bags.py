@@ -31,7 +31,7 @@ from ppid.archive.bagmeta import (
 )
 from ppid.archive.dossier import render_dossier
 from ppid.archive.index import refresh_index
-from ppid.core.db import write_session
+from ppid.core.db import hold_across_machines, write_session
 from ppid.core.errors import ConflictError, NotFoundError
 from ppid.core.files import replace_text, sha256_file
 from ppid.core.locks import locked
@@ -76,7 +76,8 @@ def update_bag(settings: Settings, session: Session, case: Case) -> Path:
     new version. Existing payload is checked against the old manifest first, so a rewrite can
     never launder a corrupted file into fresh checksums.
     """
-    with locked(lock_file(settings, f"archive-{case.id}")):  # one writer per bag
+    hold_across_machines(session, f"archive-{case.id}")  # one writer per bag on every machine
+    with locked(lock_file(settings, f"archive-{case.id}")):  # ... and among this one's processes
         bag = current_bag(settings, case)
         if is_sealed(bag):
             if bag_info(bag).get(FINGERPRINT_KEY) == fingerprint(case):

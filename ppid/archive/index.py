@@ -14,6 +14,7 @@ from ppid.archive.bagmeta import (
     local_time,
 )
 from ppid.core.calendar import calendar_from_settings
+from ppid.core.db import hold_across_machines
 from ppid.core.files import replace_text
 from ppid.core.locks import locked
 from ppid.core.masking import mask_nik
@@ -41,8 +42,10 @@ def refresh_index(settings: Settings, sessions: Any) -> Path:
     In turn, each writer reads after the commit that called for it, so the last index written
     holds every case: two workers writing at once could otherwise leave the older read last.
     """
-    with locked(lock_file(settings, "archive-index")), sessions() as session:
-        return write_index(settings, session)
+    with sessions() as session:
+        hold_across_machines(session, "archive-index")  # writers on other machines too
+        with locked(lock_file(settings, "archive-index")):
+            return write_index(settings, session)
 
 
 def write_index(settings: Settings, session: Session) -> Path:

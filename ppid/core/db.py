@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import atexit
+import hashlib
 import logging
 import os
 import sqlite3
@@ -200,6 +201,26 @@ def migrate(engine: Engine) -> None:
             )
         log.info("migrating database %s to %s", engine.url.render_as_string(), head)
         command.upgrade(alembic_config(connection), "head")
+
+
+def hold_across_machines(session: Session, name: str) -> None:
+    """Make `session`'s transaction the one holder of the lock `name` on every machine.
+
+    A file lock under var/ (`ppid.core.locks`) orders the processes of one machine, but warm
+    workers on several machines (docs/operations.md) share only the register and the archive.
+    On PostgreSQL a transaction-scoped advisory lock keyed by `name` orders them: it waits while
+    another transaction holds it, and is freed at this one's commit or rollback, or when its
+    connection dies with its process. Taken before the file lock, so no process ever waits for
+    it while holding that. SQLite serves one machine, where the file lock is enough.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": advisory_key(name)})
+
+
+def advisory_key(name: str) -> int:
+    """PostgreSQL's 64-bit advisory lock key for a lock's name (the same on every machine)."""
+    digest = hashlib.blake2b(name.encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
 
 
 def schema_head() -> str:
