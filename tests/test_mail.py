@@ -44,6 +44,7 @@ from ppid.intake.mail.parse import body_objection, parse_mail
 from ppid.intake.steps import Registration, extract, issue_receipt, register_file, store_original
 from ppid.output.forms import render_filled_form
 from tests.corpus.tnef import TnefFile, corrupt, tnef_bytes
+from tests.nik_leaks import findings
 from tests.smtp_server import SmtpServer, free_port, smtp_server
 from tests.specimens import ON_BOTH_DATABASES, SAMPLES, ktp_sample, objection_values, run_cli
 
@@ -373,6 +374,7 @@ def test_form_and_ktp_in_one_email_register_one_case_move_it_and_acknowledge(
         case = session.scalars(select(Case)).one()
         assert case.channel == "email"
         assert case.applicant_email == "rina.contoh@example.org"  # the form left it empty
+        nik = case.applicant_nik
         email_doc = next(d for d in case.documents if d.role == "email")
         stored = (ctx.archive / email_doc.path).read_bytes()
         assert stored == raw.replace(b"\n", b"\r\n")  # the softcopy as the server keeps it
@@ -384,6 +386,7 @@ def test_form_and_ktp_in_one_email_register_one_case_move_it_and_acknowledge(
     assert reply["In-Reply-To"] == parse_mail(raw).message_id
     [pdf] = list(reply.iter_attachments())
     assert pdf.get_content_type() == "application/pdf" and pdf.get_content()[:5] == b"%PDF-"
+    assert findings(pdf.get_content(), "acknowledgement", {nik}, []) == []  # a masked copy
 
 
 def test_hostile_attachment_names_are_stored_safely(ctx, dovecot, forms) -> None:

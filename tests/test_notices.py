@@ -2,23 +2,28 @@
 
 from __future__ import annotations
 
+import io
 import threading
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 from pydantic import SecretStr
+from pypdf import PdfReader
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from ppid.archive.bags import archive_case
 from ppid.casework import notices, workflow
 from ppid.casework.register import get_case, register_case
 from ppid.core.db import open_db
 from ppid.core.models import Case, CaseEvent, DipItem, Notice, NoticeStatus
+from ppid.core.paths import archived
 from ppid.core.settings import Settings, load_settings
 from ppid.core.signing import verify
 from ppid.intake.ledger import IntakeContext
 from ppid.intake.steps import issue_receipt
+from tests.nik_leaks import findings
 from tests.smtp_server import free_port, smtp_server
 from tests.specimens import ON_BOTH_DATABASES
 
@@ -27,6 +32,7 @@ pytestmark = ON_BOTH_DATABASES
 WIB = timezone(timedelta(hours=7))
 MONDAY = datetime(2026, 11, 30, 9, 0, tzinfo=WIB)
 EMAIL = "rina@example.id"
+NIK = "6171014507900001"
 
 
 def _settings(smtp_port: int | None, **extra: Any) -> Settings:
@@ -44,7 +50,7 @@ def _register(sessions: sessionmaker[Session], settings: Settings, email: str | 
         case = Case(
             channel="web",
             applicant_name="Rina Contoh",
-            applicant_nik="6171014507900001",
+            applicant_nik=NIK,
             applicant_address="Jl. Contoh Raya No. 5, Pontianak",
             applicant_email=email,
             request_number="012/PPID-DKUKM/XI/2026",
@@ -102,6 +108,7 @@ def test_a_registered_case_gets_its_receipt_by_e_mail_and_the_history_says_so() 
         number = _register(sessions, settings, EMAIL)
         receipt = issue_receipt(IntakeContext.open(settings), number)
         issue_receipt(IntakeContext.open(settings), number)  # resumed after a crash: once
+        archive_case(settings, sessions, number)  # the receipt kept gets case.json, full NIK
         [queued] = _notices(sessions)
         assert (queued.kind, queued.status) == ("receipt", NoticeStatus.PENDING)
         [result] = notices.send_due(settings, sessions)
@@ -113,7 +120,13 @@ def test_a_registered_case_gets_its_receipt_by_e_mail_and_the_history_says_so() 
     assert number in body and "https://keberatan.example.go.id/status" in body
     [attached] = list(mail.iter_attachments())
     assert attached.get_filename() == receipt.name
-    assert attached.get_content() == receipt.read_bytes()
+    receipt_text = PdfReader(io.BytesIO(attached.get_content())).pages[0].extract_text()
+    assert number in receipt_text  # the receipt, as a copy with no full NIK in any of its bytes
+    assert findings(attached.get_content(), "receipt e-mail", {NIK}, []) == []
+    with sessions() as session:
+        kept = get_case(session, number).documents
+        [kept_receipt] = [archived(settings, d.path) for d in kept if d.role == "receipt"]
+    assert findings(kept_receipt.read_bytes(), "kept receipt", {NIK}, [])  # … which it has
     [sent] = _events(sessions, number, "notice_sent")
     assert EMAIL in str(sent.note)
     assert _notices(sessions)[0].status == NoticeStatus.SENT
@@ -250,6 +263,7 @@ def test_the_answer_goes_out_once_signed_with_a_link_to_react(tmp_path: Path) ->
     assert verify(settings, "other-purpose", token) is None
     [attached] = list(mail.iter_attachments())
     assert attached.get_content_type() == "application/pdf"
+    assert findings(attached.get_content(), "letter e-mail", {NIK}, []) == []
 
 
 def test_without_waiting_for_the_signed_copy_the_answer_goes_out_when_sent() -> None:
@@ -275,6 +289,7 @@ def test_a_returned_objection_sends_its_return_letter_at_once() -> None:
     assert mail["Subject"] == f"Surat pengembalian berkas — keberatan {number}"
     [attached] = list(mail.iter_attachments())
     assert attached.get_content_type() == "application/pdf"
+    assert findings(attached.get_content(), "letter e-mail", {NIK}, []) == []
 
 
 def test_a_notice_whose_step_was_corrected_before_it_went_out_is_cancelled() -> None:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import or_, select, update
@@ -34,6 +35,8 @@ from ppid.core.settings import Settings
 from ppid.core.signing import sign
 from ppid.core.smtp import send_mail
 from ppid.core.vocabulary import DOCUMENT_LABELS, DocumentKind
+from ppid.output.nik_copies import copy_without_niks
+from ppid.output.redact import CannotRedact, Redacted
 from ppid.output.render import render_html
 
 log = logging.getLogger(__name__)
@@ -318,13 +321,14 @@ def _cancel(sessions: sessionmaker[Session], notice_id: int) -> None:
 def compose(
     settings: Settings, session: Session, case: Case, notice: Notice
 ) -> EmailMessage | None:
-    """The e-mail of a notice: the letter attached (its signed copy when one came back)."""
+    """The e-mail of a notice: the letter attached (its signed copy when one came back), as a
+    copy without a full NIK: an address typed wrong would hand it to a stranger."""
     letter = session.get(CaseDocument, notice.document_id)
     if letter is None or not case.applicant_email:
         return None
     attachment = signed_copy(case, letter) or letter
     path = archived(settings, attachment.path)
-    attach = path.is_file() and path.stat().st_size <= MAX_ATTACHMENT_BYTES
+    copy = _copy_to_attach(case, attachment, path)
     sender = settings.mail.smtp_from or settings.office.email
     message = EmailMessage()
     message["From"] = sender
@@ -332,14 +336,25 @@ def compose(
     message["Subject"] = _subject(notice.kind, case, letter)
     message["Date"] = format_datetime(utcnow())
     message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or socket.getfqdn())
-    context = notice_context(settings, case, letter, attached=attach)
+    context = notice_context(settings, case, letter, attached=copy is not None)
     message.set_content(render_html(_template(notice.kind), context))
-    if attach:
-        maintype, _, subtype = attachment.media_type.partition("/")
-        message.add_attachment(
-            path.read_bytes(), maintype=maintype, subtype=subtype, filename=path.name
-        )
+    if copy is not None:
+        maintype, _, subtype = copy.media_type.partition("/")
+        name = f"{path.stem}{copy.suffix}"
+        message.add_attachment(copy.data, maintype=maintype, subtype=subtype, filename=name)
     return message
+
+
+def _copy_to_attach(case: Case, document: CaseDocument, path: Path) -> Redacted | None:
+    """The letter as it may travel by e-mail; None (the e-mail points to the public site
+    instead) when it is missing, too large, or holds a NIK no copy can be made without."""
+    if not path.is_file() or path.stat().st_size > MAX_ATTACHMENT_BYTES:
+        return None
+    try:
+        return copy_without_niks(case, path, document)
+    except CannotRedact as error:
+        log.warning("letter %s e-mailed without its attachment: %s", document.id, error)
+        return None
 
 
 OWN_MAIL = ("receipt", "tanggapan", "penolakan")  # their own e-mail template and subject

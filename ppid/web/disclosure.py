@@ -14,16 +14,14 @@ from __future__ import annotations
 import logging
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy.orm import Session
 
 from ppid.core.errors import ForbiddenError, NotFoundError
-from ppid.core.masking import NIK_PATTERN
 from ppid.core.models import Case, CaseDocument, User
 from ppid.core.paths import DOSSIER_NAME
-from ppid.core.vocabulary import DocumentKind
-from ppid.output.redact import CannotRedact, Redacted, Region, redact
+from ppid.output.nik_copies import copy_without_niks, extracted
+from ppid.output.redact import CannotRedact, Redacted
 from ppid.web.deps import can_see_nik
 
 log = logging.getLogger(__name__)
@@ -36,10 +34,6 @@ class Disclosure(StrEnum):
     FULL = "full"  # the file as kept
     REDACTED = "redacted"  # a copy without full NIKs
     WITHHELD = "withheld"  # refused
-
-
-def extracted(document: CaseDocument) -> list[dict[str, Any]]:
-    return list((document.fields or {}).get("documents") or [])
 
 
 def is_id_scan(document: CaseDocument) -> bool:
@@ -59,29 +53,6 @@ def is_withheld(document: CaseDocument) -> bool:
         or document.document_type in WITHHELD_TYPES
         or document.media_type == "message/rfc822"
     )
-
-
-def read_niks(document: CaseDocument) -> set[str]:
-    """The NIKs extraction read in the file (any field named `nik`)."""
-    return niks_in(extracted(document))
-
-
-def niks_in(items: list[dict[str, Any]]) -> set[str]:
-    """The NIKs in extraction results (any field named `nik`)."""
-    found = set()
-    for item in items:
-        for name, value in _flat(item.get("fields") or {}):
-            if name.endswith("nik") and isinstance(value, str) and NIK_PATTERN.fullmatch(value):
-                found.add(value)
-    return found
-
-
-def _flat(fields: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
-    pairs: list[tuple[str, Any]] = []
-    for key, value in fields.items():
-        name = f"{prefix}{key}"
-        pairs += _flat(value, name + ".") if isinstance(value, dict) else [(name, value)]
-    return pairs
 
 
 def disclosure(user: User, document: CaseDocument) -> Disclosure:
@@ -105,41 +76,10 @@ def disclosed_document(
     return document, allowed
 
 
-def case_niks(case: Case) -> set[str]:
-    """Every NIK known for the case: the register's and every one read in its files."""
-    found = {case.applicant_nik} if case.applicant_nik else set()
-    for document in case.documents:
-        found |= read_niks(document)
-    return found
-
-
-def nik_regions(document: CaseDocument) -> list[Region]:
-    """Where extraction read a NIK in the file, in the units its boxes use."""
-    is_pdf = document.path.lower().endswith(".pdf") or document.media_type == "application/pdf"
-    regions = []
-    for item in extracted(document):
-        digital = item.get("method") in ("acroform", "text")
-        unit = "pt" if digital else ("px300" if is_pdf else "px")
-        for name, box in (item.get("boxes") or {}).items():
-            if name.endswith("nik") and isinstance(box, list | tuple) and len(box) == 5:
-                page, *corners = box
-                regions.append(Region(int(page), tuple(float(v) for v in corners), unit))
-    return regions  # type: ignore[return-value]
-
-
-def nik_expected(document: CaseDocument) -> bool:
-    """Whether the file is known to hold a NIK on its pages (a form, or a NIK read in it)."""
-    if document.kind != DocumentKind.ORIGINAL:
-        return False  # our PDFs print it masked; the redaction looks for any that is not
-    return bool(read_niks(document)) or any(
-        d.get("document_type") == "objection_form" for d in extracted(document)
-    )
-
-
 def redacted_copy(case: Case, document: CaseDocument, path: Path) -> Redacted:
     """The copy of `path` a role without full NIKs gets (ForbiddenError when none can be made)."""
     try:
-        return redact(path, case_niks(case), nik_regions(document), nik_expected(document))
+        return copy_without_niks(case, path, document)
     except CannotRedact as error:
         log.warning("no redacted copy of document %s: %s", document.id, error)
         raise ForbiddenError("web.no_redacted_copy", document=document.id) from error

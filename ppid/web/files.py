@@ -29,17 +29,15 @@ from ppid.core.paths import (
     package_folder,
 )
 from ppid.core.vocabulary import DocumentKind
-from ppid.output.redact import CannotRedact, Redacted, redact, redact_text
+from ppid.output.nik_copies import case_niks, copy_without_niks
+from ppid.output.redact import CannotRedact, Redacted, redact_text
 from ppid.web import auth
 from ppid.web.deps import WebContext, client_of, web
 from ppid.web.disclosure import (
     Disclosure,
-    case_niks,
     copy_name,
     disclosed_document,
     is_withheld,
-    nik_expected,
-    nik_regions,
     redacted_copy,
 )
 
@@ -194,7 +192,7 @@ def redacted_bag(case: Case, bag: Path, work: Path) -> Path:
             target.write_text(redact_text(text, niks), encoding="utf-8")
         elif path.parent == bag_outputs(bag) or path.suffix.lower() == ".pdf":
             try:
-                copy = redact(path, niks, [], expected=False)
+                copy = copy_without_niks(case, path)
             except CannotRedact:
                 withheld.append(relative.as_posix())
                 continue
@@ -217,7 +215,7 @@ def _copy_or_none(case: Case, document: CaseDocument, path: Path) -> Redacted | 
     if is_withheld(document):
         return None
     try:
-        return redact(path, case_niks(case), nik_regions(document), nik_expected(document))
+        return copy_without_niks(case, path, document)
     except CannotRedact as error:
         log.warning("left out of a redacted package: %s", error)
         return None
