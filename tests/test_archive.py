@@ -207,7 +207,7 @@ def test_a_flipped_byte_is_caught_loudly_and_recorded(ctx, number, capsys) -> No
     with pytest.raises(SystemExit) as exit_code:
         main(["archive", "verify"])
     printed = capsys.readouterr()
-    assert exit_code.value.code != 0 and "RUSAK" in printed.out and "ktp.jpg" in printed.out
+    assert exit_code.value.code != 0 and "DAMAGED" in printed.out and "ktp.jpg" in printed.out
     assert "failed the fixity check" in printed.err
 
 

@@ -218,5 +218,5 @@ def test_cli_shows_a_case_and_reports_a_missing_one_in_one_line(capsys) -> None:
 def test_cli_on_an_empty_register_says_so_and_creates_the_database(capsys, ppid_home) -> None:
     code, out, _ = run_cli(capsys, "cases")
     assert code == 0
-    assert "Belum ada keberatan" in out
+    assert "No registered objections" in out
     assert (ppid_home / "var" / "ppid.sqlite3").exists()

@@ -52,7 +52,7 @@ def archive_verify(
         if as_json:
             echo_json_line({"store": item.to_json()})
         else:
-            typer.echo(f"{'RUSAK':<6} {item.path}\n       ! {item.problem}")
+            typer.echo(f"{'DAMAGED':<7} {item.path}\n        ! {item.problem}")
     if error := fixity_failure(results) or store_failure(damage) or archival_failure(results):
         raise error
     if not as_json:
@@ -68,10 +68,10 @@ def _show_json(done: int, total: int, result: Any) -> None:
 
 def _show_line(done: int, total: int, result: Any) -> None:
     _clear_progress()
-    word = "RUSAK" if not result.ok else "PDF/A!" if result.not_archival else "OK"
-    typer.echo(f"{word:<6} {result.bag}")
+    word = "DAMAGED" if not result.ok else "PDF/A!" if result.not_archival else "OK"
+    typer.echo(f"{word:<7} {result.bag}")
     for problem in [*result.problems, *result.not_archival]:
-        typer.echo(f"       ! {problem}")
+        typer.echo(f"        ! {problem}")
     _progress(done, total)
 
 
@@ -124,12 +124,12 @@ def archive_retention(
         echo_json(rows)
         return
     for item in due:
-        mark = "DIMUSNAHKAN" if item in destroyed else "jatuh tempo"
+        mark = "DESTROYED" if item in destroyed else "due"
         typer.echo(f"{mark:<12} {item.due_on}  {item.number:<30} {item.role:<10} {item.file}")
     pending = [d for d in due if d.role in DESTROYABLE and d not in destroyed]
-    typer.echo(f"{len(due)} dokumen lewat masa retensi; {len(destroyed)} dimusnahkan.")
+    typer.echo(f"{len(due)} document(s) past retention; {len(destroyed)} destroyed.")
     if pending and not yes:
-        typer.echo(f"Jalankan dengan --yes untuk memusnahkan {len(pending)} scan KTP.")
+        typer.echo(f"Run with --yes to destroy {len(pending)} ID card scan(s).")
 
 
 @archive_app.command("export")
@@ -172,10 +172,10 @@ def print_command(
     with open_db(settings)() as session:
         out, count = print_batch(settings, session, when)
     if out is None:
-        typer.echo("Tidak ada dokumen untuk dicetak.")
+        typer.echo("Nothing to print.")
         return
-    where = f" dikirim ke printer {settings.archival.printer}" if settings.archival.printer else ""
-    typer.echo(f"{out} ({count} dokumen){where}")
+    where = f" sent to printer {settings.archival.printer}" if settings.archival.printer else ""
+    typer.echo(f"{out} ({count} document(s)){where}")
 
 
 @commands.command("sheet")

@@ -36,9 +36,9 @@ def cases(
         echo_json(rows)
         return
     if not rows:
-        typer.echo("Belum ada keberatan teregistrasi" + (f" pada tahun {year}." if year else "."))
+        typer.echo("No registered objections" + (f" in {year}." if year else "."))
         return
-    typer.echo(f"{'Nomor registrasi':<30} {'Diterima':<10} {'Batas':<10} {'Nama':<28} Status")
+    typer.echo(f"{'Register number':<30} {'Received':<10} {'Due':<10} {'Name':<28} Status")
     for row in rows:
         typer.echo(
             f"{row['number']:<30} {row['received_at'][:10]:<10} {row['answer_due'] or '-':<10} "
@@ -100,8 +100,8 @@ def tasks(
         echo_json(rows)
         return
     if not rows:
-        typer.echo("Tidak ada tugas terbuka.")
-    marks = {"overdue": "TERLAMBAT", "soon": "segera", "ok": ""}
+        typer.echo("No open tasks.")
+    marks = {"overdue": "OVERDUE", "soon": "soon", "ok": ""}
     for row in rows:
         typer.echo(
             f"{row['due'] or '-':<10} {marks[row['state']]:<9} {row['role']:<7} "
@@ -170,7 +170,7 @@ def case_advance(
     if result["flow_run"]:
         typer.echo(f"  flow run: {result['flow_run']['name']} {result['flow_run']['url']}")
     for task in result["open_tasks"]:
-        typer.echo(f"  next: {task['role']} {task['step']} (batas {task['due']})")
+        typer.echo(f"  next: {task['role']} {task['step']} (due {task['due']})")
     for path in result["letters"]:
         typer.echo(f"  letter: {path}")
 
@@ -220,7 +220,7 @@ def search_command(
         echo_json(rows)
         return
     if not rows:
-        typer.echo("Tidak ada keberatan yang cocok.")
+        typer.echo("No matching objections.")
     for row in rows:
         typer.echo(f"{row['number']:<30} {row['applicant_name'][:30]:<30} {row['status_label']}")
         if row["snippet"]:
@@ -258,7 +258,7 @@ def dip_search(
         echo_json(rows)
         return
     if not rows:
-        typer.echo("Tidak ditemukan.")
+        typer.echo("Nothing found.")
     for row in rows:
         ground = f" (Pasal 17 huruf {row['pasal17']})" if row["pasal17"] else ""
         typer.echo(f"#{row['id']:<4} {row['category']:<13} {row['title']}{ground}")

@@ -66,7 +66,7 @@ def pending(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -
         echo_json(rows)
         return
     if not rows:
-        typer.echo("Tidak ada pengajuan yang menunggu.")
+        typer.echo("No submissions waiting.")
     for row in rows:
         names = printable(", ".join(row["files"]))
         typer.echo(f"#{row['id']}  {row['since'][:16]}  {names}")

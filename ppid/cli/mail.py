@@ -57,7 +57,7 @@ def mail_status(as_json: bool = typer.Option(False, "--json", help="Print JSON."
         echo_json(rows)
         return
     if not rows:
-        typer.echo("Belum ada e-mail yang diproses.")
+        typer.echo("No e-mail processed yet.")
     for row in rows:
         numbers = ", ".join(row["register_numbers"]) or "-"
         typer.echo(
