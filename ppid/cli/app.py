@@ -25,7 +25,7 @@ def exit_codes() -> str:
 
 app = typer.Typer(
     name="ppid",
-    help="Meja keberatan PPID — objection desk: intake, extraction, register, review, archive.",
+    help="PPID objection desk: intake, extraction, register, review, archive.",
     epilog=exit_codes(),
     rich_markup_mode=None,  # plain help: Rich costs 0.3 s of CPU a call, twice the rest of --help
     no_args_is_help=True,

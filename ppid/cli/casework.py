@@ -14,7 +14,7 @@ from ppid.core.errors import BadInputError
 commands = typer.Typer()
 case_app = typer.Typer(help="One case in the register.", no_args_is_help=True)
 dip_app = typer.Typer(help="The DIP catalogue (Daftar Informasi Publik).", no_args_is_help=True)
-register_app = typer.Typer(help="The Register Keberatan as a document.", no_args_is_help=True)
+register_app = typer.Typer(help="The objection register as a document (PDF).", no_args_is_help=True)
 
 
 @commands.command()

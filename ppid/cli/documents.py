@@ -18,7 +18,7 @@ commands = typer.Typer()
 
 @commands.command("form")
 def form_command(
-    out: Path = typer.Argument(..., help="Where to write the PDF, e.g. formulir-keberatan.pdf."),
+    out: Path = typer.Argument(..., help="Where to write the PDF, e.g. form.pdf."),
     fillable: bool = typer.Option(
         False, "--fillable", help="A fillable PDF (AcroForm) for the website instead."
     ),

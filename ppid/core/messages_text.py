@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+ADMIN = "hubungi administrator sistem"  # what a person is told to do about a fault
+
 
 @dataclass(frozen=True)
 class Text:
