@@ -35,7 +35,7 @@ from ppid.core.settings import Settings
 from ppid.core.signing import sign
 from ppid.core.smtp import send_mail
 from ppid.core.vocabulary import DOCUMENT_LABELS, DocumentKind
-from ppid.output.nik_copies import copy_without_niks
+from ppid.output.nik_copies import case_niks, copy_without_niks
 from ppid.output.redact import CannotRedact, Redacted
 from ppid.output.render import render_html
 
@@ -351,7 +351,7 @@ def _copy_to_attach(case: Case, document: CaseDocument, path: Path) -> Redacted 
     if not path.is_file() or path.stat().st_size > MAX_ATTACHMENT_BYTES:
         return None
     try:
-        return copy_without_niks(case, path, document)
+        return copy_without_niks(path, case_niks(case), document)
     except CannotRedact as error:
         log.warning("letter %s e-mailed without its attachment: %s", document.id, error)
         return None

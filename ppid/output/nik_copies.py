@@ -18,12 +18,13 @@ from ppid.core.vocabulary import DocumentKind
 from ppid.output.redact import Redacted, Region, redact
 
 
-def copy_without_niks(case: Case, path: Path, document: CaseDocument | None = None) -> Redacted:
-    """The copy of `path` (a file of `case`, recorded as `document` if known) without any of the
-    case's full NIKs; `CannotRedact` when the file holds one whose place is not known."""
+def copy_without_niks(path: Path, niks: set[str], document: CaseDocument | None = None) -> Redacted:
+    """The copy of `path` (a case's file, recorded as `document` if known) without any of `niks`
+    (`case_niks`: a package reads them once for all its files); `CannotRedact` when the file
+    holds one whose place is not known."""
     if document is None:  # a file we made: it prints NIKs masked, the redaction finds any other
-        return redact(path, case_niks(case), [], expected=False)
-    return redact(path, case_niks(case), nik_regions(document), nik_expected(document))
+        return redact(path, niks, [], expected=False)
+    return redact(path, niks, nik_regions(document), nik_expected(document))
 
 
 def case_niks(case: Case) -> set[str]:

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from ppid.core.errors import ForbiddenError, NotFoundError
 from ppid.core.models import Case, CaseDocument, User
 from ppid.core.paths import DOSSIER_NAME
-from ppid.output.nik_copies import copy_without_niks, extracted
+from ppid.output.nik_copies import case_niks, copy_without_niks, extracted
 from ppid.output.redact import CannotRedact, Redacted
 from ppid.web.deps import can_see_nik
 
@@ -79,7 +79,7 @@ def disclosed_document(
 def redacted_copy(case: Case, document: CaseDocument, path: Path) -> Redacted:
     """The copy of `path` a role without full NIKs gets (ForbiddenError when none can be made)."""
     try:
-        return copy_without_niks(case, path, document)
+        return copy_without_niks(path, case_niks(case), document)
     except CannotRedact as error:
         log.warning("no redacted copy of document %s: %s", document.id, error)
         raise ForbiddenError("web.no_redacted_copy", document=document.id) from error

@@ -180,7 +180,7 @@ def redacted_bag(case: Case, bag: Path, work: Path) -> Path:
         target.parent.mkdir(parents=True, exist_ok=True)
         if path.parent == bag_originals(bag):
             document = originals.get(path.name)
-            copy = _copy_or_none(case, document, path) if document is not None else None
+            copy = _copy_or_none(niks, document, path) if document is not None else None
             if copy is None:
                 withheld.append(relative.as_posix())
             else:
@@ -192,7 +192,7 @@ def redacted_bag(case: Case, bag: Path, work: Path) -> Path:
             target.write_text(redact_text(text, niks), encoding="utf-8")
         elif path.parent == bag_outputs(bag) or path.suffix.lower() == ".pdf":
             try:
-                copy = copy_without_niks(case, path)
+                copy = copy_without_niks(path, niks)
             except CannotRedact:
                 withheld.append(relative.as_posix())
                 continue
@@ -211,11 +211,11 @@ def redacted_bag(case: Case, bag: Path, work: Path) -> Path:
     return work
 
 
-def _copy_or_none(case: Case, document: CaseDocument, path: Path) -> Redacted | None:
+def _copy_or_none(niks: set[str], document: CaseDocument, path: Path) -> Redacted | None:
     if is_withheld(document):
         return None
     try:
-        return copy_without_niks(case, path, document)
+        return copy_without_niks(path, niks, document)
     except CannotRedact as error:
         log.warning("left out of a redacted package: %s", error)
         return None

@@ -22,7 +22,7 @@ from ppid.core.settings import Settings
 from ppid.core.smtp import send_mail
 from ppid.intake.ledger import ACTOR, IntakeContext
 from ppid.intake.mail.imap import short_error
-from ppid.output.nik_copies import copy_without_niks
+from ppid.output.nik_copies import case_niks, copy_without_niks
 from ppid.output.redact import CannotRedact
 
 log = logging.getLogger(__name__)
@@ -92,7 +92,7 @@ def _acknowledgement(settings: Settings, case: Case, receipt: Path | None) -> Em
     )
     if receipt is not None and receipt.exists():
         try:  # a copy without the full NIK: the address is only what the e-mail came from
-            copy = copy_without_niks(case, receipt)
+            copy = copy_without_niks(receipt, case_niks(case))
         except CannotRedact as error:
             log.warning("acknowledgement of %s sent without its receipt: %s", case.number, error)
             return reply
