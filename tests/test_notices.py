@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import threading
 from datetime import datetime, timedelta, timezone
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +64,14 @@ def _register(sessions: sessionmaker[Session], settings: Settings, email: str | 
         return str(case.number)
 
 
+def _attached_pdf(mail: EmailMessage) -> EmailMessage:
+    """The e-mail's one attachment: a PDF without the applicant's full NIK in any of its bytes."""
+    [attached] = list(mail.iter_attachments())
+    assert attached.get_content_type() == "application/pdf"
+    assert findings(attached.get_content(), f"e-mail {mail['Subject']}", {NIK}, []) == []
+    return attached
+
+
 def _events(sessions: sessionmaker[Session], number: str, action: str) -> list[CaseEvent]:
     with sessions() as session:
         case = get_case(session, number)
@@ -118,11 +127,10 @@ def test_a_registered_case_gets_its_receipt_by_e_mail_and_the_history_says_so() 
     assert mail["Subject"] == f"Tanda terima pengajuan keberatan {number}"
     body = mail.get_body(preferencelist=("plain",)).get_content()
     assert number in body and "https://keberatan.example.go.id/status" in body
-    [attached] = list(mail.iter_attachments())
+    attached = _attached_pdf(mail)
     assert attached.get_filename() == receipt.name
     receipt_text = PdfReader(io.BytesIO(attached.get_content())).pages[0].extract_text()
     assert number in receipt_text  # the receipt, as a copy with no full NIK in any of its bytes
-    assert findings(attached.get_content(), "receipt e-mail", {NIK}, []) == []
     with sessions() as session:
         kept = get_case(session, number).documents
         [kept_receipt] = [archived(settings, d.path) for d in kept if d.role == "receipt"]
@@ -261,9 +269,7 @@ def test_the_answer_goes_out_once_signed_with_a_link_to_react(tmp_path: Path) ->
         answer = next(d for d in case.documents if d.role == "tanggapan")
         assert verify(settings, notices.REACTION_PURPOSE, token) == [str(case.id), str(answer.id)]
     assert verify(settings, "other-purpose", token) is None
-    [attached] = list(mail.iter_attachments())
-    assert attached.get_content_type() == "application/pdf"
-    assert findings(attached.get_content(), "letter e-mail", {NIK}, []) == []
+    _attached_pdf(mail)
 
 
 def test_without_waiting_for_the_signed_copy_the_answer_goes_out_when_sent() -> None:
@@ -287,9 +293,7 @@ def test_a_returned_objection_sends_its_return_letter_at_once() -> None:
     assert result.outcome == "sent"
     [mail] = server.messages
     assert mail["Subject"] == f"Surat pengembalian berkas — keberatan {number}"
-    [attached] = list(mail.iter_attachments())
-    assert attached.get_content_type() == "application/pdf"
-    assert findings(attached.get_content(), "letter e-mail", {NIK}, []) == []
+    _attached_pdf(mail)
 
 
 def test_a_notice_whose_step_was_corrected_before_it_went_out_is_cancelled() -> None:
