@@ -34,15 +34,11 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-for folder in (ROOT, ROOT / "bench"):
-    if str(folder) not in sys.path:
-        sys.path.insert(0, str(folder))
+from _common import ROOT  # first: it puts the checkout and bench/ on the path
+from _common import table as text_table
+from extract_scoring import FileScore, Outcome, aggregate, score_file
 
-from extract_report import table as text_table  # noqa: E402
-from extract_scoring import FileScore, Outcome, aggregate, score_file  # noqa: E402
-
-from parsers.confidence import (  # noqa: E402
+from parsers.confidence import (
     CALIBRATION_FILE,
     FIELD_TYPES,
     FLAG_BELOW,
@@ -52,9 +48,9 @@ from parsers.confidence import (  # noqa: E402
     CalibrationTable,
     calibrate,
 )
-from parsers.extract import extract_files  # noqa: E402
-from parsers.model import Document  # noqa: E402
-from tests.corpus.generate import FAMILIES, SPLITS, generate, read_truth, split_of  # noqa: E402
+from parsers.extract import extract_files
+from parsers.model import Document
+from tests.corpus.generate import FAMILIES, SPLITS, generate, read_truth, split_of
 
 OUT = ROOT / "bench" / "out"
 TABLE = ROOT / "parsers" / "data" / CALIBRATION_FILE
